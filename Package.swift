@@ -1,0 +1,35 @@
+// swift-tools-version: 6.1
+// Ganglion — conductance-based neuron and CPG modelling.
+import PackageDescription
+
+let package = Package(
+    name: "Ganglion",
+    products: [
+        .library(name: "Ganglion", targets: ["Ganglion"]),
+        .executable(name: "ganglion", targets: ["ganglion"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C boundary: SUNDIALS CVODE (Debian libsundials-dev). Only GanglionCVODE imports it.
+        .systemLibrary(name: "CSundials", path: "Sources/CSundials"),
+        // C-free domain core: channels, cells, state layout, problem/algorithm/solution,
+        // fixed-step integrators, firing analysis.
+        .target(name: "GanglionCore"),
+        // The one module that owns every CVODE pointer.
+        .target(name: "GanglionCVODE", dependencies: ["GanglionCore", "CSundials"]),
+        // Model library: neuron kinds, named conductance sets, model descriptions.
+        .target(name: "GanglionModels", dependencies: ["GanglionCore"]),
+        // I/O: model files, CSV traces, JSON summaries.
+        .target(name: "GanglionIO", dependencies: ["GanglionCore", "GanglionModels"]),
+        // Umbrella: re-exports the above and adds the `simulate` entry point.
+        .target(name: "Ganglion", dependencies: ["GanglionCore", "GanglionCVODE", "GanglionModels", "GanglionIO"]),
+        // The command-line tool.
+        .executableTarget(name: "ganglion", dependencies: [
+            "Ganglion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "GanglionTests", dependencies: ["Ganglion"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Extra quantities written to the trace besides V and Ca.
+public enum RecordItem: Sendable, Equatable {
+    /// Every gate (`Na.m`, `Na.h`, …).
+    case gates
+    /// Every ionic current (`I_Na_uA_cm2`, …, outward positive).
+    case currents
+    /// One state by its layout name, or one current as `I_<channel>`.
+    case named(String)
+
+    /// Parses a comma-separated list (`gates,currents,CaS.m,I_KCa`).
+    public static func parseList(_ text: String) -> [RecordItem] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+            switch $0 {
+            case "gates": .gates
+            case "currents": .currents
+            default: .named($0)
+            }
+        }
+    }
+}
+
+/// A single-neuron simulation: what to integrate, how, and what to write.
+public struct SimulationRequest: Sendable {
+    public var neuron: NeuronDescription
+    /// Duration (ms).
+    public var duration: Double
+    /// Output sample spacing (ms).
+    public var outputInterval: Double = 0.1
+    public var solver: SolverChoice = .cvodeBDF
+    public var rtol: Double = 1e-6
+    /// V's absolute tolerance (mV); see `SolverChoice.integrator`.
+    public var atol: Double?
+    /// Fixed step (ms) for exp-euler and rk4.
+    public var dt: Double?
+    public var maxStep: Double?
+    public var linearSolver: CVODEOptions.LinearSolver = .structured
+    /// Analysis window (ms); `nil`: 3000 ms to the end (the paper's), or the whole run if shorter.
+    public var window: ClosedRange<Double>?
+    /// Trace file to write (CSV); `nil`: none.
+    public var tracePath: String?
+    public var record: [RecordItem] = []
+    /// Called with the simulated time (ms) now and then, for progress reports.
+    public var progress: (@Sendable (Double) -> Void)?
+
+    public init(neuron: NeuronDescription, duration: Double) {
+        self.neuron = neuron
+        self.duration = duration
+    }
+}
+
+/// What a simulation produced.
+public struct SimulationReport: Sendable {
+    public var model: String
+    public var features: FiringFeatures
+    public var meanCalcium: Double?
+    /// Analysis window actually covered (ms).
+    public var window: ClosedRange<Double>
+    public var solverName: String
+    public var rtol: Double?
+    public var atol: [String: Double]?
+    public var dt: Double?
+    public var statistics: SolverStatistics
+    /// Wall-clock time of the integration, trace writing included (ms).
+    public var wallMilliseconds: Double
+    public var duration: Double
+    public var tracePath: String?
+}
+
+/// A simulation that failed; what was computed before the failure was kept (`partialTracePath`).
+public struct SimulationError: Error, CustomStringConvertible {
+    public var message: String
+    public var partialTracePath: String?
+    public var solverError: SolverError?
+    public var description: String {
+        var s = message
+        if let p = partialTracePath { s += "\nthe trace computed so far was kept in \(p)" }
+        return s
+    }
+}
+
+/// Runs a single-neuron simulation, streaming samples to the analysis and (optionally) a CSV trace.
+public func simulate(_ request: SimulationRequest) throws(SimulationError) -> SimulationReport {
+    let neuron: CompiledNeuron
+    do { neuron = try CompiledNeuron(request.neuron) } catch {
+        throw SimulationError(message: "model '\(request.neuron.name)': \(error)")
+    }
+    let problem: ODEProblem
+    do {
+        problem = try ODEProblem(system: neuron, initialState: neuron.initialState(), endTime: request.duration,
+                                 outputInterval: request.outputInterval)
+    } catch { throw SimulationError(message: "\(error)") }
+    let window: ClosedRange<Double>
+    if let w = request.window {
+        guard w.lowerBound >= 0, w.upperBound <= request.duration + 1e-9, w.upperBound > w.lowerBound else {
+            throw SimulationError(message: "window \(w.lowerBound):\(w.upperBound) ms must lie inside the run 0:\(request.duration) ms")
+        }
+        window = w
+    } else {
+        window = (request.duration > 3000 ? 3000 : 0)...request.duration
+    }
+
+    // Columns: V, Ca, then the recorded extras.
+    let names = neuron.layout.names
+    let currentNames = neuron.currentNames
+    var stateColumns: [Int] = [0, 1]
+    var currentColumns: [Int] = []
+    var header = ["t_ms", "V_mV", "Ca"]
+    for item in request.record {
+        switch item {
+        case .gates:
+            for i in 2..<names.count where !stateColumns.contains(i) { stateColumns.append(i) }
+        case .currents:
+            for i in currentNames.indices where !currentColumns.contains(i) { currentColumns.append(i) }
+        case .named(let n):
+            if let i = names.firstIndex(of: n) {
+                if !stateColumns.contains(i) { stateColumns.append(i) }
+            } else if n.hasPrefix("I_"), let i = currentNames.firstIndex(of: String(n.dropFirst(2))) {
+                if !currentColumns.contains(i) { currentColumns.append(i) }
+            } else {
+                throw SimulationError(message: "--record: unknown quantity '\(n)' (known: gates, currents, "
+                                      + (names.dropFirst(2) + currentNames.map { "I_\($0)" }).joined(separator: ", ") + ")")
+            }
+        }
+    }
+    header += stateColumns.dropFirst(2).map { names[$0] }
+    header += currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
+
+    let writer: CSVTraceWriter?
+    if let path = request.tracePath {
+        do { writer = try CSVTraceWriter(path: path, columns: header) } catch {
+            throw SimulationError(message: "\(error)")
+        }
+    } else { writer = nil }
+
+    let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
+                                               maxStep: request.maxStep, linearSolver: request.linearSolver)
+    var analyzer = WindowAnalyzer(window: window)
+    let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: header.count)
+    let currents = UnsafeMutablePointer<Double>.allocate(capacity: currentNames.count)
+    defer { row.deallocate(); currents.deallocate() }
+    var nextProgress = 0.0
+    let progressStep = max(request.duration / 100, 1000)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let solution: Solution
+    do {
+        solution = try integrator.solve(problem) { t, y in
+            analyzer.observe(t: t, V: y[0], Ca: y[1])
+            if let writer {
+                var c = 0
+                for i in stateColumns { row[c] = y[i]; c += 1 }
+                if !currentColumns.isEmpty {
+                    neuron.currents(y.baseAddress!, into: currents)
+                    for i in currentColumns { row[c] = currents[i]; c += 1 }
+                }
+                try writer.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
+            }
+            if let progress = request.progress, t >= nextProgress {
+                progress(t)
+                nextProgress = t + progressStep
+            }
+        }
+        try writer?.commit()
+    } catch let e as SolverError {
+        let kept = try? writer?.keepPartial()
+        throw SimulationError(message: e.description, partialTracePath: kept ?? nil, solverError: e)
+    } catch {
+        try? writer?.keepPartial()
+        throw SimulationError(message: "\(error)")
+    }
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+
+    var rtol: Double?, atol: [String: Double]?, dt: Double?
+    switch request.solver {
+    case .cvodeBDF, .cvodeAdams:
+        rtol = request.rtol
+        let options = (integrator as! CVODEIntegrator).options
+        let a = options.absoluteTolerances(for: neuron)
+        atol = ["V": a[0], "Ca": a[1], "gates": a.count > 2 ? a[2] : a[1]]
+    case .expEuler, .rk4:
+        dt = request.dt ?? request.solver.defaultStep
+    }
+    return SimulationReport(model: request.neuron.name, features: analyzer.features, meanCalcium: analyzer.meanCalcium,
+                            window: analyzer.coveredWindow ?? window, solverName: solution.algorithm, rtol: rtol,
+                            atol: atol, dt: dt, statistics: solution.statistics, wallMilliseconds: wall,
+                            duration: request.duration, tracePath: request.tracePath)
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+extension FiringFeatures {
+    /// The features as JSON keys (`frequency_hz`, `burstiness_hz2`, …); unavailable metrics are `nil`.
+    public var jsonObject: [String: Any] {
+        [
+            "spikes": spikeTimes.count,
+            "frequency_hz": frequency as Any,
+            "burstiness_hz2": burstiness as Any,
+            "spikes_per_burst": spikesPerBurst as Any,
+            "intraburst_hz": intraburstFrequency as Any,
+            "interburst_hz": interburstFrequency as Any,
+            "burst_period_ms": burstPeriod as Any,
+            "duty_cycle": dutyCycle as Any,
+            "pattern": pattern.rawValue,
+            "pattern_rule": rule,
+        ]
+    }
+
+    /// A few readable lines.
+    public var readableSummary: String {
+        func f(_ x: Double?, _ digits: Int = 4) -> String { x.map { String(format: "%.\(digits)f", $0) } ?? "—" }
+        var lines = ["pattern          \(pattern.rawValue)  (\(rule))",
+                     "spikes           \(spikeTimes.count)",
+                     "frequency        \(f(frequency)) Hz"]
+        if pattern == .bursting {
+            lines += ["spikes/burst     \(spikesPerBurst.map(String.init) ?? "—")",
+                      "intraburst       \(f(intraburstFrequency)) Hz",
+                      "interburst       \(f(interburstFrequency)) Hz  (1 / silent gap)",
+                      "burst period     \(f(burstPeriod)) ms",
+                      "duty cycle       \(f(dutyCycle))",
+                      "burstiness       \(f(burstiness, 2)) Hz²"]
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension SimulationReport {
+    /// The `--json` object of `ganglion simulate`.
+    public var jsonObject: [String: Any] {
+        var o = features.jsonObject
+        o["model"] = model
+        o["mean_ca"] = meanCalcium as Any
+        o["window_ms"] = [window.lowerBound, window.upperBound]
+        o["duration_ms"] = duration
+        var solver: [String: Any] = [
+            "name": solverName,
+            "rtol": rtol as Any,
+            "atol": atol?["V"] as Any,
+            "steps": statistics.steps,
+            "rhs_evals": statistics.rhsEvaluations,
+            "jacobian_evals": statistics.jacobianEvaluations,
+            "linear_setups": statistics.linearSolverSetups,
+            "error_test_failures": statistics.errorTestFailures,
+            "nonlinear_iterations": statistics.nonlinearIterations,
+            "convergence_failures": statistics.nonlinearConvergenceFailures,
+        ]
+        if let atol { solver["atol_per_state"] = atol }
+        if let dt { solver["dt_ms"] = dt }
+        o["solver"] = solver
+        o["wall_ms"] = wallMilliseconds
+        o["trace"] = tracePath as Any
+        return o
+    }
+}

@@ -1,0 +1,46 @@
+import GanglionCore
+
+/// Settings of a CVODE integration.
+public struct CVODEOptions: Sendable {
+    /// Linear multistep family: BDF (stiff, the default) or Adams–Moulton.
+    public enum Method: String, Sendable { case bdf, adams }
+    /// Linear solver of the Newton iteration.
+    public enum LinearSolver: String, Sendable {
+        /// O(n) solve exploiting the cell's arrow-shaped Jacobian (Schur complement on V and Ca).
+        case structured
+        /// SUNDIALS' dense LU (the fallback), with the exact Jacobian.
+        case dense
+    }
+
+    public var method: Method
+    public var linearSolver: LinearSolver
+    /// Relative tolerance.
+    public var relativeTolerance: Double
+    /// Absolute tolerance per state; `nil`: the system's defaults scaled by rtol / 1e-6.
+    public var absoluteTolerances: [Double]?
+    /// Upper bound on the internal step (ms); `nil`: none.
+    public var maxStep: Double?
+    /// Internal steps allowed between two output samples before "too much work".
+    public var maxStepsPerOutput: Int
+    /// Steps between Newton-matrix refreshes (CVODE's msbp) and between Jacobian evaluations (msbj).
+    public var jacobianRefresh: Int
+
+    public init(method: Method = .bdf, linearSolver: LinearSolver = .structured, relativeTolerance: Double = 1e-6,
+                absoluteTolerances: [Double]? = nil, maxStep: Double? = nil, maxStepsPerOutput: Int = 500_000,
+                jacobianRefresh: Int = 5) {
+        self.method = method
+        self.linearSolver = linearSolver
+        self.relativeTolerance = relativeTolerance
+        self.absoluteTolerances = absoluteTolerances
+        self.maxStep = maxStep
+        self.maxStepsPerOutput = maxStepsPerOutput
+        self.jacobianRefresh = jacobianRefresh
+    }
+
+    /// The absolute tolerances used for `system`.
+    public func absoluteTolerances(for system: any ODESystem) -> [Double] {
+        if let a = absoluteTolerances { return a }
+        let scale = relativeTolerance / 1e-6
+        return system.defaultAbsoluteTolerances.map { $0 * scale }
+    }
+}

@@ -1,0 +1,118 @@
+/// Firing pattern of a trace, by the rule that decided it.
+public enum FiringPattern: String, Sendable, Codable {
+    case silent, tonic, bursting, irregular
+}
+
+/// Firing features of a spike train, as defined in `analysis.md` (the paper's definitions).
+/// Frequencies in Hz, times in ms. Unavailable metrics are `nil`.
+public struct FiringFeatures: Sendable, Equatable {
+    /// Spike times (ms).
+    public var spikeTimes: [Double]
+    public var pattern: FiringPattern
+    /// Which rule decided `pattern`.
+    public var rule: String
+    /// 1 / mean ISI (Hz); needs ≥ 3 spikes.
+    public var frequency: Double?
+    /// n · f_intra / T_inter (Hz²), bursting cells only.
+    public var burstiness: Double?
+    /// n, spikes per burst.
+    public var spikesPerBurst: Int?
+    /// 1 / mean short (intraburst) ISI (Hz).
+    public var intraburstFrequency: Double?
+    /// 1 / mean long ISI (Hz): the inverse of the silent gap between bursts, not the burst rate.
+    public var interburstFrequency: Double?
+    /// Burst period 1/f_inter + (n − 1)/f_intra (ms).
+    public var burstPeriod: Double?
+    /// ((n − 1)/f_intra) / period.
+    public var dutyCycle: Double?
+
+    /// Computes the features of a spike train (times in ms, increasing).
+    public init(spikeTimes: [Double]) {
+        self.spikeTimes = spikeTimes
+        pattern = .silent
+        rule = "fewer than 3 spikes"
+        guard spikeTimes.count >= 3 else { return }
+        let isi = zip(spikeTimes.dropFirst(), spikeTimes).map { $0 - $1 }   // ms
+        let meanISI = isi.reduce(0, +) / Double(isi.count)
+        frequency = 1000 / meanISI
+        let lo = isi.min()!, hi = isi.max()!
+        guard hi - lo >= 25 else {
+            pattern = .tonic
+            rule = "max ISI − min ISI < 25 ms"
+            return
+        }
+        let half = (hi + lo) / 2
+        let longIndices = isi.indices.filter { isi[$0] > half }
+        let short = isi.filter { $0 < half }
+        let long = longIndices.map { isi[$0] }
+        pattern = .irregular
+        guard longIndices.count >= 3 else {
+            rule = "fewer than 3 long ISIs (need ≥ 2 burst lengths)"
+            return
+        }
+        guard !short.isEmpty else {
+            rule = "no short ISIs"
+            return
+        }
+        let gaps = zip(longIndices.dropFirst(), longIndices).map { Double($0 - $1) }
+        let meanGap = gaps.reduce(0, +) / Double(gaps.count)
+        guard meanGap >= 1.5, meanGap <= 500 else {
+            rule = "mean spikes per burst \(meanGap) outside [1.5, 500]"
+            return
+        }
+        let n = Int(meanGap.rounded(.toNearestOrEven))
+        let tInter = long.reduce(0, +) / Double(long.count) / 1000      // s
+        let fIntra = 1000 / (short.reduce(0, +) / Double(short.count))  // Hz
+        let fInter = 1 / tInter
+        pattern = .bursting
+        rule = "bursting criteria met"
+        spikesPerBurst = n
+        intraburstFrequency = fIntra
+        interburstFrequency = fInter
+        burstiness = Double(n) * fIntra / tInter
+        let active = Double(n - 1) / fIntra     // s
+        let period = 1 / fInter + active        // s
+        burstPeriod = period * 1000
+        dutyCycle = active / period
+    }
+}
+
+/// Streams samples of a run, keeping only what the firing analysis of one window needs: spikes and
+/// the time-averaged calcium. Memory does not grow with the number of samples.
+public struct WindowAnalyzer: Sendable {
+    /// Analysis window [start, end] (ms).
+    public let window: ClosedRange<Double>
+    private var detector = SpikeDetector()
+    private var caIntegral = 0.0
+    private var caLast: (t: Double, Ca: Double)?
+    private var caFirstTime: Double?
+
+    public init(window: ClosedRange<Double>) { self.window = window }
+
+    /// Feeds one sample (t in ms, V in mV, Ca in model units; Ca may be NaN if not recorded).
+    public mutating func observe(t: Double, V: Double, Ca: Double) {
+        guard window.contains(t) else { return }
+        detector.observe(t: t, V: V)
+        if let last = caLast {
+            caIntegral += 0.5 * (last.Ca + Ca) * (t - last.t)
+        } else {
+            caFirstTime = t
+        }
+        caLast = (t, Ca)
+    }
+
+    /// Firing features of the samples seen so far.
+    public var features: FiringFeatures { FiringFeatures(spikeTimes: detector.spikeTimes) }
+
+    /// Time-averaged calcium over the samples seen, or nil without at least two samples.
+    public var meanCalcium: Double? {
+        guard let t0 = caFirstTime, let last = caLast, last.t > t0 else { return caLast?.Ca }
+        return caIntegral / (last.t - t0)
+    }
+
+    /// The part of the window actually covered by samples [first, last] (ms).
+    public var coveredWindow: ClosedRange<Double>? {
+        guard let t0 = caFirstTime, let last = caLast else { return nil }
+        return t0...last.t
+    }
+}

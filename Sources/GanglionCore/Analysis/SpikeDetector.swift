@@ -1,0 +1,33 @@
+/// Streaming spike detector (`analysis.md`): a spike is an upward crossing of +10 mV while armed; the
+/// detector re-arms when V falls below 0 mV, and starts armed. The spike time is the crossing time,
+/// interpolated linearly between the two samples that bracket it (the first sample's time if the
+/// trace starts above threshold).
+public struct SpikeDetector: Sendable {
+    /// Detection threshold (mV).
+    public var threshold = 10.0
+    /// Re-arm level (mV).
+    public var rearm = 0.0
+    public private(set) var spikeTimes: [Double] = []
+    private var armed = true
+    private var last: (t: Double, V: Double)?
+
+    public init(threshold: Double = 10, rearm: Double = 0) {
+        self.threshold = threshold
+        self.rearm = rearm
+    }
+
+    /// Feeds one sample: time (ms) and membrane potential (mV). Samples must come in time order.
+    public mutating func observe(t: Double, V: Double) {
+        if armed, V > threshold {
+            if let (t0, V0) = last, V0 <= threshold {
+                spikeTimes.append(t0 + (threshold - V0) / (V - V0) * (t - t0))
+            } else {
+                spikeTimes.append(t)
+            }
+            armed = false
+        } else if !armed, V < rearm {
+            armed = true
+        }
+        last = (t, V)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// The scalar a gating function is written over: `Double` for simulation, `Dual` for exact
+/// derivatives (forward-mode automatic differentiation) in Jacobians and, later, DICs.
+public protocol GateScalar: Sendable, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {
+    init(_ value: Double)
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Self) -> Self
+    static prefix func - (operand: Self) -> Self
+    /// e^x
+    static func exp(_ x: Self) -> Self
+}
+
+extension Double: GateScalar {
+    @inlinable @inline(__always)
+    public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+}
+
+/// A dual number `value + derivative·ε` with ε² = 0: evaluating f on `Dual(x, 1)` gives f(x) and f′(x)
+/// exactly (to rounding), with no step size to choose.
+public struct Dual: GateScalar, Equatable {
+    public var value: Double
+    public var derivative: Double
+
+    @inlinable public init(_ value: Double, derivative: Double) {
+        self.value = value
+        self.derivative = derivative
+    }
+    @inlinable public init(_ value: Double) { self.init(value, derivative: 0) }
+    @inlinable public init(floatLiteral value: Double) { self.init(value) }
+    @inlinable public init(integerLiteral value: Int) { self.init(Double(value)) }
+    /// The independent variable at `value` (derivative 1).
+    @inlinable public static func variable(_ value: Double) -> Dual { Dual(value, derivative: 1) }
+
+    @inlinable public static func + (a: Dual, b: Dual) -> Dual { Dual(a.value + b.value, derivative: a.derivative + b.derivative) }
+    @inlinable public static func - (a: Dual, b: Dual) -> Dual { Dual(a.value - b.value, derivative: a.derivative - b.derivative) }
+    @inlinable public static func * (a: Dual, b: Dual) -> Dual {
+        Dual(a.value * b.value, derivative: a.derivative * b.value + a.value * b.derivative)
+    }
+    @inlinable public static func / (a: Dual, b: Dual) -> Dual {
+        let q = a.value / b.value
+        return Dual(q, derivative: (a.derivative - q * b.derivative) / b.value)
+    }
+    @inlinable public static prefix func - (a: Dual) -> Dual { Dual(-a.value, derivative: -a.derivative) }
+    @inlinable public static func exp(_ x: Dual) -> Dual {
+        let e = Foundation.exp(x.value)
+        return Dual(e, derivative: e * x.derivative)
+    }
+}

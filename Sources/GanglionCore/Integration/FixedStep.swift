@@ -1,0 +1,112 @@
+/// Shared loop of the fixed-step methods: steps of `dt`, shortened to land exactly on output times.
+@inline(__always)
+func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observer: SampleObserver,
+                        step: (Double, Double, UnsafeMutablePointer<Double>) -> Void) throws(SolverError) -> Solution {
+    var stats = SolverStatistics()
+    let n = problem.initialState.count
+    var y = problem.initialState
+    var t = problem.startTime
+    func fail(_ reason: SolverError.Reason, _ message: String) -> SolverError {
+        SolverError(algorithm: name, time: t, reason: reason, message: message, statistics: stats)
+    }
+    do {
+        try y.withUnsafeBufferPointer { try observer(t, $0) }
+    } catch { throw fail(.observerFailed, "\(error)") }
+    let outputs = problem.outputCount
+    for k in 1...outputs {
+        let target = problem.outputTime(k)
+        let ok: Bool = y.withUnsafeMutableBufferPointer { yp in
+            let p = yp.baseAddress!
+            while t < target {
+                let h = min(dt, target - t)
+                // Avoid a sliver step from rounding.
+                let hh = (target - (t + h)) < 1e-12 * dt ? target - t : h
+                step(t, hh, p)
+                t = (hh == target - t) ? target : t + hh
+                stats.steps += 1
+            }
+            for i in 0..<n where !p[i].isFinite { return false }
+            return true
+        }
+        if !ok {
+            let bad = y.firstIndex { !$0.isFinite }!
+            throw fail(.nonFiniteState, "state \(problem.system.layout.names[bad]) became \(y[bad]) (step \(dt) ms too large?)")
+        }
+        do {
+            try y.withUnsafeBufferPointer { try observer(t, $0) }
+        } catch { throw fail(.observerFailed, "\(error)") }
+    }
+    return Solution(algorithm: name, finalTime: t, finalState: y, statistics: stats)
+}
+
+/// Exponential Euler in the Rush–Larsen form: every state obeying dx/dt = (x∞ − x)/τ is advanced
+/// exactly with x∞ and τ frozen over the step, x ← x∞ + (x − x∞)·e^(−Δt/τ). For a neuron that is every
+/// gate, V (τ_V = C/g_total) and Ca. First order; stable at steps far beyond explicit methods
+/// (the method of xolotl and Brian2 for such cells).
+public struct ExponentialEuler: Integrator {
+    public let name = "exp-euler"
+    /// Step Δt (ms).
+    public let dt: Double
+    public init(dt: Double) { self.dt = dt }
+
+    public func solve(_ problem: ODEProblem, observer: SampleObserver) throws(SolverError) -> Solution {
+        guard let system = problem.system as? any ConditionallyLinearSystem else {
+            throw SolverError(algorithm: name, time: problem.startTime, reason: .other,
+                              message: "the system is not in conditionally linear form", statistics: .init())
+        }
+        try checkStep(dt, name: name, problem)
+        let n = problem.initialState.count
+        let inf = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        let tau = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        defer { inf.deallocate(); tau.deallocate() }
+        var evaluations = 0
+        var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, y in
+            system.linearForm(t, y, steadyState: inf, timeConstant: tau)
+            evaluations += 1
+            for i in 0..<n {
+                y[i] = inf[i] + (y[i] - inf[i]) * Double.exp(-h / tau[i])
+            }
+        }
+        solution.statistics.rhsEvaluations = evaluations
+        return solution
+    }
+}
+
+/// The classical fourth-order Runge–Kutta method with a fixed step. Explicit: on a spiking neuron it
+/// needs a step well below the fastest membrane time constant (see `Docs/performance.md`).
+public struct RungeKutta4: Integrator {
+    public let name = "rk4"
+    /// Step Δt (ms).
+    public let dt: Double
+    public init(dt: Double) { self.dt = dt }
+
+    public func solve(_ problem: ODEProblem, observer: SampleObserver) throws(SolverError) -> Solution {
+        try checkStep(dt, name: name, problem)
+        let system = problem.system
+        let n = problem.initialState.count
+        let work = UnsafeMutablePointer<Double>.allocate(capacity: 5 * n)
+        defer { work.deallocate() }
+        let k1 = work, k2 = work + n, k3 = work + 2 * n, k4 = work + 3 * n, tmp = work + 4 * n
+        var evaluations = 0
+        var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, y in
+            system.rightHandSide(t, y, k1)
+            for i in 0..<n { tmp[i] = y[i] + 0.5 * h * k1[i] }
+            system.rightHandSide(t + 0.5 * h, tmp, k2)
+            for i in 0..<n { tmp[i] = y[i] + 0.5 * h * k2[i] }
+            system.rightHandSide(t + 0.5 * h, tmp, k3)
+            for i in 0..<n { tmp[i] = y[i] + h * k3[i] }
+            system.rightHandSide(t + h, tmp, k4)
+            for i in 0..<n { y[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]) }
+            evaluations += 4
+        }
+        solution.statistics.rhsEvaluations = evaluations
+        return solution
+    }
+}
+
+func checkStep(_ dt: Double, name: String, _ problem: ODEProblem) throws(SolverError) {
+    guard dt.isFinite, dt > 0 else {
+        throw SolverError(algorithm: name, time: problem.startTime, reason: .other,
+                          message: "step dt = \(dt) ms must be finite and > 0", statistics: .init())
+    }
+}

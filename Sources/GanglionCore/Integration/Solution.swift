@@ -1,0 +1,77 @@
+/// Work counters of an integration.
+public struct SolverStatistics: Sendable, Equatable, Codable {
+    /// Accepted internal steps.
+    public var steps = 0
+    /// Right-hand-side evaluations (including those for difference-quotient Jacobians).
+    public var rhsEvaluations = 0
+    /// Jacobian evaluations.
+    public var jacobianEvaluations = 0
+    /// Factorisations of the Newton matrix I − γJ.
+    public var linearSolverSetups = 0
+    /// Steps rejected by the local error test.
+    public var errorTestFailures = 0
+    /// Nonlinear (Newton or fixed-point) iterations.
+    public var nonlinearIterations = 0
+    /// Nonlinear-solver convergence failures.
+    public var nonlinearConvergenceFailures = 0
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case steps, rhsEvaluations = "rhs_evals", jacobianEvaluations = "jacobian_evals",
+             linearSolverSetups = "linear_setups", errorTestFailures = "error_test_failures",
+             nonlinearIterations = "nonlinear_iterations", nonlinearConvergenceFailures = "convergence_failures"
+    }
+}
+
+/// The result of a completed integration. Samples went to the observer; the solution keeps the end
+/// state and the statistics.
+public struct Solution: Sendable {
+    /// The algorithm's name (`cvode-bdf`, `exp-euler`, …).
+    public var algorithm: String
+    /// Time reached (ms).
+    public var finalTime: Double
+    /// State at `finalTime`.
+    public var finalState: [Double]
+    public var statistics: SolverStatistics
+
+    public init(algorithm: String, finalTime: Double, finalState: [Double], statistics: SolverStatistics) {
+        self.algorithm = algorithm
+        self.finalTime = finalTime
+        self.finalState = finalState
+        self.statistics = statistics
+    }
+}
+
+/// An integration that failed. The samples produced before `time` have been delivered.
+public struct SolverError: Error, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        case tooMuchWork, convergenceFailure, errorTestFailure, nonFiniteState, rhsFailure, observerFailed, other
+    }
+    public var algorithm: String
+    /// Time the solver had reached (ms).
+    public var time: Double
+    public var reason: Reason
+    /// Human-readable detail (e.g. CVODE's own message).
+    public var message: String
+    public var statistics: SolverStatistics
+
+    public init(algorithm: String, time: Double, reason: Reason, message: String, statistics: SolverStatistics) {
+        self.algorithm = algorithm
+        self.time = time
+        self.reason = reason
+        self.message = message
+        self.statistics = statistics
+    }
+
+    public var description: String {
+        "\(algorithm) failed at t = \(time) ms: \(message)"
+    }
+}
+
+/// Anything that integrates an `ODEProblem`.
+public protocol Integrator: Sendable {
+    /// Short name (`cvode-bdf`, `exp-euler`, …).
+    var name: String { get }
+    /// Integrates from t₀ to t₁, calling `observer` at t₀ and at every output time.
+    func solve(_ problem: ODEProblem, observer: SampleObserver) throws(SolverError) -> Solution
+}

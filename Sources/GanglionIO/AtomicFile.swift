@@ -1,0 +1,78 @@
+import Foundation
+
+/// A file written through a temporary name and renamed into place only when complete, so a reader
+/// never sees a half-written file. Buffered; memory stays bounded whatever the amount written.
+public final class AtomicFileWriter {
+    public let path: String
+    let temporaryPath: String
+    private var handle: UnsafeMutablePointer<FILE>?
+    private var buffer: [UInt8] = []
+    private let capacity = 1 << 16
+
+    public init(path: String) throws {
+        self.path = path
+        temporaryPath = path + ".tmp-\(getpid())"
+        guard let h = fopen(temporaryPath, "w") else {
+            throw IOError(file: path, message: "cannot create (\(String(cString: strerror(errno))))")
+        }
+        handle = h
+        buffer.reserveCapacity(capacity)
+    }
+
+    deinit {
+        if handle != nil { try? abandon(keepingAs: nil) }
+    }
+
+    /// Appends text.
+    public func write(_ s: String) throws {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= capacity { try flush() }
+    }
+
+    private func flush() throws {
+        guard let h = handle else { throw IOError(file: path, message: "already closed") }
+        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, h) }
+        guard written == buffer.count else {
+            throw IOError(file: path, message: "write failed (\(String(cString: strerror(errno))))")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func close() throws {
+        try flush()
+        let r = fclose(handle)
+        handle = nil
+        guard r == 0 else { throw IOError(file: path, message: "close failed") }
+    }
+
+    /// Completes the file and moves it to `path`.
+    public func commit() throws {
+        try close()
+        guard rename(temporaryPath, path) == 0 else {
+            throw IOError(file: path, message: "cannot rename into place (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Closes the file; keeps what was written under `keptPath` (complete lines only), or deletes it.
+    public func abandon(keepingAs keptPath: String?) throws {
+        if handle != nil { try? close() }
+        if let keptPath {
+            guard rename(temporaryPath, keptPath) == 0 else {
+                throw IOError(file: keptPath, message: "cannot rename (\(String(cString: strerror(errno))))")
+            }
+        } else {
+            unlink(temporaryPath)
+        }
+    }
+}
+
+/// A file-system failure, naming the file.
+public struct IOError: Error, CustomStringConvertible {
+    public var file: String
+    public var message: String
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
+    public var description: String { "\(file): \(message)" }
+}

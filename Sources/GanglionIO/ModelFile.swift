@@ -1,0 +1,142 @@
+import Foundation
+import GanglionCore
+import GanglionModels
+
+/// A model file that cannot be used. The description names the file, the field and the value.
+public struct ModelFileError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var field: String?
+    public var message: String
+    public init(file: String, field: String?, message: String) {
+        self.file = file
+        self.field = field
+        self.message = message
+    }
+    public var description: String {
+        if let field { return "\(file): field '\(field)': \(message)" }
+        return "\(file): \(message)"
+    }
+}
+
+/// Reads neuron model files (JSON; the format is documented in `Docs/model-files.md`).
+///
+/// Minimal form: `{"kind": "stg", "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110,
+/// "Kd": 137, "H": 0.3, "leak": 0.01}}`; every other field defaults to the spec.
+public enum ModelFile {
+    /// Keys allowed at the top level.
+    static let topKeys: Set<String> = ["kind", "name", "source", "conductances", "capacitance", "reversal",
+                                       "calcium", "initial", "applied_current", "tau_scale", "notes"]
+    static let reversalKeys = ["Na", "Ca", "K", "H", "leak"]
+    static func setReversal(_ key: String, _ value: Double, in r: inout STGNeuron.Reversals) {
+        switch key {
+        case "Na": r.sodium = value
+        case "Ca": r.calcium = value
+        case "K": r.potassium = value
+        case "H": r.hcn = value
+        default: r.leak = value
+        }
+    }
+    /// JSON `true`/`false` arrive as NSNumber too; tell them apart from numbers.
+    static func isBoolean(_ n: NSNumber) -> Bool {
+        let type = String(cString: n.objCType)
+        return type == "c" || type == "B"
+    }
+
+    /// Loads the model at `path`, or the built-in named model `path` (e.g. `stg-bursting`) if no such
+    /// file exists and the name is known.
+    public static func load(_ path: String) throws(ModelFileError) -> NeuronDescription {
+        if !FileManager.default.fileExists(atPath: path), let named = NamedModel.named(path) {
+            do { return try named.neuron() } catch {
+                throw ModelFileError(file: path, field: nil, message: "\(error)")
+            }
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
+        }
+        let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(data, file: path, defaultName: defaultName)
+    }
+
+    /// Parses model-file JSON. `file` is used in error messages.
+    public static func parse(_ data: Data, file: String, defaultName: String = "model") throws(ModelFileError) -> NeuronDescription {
+        func fail(_ field: String?, _ message: String) -> ModelFileError {
+            ModelFileError(file: file, field: field, message: message)
+        }
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            throw fail(nil, "not valid JSON (\(detail))")
+        }
+        guard let root = parsed as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
+        for key in root.keys.sorted() where !topKeys.contains(key) {
+            throw fail(key, "unknown key (allowed: \(topKeys.sorted().joined(separator: ", ")))")
+        }
+        guard let kind = root["kind"] else { throw fail("kind", "missing (use \"stg\")") }
+        guard let kindString = kind as? String else { throw fail("kind", "must be a string, got \(kind)") }
+        guard kindString == "stg" else {
+            throw fail("kind", "unknown model kind \"\(kindString)\" (known: stg)")
+        }
+        func string(_ key: String) throws(ModelFileError) -> String? {
+            guard let v = root[key] else { return nil }
+            guard let s = v as? String else { throw fail(key, "must be a string") }
+            return s
+        }
+        func number(_ value: Any, _ field: String) throws(ModelFileError) -> Double {
+            guard let n = value as? NSNumber, !isBoolean(n) else {
+                throw fail(field, "must be a number, got \(value)")
+            }
+            let x = n.doubleValue
+            guard x.isFinite else { throw fail(field, "must be finite, got \(x)") }
+            return x
+        }
+        func object(_ key: String, allowed: Set<String>?) throws(ModelFileError) -> [String: Double]? {
+            guard let v = root[key] else { return nil }
+            guard let dict = v as? [String: Any] else { throw fail(key, "must be an object") }
+            var out: [String: Double] = [:]
+            for k in dict.keys.sorted() {
+                if let allowed, !allowed.contains(k) {
+                    throw fail("\(key).\(k)", "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
+                }
+                out[k] = try number(dict[k]!, "\(key).\(k)")
+            }
+            return out
+        }
+        let names = Set(STGNeuron.conductanceNames)
+        guard let g = try object("conductances", allowed: names) else {
+            throw fail("conductances", "missing (needs \(STGNeuron.conductanceNames.joined(separator: ", ")))")
+        }
+        for name in STGNeuron.conductanceNames {
+            guard let value = g[name] else { throw fail("conductances.\(name)", "missing") }
+            guard value >= 0 else { throw fail("conductances.\(name)", "negative conductance \(value) mS/cm²") }
+        }
+        var reversals = STGNeuron.Reversals()
+        if let r = try object("reversal", allowed: Set(reversalKeys)) {
+            for (k, v) in r { setReversal(k, v, in: &reversals) }
+        }
+        var calcium = CalciumPool()
+        if let c = try object("calcium", allowed: ["tau", "rest", "influx"]) {
+            if let v = c["tau"] { guard v > 0 else { throw fail("calcium.tau", "must be > 0 ms, got \(v)") }; calcium.tau = v }
+            if let v = c["rest"] { guard v >= 0 else { throw fail("calcium.rest", "must be ≥ 0, got \(v)") }; calcium.rest = v }
+            if let v = c["influx"] { guard v >= 0 else { throw fail("calcium.influx", "must be ≥ 0, got \(v)") }; calcium.influx = v }
+        }
+        let initial = try object("initial", allowed: ["V", "Ca"]) ?? [:]
+        if let ca = initial["Ca"], ca < 0 { throw fail("initial.Ca", "must be ≥ 0, got \(ca)") }
+        let capacitance = try root["capacitance"].map { v throws(ModelFileError) in try number(v, "capacitance") } ?? STGNeuron.capacitance
+        guard capacitance > 0 else { throw fail("capacitance", "must be > 0 µF/cm², got \(capacitance)") }
+        let iApp = try root["applied_current"].map { v throws(ModelFileError) in try number(v, "applied_current") } ?? 0
+        let tauScales = try object("tau_scale", allowed: Set(STGNeuron.channels.map { $0.name })) ?? [:]
+        for (k, v) in tauScales where v <= 0 { throw fail("tau_scale.\(k)", "must be > 0, got \(v)") }
+        _ = try string("source")
+        _ = try string("notes")
+        let name = try string("name") ?? defaultName
+        do {
+            return try STGNeuron.neuron(name: name, conductances: g, reversals: reversals, capacitance: capacitance,
+                                        calcium: calcium, appliedCurrent: iApp,
+                                        initialVoltage: initial["V"] ?? STGNeuron.initialVoltage,
+                                        initialCalcium: initial["Ca"] ?? STGNeuron.initialCalcium,
+                                        tauScales: tauScales)
+        } catch {
+            throw ModelFileError(file: file, field: nil, message: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import GanglionCore
+
+/// The named conductance sets of `models.md` (mS/cm²), with the behaviour the spec states for them.
+public struct NamedModel: Sendable {
+    public let name: String
+    public let kind: String
+    public let conductances: [String: Double]
+    /// Where the numbers come from.
+    public let source: String
+    /// What the model does, per the spec.
+    public let expected: String
+
+    /// All named models.
+    public static let all: [NamedModel] = [
+        NamedModel(name: "stg-spiking", kind: "stg",
+                   conductances: ["Na": 4000, "CaT": 3, "CaS": 4, "A": 175, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01],
+                   source: "Fyon & Drion (arXiv:2412.04172), spiking STG cell; spec models.md §1",
+                   expected: "tonic spiking ≈ 18.03 Hz (3–15 s of a 15 s run)"),
+        NamedModel(name: "stg-bursting", kind: "stg",
+                   conductances: ["Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01],
+                   source: "Fyon & Drion (arXiv:2412.04172), bursting STG cell; spec models.md §1",
+                   expected: "bursting, 5 spikes/burst, f_inter ≈ 9.472 Hz, f_intra ≈ 130.10 Hz, burstiness ≈ 6161.5 Hz², period 136.3 ms"),
+        NamedModel(name: "stg-doc-800", kind: "stg",
+                   conductances: ["Na": 800, "CaT": 3, "CaS": 3, "A": 80, "KCa": 60, "Kd": 90, "H": 0.1, "leak": 0.01],
+                   source: "DIC test vector of Fyon et al. (PNAS Nexus 2024); spec models.md §1 and dics.md",
+                   expected: "DIC verification vector"),
+    ]
+
+    /// The named model called `name`, if any.
+    public static func named(_ name: String) -> NamedModel? { all.first { $0.name == name } }
+
+    /// The neuron with this conductance set and every other parameter at the spec's defaults.
+    public func neuron() throws(ModelError) -> NeuronDescription {
+        try STGNeuron.neuron(name: name, conductances: conductances)
+    }
+}

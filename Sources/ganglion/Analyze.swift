@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Ganglion
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Firing summary of a voltage trace (CSV from Ganglion or another simulator).")
+
+    @Argument(help: "Trace CSV: a header row, a time column t_ms (else the first column) in ms, a voltage column in mV.")
+    var trace: String
+    @Option(help: "Voltage column (default V_mV, else V).") var column: String?
+    @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole trace if it ends before 3000 ms).")
+    var window: String?
+    @Flag(help: "Print exactly one JSON object on stdout.") var json = false
+
+    func run() throws {
+        let requested = try parseWindow(window)
+        // Pass 1 is avoided: analyse everything from the window start and cut at the end.
+        var analyzer = WindowAnalyzer(window: requested ?? 3000...Double.infinity)
+        var fallback = WindowAnalyzer(window: 0...Double.infinity)
+        var first = Double.nan, last = Double.nan
+        do {
+            try CSVTraceReader.read(path: trace, column: column) { t, V, Ca in
+                if first.isNaN { first = t }
+                last = t
+                analyzer.observe(t: t, V: V, Ca: Ca)
+                if requested == nil, t < 3000 { fallback.observe(t: t, V: V, Ca: Ca) }
+            }
+        } catch { throw fail("\(error)") }
+        if let requested, requested.lowerBound > last || requested.upperBound < first {
+            throw fail("--window \(requested.lowerBound):\(requested.upperBound) ms lies outside the trace (\(first)–\(last) ms)")
+        }
+        // A trace shorter than 3 s is analysed whole when no window was asked for.
+        let used = (requested == nil && last < 3000) ? fallback : analyzer
+        let features = used.features
+        let covered = used.coveredWindow ?? (first...last)
+        if json {
+            var o = features.jsonObject
+            o["mean_ca"] = used.meanCalcium as Any
+            o["window_ms"] = [covered.lowerBound, covered.upperBound]
+            o["trace"] = trace
+            print(JSONOutput.string(o))
+        } else {
+            print("trace            \(trace)")
+            print("window           \(covered.lowerBound)–\(covered.upperBound) ms")
+            print(features.readableSummary)
+            if let ca = used.meanCalcium, ca.isFinite { print(String(format: "mean Ca          %.4f", ca)) }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Ganglion
+
+@main
+struct GanglionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ganglion",
+        abstract: "Conductance-based neuron simulation: STG neurons, CVODE, firing analysis.",
+        subcommands: [Simulate.self, Analyze.self, Bench.self, Models.self])
+}
+
+/// Prints `message` to stderr as an error and exits non-zero.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(1)
+}
+
+func printErr(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Parses `START:END` (ms).
+func parseWindow(_ text: String?) throws(ExitCode) -> ClosedRange<Double>? {
+    guard let text else { return nil }
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), a.isFinite, b.isFinite, b > a else {
+        throw fail("--window '\(text)': expected START:END in ms with END > START, e.g. 3000:15000")
+    }
+    return a...b
+}
+
+extension SolverChoice: ExpressibleByArgument {}
+extension CVODEOptions.LinearSolver: ExpressibleByArgument {}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Ganglion
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate one neuron, write its trace (CSV) and print its firing summary.")
+
+    @Argument(help: "Model file (JSON), or a named model: stg-spiking, stg-bursting, stg-doc-800.")
+    var model: String
+    @Option(help: "Simulated duration (ms).") var duration: Double
+    @Option(name: .customLong("dt-out"), help: "Output sample spacing (ms).") var dtOut: Double = 0.1
+    @Option(help: "Trace file (CSV) to write.") var out: String?
+    @Option(help: "Integrator: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice = .cvodeBDF
+    @Option(help: "Fixed step (ms) for exp-euler (default 0.025) and rk4 (default 0.001).") var dt: Double?
+    @Option(help: "CVODE relative tolerance.") var rtol: Double = 1e-6
+    @Option(help: "CVODE absolute tolerance of V (mV); Ca and gates get 1/10 and 1/1000 of it. Default 1e-3·rtol/1e-6.")
+    var atol: Double?
+    @Option(name: .customLong("max-step"), help: "CVODE maximum step (ms).") var maxStep: Double?
+    @Option(name: .customLong("linear-solver"), help: "CVODE Newton linear solver: structured or dense.")
+    var linearSolver: CVODEOptions.LinearSolver = .structured
+    @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole run if shorter).")
+    var window: String?
+    @Option(help: "Extra trace columns: gates, currents, or names such as CaS.m, I_KCa (comma-separated).")
+    var record: String?
+    @Flag(help: "Print exactly one JSON object on stdout.") var json = false
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func run() throws {
+        guard duration.isFinite, duration > 0 else { throw fail("--duration \(duration): must be a finite number of ms > 0") }
+        guard dtOut.isFinite, dtOut > 0 else { throw fail("--dt-out \(dtOut): must be > 0 ms") }
+        if let dt, !(dt.isFinite && dt > 0) { throw fail("--dt \(dt): must be > 0 ms") }
+        if dt != nil, solver == .cvodeBDF || solver == .cvodeAdams {
+            throw fail("--dt applies to the fixed-step solvers (exp-euler, rk4); CVODE chooses its own steps (see --max-step)")
+        }
+        guard rtol.isFinite, rtol > 0, rtol < 1 else { throw fail("--rtol \(rtol): must be in (0, 1)") }
+        if let atol, !(atol.isFinite && atol > 0) { throw fail("--atol \(atol): must be > 0") }
+        let neuron: NeuronDescription
+        do { neuron = try ModelFile.load(model) } catch { throw fail("\(error)") }
+        var request = SimulationRequest(neuron: neuron, duration: duration)
+        request.outputInterval = dtOut
+        request.solver = solver
+        request.rtol = rtol
+        request.atol = atol
+        request.dt = dt
+        request.maxStep = maxStep
+        request.linearSolver = linearSolver
+        request.window = try parseWindow(window)
+        request.tracePath = out
+        request.record = record.map(RecordItem.parseList) ?? []
+        if !quiet, isatty(STDERR_FILENO) != 0 {
+            let total = duration
+            request.progress = { t in
+                FileHandle.standardError.write(Data(String(format: "\r%5.1f %% (t = %.0f ms)", 100 * t / total, t).utf8))
+            }
+        }
+        let report: SimulationReport
+        do { report = try simulate(request) } catch {
+            if request.progress != nil { printErr("") }
+            throw fail(error.description)
+        }
+        if request.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if json {
+            print(JSONOutput.string(report.jsonObject))
+        } else {
+            print(readable(report))
+        }
+    }
+
+    func readable(_ r: SimulationReport) -> String {
+        var lines = ["model            \(r.model)",
+                     "window           \(r.window.lowerBound)–\(r.window.upperBound) ms"]
+        lines.append(r.features.readableSummary)
+        if let ca = r.meanCalcium { lines.append(String(format: "mean Ca          %.4f", ca)) }
+        let s = r.statistics
+        var solverLine = "solver           \(r.solverName)"
+        if let rtol = r.rtol { solverLine += "  rtol \(rtol)" }
+        if let dt = r.dt { solverLine += "  dt \(dt) ms" }
+        solverLine += "  steps \(s.steps)  rhs \(s.rhsEvaluations)"
+        lines.append(solverLine)
+        lines.append(String(format: "wall time        %.1f ms (%.0f× real time)", r.wallMilliseconds, r.duration / r.wallMilliseconds))
+        if let p = r.tracePath { lines.append("trace            \(p)") }
+        return lines.joined(separator: "\n")
+    }
+}
