@@ -166,7 +166,7 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
         let kept = try? writer?.keepPartial()
         throw SimulationError(message: e.description, partialTracePath: kept ?? nil, solverError: e)
     } catch {
-        try? writer?.keepPartial()
+        _ = try? writer?.keepPartial()
         throw SimulationError(message: "\(error)")
     }
     let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6

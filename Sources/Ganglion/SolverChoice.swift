@@ -9,8 +9,8 @@ public enum SolverChoice: String, CaseIterable, Sendable {
     /// models' firing features stay within 0.5 % of the reference (see `Docs/performance.md`).
     public var defaultStep: Double? {
         switch self {
-        case .expEuler: 0.025
-        case .rk4: 0.001
+        case .expEuler: 0.05
+        case .rk4: 0.0015
         default: nil
         }
     }

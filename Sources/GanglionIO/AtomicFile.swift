@@ -12,6 +12,12 @@ public final class AtomicFileWriter {
     public init(path: String) throws {
         self.path = path
         temporaryPath = path + ".tmp-\(getpid())"
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: folder) {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw IOError(file: path, message: "cannot create the folder \(folder)")
+            }
+        }
         guard let h = fopen(temporaryPath, "w") else {
             throw IOError(file: path, message: "cannot create (\(String(cString: strerror(errno))))")
         }

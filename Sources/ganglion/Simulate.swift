@@ -12,7 +12,7 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("dt-out"), help: "Output sample spacing (ms).") var dtOut: Double = 0.1
     @Option(help: "Trace file (CSV) to write.") var out: String?
     @Option(help: "Integrator: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice = .cvodeBDF
-    @Option(help: "Fixed step (ms) for exp-euler (default 0.025) and rk4 (default 0.001).") var dt: Double?
+    @Option(help: "Fixed step (ms) for exp-euler (default 0.05) and rk4 (default 0.0015).") var dt: Double?
     @Option(help: "CVODE relative tolerance.") var rtol: Double = 1e-6
     @Option(help: "CVODE absolute tolerance of V (mV); Ca and gates get 1/10 and 1/1000 of it. Default 1e-3·rtol/1e-6.")
     var atol: Double?

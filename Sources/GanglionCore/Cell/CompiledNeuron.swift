@@ -112,14 +112,22 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         J.A[3] = -1 / calcium.tau
     }
 
-    public func linearForm(_ t: Double, _ y: UnsafePointer<Double>,
+    /// Stage 0: the gates; stage 1: V and Ca.
+    public var linearStages: [Range<Int>] { [2..<dimension, 0..<2] }
+
+    public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                            steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
         let V = y[0], Ca = y[1]
-        var gTotal = gLeak, gE = gLeak * eLeak, iCa = 0.0
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2) { dOpen in
+        if stage == 0 {
             for s in slots {
                 s.channel.gateSteadyStates(V: V, calcium: Ca, tauScale: s.tauScale,
                                            inf: steadyState + s.offset, tau: timeConstant + s.offset)
+            }
+            return
+        }
+        var gTotal = gLeak, gE = gLeak * eLeak, iCa = 0.0
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2) { dOpen in
+            for s in slots {
                 let g = s.gbar * s.channel.openFraction(gates: y + s.offset, dOpen: dOpen.baseAddress!)
                 gTotal += g
                 gE += g * s.reversal

@@ -40,9 +40,9 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
 }
 
 /// Exponential Euler in the Rush–Larsen form: every state obeying dx/dt = (x∞ − x)/τ is advanced
-/// exactly with x∞ and τ frozen over the step, x ← x∞ + (x − x∞)·e^(−Δt/τ). For a neuron that is every
-/// gate, V (τ_V = C/g_total) and Ca. First order; stable at steps far beyond explicit methods
-/// (the method of xolotl and Brian2 for such cells).
+/// exactly with x∞ and τ frozen over the step, x ← x∞ + (x − x∞)·e^(−Δt/τ). For a neuron: first every
+/// gate (x∞, τ at V(t), Ca(t)), then V (V∞ = Σ g E / Σ g, τ_V = C / Σ g, with the new gates) and Ca.
+/// First order; stable at steps far beyond explicit methods (the method of xolotl and Brian2).
 public struct ExponentialEuler: Integrator {
     public let name = "exp-euler"
     /// Step Δt (ms).
@@ -60,12 +60,15 @@ public struct ExponentialEuler: Integrator {
         let tau = UnsafeMutablePointer<Double>.allocate(capacity: n)
         defer { inf.deallocate(); tau.deallocate() }
         var evaluations = 0
+        let stages = system.linearStages
         var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, y in
-            system.linearForm(t, y, steadyState: inf, timeConstant: tau)
-            evaluations += 1
-            for i in 0..<n {
-                y[i] = inf[i] + (y[i] - inf[i]) * Double.exp(-h / tau[i])
+            for (stage, range) in stages.enumerated() {
+                system.linearForm(stage: stage, t, y, steadyState: inf, timeConstant: tau)
+                for i in range {
+                    y[i] = inf[i] + (y[i] - inf[i]) * Double.exp(-h / tau[i])
+                }
             }
+            evaluations += 1
         }
         solution.statistics.rhsEvaluations = evaluations
         return solution

@@ -17,8 +17,14 @@ public protocol ODESystem: AnyObject, Sendable {
 
 /// A system that the exponential (Rush–Larsen) integrator can advance: each state obeys a
 /// (conditionally) linear equation dx/dt = (x∞ − x)/τ with x∞ and τ depending on the other states.
+///
+/// The states are advanced in stages (for a neuron: first the gates, then V and Ca with the gates
+/// already at t + Δt, as xolotl does); a stage's x∞ and τ are evaluated on the state as updated by
+/// the earlier stages.
 public protocol ConditionallyLinearSystem: ODESystem {
-    /// Writes each state's x∞ and τ (ms) at (t, y). τ = +∞ means the state does not move.
-    func linearForm(_ t: Double, _ y: UnsafePointer<Double>,
+    /// The state indices advanced by each stage, in order; together they cover every state once.
+    var linearStages: [Range<Int>] { get }
+    /// Writes x∞ and τ (ms) of the states of `stage` at (t, y), at their indices in the output buffers.
+    func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                     steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>)
 }

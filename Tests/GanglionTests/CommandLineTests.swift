@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// Runs the built `ganglion` tool (the test command builds it first).
+func ganglion(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let root = packageRoot()
+    let candidates = [".build/release/ganglion", ".build/debug/ganglion"].map { root + "/" + $0 }
+    guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "ganglion executable: build it first (swift build -c release)"])
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = arguments
+    p.currentDirectoryURL = URL(fileURLWithPath: root)
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+@Suite("Command line")
+struct CommandLineTests {
+    @Test("simulate --json prints exactly one JSON object with the documented keys")
+    func simulateJSON() throws {
+        let path = temporaryPath("cli.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try ganglion(["simulate", "models/stg/stg-spiking.json", "--duration", "4000", "--out", path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        for key in ["spikes", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "intraburst_hz", "interburst_hz",
+                    "burst_period_ms", "duty_cycle", "pattern", "mean_ca", "window_ms", "solver", "wall_ms"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect(object["pattern"] as? String == "tonic")
+        #expect(object["burstiness_hz2"] is NSNull)
+        #expect((object["window_ms"] as? [Double]) == [3000, 4000])
+        let solver = object["solver"] as! [String: Any]
+        #expect(solver["name"] as? String == "cvode-bdf")
+        for key in ["rtol", "atol", "steps", "rhs_evals"] { #expect(solver[key] != nil, "missing solver.\(key)") }
+        // analyze gives the same summary from the file.
+        let a = try ganglion(["analyze", path, "--json"])
+        #expect(a.status == 0, "\(a.stderr)")
+        let analyzed = try JSONSerialization.jsonObject(with: Data(a.stdout.utf8)) as! [String: Any]
+        #expect(analyzed["spikes"] as? Int == object["spikes"] as? Int)
+        #expect(abs((analyzed["frequency_hz"] as! Double) - (object["frequency_hz"] as! Double)) < 1e-9)
+    }
+
+    @Test("bad command lines exit non-zero with a message naming the problem", arguments: [
+        (["simulate", "stg-bursting", "--duration", "-1"], "--duration"),
+        (["simulate", "nonexistent.json", "--duration", "100"], "nonexistent.json"),
+        (["simulate", "stg-bursting", "--duration", "100", "--solver", "euler"], "euler"),
+        (["simulate", "stg-bursting", "--duration", "100", "--window", "5:2"], "--window"),
+        (["simulate", "stg-bursting", "--duration", "100", "--rtol", "2"], "--rtol"),
+        (["simulate", "stg-bursting", "--duration", "100", "--dt", "0.01"], "--dt"),
+        (["simulate", "stg-bursting", "--duration", "100", "--record", "Nope.m"], "Nope.m"),
+        (["simulate", "stg-bursting", "--duration", "100", "--out", "/dev/null/x.csv"], "/dev/null/x.csv"),
+        (["simulate", "stg-bursting", "--duration", "200", "--solver", "rk4", "--dt", "0.05"], "failed at t ="),
+        (["analyze", "nonexistent.csv"], "nonexistent.csv"),
+    ])
+    func badArguments(arguments: [String], mention: String) throws {
+        let r = try ganglion(arguments)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(mention), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error"), "crashed: \(r.stderr)")
+    }
+
+    @Test("a malformed model file names the file and the field")
+    func malformedModelFile() throws {
+        let path = temporaryPath("bad-model.json")
+        try #"{"kind": "stg", "conductances": {"Na": -4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try ganglion(["simulate", path, "--duration", "100"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(path) && r.stderr.contains("conductances.Na") && r.stderr.contains("-4000"), "\(r.stderr)")
+    }
+}

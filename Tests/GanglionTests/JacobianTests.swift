@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import Ganglion
+
+@Suite("Jacobian and Newton solver")
+struct JacobianTests {
+    func neuron() throws -> CompiledNeuron {
+        try CompiledNeuron(NamedModel.named("stg-bursting")!.neuron())
+    }
+
+    /// Some states along a real trajectory (rest, upstroke, peak, after-hyperpolarisation).
+    func states(_ n: CompiledNeuron) throws -> [[Double]] {
+        var out: [[Double]] = []
+        let problem = try ODEProblem(system: n, initialState: n.initialState(), endTime: 400, outputInterval: 0.5)
+        _ = try ExponentialEuler(dt: 0.005).solve(problem) { t, y in
+            if Int((t * 2).rounded()) % 37 == 0 { out.append(Array(y)) }
+        }
+        return out
+    }
+
+    @Test("the analytic arrow Jacobian equals central differences of the right-hand side")
+    func jacobianMatchesFiniteDifferences() throws {
+        let n = try neuron()
+        let dim = n.dimension
+        var J = ArrowJacobian(coreCount: 2, gateCount: dim - 2)
+        for y in try states(n) {
+            y.withUnsafeBufferPointer { n.jacobian(0, $0.baseAddress!, into: &J) }
+            for j in 0..<dim {
+                let h = 1e-6 * max(1, abs(y[j]))
+                var yp = y, ym = y
+                yp[j] += h; ym[j] -= h
+                var fp = Array(repeating: 0.0, count: dim), fm = fp
+                yp.withUnsafeBufferPointer { a in fp.withUnsafeMutableBufferPointer { n.rightHandSide(0, a.baseAddress!, $0.baseAddress!) } }
+                ym.withUnsafeBufferPointer { a in fm.withUnsafeMutableBufferPointer { n.rightHandSide(0, a.baseAddress!, $0.baseAddress!) } }
+                for i in 0..<dim {
+                    let fd = (fp[i] - fm[i]) / (2 * h)
+                    let exact = J.entry(i, j)
+                    #expect(abs(exact - fd) <= 1e-5 * max(1, abs(fd)),
+                            "∂f[\(n.layout.names[i])]/∂\(n.layout.names[j]): \(exact) vs \(fd)")
+                }
+            }
+        }
+    }
+
+    @Test("the structured Newton solve equals a dense Gaussian elimination of I − γJ")
+    func structuredSolveMatchesDense() throws {
+        let n = try neuron()
+        let dim = n.dimension
+        for (k, y) in try states(n).enumerated() {
+            var solver = ArrowNewtonSolver(coreCount: 2, gateCount: dim - 2)
+            y.withUnsafeBufferPointer { n.jacobian(0, $0.baseAddress!, into: &solver.jacobianStorage) }
+            let gamma = [0.001, 0.05, 0.7][k % 3]
+            let factored = solver.factor(gamma: gamma)
+            #expect(factored)
+            let b = (0..<dim).map { sin(Double($0) + 1) }
+            var x = b
+            x.withUnsafeMutableBufferPointer { solver.solve($0.baseAddress!) }
+            // Dense reference.
+            var M = (0..<dim).map { i in (0..<dim).map { j in (i == j ? 1 : 0) - gamma * solver.jacobian.entry(i, j) } }
+            var r = b
+            for c in 0..<dim {
+                let p = (c..<dim).max { abs(M[$0][c]) < abs(M[$1][c]) }!
+                M.swapAt(c, p); r.swapAt(c, p)
+                for i in (c + 1)..<dim {
+                    let f = M[i][c] / M[c][c]
+                    for j in c..<dim { M[i][j] -= f * M[c][j] }
+                    r[i] -= f * r[c]
+                }
+            }
+            var ref = Array(repeating: 0.0, count: dim)
+            for i in stride(from: dim - 1, through: 0, by: -1) {
+                ref[i] = (r[i] - ((i + 1)..<dim).reduce(0) { $0 + M[i][$1] * ref[$1] }) / M[i][i]
+            }
+            for i in 0..<dim { #expect(abs(x[i] - ref[i]) <= 1e-9 * max(1, abs(ref[i])), "x[\(i)]") }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import Ganglion
+
+@Suite("Model files")
+struct ModelFileTests {
+    static let minimal = #"{"kind": "stg", "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#
+
+    func parse(_ json: String) throws(ModelFileError) -> NeuronDescription {
+        try ModelFile.parse(Data(json.utf8), file: "test.json")
+    }
+
+    @Test("the minimal form gets every default of models.md §1")
+    func minimalForm() throws {
+        let n = try parse(Self.minimal)
+        #expect(n.gbar("CaS") == 19 && n.gbar("leak") == 0.01)
+        #expect(n.capacitance == 1 && n.initialVoltage == -70 && n.initialCalcium == 0.5)
+        #expect(n.calcium == CalciumPool(tau: 20, rest: 0.05, influx: 0.94))
+        #expect(n.leakReversal == -50)
+        let e = Dictionary(uniqueKeysWithValues: n.conductances.map { ($0.name, $0.reversal) })
+        #expect(e == ["Na": 50, "CaT": 80, "CaS": 80, "A": -80, "KCa": -80, "Kd": -80, "H": -20])
+        #expect(n.conductances.allSatisfy { $0.tauScale == 1 })
+    }
+
+    @Test("optional fields are read")
+    func optionalFields() throws {
+        let json = #"{"kind": "stg", "name": "x", "source": "s", "capacitance": 2, "applied_current": 0.5,"#
+            + #""reversal": {"Ca": 120}, "calcium": {"tau": 10}, "initial": {"V": -60, "Ca": 1}, "tau_scale": {"KCa": 2},"#
+            + #""conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#
+        let n = try parse(json)
+        #expect(n.name == "x" && n.capacitance == 2 && n.appliedCurrent == 0.5 && n.initialVoltage == -60)
+        #expect(n.conductances.first { $0.name == "CaS" }!.reversal == 120)
+        #expect(n.conductances.first { $0.name == "KCa" }!.tauScale == 2)
+        #expect(n.calcium.tau == 10 && n.initialCalcium == 1)
+    }
+
+    @Test("bad input names the file, the field and the value", arguments: [
+        (#"{"kind": "stg", "conductances": {"Na": 4000}}"#, "conductances.CaT"),
+        (#"{"kind": "stg", "colour": 1, "conductances": {}}"#, "colour"),
+        (#"{"conductances": {}}"#, "kind"),
+        (#"{"kind": "squid", "conductances": {}}"#, "squid"),
+        (#"{"kind": "stg", "conductances": {"Na": -1, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "conductances.Na"),
+        (#"{"kind": "stg", "conductances": {"Na": "a lot", "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "a lot"),
+        (#"{"kind": "stg", "conductances": {"Na": 1e999, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "1e999"),
+        (#"{"kind": "stg", "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01, "NaP": 1}}"#, "conductances.NaP"),
+        (#"{"kind": "stg", "calcium": {"tau": 0}, "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "calcium.tau"),
+        (#"{"kind": "stg", "capacitance": true, "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "capacitance"),
+        (#"{"kind": "stg", "tau_scale": {"KCa": -2}, "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "tau_scale.KCa"),
+        (#"{"kind": "stg", "conductances": {"#, "not valid JSON"),
+        (#"[1, 2]"#, "JSON object"),
+    ])
+    func badInput(json: String, mention: String) {
+        do {
+            _ = try parse(json)
+            Issue.record("accepted bad input \(json)")
+        } catch {
+            #expect(error.file == "test.json")
+            #expect(error.description.contains(mention), "message '\(error.description)' should mention \(mention)")
+        }
+    }
+
+    @Test("a missing file is an error naming it")
+    func missingFile() {
+        #expect(throws: ModelFileError.self) { try ModelFile.load("/nonexistent/model.json") }
+    }
+
+    @Test("the shipped model files equal the named sets", arguments: ["stg-spiking", "stg-bursting", "stg-doc-800"])
+    func shippedModels(name: String) throws {
+        let path = packageRoot() + "/models/stg/\(name).json"
+        let file = try ModelFile.load(path)
+        let named = try NamedModel.named(name)!.neuron()
+        for ch in STGNeuron.conductanceNames { #expect(file.gbar(ch) == named.gbar(ch), "\(name) \(ch)") }
+    }
+}
+
+/// The package's root folder (tests read shipped files and run the built tool).
+func packageRoot() -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+}

@@ -1,0 +1,66 @@
+import Testing
+import Ganglion
+
+/// The published behaviour of the named models (models.md §1), checked with every integrator.
+@Suite("Reference numbers of models.md §1")
+struct ReferenceTests {
+    static let solvers: [SolverChoice] = [.cvodeBDF, .cvodeAdams, .expEuler, .rk4]
+
+    func run(_ model: String, _ solver: SolverChoice) throws -> SimulationReport {
+        var request = SimulationRequest(neuron: try NamedModel.named(model)!.neuron(), duration: 15000)
+        request.solver = solver
+        request.rtol = 1e-6
+        request.window = 3000...15000
+        return try simulate(request)
+    }
+
+    func close(_ value: Double?, _ expected: Double, _ what: String, tolerance: Double = 0.005) {
+        guard let value else { Issue.record("\(what) is nil"); return }
+        #expect(abs(value - expected) <= tolerance * abs(expected), "\(what) = \(value), expected \(expected) ± \(tolerance * 100) %")
+    }
+
+    @Test("stg-spiking: tonic, 18.03 Hz ± 0.5 %", arguments: solvers)
+    func spiking(solver: SolverChoice) throws {
+        let r = try run("stg-spiking", solver)
+        #expect(r.features.pattern == .tonic)
+        close(r.features.frequency, 18.03, "\(solver.rawValue) frequency")
+    }
+
+    @Test("stg-bursting: 5 spikes/burst, f_inter 9.472, f_intra 130.10, burstiness 6161.5, period 136.3", arguments: solvers)
+    func bursting(solver: SolverChoice) throws {
+        let r = try run("stg-bursting", solver)
+        let f = r.features
+        #expect(f.pattern == .bursting)
+        #expect(f.spikesPerBurst == 5)
+        close(f.interburstFrequency, 9.472, "\(solver.rawValue) f_inter")
+        close(f.intraburstFrequency, 130.10, "\(solver.rawValue) f_intra")
+        close(f.burstiness, 6161.5, "\(solver.rawValue) burstiness")
+        close(f.burstPeriod, 136.3, "\(solver.rawValue) burst period")
+        close(f.dutyCycle, 0.2255, "\(solver.rawValue) duty cycle")
+    }
+
+    @Test("CVODE at default tolerances matches rtol 1e-10 on spike times within 0.05 ms over the first second")
+    func tolerances() throws {
+        func spikes(rtol: Double) throws -> [Double] {
+            var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 1000)
+            request.rtol = rtol
+            request.outputInterval = 0.01
+            request.window = 0...1000
+            return try simulate(request).features.spikeTimes
+        }
+        let loose = try spikes(rtol: 1e-6), tight = try spikes(rtol: 1e-10)
+        #expect(loose.count == tight.count && loose.count >= 5)
+        for (a, b) in zip(loose, tight) { #expect(abs(a - b) < 0.05, "spike at \(b) ms off by \(a - b) ms") }
+    }
+
+    @Test("the dense linear solver gives the structured solver's result")
+    func denseFallback() throws {
+        var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 2000)
+        request.window = 0...2000
+        let structured = try simulate(request)
+        request.linearSolver = .dense
+        let dense = try simulate(request)
+        #expect(dense.features.spikeTimes.count == structured.features.spikeTimes.count)
+        for (a, b) in zip(dense.features.spikeTimes, structured.features.spikeTimes) { #expect(abs(a - b) < 0.05) }
+    }
+}

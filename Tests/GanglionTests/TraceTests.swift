@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import Ganglion
+
+func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("ganglion-\(UUID())-\(name)").path
+}
+
+@Suite("Traces")
+struct TraceTests {
+    @Test("the CSV has a header with units, the recorded columns, one row per 0.1 ms, and re-analyses identically")
+    func roundTrip() throws {
+        let path = temporaryPath("trace.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 2000)
+        request.tracePath = path
+        request.window = 500...2000
+        request.record = RecordItem.parseList("CaS.m,I_KCa")
+        let report = try simulate(request)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.first == "t_ms,V_mV,Ca,CaS.m,I_KCa_uA_cm2")
+        #expect(lines.count == 1 + 20001)
+        #expect(lines[1].hasPrefix("0.0,-70.0,0.5,"))
+        #expect(lines[4].hasPrefix("0.3,"))
+        var analyzer = WindowAnalyzer(window: 500...2000)
+        try CSVTraceReader.read(path: path, column: nil) { t, V, Ca in analyzer.observe(t: t, V: V, Ca: Ca) }
+        #expect(analyzer.features.spikeTimes.count == report.features.spikeTimes.count)
+        for (a, b) in zip(analyzer.features.spikeTimes, report.features.spikeTimes) { #expect(abs(a - b) < 1e-9) }
+        #expect(abs(analyzer.meanCalcium! - report.meanCalcium!) < 1e-9 * report.meanCalcium!)
+    }
+
+    @Test("recorded currents follow I = ḡ mᵖ hᑫ (V − E)")
+    func currents() throws {
+        let path = temporaryPath("currents.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 50)
+        request.tracePath = path
+        request.record = [.gates, .currents]
+        _ = try simulate(request)
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let header = rows[0].split(separator: ",").map(String.init)
+        for row in rows.dropFirst().enumerated().filter({ $0.offset % 97 == 0 }).map(\.element) {
+            let v = Dictionary(uniqueKeysWithValues: zip(header, row.split(separator: ",").map { Double($0)! }))
+            let m = v["CaS.m"]!, h = v["CaS.h"]!, V = v["V_mV"]!
+            #expect(abs(v["I_CaS_uA_cm2"]! - 19 * m * m * m * h * (V - 80)) < 1e-9 * max(1, abs(v["I_CaS_uA_cm2"]!)))
+            #expect(abs(v["I_leak_uA_cm2"]! - 0.01 * (V + 50)) < 1e-12)
+        }
+    }
+
+    @Test("bad trace files are errors naming the file and the problem", arguments: [
+        ("", "empty"),
+        ("t_ms,V_mV\n", "no data rows"),
+        ("t_ms,V_mV\n0,-70\n0.1,abc\n", "line 3"),
+        ("t_ms,V_mV\n0,-70\n0,-69\n", "does not increase"),
+        ("t_ms,U\n0,-70\n", "no voltage column"),
+        ("t_ms,V_mV\n0,-70,3\n", "fields"),
+    ])
+    func badTraces(content: String, mention: String) throws {
+        let path = temporaryPath("bad.csv")
+        try content.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            try CSVTraceReader.read(path: path, column: nil) { _, _, _ in }
+            Issue.record("accepted \(content.debugDescription)")
+        } catch {
+            #expect(error.description.contains(path))
+            #expect(error.description.contains(mention), "\(error.description)")
+        }
+    }
+}
