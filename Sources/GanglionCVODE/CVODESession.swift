@@ -48,8 +48,14 @@ final class CVODESession {
         if let h = options.maxStep, !(h > 0 && h.isFinite) { throw fail("max step = \(h) ms must be finite and > 0") }
 
         guard SUNContext_Create(nil, &sunContext) == 0, let ctx = sunContext else { throw fail("SUNContext_Create failed") }
-        y = N_VNew_Serial(sunindextype(n), ctx)
-        absTol = N_VNew_Serial(sunindextype(n), ctx)
+        // SUNDIALS' dense solver needs its own serial vectors; otherwise the vector operations run in Swift.
+        if options.linearSolver == .dense {
+            y = N_VNew_Serial(sunindextype(n), ctx)
+            absTol = N_VNew_Serial(sunindextype(n), ctx)
+        } else {
+            y = SwiftVector.make(length: n, context: ctx)
+            absTol = SwiftVector.make(length: n, context: ctx)
+        }
         guard let y, let absTol else { throw fail("could not allocate N_Vectors") }
         let yp = N_VGetArrayPointer(y)!, ap = N_VGetArrayPointer(absTol)!
         for i in 0..<n {

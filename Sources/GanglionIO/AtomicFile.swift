@@ -6,7 +6,8 @@ public final class AtomicFileWriter {
     public let path: String
     let temporaryPath: String
     private var handle: UnsafeMutablePointer<FILE>?
-    private var buffer: [UInt8] = []
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private var count = 0
     private let capacity = 1 << 16
 
     public init(path: String) throws {
@@ -22,26 +23,39 @@ public final class AtomicFileWriter {
             throw IOError(file: path, message: "cannot create (\(String(cString: strerror(errno))))")
         }
         handle = h
-        buffer.reserveCapacity(capacity)
+        buffer = .allocate(capacity: capacity)
     }
 
     deinit {
         if handle != nil { try? abandon(keepingAs: nil) }
+        buffer.deallocate()
     }
 
     /// Appends text.
     public func write(_ s: String) throws {
-        buffer.append(contentsOf: s.utf8)
-        if buffer.count >= capacity { try flush() }
+        var s = s
+        try s.withUTF8 { try write(bytes: $0) }
+    }
+
+    /// Appends raw bytes.
+    public func write(bytes: UnsafeBufferPointer<UInt8>) throws {
+        if count + bytes.count > capacity { try flush() }
+        if bytes.count > capacity {
+            guard let h = handle, fwrite(bytes.baseAddress, 1, bytes.count, h) == bytes.count else {
+                throw IOError(file: path, message: "write failed (\(String(cString: strerror(errno))))")
+            }
+            return
+        }
+        (buffer + count).update(from: bytes.baseAddress!, count: bytes.count)
+        count += bytes.count
     }
 
     private func flush() throws {
         guard let h = handle else { throw IOError(file: path, message: "already closed") }
-        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, h) }
-        guard written == buffer.count else {
+        guard fwrite(buffer, 1, count, h) == count else {
             throw IOError(file: path, message: "write failed (\(String(cString: strerror(errno))))")
         }
-        buffer.removeAll(keepingCapacity: true)
+        count = 0
     }
 
     private func close() throws {

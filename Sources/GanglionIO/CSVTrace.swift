@@ -7,26 +7,32 @@ import GanglionCore
 public final class CSVTraceWriter {
     public let columns: [String]
     private let file: AtomicFileWriter
-    private var line = ""
+    private let line: UnsafeMutablePointer<UInt8>
+    private let lineCapacity: Int
 
     public init(path: String, columns: [String]) throws {
         self.columns = columns
         file = try AtomicFileWriter(path: path)
         try file.write(columns.joined(separator: ",") + "\n")
-        line.reserveCapacity(64 * columns.count)
+        lineCapacity = 32 * (columns.count + 1)
+        line = .allocate(capacity: lineCapacity)
     }
 
-    /// Writes one row: the time (ms) and the values, in column order after `t_ms`.
+    deinit { line.deallocate() }
+
+    /// Writes one row: the time (ms) and the values, in column order after `t_ms`. Numbers are written
+    /// with 10 significant digits (`DecimalFormatter`); 0.1·3 reads "0.3".
     public func write(time: Double, values: UnsafeBufferPointer<Double>) throws {
-        line.removeAll(keepingCapacity: true)
-        // Times are printed rounded to 1e-9 ms so that 0.1·3 reads "0.3".
-        line += String((time * 1e9).rounded() / 1e9)
+        precondition(values.count < columns.count)
+        var n = 0
+        @inline(__always) func put(_ x: Double) { n += DecimalFormatter.write(x, into: line + n) }
+        put(time)
         for v in values {
-            line += ","
-            line += String(v)
+            line[n] = UInt8(ascii: ","); n += 1
+            put(v)
         }
-        line += "\n"
-        try file.write(line)
+        line[n] = UInt8(ascii: "\n"); n += 1
+        try file.write(bytes: UnsafeBufferPointer(start: line, count: n))
     }
 
     public var path: String { file.path }

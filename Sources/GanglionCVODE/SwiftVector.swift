@@ -1,0 +1,208 @@
+internal import CSundials
+import Foundation
+
+/// A SUNDIALS `N_Vector` whose operations are implemented in Swift.
+///
+/// Debian's SUNDIALS is compiled without optimisation, and CVODE spends most of its time in vector
+/// operations on short vectors (13 entries for an STG cell); these optimised loops replace them. The
+/// vector is serial and contiguous like `N_VNew_Serial`'s.
+enum SwiftVector {
+    struct Content {
+        var length: Int
+        var data: UnsafeMutablePointer<Double>?
+        var ownsData: Bool
+    }
+
+    /// A new vector of `length` entries, zeroed.
+    static func make(length: Int, context: SUNContext) -> N_Vector? {
+        guard let v = N_VNewEmpty(context) else { return nil }
+        installOperations(v.pointee.ops)
+        let data = UnsafeMutablePointer<Double>.allocate(capacity: max(length, 1))
+        data.initialize(repeating: 0, count: max(length, 1))
+        attach(Content(length: length, data: data, ownsData: true), to: v)
+        return v
+    }
+
+    private static func attach(_ content: Content, to v: N_Vector) {
+        let c = UnsafeMutablePointer<Content>.allocate(capacity: 1)
+        c.initialize(to: content)
+        v.pointee.content = UnsafeMutableRawPointer(c)
+    }
+
+    private static func installOperations(_ ops: N_Vector_Ops) {
+        ops.pointee.nvgetvectorid = { _ in SUNDIALS_NVEC_CUSTOM }
+        ops.pointee.nvclone = { w in SwiftVector.clone(w!, withData: true) }
+        ops.pointee.nvcloneempty = { w in SwiftVector.clone(w!, withData: false) }
+        ops.pointee.nvdestroy = { v in SwiftVector.destroy(v) }
+        ops.pointee.nvspace = { v, lrw, liw in
+            lrw?.pointee = sunindextype(nvLength(v)); liw?.pointee = 1
+        }
+        ops.pointee.nvgetarraypointer = { v in nvContent(v!).pointee.data }
+        ops.pointee.nvsetarraypointer = { p, v in
+            let c = nvContent(v!)
+            if c.pointee.ownsData { c.pointee.data?.deallocate() }
+            c.pointee.data = p
+            c.pointee.ownsData = false
+        }
+        ops.pointee.nvgetlength = { v in sunindextype(nvLength(v)) }
+        ops.pointee.nvlinearsum = { a, x, b, y, z in
+            let n = nvLength(x), xp = nvData(x), yp = nvData(y), zp = nvData(z)
+            for i in 0..<n { zp[i] = a * xp[i] + b * yp[i] }
+        }
+        ops.pointee.nvconst = { c, z in
+            let n = nvLength(z), zp = nvData(z)
+            for i in 0..<n { zp[i] = c }
+        }
+        ops.pointee.nvprod = { x, y, z in
+            let n = nvLength(x), xp = nvData(x), yp = nvData(y), zp = nvData(z)
+            for i in 0..<n { zp[i] = xp[i] * yp[i] }
+        }
+        ops.pointee.nvdiv = { x, y, z in
+            let n = nvLength(x), xp = nvData(x), yp = nvData(y), zp = nvData(z)
+            for i in 0..<n { zp[i] = xp[i] / yp[i] }
+        }
+        ops.pointee.nvscale = { c, x, z in
+            let n = nvLength(x), xp = nvData(x), zp = nvData(z)
+            for i in 0..<n { zp[i] = c * xp[i] }
+        }
+        ops.pointee.nvabs = { x, z in
+            let n = nvLength(x), xp = nvData(x), zp = nvData(z)
+            for i in 0..<n { zp[i] = abs(xp[i]) }
+        }
+        ops.pointee.nvinv = { x, z in
+            let n = nvLength(x), xp = nvData(x), zp = nvData(z)
+            for i in 0..<n { zp[i] = 1 / xp[i] }
+        }
+        ops.pointee.nvaddconst = { x, b, z in
+            let n = nvLength(x), xp = nvData(x), zp = nvData(z)
+            for i in 0..<n { zp[i] = xp[i] + b }
+        }
+        ops.pointee.nvdotprod = { x, y in
+            let n = nvLength(x), xp = nvData(x), yp = nvData(y)
+            var s = 0.0
+            for i in 0..<n { s += xp[i] * yp[i] }
+            return s
+        }
+        ops.pointee.nvmaxnorm = { x in
+            let n = nvLength(x), xp = nvData(x)
+            var m = 0.0
+            for i in 0..<n { m = max(m, abs(xp[i])) }
+            return m
+        }
+        ops.pointee.nvwrmsnorm = { x, w in
+            let n = nvLength(x), xp = nvData(x), wp = nvData(w)
+            var s = 0.0
+            for i in 0..<n { let p = xp[i] * wp[i]; s += p * p }
+            return (s / Double(n)).squareRoot()
+        }
+        ops.pointee.nvwrmsnormmask = { x, w, id in
+            let n = nvLength(x), xp = nvData(x), wp = nvData(w), ip = nvData(id)
+            var s = 0.0
+            for i in 0..<n where ip[i] > 0 { let p = xp[i] * wp[i]; s += p * p }
+            return (s / Double(n)).squareRoot()
+        }
+        ops.pointee.nvmin = { x in
+            let n = nvLength(x), xp = nvData(x)
+            var m = Double.greatestFiniteMagnitude
+            for i in 0..<n { m = min(m, xp[i]) }
+            return m
+        }
+        ops.pointee.nvwl2norm = { x, w in
+            let n = nvLength(x), xp = nvData(x), wp = nvData(w)
+            var s = 0.0
+            for i in 0..<n { let p = xp[i] * wp[i]; s += p * p }
+            return s.squareRoot()
+        }
+        ops.pointee.nvl1norm = { x in
+            let n = nvLength(x), xp = nvData(x)
+            var s = 0.0
+            for i in 0..<n { s += abs(xp[i]) }
+            return s
+        }
+        ops.pointee.nvcompare = { c, x, z in
+            let n = nvLength(x), xp = nvData(x), zp = nvData(z)
+            for i in 0..<n { zp[i] = abs(xp[i]) >= c ? 1 : 0 }
+        }
+        ops.pointee.nvinvtest = { x, z in
+            let n = nvLength(x), xp = nvData(x), zp = nvData(z)
+            var ok: Int32 = 1
+            for i in 0..<n {
+                if xp[i] == 0 { ok = 0 } else { zp[i] = 1 / xp[i] }
+            }
+            return ok
+        }
+        ops.pointee.nvconstrmask = { c, x, m in
+            let n = nvLength(x), cp = nvData(c), xp = nvData(x), mp = nvData(m)
+            var ok: Int32 = 1
+            for i in 0..<n {
+                mp[i] = 0
+                let ci = cp[i], xi = xp[i]
+                if ci == 0 { continue }
+                let violated = (abs(ci) > 1.5 && (ci > 0 ? xi <= 0 : xi >= 0))
+                    || (abs(ci) > 0.5 && abs(ci) <= 1.5 && (ci > 0 ? xi < 0 : xi > 0))
+                if violated { mp[i] = 1; ok = 0 }
+            }
+            return ok
+        }
+        ops.pointee.nvminquotient = { num, denom in
+            let n = nvLength(num), np = nvData(num), dp = nvData(denom)
+            var m = Double.greatestFiniteMagnitude
+            for i in 0..<n where dp[i] != 0 { m = min(m, np[i] / dp[i]) }
+            return m
+        }
+        ops.pointee.nvlinearcombination = { nv, c, X, z in
+            let n = nvLength(z), zp = nvData(z)
+            let count = Int(nv)
+            guard let c, let X else { return -1 }
+            // z may alias X[0]: accumulate from the first term.
+            let x0 = nvData(X[0]), c0 = c[0]
+            for i in 0..<n { zp[i] = c0 * x0[i] }
+            for j in 1..<max(count, 1) {
+                let xj = nvData(X[j]), cj = c[j]
+                for i in 0..<n { zp[i] += cj * xj[i] }
+            }
+            return 0
+        }
+        ops.pointee.nvscaleaddmulti = { nv, a, x, Y, Z in
+            let n = nvLength(x), xp = nvData(x)
+            guard let a, let Y, let Z else { return -1 }
+            for j in 0..<Int(nv) {
+                let yp = nvData(Y[j]), zp = nvData(Z[j]), aj = a[j]
+                for i in 0..<n { zp[i] = aj * xp[i] + yp[i] }
+            }
+            return 0
+        }
+    }
+
+
+    static func clone(_ w: N_Vector, withData: Bool) -> N_Vector? {
+        guard let v = N_VNewEmpty(w.pointee.sunctx) else { return nil }
+        guard N_VCopyOps(w, v) == 0 else { N_VFreeEmpty(v); return nil }
+        let n = nvLength(w)
+        var data: UnsafeMutablePointer<Double>?
+        if withData {
+            data = .allocate(capacity: max(n, 1))
+            data!.initialize(repeating: 0, count: max(n, 1))
+        }
+        attach(Content(length: n, data: data, ownsData: withData), to: v)
+        return v
+    }
+
+    static func destroy(_ v: N_Vector?) {
+        guard let v else { return }
+        if let raw = v.pointee.content {
+            let c = raw.assumingMemoryBound(to: Content.self)
+            if c.pointee.ownsData { c.pointee.data?.deallocate() }
+            c.deinitialize(count: 1)
+            c.deallocate()
+            v.pointee.content = nil
+        }
+        N_VFreeEmpty(v)
+    }
+}
+
+@inline(__always) private func nvContent(_ v: N_Vector) -> UnsafeMutablePointer<SwiftVector.Content> {
+    v.pointee.content.assumingMemoryBound(to: SwiftVector.Content.self)
+}
+@inline(__always) private func nvLength(_ v: N_Vector?) -> Int { nvContent(v!).pointee.length }
+@inline(__always) private func nvData(_ v: N_Vector?) -> UnsafeMutablePointer<Double> { nvContent(v!).pointee.data! }
