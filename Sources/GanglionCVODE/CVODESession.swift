@@ -5,7 +5,7 @@ import GanglionCore
 final class CallbackContext {
     let system: any ODESystem
     let dimension: Int
-    var newton: ArrowNewtonSolver
+    let newton: ArrowNewtonSolver
     var jacobianEvaluations = 0
     var nonFiniteRHS: (t: Double, index: Int)?
     var lastMessage: String?
@@ -224,7 +224,7 @@ private let errorHandler: CVErrHandlerFn = { code, module, function, message, us
 private let structuredLinearSystem: CVLsLinSysFn = { t, y, fy, A, jok, jcur, gamma, user, _, _, _ in
     let c = callbackContext(user)
     if jok == 0 {
-        c.system.jacobian(t, N_VGetArrayPointer(y)!, into: &c.newton.jacobianStorage)
+        c.system.jacobian(t, N_VGetArrayPointer(y)!, into: &c.newton.jacobian)
         c.jacobianEvaluations += 1
         jcur?.pointee = 1
     } else {
@@ -246,7 +246,7 @@ private let structuredSolve: @convention(c) (SUNLinearSolver?, SUNMatrix?, N_Vec
 /// Writes the exact Jacobian into CVODE's dense (column-major) matrix.
 private let denseJacobian: CVLsJacFn = { t, y, _, J, user, _, _, _ in
     let c = callbackContext(user)
-    c.system.jacobian(t, N_VGetArrayPointer(y)!, into: &c.newton.jacobianStorage)
+    c.system.jacobian(t, N_VGetArrayPointer(y)!, into: &c.newton.jacobian)
     c.jacobianEvaluations += 1
     let n = c.dimension
     let data = SUNDenseMatrix_Data(J)!

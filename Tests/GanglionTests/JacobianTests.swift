@@ -47,8 +47,8 @@ struct JacobianTests {
         let n = try neuron()
         let dim = n.dimension
         for (k, y) in try states(n).enumerated() {
-            var solver = ArrowNewtonSolver(coreCount: 2, gateCount: dim - 2)
-            y.withUnsafeBufferPointer { n.jacobian(0, $0.baseAddress!, into: &solver.jacobianStorage) }
+            let solver = ArrowNewtonSolver(coreCount: 2, gateCount: dim - 2)
+            y.withUnsafeBufferPointer { n.jacobian(0, $0.baseAddress!, into: &solver.jacobian) }
             let gamma = [0.001, 0.05, 0.7][k % 3]
             let factored = solver.factor(gamma: gamma)
             #expect(factored)

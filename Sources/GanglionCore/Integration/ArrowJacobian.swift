@@ -39,99 +39,126 @@ public struct ArrowJacobian: Sendable {
 
 /// Solves the Newton systems (I − γJ) x = b of implicit integrators for an arrow-structured J in
 /// O(k²n + k³) by eliminating the diagonal block (Schur complement on the core).
-public struct ArrowNewtonSolver: Sendable {
-    public private(set) var jacobian: ArrowJacobian
-    // Factorised iteration matrix.
-    private var diag: [Double]        // 1 − γ D_i
-    private var schur: [Double]       // k×k, LU-factorised in place
-    private var pivots: [Int]
-    private var gamma: Double = 0
-    private var scratch: [Double]
+///
+/// `factor(gamma:)` precomputes everything `solve` needs into flat storage, so a solve is two short
+/// passes over the gates and a k×k triangular solve.
+public final class ArrowNewtonSolver: @unchecked Sendable {
+    /// The Jacobian to factor; write a fresh one here before `factor(gamma:)`.
+    public var jacobian: ArrowJacobian
+    private let k: Int, n: Int
+    private let inverseDiag: UnsafeMutablePointer<Double>   // 1 / (1 − γ D_i)
+    private let scaledB: UnsafeMutablePointer<Double>       // γ B[r, i] / (1 − γ D_i), row-major k×n
+    private let scaledC: UnsafeMutablePointer<Double>       // γ C[i, c], gate-major n×k
+    private let schur: UnsafeMutablePointer<Double>         // k×k LU factors
+    private let pivots: UnsafeMutablePointer<Int>
+    private let scratch: UnsafeMutablePointer<Double>
 
     public init(coreCount: Int, gateCount: Int) {
+        k = coreCount
+        n = gateCount
         jacobian = ArrowJacobian(coreCount: coreCount, gateCount: gateCount)
-        diag = Array(repeating: 1, count: gateCount)
-        schur = Array(repeating: 0, count: coreCount * coreCount)
-        pivots = Array(repeating: 0, count: coreCount)
-        scratch = Array(repeating: 0, count: coreCount)
+        inverseDiag = .allocate(capacity: max(n, 1))
+        scaledB = .allocate(capacity: max(k * n, 1))
+        scaledC = .allocate(capacity: max(k * n, 1))
+        schur = .allocate(capacity: max(k * k, 1))
+        pivots = .allocate(capacity: max(k, 1))
+        scratch = .allocate(capacity: max(k, 1))
     }
 
-    /// Where the caller writes a fresh Jacobian before `factor(gamma:)`.
-    public var jacobianStorage: ArrowJacobian {
-        get { jacobian }
-        _modify { yield &jacobian }
+    deinit {
+        inverseDiag.deallocate(); scaledB.deallocate(); scaledC.deallocate()
+        schur.deallocate(); pivots.deallocate(); scratch.deallocate()
     }
 
     /// Factorises M = I − γJ. Returns false if M is singular.
-    public mutating func factor(gamma: Double) -> Bool {
-        self.gamma = gamma
-        let k = jacobian.coreCount, n = jacobian.gateCount
-        for i in 0..<n {
-            let d = 1 - gamma * jacobian.D[i]
-            if d == 0 { return false }
-            diag[i] = d
+    public func factor(gamma: Double) -> Bool {
+        let ok: Bool = jacobian.A.withUnsafeBufferPointer { A in
+            jacobian.B.withUnsafeBufferPointer { B in
+                jacobian.C.withUnsafeBufferPointer { C in
+                    jacobian.D.withUnsafeBufferPointer { D in
+                        factor(gamma, A.baseAddress!, B.baseAddress!, C.baseAddress!, D.baseAddress!)
+                    }
+                }
+            }
         }
-        // S = (I − γA) − (−γB) diag⁻¹ (−γC) = I − γA − γ² B diag⁻¹ C
+        return ok
+    }
+
+    private func factor(_ gamma: Double, _ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>,
+                        _ C: UnsafePointer<Double>, _ D: UnsafePointer<Double>) -> Bool {
+        for i in 0..<n {
+            let d = 1 - gamma * D[i]
+            if d == 0 || !d.isFinite { return false }
+            inverseDiag[i] = 1 / d
+        }
+        for r in 0..<k {
+            for i in 0..<n { scaledB[r * n + i] = gamma * B[r * n + i] * inverseDiag[i] }
+        }
+        for j in 0..<(n * k) { scaledC[j] = gamma * C[j] }
+        // S = (I − γA) − (γB) diag⁻¹ (γC)
         for r in 0..<k {
             for c in 0..<k {
-                var s = (r == c ? 1 : 0) - gamma * jacobian.A[r * k + c]
                 var acc = 0.0
-                for i in 0..<n {
-                    acc += jacobian.B[r * n + i] * jacobian.C[i * k + c] / diag[i]
-                }
-                s -= gamma * gamma * acc
-                schur[r * k + c] = s
+                for i in 0..<n { acc += scaledB[r * n + i] * scaledC[i * k + c] }
+                schur[r * k + c] = (r == c ? 1 : 0) - gamma * A[r * k + c] - acc
             }
         }
         // LU with partial pivoting on the k×k Schur complement.
         for col in 0..<k {
             var p = col
             var best = abs(schur[col * k + col])
-            for r in (col + 1)..<max(col + 1, k) where abs(schur[r * k + col]) > best {
-                best = abs(schur[r * k + col]); p = r
+            var r = col + 1
+            while r < k {
+                if abs(schur[r * k + col]) > best { best = abs(schur[r * k + col]); p = r }
+                r += 1
             }
-            if best == 0 { return false }
+            if best == 0 || !best.isFinite { return false }
             pivots[col] = p
             if p != col {
-                for c in 0..<k { schur.swapAt(col * k + c, p * k + c) }
+                for c in 0..<k { swap(&schur[col * k + c], &schur[p * k + c]) }
             }
             let inv = 1 / schur[col * k + col]
-            for r in (col + 1)..<max(col + 1, k) {
+            r = col + 1
+            while r < k {
                 let f = schur[r * k + col] * inv
                 schur[r * k + col] = f
-                if f != 0 { for c in (col + 1)..<k { schur[r * k + c] -= f * schur[col * k + c] } }
+                var c = col + 1
+                while c < k { schur[r * k + c] -= f * schur[col * k + c]; c += 1 }
+                r += 1
             }
         }
         return true
     }
 
-    /// Solves M x = b in place (`b` has k + n entries).
-    public mutating func solve(_ b: UnsafeMutablePointer<Double>) {
-        let k = jacobian.coreCount, n = jacobian.gateCount, g = gamma
-        // Core right-hand side: b_c − (−γB) diag⁻¹ b_g
+    /// Solves M x = b in place (`b` has k + n entries), with the factors of the last `factor(gamma:)`.
+    public func solve(_ b: UnsafeMutablePointer<Double>) {
+        // Core right-hand side: b_c + (γB) diag⁻¹ b_g
         for r in 0..<k {
-            var acc = 0.0
-            for i in 0..<n { acc += jacobian.B[r * n + i] * b[k + i] / diag[i] }
-            scratch[r] = b[r] + g * acc
+            var acc = b[r]
+            let row = scaledB + r * n
+            for i in 0..<n { acc += row[i] * b[k + i] }
+            scratch[r] = acc
         }
-        // Apply pivots, then forward and back substitution.
-        for col in 0..<k where pivots[col] != col { scratch.swapAt(col, pivots[col]) }
+        for col in 0..<k where pivots[col] != col { swap(&scratch[col], &scratch[pivots[col]]) }
         for r in 0..<k {
             var s = scratch[r]
             for c in 0..<r { s -= schur[r * k + c] * scratch[c] }
             scratch[r] = s
         }
-        for r in stride(from: k - 1, through: 0, by: -1) {
+        var r = k - 1
+        while r >= 0 {
             var s = scratch[r]
-            for c in (r + 1)..<max(r + 1, k) { s -= schur[r * k + c] * scratch[c] }
+            var c = r + 1
+            while c < k { s -= schur[r * k + c] * scratch[c]; c += 1 }
             scratch[r] = s / schur[r * k + r]
+            r -= 1
         }
-        for r in 0..<k { b[r] = scratch[r] }
-        // Gates: x_g = (b_g − (−γC) x_c) / diag
+        for c in 0..<k { b[c] = scratch[c] }
+        // Gates: x_g = (b_g + (γC) x_c) · diag⁻¹
         for i in 0..<n {
             var s = b[k + i]
-            for c in 0..<k { s += g * jacobian.C[i * k + c] * scratch[c] }
-            b[k + i] = s / diag[i]
+            for c in 0..<k { s += scaledC[i * k + c] * scratch[c] }
+            b[k + i] = s * inverseDiag[i]
         }
     }
 }
