@@ -43,6 +43,8 @@ public struct SimulationRequest: Sendable {
     public var record: [RecordItem] = []
     /// Called with the simulated time (ms) now and then, for progress reports.
     public var progress: (@Sendable (Double) -> Void)?
+    /// Polled at every output sample; returning true stops the run, keeping what was computed.
+    public var shouldStop: (@Sendable () -> Bool)?
 
     public init(neuron: NeuronDescription, duration: Double) {
         self.neuron = neuron
@@ -78,6 +80,12 @@ public struct SimulationError: Error, CustomStringConvertible {
         if let p = partialTracePath { s += "\nthe trace computed so far was kept in \(p)" }
         return s
     }
+}
+
+/// The run was stopped on request (e.g. Ctrl-C).
+public struct Interrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted" }
 }
 
 /// Runs a single-neuron simulation, streaming samples to the analysis and (optionally) a CSV trace.
@@ -146,6 +154,7 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
     let solution: Solution
     do {
         solution = try integrator.solve(problem) { t, y in
+            if let stop = request.shouldStop, stop() { throw Interrupted() }
             analyzer.observe(t: t, V: y[0], Ca: y[1])
             if let writer {
                 var c = 0

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Ganglion
+import Synchronization
+
+/// Set by SIGINT/SIGTERM; the run stops at the next sample and keeps its partial trace.
+let interruptRequested = Atomic<Bool>(false)
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,6 +58,9 @@ struct Simulate: ParsableCommand {
                 FileHandle.standardError.write(Data(String(format: "\r%5.1f %% (t = %.0f ms)", 100 * t / total, t).utf8))
             }
         }
+        request.shouldStop = { interruptRequested.load(ordering: .relaxed) }
+        signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
         let report: SimulationReport
         do { report = try simulate(request) } catch {
             if request.progress != nil { printErr("") }

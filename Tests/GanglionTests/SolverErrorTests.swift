@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Ganglion
 
@@ -90,5 +91,36 @@ struct SolverErrorTests {
         var bad = neuron
         bad.conductances[0].gbar = -3
         #expect(throws: SimulationError.self) { try simulate(SimulationRequest(neuron: bad, duration: 10)) }
+    }
+
+    @Test("a stop request ends the run with an error and keeps the trace so far, complete lines only")
+    func interrupted() throws {
+        var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 5000)
+        let path = temporaryPath("interrupted.csv")
+        request.tracePath = path
+        let calls = Mutex(0)
+        request.shouldStop = { calls.withLock { $0 += 1; return $0 > 1000 } }
+        do {
+            _ = try simulate(request)
+            Issue.record("no error")
+        } catch {
+            #expect(error.description.contains("interrupted"))
+            let kept = try String(contentsOfFile: path + ".partial", encoding: .utf8)
+            #expect(kept.hasSuffix("\n"))
+            #expect(kept.split(separator: "\n").count == 1 + 1000)
+            try? FileManager.default.removeItem(atPath: path + ".partial")
+        }
+    }
+
+    @Test("fixed-step methods split each output interval into equal steps and land on every output time")
+    func fixedStepGrid() throws {
+        let n = try CompiledNeuron(NamedModel.named("stg-bursting")!.neuron())
+        let problem = try ODEProblem(system: n, initialState: n.initialState(), endTime: 100.05, outputInterval: 0.1)
+        var times: [Double] = []
+        let s = try ExponentialEuler(dt: 0.03).solve(problem) { t, _ in times.append(t) }
+        #expect(times.count == 1002)
+        #expect(times.last == 100.05)
+        #expect(abs(times[500] - 50) < 1e-12)
+        #expect(s.statistics.steps == 1000 * 4 + 2)   // 0.1 ms → 4 steps of 0.025; the last 0.05 ms → 2
     }
 }
