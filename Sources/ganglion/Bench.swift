@@ -14,8 +14,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Model file or named model.") var model = "stg-bursting"
     @Option(help: "Simulated duration (ms).") var duration: Double = 15000
     @Option(help: "Timed runs per solver (the median is reported).") var repeats = 5
-    @Option(help: "Solvers, comma-separated, each optionally with a step: exp-euler@0.05.")
-    var solvers = "cvode-bdf,cvode-adams,exp-euler@0.05,exp-euler@0.1,rk4@0.0015"
+    @Option(help: "Solvers, comma-separated, each optionally with a step (exp-euler@0.05) or CVODE's dense linear solver (cvode-bdf/dense).")
+    var solvers = "cvode-bdf,cvode-bdf/dense,cvode-adams,exp-euler@0.05,exp-euler@0.1,rk4@0.0015"
     @Option(name: .customLong("memory-duration"), help: "Duration (ms) of the long run whose peak memory is measured (0: skip).")
     var memoryDuration: Double = 300_000
 
@@ -34,7 +34,8 @@ struct Bench: ParsableCommand {
         print("| solver | step | wall (ms, median) | × real time | steps | RHS evals | peak memory (MB) | f_intra (Hz) | f_inter (Hz) | burstiness (Hz²) |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for spec in solvers.split(separator: ",") {
-            let parts = spec.split(separator: "@")
+            let dense = spec.hasSuffix("/dense")
+            let parts = spec.replacingOccurrences(of: "/dense", with: "").split(separator: "@")
             guard let solver = SolverChoice(rawValue: String(parts[0])) else {
                 throw fail("--solvers: unknown solver '\(parts[0])'")
             }
@@ -42,6 +43,7 @@ struct Bench: ParsableCommand {
             var request = SimulationRequest(neuron: neuron, duration: duration)
             request.solver = solver
             request.dt = dt
+            request.linearSolver = dense ? .dense : .structured
             request.tracePath = trace
             var walls: [Double] = []
             var last: SimulationReport?
@@ -55,12 +57,13 @@ struct Bench: ParsableCommand {
             var childArgs = ["simulate", model, "--duration", String(duration), "--solver", solver.rawValue,
                              "--out", trace, "--json", "--quiet"]
             if let dt { childArgs += ["--dt", String(dt)] }
+            if dense { childArgs += ["--linear-solver", "dense"] }
             let memory = peakMemory(childArgs)
             let r = last!
             let f = r.features
-            let step = solver == .cvodeBDF || solver == .cvodeAdams ? "rtol 1e-6" : "\(r.dt!) ms"
+            let step = solver == .cvodeBDF || solver == .cvodeAdams ? "rtol 1e-6" + (dense ? ", dense LU" : "") : "\(r.dt!) ms"
             func fmt(_ x: Double?, _ d: Int) -> String { x.map { String(format: "%.\(d)f", $0) } ?? "—" }
-            print("| \(solver.rawValue) | \(step) | \(fmt(median, 1)) | \(fmt(duration / median, 0)) | \(r.statistics.steps) | \(r.statistics.rhsEvaluations) | \(fmt(memory, 1)) | \(fmt(f.intraburstFrequency, 3)) | \(fmt(f.interburstFrequency, 4)) | \(fmt(f.burstiness, 1)) |")
+            print("| \(spec) | \(step) | \(fmt(median, 1)) | \(fmt(duration / median, 0)) | \(r.statistics.steps) | \(r.statistics.rhsEvaluations) | \(fmt(memory, 1)) | \(fmt(f.intraburstFrequency, 3)) | \(fmt(f.interburstFrequency, 4)) | \(fmt(f.burstiness, 1)) |")
         }
         if memoryDuration > 0 {
             let m = peakMemory(["simulate", model, "--duration", String(memoryDuration), "--out", trace, "--json", "--quiet"])
