@@ -11,9 +11,17 @@ public protocol GateScalar: Sendable, ExpressibleByFloatLiteral, ExpressibleByIn
     static prefix func - (operand: Self) -> Self
     /// e^x
     static func exp(_ x: Self) -> Self
+    /// The plain value (for comparisons, e.g. bounding a time constant).
+    var primal: Double { get }
+}
+
+extension GateScalar {
+    /// max(x, bound) where the bound is a constant: the result's derivative is 0 when bounded.
+    @inlinable public func bounded(below bound: Double) -> Self { primal < bound ? Self(bound) : self }
 }
 
 extension Double: GateScalar {
+    @inlinable public var primal: Double { self }
     @inlinable @inline(__always)
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
 }
@@ -29,6 +37,7 @@ public struct Dual: GateScalar, Equatable {
         self.derivative = derivative
     }
     @inlinable public init(_ value: Double) { self.init(value, derivative: 0) }
+    @inlinable public var primal: Double { value }
     @inlinable public init(floatLiteral value: Double) { self.init(value) }
     @inlinable public init(integerLiteral value: Int) { self.init(Double(value)) }
     /// The independent variable at `value` (derivative 1).

@@ -25,17 +25,7 @@ public struct ModelFileError: Error, CustomStringConvertible, Equatable {
 public enum ModelFile {
     /// Keys allowed at the top level.
     static let topKeys: Set<String> = ["kind", "name", "source", "conductances", "capacitance", "reversal",
-                                       "calcium", "initial", "applied_current", "tau_scale", "notes"]
-    static let reversalKeys = ["Na", "Ca", "K", "H", "leak"]
-    static func setReversal(_ key: String, _ value: Double, in r: inout STGNeuron.Reversals) {
-        switch key {
-        case "Na": r.sodium = value
-        case "Ca": r.calcium = value
-        case "K": r.potassium = value
-        case "H": r.hcn = value
-        default: r.leak = value
-        }
-    }
+                                       "calcium", "initial", "applied_current", "tau_scale", "notes", "Mg", "Vth"]
     /// JSON `true`/`false` arrive as NSNumber too; tell them apart from numbers.
     static func isBoolean(_ n: NSNumber) -> Bool {
         let type = String(cString: n.objCType)
@@ -73,8 +63,8 @@ public enum ModelFile {
         }
         guard let kind = root["kind"] else { throw fail("kind", "missing (use \"stg\")") }
         guard let kindString = kind as? String else { throw fail("kind", "must be a string, got \(kind)") }
-        guard kindString == "stg" else {
-            throw fail("kind", "unknown model kind \"\(kindString)\" (known: stg)")
+        guard let family = NeuronKind.named(kindString) else {
+            throw fail("kind", "unknown model kind \"\(kindString)\" (known: \(NeuronKind.all.map(\.name).joined(separator: ", ")))")
         }
         func string(_ key: String) throws(ModelFileError) -> String? {
             guard let v = root[key] else { return nil }
@@ -101,19 +91,16 @@ public enum ModelFile {
             }
             return out
         }
-        let names = Set(STGNeuron.conductanceNames)
-        guard let g = try object("conductances", allowed: names) else {
-            throw fail("conductances", "missing (needs \(STGNeuron.conductanceNames.joined(separator: ", ")))")
+        let names = family.conductanceNames
+        guard let g = try object("conductances", allowed: Set(names)) else {
+            throw fail("conductances", "missing (needs \(names.joined(separator: ", ")))")
         }
-        for name in STGNeuron.conductanceNames {
+        for name in names {
             guard let value = g[name] else { throw fail("conductances.\(name)", "missing") }
             guard value >= 0 else { throw fail("conductances.\(name)", "negative conductance \(value) mS/cm²") }
         }
-        var reversals = STGNeuron.Reversals()
-        if let r = try object("reversal", allowed: Set(reversalKeys)) {
-            for (k, v) in r { setReversal(k, v, in: &reversals) }
-        }
-        var calcium = CalciumPool()
+        let reversals = try object("reversal", allowed: Set(family.reversalKeys.map(\.key) + ["leak"])) ?? [:]
+        var calcium = family.calcium
         if let c = try object("calcium", allowed: ["tau", "rest", "influx"]) {
             if let v = c["tau"] { guard v > 0 else { throw fail("calcium.tau", "must be > 0 ms, got \(v)") }; calcium.tau = v }
             if let v = c["rest"] { guard v >= 0 else { throw fail("calcium.rest", "must be ≥ 0, got \(v)") }; calcium.rest = v }
@@ -121,20 +108,28 @@ public enum ModelFile {
         }
         let initial = try object("initial", allowed: ["V", "Ca"]) ?? [:]
         if let ca = initial["Ca"], ca < 0 { throw fail("initial.Ca", "must be ≥ 0, got \(ca)") }
-        let capacitance = try root["capacitance"].map { v throws(ModelFileError) in try number(v, "capacitance") } ?? STGNeuron.capacitance
+        func scalar(_ key: String) throws(ModelFileError) -> Double? {
+            try root[key].map { v throws(ModelFileError) in try number(v, key) }
+        }
+        let capacitance = try scalar("capacitance") ?? 1
         guard capacitance > 0 else { throw fail("capacitance", "must be > 0 µF/cm², got \(capacitance)") }
-        let iApp = try root["applied_current"].map { v throws(ModelFileError) in try number(v, "applied_current") } ?? 0
-        let tauScales = try object("tau_scale", allowed: Set(STGNeuron.channels.map { $0.name })) ?? [:]
+        let iApp = try scalar("applied_current") ?? 0
+        let tauScales = try object("tau_scale", allowed: Set(family.channels.map { $0.name })) ?? [:]
         for (k, v) in tauScales where v <= 0 { throw fail("tau_scale.\(k)", "must be > 0, got \(v)") }
+        let hasNMDA = family.channels.contains { $0.name == "NMDA" }
+        let mg = try scalar("Mg")
+        if mg != nil, !hasNMDA { throw fail("Mg", "the \(family.name) family has no Mg-blocked channel") }
+        if let mg, mg <= 0 { throw fail("Mg", "must be > 0 mM, got \(mg)") }
+        let vth = try scalar("Vth")
+        if let vth, !(vth > -150 && vth < 100) { throw fail("Vth", "threshold \(vth) mV is outside −150…100 mV") }
         _ = try string("source")
         _ = try string("notes")
         let name = try string("name") ?? defaultName
         do {
-            return try STGNeuron.neuron(name: name, conductances: g, reversals: reversals, capacitance: capacitance,
-                                        calcium: calcium, appliedCurrent: iApp,
-                                        initialVoltage: initial["V"] ?? STGNeuron.initialVoltage,
-                                        initialCalcium: initial["Ca"] ?? STGNeuron.initialCalcium,
-                                        tauScales: tauScales)
+            return try family.neuron(name: name, conductances: g, reversals: reversals, capacitance: capacitance,
+                                     calcium: calcium, appliedCurrent: iApp, initialVoltage: initial["V"],
+                                     initialCalcium: initial["Ca"], tauScales: tauScales, magnesium: mg ?? 1.4,
+                                     threshold: vth)
         } catch {
             throw ModelFileError(file: file, field: nil, message: "\(error)")
         }

@@ -24,6 +24,14 @@ public struct NamedModel: Sendable {
                    conductances: ["Na": 800, "CaT": 3, "CaS": 3, "A": 80, "KCa": 60, "Kd": 90, "H": 0.1, "leak": 0.01],
                    source: "DIC test vector of Fyon et al. (PNAS Nexus 2024); spec models.md §1 and dics.md",
                    expected: "DIC verification vector"),
+        NamedModel(name: "da-spiking", kind: "da",
+                   conductances: ["Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "NMDA": 0, "leak": 0.01],
+                   source: "Fyon & Drion (arXiv:2412.04172), spiking DA cell; spec models.md §2",
+                   expected: "tonic pacing ≈ 0.974 Hz (1.768 Hz with NMDA 0.1)"),
+        NamedModel(name: "da-bursting", kind: "da",
+                   conductances: ["Na": 30, "Kd": 5, "CaL": 0.02, "CaN": 0.15, "ERG": 0.12, "NMDA": 0, "leak": 0.01],
+                   source: "Fyon & Drion (arXiv:2412.04172), bursting DA cell; spec models.md §2",
+                   expected: "bursting, 7 spikes/burst, burstiness ≈ 178.9 Hz², f_intra ≈ 27.92 Hz, f_inter ≈ 0.9152 Hz"),
     ]
 
     /// The named model called `name`, if any.
@@ -31,6 +39,6 @@ public struct NamedModel: Sendable {
 
     /// The neuron with this conductance set and every other parameter at the spec's defaults.
     public func neuron() throws(ModelError) -> NeuronDescription {
-        try STGNeuron.neuron(name: name, conductances: conductances)
+        try NeuronKind.named(kind)!.neuron(name: name, conductances: conductances)
     }
 }

@@ -5,12 +5,13 @@ import Ganglion
 
 @Suite("Channels")
 struct ChannelTests {
-    static let channels = STGNeuron.channels
+    static let families: [(String, [any IonChannel.Type])] = [("stg", NeuronKind.stg.channels), ("da", NeuronKind.da.channels)]
+    static let channels = families.flatMap { f in f.1.map { (f.0 + "." + $0.name, $0) } }
 
     @Test("every gate stays in [0, 1] with a positive finite τ over −100…+60 mV and Ca 0…500",
-          arguments: STGNeuron.channels.map { $0.name })
+          arguments: channels.map(\.0))
     func gatingSweep(name: String) {
-        let ch = Self.channels.first { $0.name == name }!
+        let ch = Self.channels.first { $0.0 == name }!.1
         for i in 0...1600 {
             let V = -100 + Double(i) * 0.1
             for Ca in stride(from: 0.0, through: 500, by: 12.5) {
@@ -18,7 +19,8 @@ struct ChannelTests {
                 #expect(m >= 0 && m <= 1, "\(name) m∞(\(V), \(Ca)) = \(m)")
             }
             let tm: Double = ch.tauM(V)
-            #expect(tm > 0 && tm.isFinite, "\(name) τm(\(V)) = \(tm)")
+            #expect(tm >= 0 && tm.isFinite, "\(name) τm(\(V)) = \(tm)")
+            #expect(tm > 0 || ch.stateCount == 0, "\(name) τm(\(V)) = \(tm)")
             if ch.inactivationExponent > 0 {
                 let h: Double = ch.hInf(V), th: Double = ch.tauH(V)
                 #expect(h >= 0 && h <= 1, "\(name) h∞(\(V)) = \(h)")
@@ -30,7 +32,7 @@ struct ChannelTests {
     @Test("dual-number derivatives of the gating functions match central differences")
     func dualDerivatives() {
         let h = 1e-5
-        for ch in Self.channels {
+        for (_, ch) in Self.channels {
             for V in stride(from: -90.0, through: 50, by: 7.3) {
                 let Ca = 2.5
                 let d = ch.mInf(Dual.variable(V), calcium: Dual(Ca)).derivative

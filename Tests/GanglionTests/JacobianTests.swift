@@ -4,25 +4,33 @@ import Ganglion
 
 @Suite("Jacobian and Newton solver")
 struct JacobianTests {
-    func neuron() throws -> CompiledNeuron {
-        try CompiledNeuron(NamedModel.named("stg-bursting")!.neuron())
+    /// stg-bursting, and da-bursting with NMDA on (so that the open fraction depends on V).
+    static let models = ["stg-bursting", "da-bursting+NMDA"]
+
+    func neuron(_ name: String) throws -> CompiledNeuron {
+        if name == "da-bursting+NMDA" {
+            var g = NamedModel.named("da-bursting")!.conductances
+            g["NMDA"] = 0.1
+            return try CompiledNeuron(NeuronKind.da.neuron(conductances: g))
+        }
+        return try CompiledNeuron(NamedModel.named(name)!.neuron())
     }
 
     /// Some states along a real trajectory (rest, upstroke, peak, after-hyperpolarisation).
     func states(_ n: CompiledNeuron) throws -> [[Double]] {
         var out: [[Double]] = []
-        let problem = try ODEProblem(system: n, initialState: n.initialState(), endTime: 400, outputInterval: 0.5)
-        _ = try ExponentialEuler(dt: 0.005).solve(problem) { t, y in
-            if Int((t * 2).rounded()) % 37 == 0 { out.append(Array(y)) }
+        let problem = try ODEProblem(system: n, initialState: n.initialState(), endTime: 2000, outputInterval: 0.5)
+        _ = try CVODEIntegrator().solve(problem) { t, y in
+            if Int((t * 2).rounded()) % 197 == 0 { out.append(Array(y)) }
         }
         return out
     }
 
-    @Test("the analytic arrow Jacobian equals central differences of the right-hand side")
-    func jacobianMatchesFiniteDifferences() throws {
-        let n = try neuron()
+    @Test("the analytic arrow Jacobian equals central differences of the right-hand side", arguments: models)
+    func jacobianMatchesFiniteDifferences(model: String) throws {
+        let n = try neuron(model)
         let dim = n.dimension
-        var J = ArrowJacobian(coreCount: 2, gateCount: dim - 2)
+        var J = ArrowJacobian(coreCount: n.coreCount, gateCount: dim - n.coreCount)
         for y in try states(n) {
             y.withUnsafeBufferPointer { n.jacobian(0, $0.baseAddress!, into: &J) }
             for j in 0..<dim {
@@ -42,12 +50,12 @@ struct JacobianTests {
         }
     }
 
-    @Test("the structured Newton solve equals a dense Gaussian elimination of I − γJ")
-    func structuredSolveMatchesDense() throws {
-        let n = try neuron()
+    @Test("the structured Newton solve equals a dense Gaussian elimination of I − γJ", arguments: models)
+    func structuredSolveMatchesDense(model: String) throws {
+        let n = try neuron(model)
         let dim = n.dimension
         for (k, y) in try states(n).enumerated() {
-            let solver = ArrowNewtonSolver(coreCount: 2, gateCount: dim - 2)
+            let solver = ArrowNewtonSolver(coreCount: n.coreCount, gateCount: dim - n.coreCount)
             y.withUnsafeBufferPointer { n.jacobian(0, $0.baseAddress!, into: &solver.jacobian) }
             let gamma = [0.001, 0.05, 0.7][k % 3]
             let factored = solver.factor(gamma: gamma)

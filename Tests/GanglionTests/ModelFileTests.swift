@@ -48,6 +48,10 @@ struct ModelFileTests {
         (#"{"kind": "stg", "tau_scale": {"KCa": -2}, "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "tau_scale.KCa"),
         (#"{"kind": "stg", "conductances": {"#, "not valid JSON"),
         (#"[1, 2]"#, "JSON object"),
+        (#"{"kind": "stg", "Mg": 1, "conductances": {"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}}"#, "Mg"),
+        (#"{"kind": "da", "conductances": {"Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "NMDA": 0, "leak": 0.01, "CaS": 3}}"#, "conductances.CaS"),
+        (#"{"kind": "da", "conductances": {"Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "leak": 0.01}}"#, "conductances.NMDA"),
+        (#"{"kind": "da", "Mg": -1, "conductances": {"Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "NMDA": 0, "leak": 0.01}}"#, "Mg"),
     ])
     func badInput(json: String, mention: String) {
         do {
@@ -64,12 +68,31 @@ struct ModelFileTests {
         #expect(throws: ModelFileError.self) { try ModelFile.load("/nonexistent/model.json") }
     }
 
-    @Test("the shipped model files equal the named sets", arguments: ["stg-spiking", "stg-bursting", "stg-doc-800"])
+    @Test("the shipped model files equal the named sets", arguments: NamedModel.all.map(\.name))
     func shippedModels(name: String) throws {
-        let path = packageRoot() + "/models/stg/\(name).json"
+        let named = NamedModel.named(name)!
+        let path = packageRoot() + "/models/\(named.kind)/\(name).json"
         let file = try ModelFile.load(path)
-        let named = try NamedModel.named(name)!.neuron()
-        for ch in STGNeuron.conductanceNames { #expect(file.gbar(ch) == named.gbar(ch), "\(name) \(ch)") }
+        let neuron = try named.neuron()
+        #expect(file.kind == named.kind)
+        for ch in NeuronKind.named(named.kind)!.conductanceNames { #expect(file.gbar(ch) == neuron.gbar(ch), "\(name) \(ch)") }
+    }
+
+    @Test("the DA minimal form gets the models.md §2 defaults, with Mg and the fixed threshold")
+    func daMinimal() throws {
+        let n = try parse(#"{"kind": "da", "conductances": {"Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "NMDA": 0, "leak": 0.01}}"#)
+        #expect(n.kind == "da" && n.initialVoltage == -90 && n.initialCalcium == 0.5 && n.fixedThreshold == -55.5)
+        let e = Dictionary(uniqueKeysWithValues: n.conductances.map { ($0.name, $0.reversal) })
+        #expect(e == ["Na": 60, "Kd": -85, "CaL": 60, "CaN": 60, "ERG": -85, "NMDA": 0])
+        #expect(n.conductances.allSatisfy { $0.context.magnesium == 1.4 })
+        let m = try parse(#"{"kind": "da", "Mg": 2, "Vth": -50, "conductances": {"Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "NMDA": 0, "leak": 0.01}}"#)
+        #expect(m.conductances.allSatisfy { $0.context.magnesium == 2 } && m.fixedThreshold == -50)
+        // The DA layout: V, Ca, the coupled ERG states, then the gates; ERG starts closed.
+        let c = try CompiledNeuron(n)
+        #expect(c.layout.names == ["V", "Ca", "ERG.o", "ERG.i", "Na.m", "Na.h", "Kd.m", "CaL.m", "CaN.m"])
+        #expect(c.coreCount == 4)
+        let y = c.initialState()
+        #expect(y[2] == 0 && y[3] == 0)
     }
 }
 

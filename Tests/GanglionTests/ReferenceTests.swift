@@ -39,6 +39,28 @@ struct ReferenceTests {
         close(f.dutyCycle, 0.2255, "\(solver.rawValue) duty cycle")
     }
 
+    @Test("da-spiking paces at 0.974 Hz, and at 1.768 Hz with NMDA 0.1 (± 0.5 %)", arguments: [.cvodeBDF, .cvodeAdams] as [SolverChoice])
+    func daSpiking(solver: SolverChoice) throws {
+        let r = try run("da-spiking", solver)
+        #expect(r.features.pattern == .tonic)
+        close(r.features.frequency, 0.974, "\(solver.rawValue) frequency")
+        var request = SimulationRequest(neuron: try NeuronKind.da.neuron(conductances: [
+            "Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "NMDA": 0.1, "leak": 0.01]), duration: 15000)
+        request.solver = solver
+        let nmda = try simulate(request)
+        close(nmda.features.frequency, 1.768, "\(solver.rawValue) frequency with NMDA")
+    }
+
+    @Test("da-bursting: 7 spikes/burst, burstiness 178.9, f_intra 27.92, f_inter 0.9152 (± 0.5 %)", arguments: [.cvodeBDF, .cvodeAdams] as [SolverChoice])
+    func daBursting(solver: SolverChoice) throws {
+        let f = try run("da-bursting", solver).features
+        #expect(f.pattern == .bursting)
+        #expect(f.spikesPerBurst == 7)
+        close(f.burstiness, 178.9, "\(solver.rawValue) burstiness")
+        close(f.intraburstFrequency, 27.92, "\(solver.rawValue) f_intra")
+        close(f.interburstFrequency, 0.9152, "\(solver.rawValue) f_inter")
+    }
+
     @Test("CVODE at default tolerances matches rtol 1e-10 on spike times within 0.05 ms over the first second")
     func tolerances() throws {
         func spikes(rtol: Double) throws -> [Double] {

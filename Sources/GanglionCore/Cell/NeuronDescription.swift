@@ -6,14 +6,20 @@ public struct Conductance: Sendable {
     public var gbar: Double
     /// Reversal potential E (mV).
     public var reversal: Double
-    /// Factor multiplying every time constant of the channel (dimensionless; e.g. k_KCa).
-    public var tauScale: Double
+    /// Kinetic modifiers: time-constant factor (e.g. k_KCa), magnesium for NMDA.
+    public var context: ChannelContext
 
-    public init(_ channel: any IonChannel.Type, gbar: Double, reversal: Double, tauScale: Double = 1) {
+    public init(_ channel: any IonChannel.Type, gbar: Double, reversal: Double, context: ChannelContext = ChannelContext()) {
         self.channel = channel
         self.gbar = gbar
         self.reversal = reversal
-        self.tauScale = tauScale
+        self.context = context
+    }
+
+    /// Factor multiplying every time constant of the channel (dimensionless; e.g. k_KCa).
+    public var tauScale: Double {
+        get { context.tauScale }
+        set { context.tauScale = newValue }
     }
 
     /// The channel's name (`Na`, `CaS`, …).
@@ -41,6 +47,26 @@ public struct CalciumPool: Sendable, Equatable {
     }
 }
 
+/// A reference time constant for the DIC timescale weights: a channel's activation τ_m(V), or a constant.
+public enum TimescaleReference: Sendable, Equatable {
+    /// τ_m(V) of the cell's channel with this name (with its time-constant factor).
+    case activation(of: String)
+    /// A constant time constant (ms).
+    case constant(Double)
+}
+
+/// The fast, slow and ultraslow reference time constants of a model family (`dics.md` §1).
+public struct DICReferences: Sendable, Equatable {
+    public var fast: TimescaleReference
+    public var slow: TimescaleReference
+    public var ultraslow: TimescaleReference
+    public init(fast: TimescaleReference, slow: TimescaleReference, ultraslow: TimescaleReference) {
+        self.fast = fast
+        self.slow = slow
+        self.ultraslow = ultraslow
+    }
+}
+
 /// A single-compartment conductance-based neuron, as plain data. Compile it with `compile()` to get a
 /// right-hand side over a flat state vector.
 public struct NeuronDescription: Sendable {
@@ -62,6 +88,12 @@ public struct NeuronDescription: Sendable {
     public var initialVoltage: Double
     /// Initial calcium Ca₀ (model units).
     public var initialCalcium: Double
+    /// The model family (`stg`, `da`).
+    public var kind: String = "custom"
+    /// Reference time constants for DICs; `nil` if the family defines none.
+    public var dicReferences: DICReferences?
+    /// A threshold voltage fixed by the model (mV), used instead of a computed one (the DA model's −55.5).
+    public var fixedThreshold: Double?
 
     public init(name: String, capacitance: Double = 1, conductances: [Conductance],
                 leakConductance: Double, leakReversal: Double, calcium: CalciumPool = CalciumPool(),
@@ -100,6 +132,7 @@ public struct NeuronDescription: Sendable {
             try nonNegative("conductances.\(g.name)", g.gbar)
             try finite("reversal.\(g.name)", g.reversal)
             try positive("tau_scale.\(g.name)", g.tauScale)
+            try positive("Mg", g.context.magnesium)
         }
         var seen = Set<String>()
         for g in conductances where !seen.insert(g.name).inserted {

@@ -14,66 +14,108 @@ func integerPower(_ x: Double, _ p: Int) -> Double {
     }
 }
 
+@inlinable @inline(__always)
+func integerPower<T: GateScalar>(_ x: T, _ p: Int) -> T {
+    var r: T = 1
+    for _ in 0..<p { r = r * x }
+    return r
+}
+
+// The Hodgkin–Huxley defaults of the kernels.
 extension IonChannel {
     @inlinable
-    public static func gateDerivatives(V: Double, calcium Ca: Double, gates: UnsafePointer<Double>,
-                                       tauScale: Double, into d: UnsafeMutablePointer<Double>) -> Double {
-        let m = gates[0]
-        d[0] = (mInf(V, calcium: Ca) - m) / (tauScale * tauM(V))
+    public static func initialStates(V: Double, calcium Ca: Double, context: ChannelContext, into s: UnsafeMutablePointer<Double>) {
+        s[0] = mInf(V, calcium: Ca)
+        if inactivationExponent > 0 { s[1] = hInf(V) }
+    }
+
+    @inlinable
+    public static func stateDerivatives(V: Double, calcium Ca: Double, states: UnsafePointer<Double>,
+                                        context: ChannelContext, into d: UnsafeMutablePointer<Double>) -> Double {
+        let m = states[0]
+        d[0] = (mInf(V, calcium: Ca) - m) / (context.tauScale * tauM(V))
         var open = integerPower(m, activationExponent)
         if inactivationExponent > 0 {
-            let h = gates[1]
-            d[1] = (hInf(V) - h) / (tauScale * tauH(V))
+            let h = states[1]
+            d[1] = (hInf(V) - h) / (context.tauScale * tauH(V))
             open *= integerPower(h, inactivationExponent)
         }
         return open
     }
 
     @inlinable
-    public static func gateSteadyStates(V: Double, calcium Ca: Double, tauScale: Double,
-                                        inf: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>) {
+    public static func linearForm(V: Double, calcium Ca: Double, states: UnsafePointer<Double>, context: ChannelContext,
+                                  inf: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>) {
         inf[0] = mInf(V, calcium: Ca)
-        tau[0] = tauScale * tauM(V)
+        tau[0] = context.tauScale * tauM(V)
         if inactivationExponent > 0 {
             inf[1] = hInf(V)
-            tau[1] = tauScale * tauH(V)
+            tau[1] = context.tauScale * tauH(V)
         }
     }
 
     @inlinable
-    public static func openFraction(gates: UnsafePointer<Double>, dOpen: UnsafeMutablePointer<Double>) -> Double {
+    public static func openFraction(V: Double, states: UnsafePointer<Double>, context: ChannelContext,
+                                    dOpen: UnsafeMutablePointer<Double>) -> Double {
         let p = activationExponent, q = inactivationExponent
-        let m = gates[0]
+        let m = states[0]
         let mp = integerPower(m, p)
         if q == 0 {
             dOpen[0] = Double(p) * integerPower(m, p - 1)
+            dOpen[1] = 0
             return mp
         }
-        let h = gates[1]
+        let h = states[1]
         let hq = integerPower(h, q)
         dOpen[0] = Double(p) * integerPower(m, p - 1) * hq
         dOpen[1] = mp * Double(q) * integerPower(h, q - 1)
+        dOpen[2] = 0
         return mp * hq
     }
 
     @inlinable
-    public static func gateJacobian(V: Double, calcium Ca: Double, gates: UnsafePointer<Double>, tauScale: Double,
-                                    dV: UnsafeMutablePointer<Double>, dCa: UnsafeMutablePointer<Double>,
-                                    dSelf: UnsafeMutablePointer<Double>) {
+    public static func stateJacobian(V: Double, calcium Ca: Double, states: UnsafePointer<Double>, context: ChannelContext,
+                                     dV: UnsafeMutablePointer<Double>, dCa: UnsafeMutablePointer<Double>,
+                                     dLocal: UnsafeMutablePointer<Double>) {
         // d/dV [(x∞ − x)/τ] = x∞′/τ − (x∞ − x)·τ′/τ²
+        let k = context.tauScale
         let v = Dual.variable(V)
         let mi = mInf(v, calcium: Dual(Ca))
         let tm = tauM(v)
-        let tau = tauScale * tm.value
-        dV[0] = mi.derivative / tau - (mi.value - gates[0]) * tauScale * tm.derivative / (tau * tau)
-        dSelf[0] = -1 / tau
+        let tau = k * tm.value
+        dV[0] = mi.derivative / tau - (mi.value - states[0]) * k * tm.derivative / (tau * tau)
         dCa[0] = calciumGated ? mInf(Dual(V), calcium: Dual.variable(Ca)).derivative / tau : 0
         if inactivationExponent > 0 {
             let hi = hInf(v), th = tauH(v)
-            let tauh = tauScale * th.value
-            dV[1] = hi.derivative / tauh - (hi.value - gates[1]) * tauScale * th.derivative / (tauh * tauh)
-            dSelf[1] = -1 / tauh
+            let tauh = k * th.value
+            dV[1] = hi.derivative / tauh - (hi.value - states[1]) * k * th.derivative / (tauh * tauh)
             dCa[1] = 0
+            dLocal[0] = -1 / tau; dLocal[1] = 0
+            dLocal[2] = 0; dLocal[3] = -1 / tauh
+        } else {
+            dLocal[0] = -1 / tau
         }
+    }
+
+    public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: [DICGate]) {
+        let p = activationExponent, q = inactivationExponent
+        let m = mInf(Dual.variable(V), calcium: Dual(Ca))
+        let mCa = calciumGated ? mInf(Dual(V), calcium: Dual.variable(Ca)).derivative : 0
+        let tm = context.tauScale * tauM(V)
+        let h = q > 0 ? hInf(Dual.variable(V)) : Dual(1)
+        let hq = integerPower(h.value, q)
+        let mp = integerPower(m.value, p)
+        var gates = [DICGate(openSlope: Double(p) * integerPower(m.value, p - 1) * hq, voltageSlope: m.derivative,
+                             calciumSlope: mCa, tau: tm)]
+        if q > 0 {
+            gates.append(DICGate(openSlope: mp * Double(q) * integerPower(h.value, q - 1), voltageSlope: h.derivative,
+                                 tau: context.tauScale * tauH(V)))
+        }
+        return (mp * hq, gates)
+    }
+
+    @inlinable
+    public static func steadyOpenFraction<T: GateScalar>(_ V: T, calcium Ca: T, context: ChannelContext) -> T {
+        integerPower(mInf(V, calcium: Ca), activationExponent) * integerPower(hInf(V), inactivationExponent)
     }
 }

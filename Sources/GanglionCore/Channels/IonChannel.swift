@@ -3,28 +3,64 @@ public enum Ion: String, Sendable, Codable, CaseIterable {
     case sodium, calcium, potassium, hcn, nonspecific
 }
 
-/// A voltage-gated (and possibly calcium-gated) ionic conductance of Hodgkin–Huxley form:
+/// Per-cell parameters that modify a channel's kinetics without changing its identity.
+public struct ChannelContext: Sendable, Equatable {
+    /// Factor on every time constant of the channel (dimensionless; e.g. the network's k_KCa).
+    public var tauScale: Double
+    /// Extracellular magnesium (mM), for Mg-blocked channels (NMDA).
+    public var magnesium: Double
+    public init(tauScale: Double = 1, magnesium: Double = 1.4) {
+        self.tauScale = tauScale
+        self.magnesium = magnesium
+    }
+}
+
+/// What the DIC computation needs to know about one gating variable at steady state.
+public struct DICGate: Sendable, Equatable {
+    /// ∂(open fraction)/∂x at steady state.
+    public var openSlope: Double
+    /// dx∞/dV (1/mV).
+    public var voltageSlope: Double
+    /// ∂x∞/∂Ca (per calcium unit); non-zero only for calcium-gated channels.
+    public var calciumSlope: Double
+    /// τ_x(V) in ms (0: instantaneous, fully fast; ≥ 1e5: ultraslow).
+    public var tau: Double
+    public init(openSlope: Double, voltageSlope: Double, calciumSlope: Double = 0, tau: Double) {
+        self.openSlope = openSlope
+        self.voltageSlope = voltageSlope
+        self.calciumSlope = calciumSlope
+        self.tau = tau
+    }
+}
+
+/// An ionic conductance I = ḡ · open(states, V) · (V − E) (µA/cm², ḡ in mS/cm², V and E in mV).
 ///
-///     I = ḡ · m^p · h^q · (V − E)        (µA/cm², with ḡ in mS/cm², V and E in mV)
-///     dx/dt = (x∞(V, Ca) − x) / τ_x(V)   for x ∈ {m, h}
+/// The default (Hodgkin–Huxley) form: open = m^p h^q and dx/dt = (x∞(V, Ca) − x)/τ_x(V) for x ∈ {m, h}.
+/// Such a channel only states its gating functions (`mInf`, `tauM`, `hInf`, `tauH`, exponents); every
+/// kernel below has a default implementation. Channels of another form (a kinetic scheme, an
+/// instantaneous block) override the kernels they need.
 ///
-/// A channel is a namespace of gating functions: it carries no state and no parameters. ḡ, E and
-/// modifiers (such as a time-constant factor) belong to the cell that uses the channel. The gating
-/// functions are generic over `GateScalar` so that the same code gives values (`Double`) and exact
-/// derivatives (`Dual`).
-///
-/// Adding a channel means one file with one type conforming to this protocol.
+/// A channel is a namespace: it carries no state and no parameters. ḡ, E and modifiers belong to the cell
+/// that uses it. The gating functions are generic over `GateScalar` so that the same code gives values
+/// (`Double`) and exact derivatives (`Dual`). Adding a channel means one file with one type.
 public protocol IonChannel: Sendable {
     /// Short name from the literature, used in model files and state names (`Na`, `CaS`, `KCa`…).
     static var name: String { get }
     /// The ion carried (selects the reversal potential).
     static var ion: Ion { get }
-    /// Activation exponent p.
+    /// Activation exponent p (Hodgkin–Huxley form).
     static var activationExponent: Int { get }
     /// Inactivation exponent q (0: no inactivation gate, 1: one gate).
     static var inactivationExponent: Int { get }
     /// Whether m∞ depends on the intracellular calcium concentration.
     static var calciumGated: Bool { get }
+    /// Number of state variables the channel adds (HH: 1 + q).
+    static var stateCount: Int { get }
+    /// Names of the states (`m`, `h`, or a kinetic scheme's `o`, `i`).
+    static var stateNames: [String] { get }
+    /// Whether the states are coupled to each other (a kinetic scheme): they then join the dense core
+    /// block of the Newton matrix instead of its diagonal.
+    static var coupledStates: Bool { get }
 
     /// Steady-state activation m∞(V, Ca) (dimensionless). `V` in mV, `Ca` in the model's units.
     static func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T
@@ -35,30 +71,39 @@ public protocol IonChannel: Sendable {
     /// Inactivation time constant τ_h(V) in ms; unused when `inactivationExponent == 0`.
     static func tauH<T: GateScalar>(_ V: T) -> T
 
-    // Kernels used by the compiled right-hand side. They have default implementations (in
-    // `IonChannel+Kernels.swift`); being requirements, each channel gets its own specialised copy.
+    // Kernels of the compiled right-hand side (default implementations in `IonChannel+Kernels.swift`).
+    // Being requirements, each channel gets its own specialised copy.
 
-    /// Writes the gates' time derivatives (1/ms) to `d[0..<gateCount]` and returns the open fraction m^p h^q.
-    static func gateDerivatives(V: Double, calcium Ca: Double, gates: UnsafePointer<Double>,
-                                tauScale: Double, into d: UnsafeMutablePointer<Double>) -> Double
-    /// Writes each gate's steady state and time constant (ms, including `tauScale`).
-    static func gateSteadyStates(V: Double, calcium Ca: Double, tauScale: Double,
-                                 inf: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>)
-    /// The open fraction m^p h^q and its partial derivatives by each gate (written to `dOpen`).
-    static func openFraction(gates: UnsafePointer<Double>, dOpen: UnsafeMutablePointer<Double>) -> Double
-    /// Exact partial derivatives of each gate's dx/dt with respect to V, Ca and x itself.
-    static func gateJacobian(V: Double, calcium Ca: Double, gates: UnsafePointer<Double>, tauScale: Double,
-                             dV: UnsafeMutablePointer<Double>, dCa: UnsafeMutablePointer<Double>,
-                             dSelf: UnsafeMutablePointer<Double>)
+    /// Writes the initial states (default: steady state at V₀, Ca₀).
+    static func initialStates(V: Double, calcium Ca: Double, context: ChannelContext, into s: UnsafeMutablePointer<Double>)
+    /// Writes the states' time derivatives (1/ms) to `d[0..<stateCount]` and returns the open fraction.
+    static func stateDerivatives(V: Double, calcium Ca: Double, states: UnsafePointer<Double>,
+                                 context: ChannelContext, into d: UnsafeMutablePointer<Double>) -> Double
+    /// Each state's x∞ and τ (ms) with the other states frozen: dx/dt = (x∞ − x)/τ (for Rush–Larsen).
+    static func linearForm(V: Double, calcium Ca: Double, states: UnsafePointer<Double>, context: ChannelContext,
+                           inf: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>)
+    /// The open fraction; writes ∂open/∂state to `dOpen[0..<stateCount]` and ∂open/∂V to `dOpen[stateCount]`.
+    static func openFraction(V: Double, states: UnsafePointer<Double>, context: ChannelContext,
+                             dOpen: UnsafeMutablePointer<Double>) -> Double
+    /// Exact partial derivatives of each state's derivative: by V (`dV`), by Ca (`dCa`) and by the
+    /// channel's own states (`dLocal`, row-major stateCount × stateCount).
+    static func stateJacobian(V: Double, calcium Ca: Double, states: UnsafePointer<Double>, context: ChannelContext,
+                              dV: UnsafeMutablePointer<Double>, dCa: UnsafeMutablePointer<Double>,
+                              dLocal: UnsafeMutablePointer<Double>)
+    /// Steady-state open fraction at (V, Ca) and, per gating variable, what the DICs need.
+    static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: [DICGate])
+    /// Steady-state open fraction as a function of V and Ca, generic (for dCa∞/dV by dual numbers).
+    static func steadyOpenFraction<T: GateScalar>(_ V: T, calcium Ca: T, context: ChannelContext) -> T
 }
 
 extension IonChannel {
     public static var inactivationExponent: Int { 0 }
     public static var calciumGated: Bool { false }
+    public static var stateCount: Int { 1 + inactivationExponent }
+    public static var stateNames: [String] { inactivationExponent > 0 ? ["m", "h"] : ["m"] }
+    public static var coupledStates: Bool { false }
     public static func hInf<T: GateScalar>(_ V: T) -> T { 1 }
     public static func tauH<T: GateScalar>(_ V: T) -> T { 1 }
-    /// Number of state variables (gates) the channel adds.
-    public static var gateCount: Int { 1 + inactivationExponent }
 }
 
 /// Boltzmann steady state B(V; a, b) = 1 / (1 + exp((V + a)/b)).
