@@ -135,3 +135,39 @@ public enum ModelFile {
         }
     }
 }
+
+extension ModelFile {
+    /// The model-file JSON object of a neuron (every field explicit), readable back by `parse`.
+    public static func jsonObject(_ n: NeuronDescription, source: String? = nil) -> [String: Any] {
+        var o: [String: Any] = ["kind": n.kind, "name": n.name]
+        if let source { o["source"] = source }
+        var g: [String: Any] = ["leak": n.leakConductance]
+        for c in n.conductances { g[c.name] = c.gbar }
+        o["conductances"] = g
+        if let family = NeuronKind.named(n.kind) {
+            var r: [String: Any] = ["leak": n.leakReversal]
+            for (key, ion, _) in family.reversalKeys {
+                if let c = n.conductances.first(where: { $0.channel.ion == ion }) { r[key] = c.reversal }
+            }
+            o["reversal"] = r
+            if family.channels.contains(where: { $0.name == "NMDA" }) {
+                o["Mg"] = n.conductances.first { $0.name == "NMDA" }?.context.magnesium ?? 1.4
+            }
+            if n.fixedThreshold != family.fixedThreshold, let v = n.fixedThreshold { o["Vth"] = v }
+        }
+        o["capacitance"] = n.capacitance
+        o["calcium"] = ["tau": n.calcium.tau, "rest": n.calcium.rest, "influx": n.calcium.influx]
+        o["initial"] = ["V": n.initialVoltage, "Ca": n.initialCalcium]
+        o["applied_current"] = n.appliedCurrent
+        let scales = n.conductances.filter { $0.tauScale != 1 }
+        if !scales.isEmpty { o["tau_scale"] = Dictionary(uniqueKeysWithValues: scales.map { ($0.name, $0.tauScale as Any) }) }
+        return o
+    }
+
+    /// Writes a neuron as a model file (atomically).
+    public static func write(_ n: NeuronDescription, to path: String, source: String? = nil) throws {
+        let w = try AtomicFileWriter(path: path)
+        try w.write(JSONOutput.string(jsonObject(n, source: source), pretty: true) + "\n")
+        try w.commit()
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Ganglion
 
 /// Runs the built `ganglion` tool (the test command builds it first).
 func ganglion(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -60,6 +61,14 @@ struct CommandLineTests {
         (["simulate", "stg-bursting", "--duration", "100", "--out", "/dev/null/x.csv"], "/dev/null/x.csv"),
         (["simulate", "stg-bursting", "--duration", "200", "--solver", "rk4", "--dt", "0.05"], "failed at t ="),
         (["analyze", "nonexistent.csv"], "nonexistent.csv"),
+        (["compensate", "stg-bursting", "--unknowns", "CaS,A", "--target", "gx=3"], "unknown DIC 'gx'"),
+        (["compensate", "stg-bursting", "--unknowns", "CaL,A", "--target", "gs=-8,gu=4"], "unknown conductance 'CaL'"),
+        (["compensate", "da-spiking", "--unknowns", "CaS", "--target", "gs=-4"], "unknown conductance 'CaS'"),
+        (["compensate", "stg-bursting", "--unknowns", "Kd", "--target", "gu=4", "--at", "-50"], "singular"),
+        (["compensate", "stg-bursting", "--unknowns", "CaS,A", "--target", "gs=-8,gu=4", "--at", "500"], "500"),
+        (["compensate", "stg-bursting", "--unknowns", "CaS,A", "--target", "gs=-8,gu=4", "--at", "hot"], "--at"),
+        (["dics", "stg-bursting", "--at", "900"], "--at"),
+        (["dics", "stg-bursting", "--curve", "0:-80:1", "--out", "x.csv"], "--curve"),
     ])
     func badArguments(arguments: [String], mention: String) throws {
         let r = try ganglion(arguments)
@@ -77,5 +86,27 @@ struct CommandLineTests {
         let r = try ganglion(["simulate", path, "--duration", "100"])
         #expect(r.status != 0)
         #expect(r.stderr.contains(path) && r.stderr.contains("conductances.Na") && r.stderr.contains("-4000"), "\(r.stderr)")
+    }
+
+    @Test("compensate --out writes a model file that reads back with the solved conductances and achieved DICs")
+    func compensateRoundTrip() throws {
+        let path = temporaryPath("compensated.json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try ganglion(["compensate", "models/stg/stg-spiking.json", "--unknowns", "CaS,A", "--target", "gs=-8,gu=4",
+                              "--out", path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let solved = o["solved"] as! [String: Double]
+        let d = try ganglion(["dics", path, "--json"])
+        #expect(d.status == 0, "\(d.stderr)")
+        let dics = try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)) as! [String: Any]
+        let at = dics["at_threshold"] as! [String: Double]
+        // The compensated cell's own grid threshold may move by a grid step; at the solve voltage the DICs are exact.
+        let again = try ganglion(["dics", path, "--at", String(o["V"] as! Double), "--json"])
+        let exact = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! [String: Any]
+        #expect(abs((exact["gs"] as! Double) + 8) < 1e-8 && abs((exact["gu"] as! Double) - 4) < 1e-8)
+        #expect(at["gs"] != nil)
+        let model = try ModelFile.load(path)
+        #expect(model.gbar("CaS") == solved["CaS"] && model.gbar("A") == solved["A"] && model.gbar("Na") == 4000)
     }
 }

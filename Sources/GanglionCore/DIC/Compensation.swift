@@ -1,0 +1,218 @@
+import Foundation
+
+/// Which computation the compensation solve uses (`dics.md` §4).
+public enum CompensationVariant: String, Sendable, CaseIterable {
+    /// Ganglion's default: exact DICs (Ca∞ with the cell's own, possibly unknown, calcium conductances;
+    /// NMDA in S; the leak's "+1" in g_f); nonlinear systems solved by Newton's method.
+    case exact
+    /// The authors' code: STG: Ca∞ and dCa∞/dV with ḡ_CaS := 10 (quirk 1); DA: no leak "+1" in g_f (quirk 2).
+    case paper
+    /// The PNAS Nexus code (DA): NMDA left out of S, leak "+1" kept.
+    case pnas
+
+    /// The DIC options this variant uses for a model family.
+    public func options(for kind: String) -> DICOptions {
+        switch (self, kind) {
+        case (.exact, _): DICOptions()
+        case (.paper, "stg"): DICOptions(calciumConductanceOverrides: ["CaS": 10])
+        case (.paper, _): DICOptions(leakInFastDIC: false)
+        case (.pnas, _): DICOptions(excludedChannels: ["NMDA"])
+        }
+    }
+}
+
+/// Where a compensation solve is done.
+public enum CompensationVoltage: Sendable, Equatable {
+    /// A voltage (mV).
+    case value(Double)
+    /// The threshold of the cell before the solve (a model's fixed threshold if it has one).
+    case threshold(ThresholdMethod)
+}
+
+/// The outcome of a compensation solve.
+public struct CompensationResult: Sendable {
+    /// The voltage of the solve (mV) and how it was chosen.
+    public var V: Double
+    public var voltageMethod: String
+    /// The solved conductances (mS/cm²), by name.
+    public var solved: [String: Double]
+    /// The neuron with the solved conductances.
+    public var neuron: NeuronDescription
+    public var targets: [DICName: Double]
+    /// The DICs the solved neuron actually has at V, computed exactly.
+    public var achieved: DICValues
+    /// max |achieved − target| over the targeted DICs.
+    public var residual: Double
+    /// max |DIC − target| of the variant's own equations (what the solver drove to zero).
+    public var solverResidual: Double
+    /// `linear`, `newton`, `least squares` or `minimum norm`.
+    public var method: String
+    public var iterations: Int
+    public var variant: CompensationVariant
+}
+
+/// A compensation solve that has no meaningful answer.
+public enum CompensationError: Error, Equatable, CustomStringConvertible {
+    case unknownConductance(String, available: [String])
+    case duplicateUnknown(String)
+    case noUnknowns
+    case noTargets
+    case singular(unknowns: [String], detail: String)
+    case negativeConductances([String: Double])
+    case noConvergence(residual: Double)
+    case dic(DICError)
+
+    public var description: String {
+        switch self {
+        case let .unknownConductance(name, available):
+            "unknown conductance '\(name)' (this model has \(available.joined(separator: ", ")))"
+        case .duplicateUnknown(let name): "conductance '\(name)' is listed twice among the unknowns"
+        case .noUnknowns: "no unknown conductances given"
+        case .noTargets: "no target DICs given"
+        case let .singular(unknowns, detail): "singular system: \(detail) (unknowns \(unknowns.joined(separator: ", ")))"
+        case .negativeConductances(let g):
+            "the solution has negative conductances: " + g.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
+        case .noConvergence(let r): "Newton's method did not converge (residual \(r))"
+        case .dic(let e): e.description
+        }
+    }
+}
+
+/// Solves for conductances that give target DICs (`dics.md` §4).
+///
+/// The DICs are linear in the conductances except through Ca∞(V) (the KCa calcium path), which depends on
+/// the calcium conductances: with such an unknown the exact variant is a small nonlinear system, solved
+/// by Newton's method (central-difference Jacobian) to max |DIC − target| < 1e−10, starting from the
+/// linear solve. More targets than unknowns: least squares; fewer: minimum norm (both reported).
+public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets: [DICName: Double],
+                       at voltage: CompensationVoltage, variant: CompensationVariant = .exact) throws(CompensationError) -> CompensationResult {
+    let names = neuron.conductances.map(\.name)
+    guard !unknowns.isEmpty else { throw .noUnknowns }
+    guard !targets.isEmpty else { throw .noTargets }
+    var seen = Set<String>()
+    for u in unknowns {
+        guard names.contains(u) else { throw .unknownConductance(u, available: names) }
+        guard seen.insert(u).inserted else { throw .duplicateUnknown(u) }
+    }
+    let options = variant.options(for: neuron.kind)
+    let V: Double, method: String
+    do throws(DICError) {
+        switch voltage {
+        case .value(let v):
+            guard v > -150, v < 100 else { throw DICError.voltageOutOfRange(v) }
+            V = v; method = "given"
+        case .threshold(let m):
+            let th = try DICCalculator(neuron).threshold(m)
+            V = th.V; method = th.method
+        }
+    } catch { throw .dic(error) }
+    let rows = targets.keys.sorted()
+    let index = unknowns.map { u in neuron.conductances.firstIndex { $0.name == u }! }
+
+    func withUnknowns(_ x: [Double]) -> NeuronDescription {
+        var n = neuron
+        for (k, j) in index.enumerated() { n.conductances[j].gbar = x[k] }
+        return n
+    }
+    func residual(_ x: [Double], _ opts: DICOptions) throws(CompensationError) -> [Double] {
+        let d: DICValues
+        do { d = try DICCalculator(withUnknowns(x), options: opts).dics(at: V) } catch { throw .dic(error) }
+        return rows.map { d[$0] - targets[$0]! }
+    }
+    // Linear model at the current conductances: A[r][k] = S_r,k / g_leak.
+    func matrix(_ x: [Double]) throws(CompensationError) -> [[Double]] {
+        let S: SensitivityMatrix
+        do { S = try DICCalculator(withUnknowns(x), options: options).sensitivity(at: V) } catch { throw .dic(error) }
+        return rows.map { r in index.map { S.row(r)[$0] / neuron.leakConductance } }
+    }
+
+    var x = index.map { neuron.conductances[$0].gbar }
+    var A = try matrix(x)
+    // Singularity: a zero column, or a rank-deficient system.
+    let scale = A.flatMap { $0 }.map(abs).max() ?? 0
+    for (k, u) in unknowns.enumerated() where A.allSatisfy({ abs($0[k]) <= 1e-13 * max(scale, 1e-300) }) {
+        throw .singular(unknowns: unknowns, detail: "ḡ_\(u) has no effect on \(rows.map(\.rawValue).joined(separator: ", ")) at V = \(V) mV")
+    }
+    let solveMethod = rows.count == unknowns.count ? "linear" : (rows.count > unknowns.count ? "least squares" : "minimum norm")
+    var r = try residual(x, options)
+    guard let step0 = solveLeastSquares(A, r.map { -$0 }) else {
+        throw .singular(unknowns: unknowns, detail: "the DICs \(rows.map(\.rawValue).joined(separator: ", ")) cannot be set independently by these conductances at V = \(V) mV")
+    }
+    for k in x.indices { x[k] += step0[k] }
+    r = try residual(x, options)
+    var iterations = 1
+    var usedNewton = false
+    while r.map(abs).max()! >= 1e-10, iterations < 60 {
+        // Newton step with a central-difference Jacobian of the full (possibly nonlinear) residual.
+        usedNewton = true
+        A = []
+        var columns: [[Double]] = []
+        for k in x.indices {
+            let h = 1e-6 * max(abs(x[k]), 1e-3)
+            var xp = x, xm = x
+            xp[k] += h; xm[k] -= h
+            let rp = try residual(xp, options), rm = try residual(xm, options)
+            columns.append(zip(rp, rm).map { ($0 - $1) / (2 * h) })
+        }
+        A = rows.indices.map { i in columns.map { $0[i] } }
+        guard let step = solveLeastSquares(A, r.map { -$0 }) else {
+            throw .singular(unknowns: unknowns, detail: "the Newton matrix became singular at V = \(V) mV")
+        }
+        for k in x.indices { x[k] += step[k] }
+        r = try residual(x, options)
+        iterations += 1
+        if rows.count != unknowns.count, step.map(abs).max()! < 1e-14 * max(1, x.map(abs).max()!) { break }
+    }
+    let solverResidual = r.map(abs).max()!
+    if rows.count == unknowns.count, solverResidual >= 1e-10 { throw .noConvergence(residual: solverResidual) }
+    let negative = Dictionary(uniqueKeysWithValues: zip(unknowns, x).filter { $0.1 < 0 })
+    if !negative.isEmpty { throw .negativeConductances(negative) }
+    let solvedNeuron = withUnknowns(x)
+    let achieved: DICValues
+    do { achieved = try DICCalculator(solvedNeuron).dics(at: V) } catch { throw .dic(error) }
+    return CompensationResult(
+        V: V, voltageMethod: method, solved: Dictionary(uniqueKeysWithValues: zip(unknowns, x)), neuron: solvedNeuron,
+        targets: targets, achieved: achieved, residual: rows.map { abs(achieved[$0] - targets[$0]!) }.max()!,
+        solverResidual: solverResidual,
+        method: usedNewton && solveMethod == "linear" ? "newton" : solveMethod, iterations: iterations, variant: variant)
+}
+
+/// Least-squares (m ≥ n) or minimum-norm (m < n) solution of A x = b by Gaussian elimination on the
+/// normal equations, with a relative rank test; nil if rank-deficient.
+func solveLeastSquares(_ A: [[Double]], _ b: [Double]) -> [Double]? {
+    let m = A.count, n = A[0].count
+    if m == n { return gaussianSolve(A, b) }
+    if m > n {
+        let AtA = (0..<n).map { i in (0..<n).map { j in (0..<m).reduce(0.0) { $0 + A[$1][i] * A[$1][j] } } }
+        let Atb = (0..<n).map { i in (0..<m).reduce(0.0) { $0 + A[$1][i] * b[$1] } }
+        return gaussianSolve(AtA, Atb)
+    }
+    let AAt = (0..<m).map { i in (0..<m).map { j in (0..<n).reduce(0.0) { $0 + A[i][$1] * A[j][$1] } } }
+    guard let y = gaussianSolve(AAt, b) else { return nil }
+    return (0..<n).map { j in (0..<m).reduce(0.0) { $0 + A[$1][j] * y[$1] } }
+}
+
+/// Gaussian elimination with partial pivoting and column scaling; nil if numerically singular.
+func gaussianSolve(_ A0: [[Double]], _ b0: [Double]) -> [Double]? {
+    let n = A0.count
+    // Scale columns to unit max so that the rank test is independent of the conductances' units.
+    let colScale = (0..<n).map { j in A0.map { abs($0[j]) }.max()! }
+    guard colScale.allSatisfy({ $0 > 0 }) else { return nil }
+    var A = A0.map { row in (0..<n).map { row[$0] / colScale[$0] } }
+    var b = b0
+    for c in 0..<n {
+        let p = (c..<n).max { abs(A[$0][c]) < abs(A[$1][c]) }!
+        guard abs(A[p][c]) > 1e-12 else { return nil }
+        A.swapAt(c, p); b.swapAt(c, p)
+        for i in (c + 1)..<n {
+            let f = A[i][c] / A[c][c]
+            for j in c..<n { A[i][j] -= f * A[c][j] }
+            b[i] -= f * b[c]
+        }
+    }
+    var x = Array(repeating: 0.0, count: n)
+    for i in stride(from: n - 1, through: 0, by: -1) {
+        x[i] = (b[i] - ((i + 1)..<n).reduce(0.0) { $0 + A[i][$1] * x[$1] }) / A[i][i]
+    }
+    return (0..<n).map { x[$0] / colScale[$0] }
+}

@@ -1,0 +1,184 @@
+import Foundation
+
+/// The three dynamic input conductances, normalised by the leak (dimensionless; `dics.md` §2).
+/// A negative DIC is positive feedback.
+public struct DICValues: Sendable, Equatable {
+    /// Fast DIC g_f.
+    public var gf: Double
+    /// Slow DIC g_s.
+    public var gs: Double
+    /// Ultraslow DIC g_u.
+    public var gu: Double
+    public init(gf: Double, gs: Double, gu: Double) {
+        self.gf = gf
+        self.gs = gs
+        self.gu = gu
+    }
+    /// Total input conductance g_in = g_f + g_s + g_u.
+    public var gin: Double { gf + gs + gu }
+    /// The value of a DIC by name.
+    public subscript(_ name: DICName) -> Double {
+        switch name {
+        case .f: gf
+        case .s: gs
+        case .u: gu
+        }
+    }
+}
+
+/// The names of the three DICs (`gf`, `gs`, `gu` on command lines).
+public enum DICName: String, Sendable, CaseIterable, Comparable {
+    case f = "gf", s = "gs", u = "gu"
+    public static func < (a: DICName, b: DICName) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+}
+
+/// Options of the DIC computation; the defaults are the correct computation (`dics.md` §2), the others
+/// reproduce the authors' shortcuts (`dics.md` §4).
+public struct DICOptions: Sendable, Equatable {
+    /// Conductances replaced by a constant in Ca∞(V) and dCa∞/dV (the authors' linearisation uses
+    /// `["CaS": 10]`).
+    public var calciumConductanceOverrides: [String: Double] = [:]
+    /// Channels left out of S (the PNAS Nexus code leaves out NMDA).
+    public var excludedChannels: Set<String> = []
+    /// Whether g_f includes the leak's "+1" (the paper's DA generation leaves it out).
+    public var leakInFastDIC = true
+    public init(calciumConductanceOverrides: [String: Double] = [:], excludedChannels: Set<String> = [],
+                leakInFastDIC: Bool = true) {
+        self.calciumConductanceOverrides = calciumConductanceOverrides
+        self.excludedChannels = excludedChannels
+        self.leakInFastDIC = leakInFastDIC
+    }
+}
+
+/// The sensitivity matrix S(V) of a neuron (`dics.md` §2): per channel, its contribution to each DIC per
+/// unit of ḡ, so that g_x = (Σ_j ḡ_j S_x,j [+ g_leak on f]) / g_leak. Values are unscaled (divide by g_leak
+/// for the "scaled" S of the spec's tables).
+public struct SensitivityMatrix: Sendable, Equatable {
+    /// Voltage (mV).
+    public var V: Double
+    /// Channel names, in model order (the columns).
+    public var channels: [String]
+    public var f: [Double]
+    public var s: [Double]
+    public var u: [Double]
+    /// The row of a DIC.
+    public func row(_ name: DICName) -> [Double] {
+        switch name {
+        case .f: f
+        case .s: s
+        case .u: u
+        }
+    }
+}
+
+/// Computes DICs, sensitivity matrices and thresholds of a neuron from its channels' own gating
+/// functions: derivatives are exact (dual numbers), the timescale split uses the model family's
+/// reference time constants, and calcium-gated channels get the calcium path through Ca∞(V).
+public struct DICCalculator: Sendable {
+    public let neuron: NeuronDescription
+    public let options: DICOptions
+    let references: DICReferences
+
+    public init(_ neuron: NeuronDescription, options: DICOptions = DICOptions()) throws(DICError) {
+        guard let references = neuron.dicReferences else { throw .noReferences(kind: neuron.kind) }
+        for r in [references.fast, references.slow, references.ultraslow] {
+            if case .activation(let name) = r, !neuron.conductances.contains(where: { $0.name == name }) {
+                throw .noReferences(kind: neuron.kind)
+            }
+        }
+        self.neuron = neuron
+        self.options = options
+        self.references = references
+    }
+
+    func referenceTau(_ r: TimescaleReference, _ V: Double) -> Double {
+        switch r {
+        case .constant(let tau): return tau
+        case .activation(let name):
+            let c = neuron.conductances.first { $0.name == name }!
+            return c.context.tauScale * c.channel.tauM(V)
+        }
+    }
+
+    /// The three reference time constants (ms) at V.
+    public func referenceTimes(at V: Double) -> (fast: Double, slow: Double, ultraslow: Double) {
+        (referenceTau(references.fast, V), referenceTau(references.slow, V), referenceTau(references.ultraslow, V))
+    }
+
+    /// Timescale weights of every gating variable at V, by `<channel>.<gate index>`.
+    public func weights(at V: Double) -> [(channel: String, gate: Int, tau: Double, weights: TimescaleWeights)] {
+        let (tf, ts, tu) = referenceTimes(at: V)
+        let ca = calciumSteadyState(Dual.variable(V)).value
+        return neuron.conductances.flatMap { c in
+            c.channel.dicTerms(V: V, calcium: ca, context: c.context).gates.enumerated().map { (i, g) in
+                (c.name, i, g.tau, TimescaleWeights(tau: g.tau, fast: tf, slow: ts, ultraslow: tu))
+            }
+        }
+    }
+
+    /// Steady-state calcium Ca∞(V) = Ca_rest − f Σ_{Ca channels} ḡ open∞(V) (V − E), with its V-derivative.
+    public func calciumSteadyState(_ V: Dual) -> Dual {
+        var sum = Dual(0)
+        for c in neuron.conductances where c.channel.ion == .calcium {
+            let g = options.calciumConductanceOverrides[c.name] ?? c.gbar
+            // Calcium channels here are not calcium-gated, so Ca does not enter their open fraction.
+            sum = sum + Dual(g) * c.channel.steadyOpenFraction(V, calcium: Dual(neuron.initialCalcium), context: c.context)
+                * (V - Dual(c.reversal))
+        }
+        return Dual(neuron.calcium.rest) - Dual(neuron.calcium.influx) * sum
+    }
+
+    /// S(V), unscaled.
+    public func sensitivity(at V: Double) -> SensitivityMatrix {
+        let (tf, ts, tu) = referenceTimes(at: V)
+        let ca = calciumSteadyState(Dual.variable(V))
+        var S = SensitivityMatrix(V: V, channels: neuron.conductances.map(\.name), f: [], s: [], u: [])
+        for c in neuron.conductances {
+            guard !options.excludedChannels.contains(c.name) else {
+                S.f.append(0); S.s.append(0); S.u.append(0)
+                continue
+            }
+            let drive = V - c.reversal
+            let (open, gates) = c.channel.dicTerms(V: V, calcium: ca.value, context: c.context)
+            var f = open, s = 0.0, u = 0.0
+            for g in gates {
+                let P = g.openSlope * g.voltageSlope * drive
+                let w = TimescaleWeights(tau: g.tau, fast: tf, slow: ts, ultraslow: tu)
+                f += w.fs * P
+                s += (w.su - w.fs) * P
+                u += (1 - w.su) * P
+                // The calcium path (KCa): ultraslow.
+                if g.calciumSlope != 0 { u += g.openSlope * g.calciumSlope * ca.derivative * drive }
+            }
+            S.f.append(f); S.s.append(s); S.u.append(u)
+        }
+        return S
+    }
+
+    /// The DICs at V.
+    public func dics(at V: Double) -> DICValues {
+        let S = sensitivity(at: V)
+        let gl = neuron.leakConductance
+        var gf = options.leakInFastDIC ? gl : 0, gs = 0.0, gu = 0.0
+        for (j, c) in neuron.conductances.enumerated() {
+            gf += c.gbar * S.f[j]; gs += c.gbar * S.s[j]; gu += c.gbar * S.u[j]
+        }
+        return DICValues(gf: gf / gl, gs: gs / gl, gu: gu / gl)
+    }
+}
+
+/// A DIC computation that cannot be done.
+public enum DICError: Error, Equatable, CustomStringConvertible {
+    case noReferences(kind: String)
+    case noThreshold(method: String, range: ClosedRange<Double>)
+    case voltageOutOfRange(Double)
+
+    public var description: String {
+        switch self {
+        case .noReferences(let kind): "the model family '\(kind)' defines no DIC reference time constants"
+        case let .noThreshold(method, range):
+            "no threshold: g_in does not change sign from + to − in [\(range.lowerBound), \(range.upperBound)] mV (\(method) search)"
+        case .voltageOutOfRange(let V): "voltage \(V) mV is outside the models' range −150…100 mV"
+        }
+    }
+}
