@@ -26,12 +26,6 @@ public enum ModelFile {
     /// Keys allowed at the top level.
     static let topKeys: Set<String> = ["kind", "name", "source", "conductances", "capacitance", "reversal",
                                        "calcium", "initial", "applied_current", "tau_scale", "notes", "Mg", "Vth"]
-    /// JSON `true`/`false` arrive as NSNumber too; tell them apart from numbers.
-    static func isBoolean(_ n: NSNumber) -> Bool {
-        let type = String(cString: n.objCType)
-        return type == "c" || type == "B"
-    }
-
     /// Loads the model at `path`, or the built-in named model `path` (e.g. `stg-bursting`) if no such
     /// file exists and the name is known.
     public static func load(_ path: String) throws(ModelFileError) -> NeuronDescription {
@@ -53,9 +47,8 @@ public enum ModelFile {
             ModelFileError(file: file, field: field, message: message)
         }
         let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw fail(nil, "not valid JSON (\(detail))")
+        do { parsed = try JSONInput.parse(data) } catch {
+            throw fail(nil, "not valid JSON (\(error))")
         }
         guard let root = parsed as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
         for key in root.keys.sorted() where !topKeys.contains(key) {
@@ -72,10 +65,9 @@ public enum ModelFile {
             return s
         }
         func number(_ value: Any, _ field: String) throws(ModelFileError) -> Double {
-            guard let n = value as? NSNumber, !isBoolean(n) else {
+            guard !(value is Bool), let x = value as? Double else {
                 throw fail(field, "must be a number, got \(value)")
             }
-            let x = n.doubleValue
             guard x.isFinite else { throw fail(field, "must be finite, got \(x)") }
             return x
         }

@@ -23,7 +23,7 @@ struct Bench: ParsableCommand {
         guard repeats >= 1 else { throw fail("--repeats \(repeats): must be ≥ 1") }
         guard duration > 0, duration.isFinite else { throw fail("--duration \(duration): must be > 0 ms") }
         let neuron: NeuronDescription
-        do { neuron = try ModelFile.load(model) } catch { throw fail("\(error)") }
+        do { neuron = try ModelFile.loadAny(model) } catch { throw fail("\(error)") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ganglion-bench-\(getpid())").path
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }

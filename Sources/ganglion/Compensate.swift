@@ -42,7 +42,7 @@ struct Compensate: ParsableCommand {
 
     func run() throws {
         let neuron: NeuronDescription
-        do { neuron = try ModelFile.load(model) } catch { throw fail("\(error)") }
+        do { neuron = try ModelFile.loadAny(model) } catch { throw fail("\(error)") }
         let targets = try parseTargets(target)
         let names = unknowns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let voltage = try parseVoltage(at, method: threshold)

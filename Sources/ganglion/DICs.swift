@@ -16,7 +16,7 @@ struct DICs: ParsableCommand {
 
     func run() throws {
         let neuron: NeuronDescription
-        do { neuron = try ModelFile.load(model) } catch { throw fail("\(error)") }
+        do { neuron = try ModelFile.loadAny(model) } catch { throw fail("\(error)") }
         let calc: DICCalculator
         do { calc = try DICCalculator(neuron) } catch { throw fail("\(model): \(error)") }
         if let at, !(at > -150 && at < 100) { throw fail("--at \(at): voltage outside the models' range −150…100 mV") }

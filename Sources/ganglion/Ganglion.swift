@@ -1,13 +1,24 @@
 import ArgumentParser
 import Foundation
 import Ganglion
+import Synchronization
+
+/// Set by SIGINT/SIGTERM; long runs stop at the next sample or cell and keep what they computed.
+let interruptRequested = Atomic<Bool>(false)
+
+/// Installs the SIGINT/SIGTERM handler and returns the stop predicate for long runs.
+func installInterruptHandler() -> @Sendable () -> Bool {
+    signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
+    signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
+    return { interruptRequested.load(ordering: .relaxed) }
+}
 
 @main
 struct GanglionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ganglion",
         abstract: "Conductance-based neuron simulation: STG neurons, CVODE, firing analysis.",
-        subcommands: [Simulate.self, Analyze.self, DICs.self, Compensate.self, Bench.self, Models.self])
+        subcommands: [Simulate.self, Analyze.self, DICs.self, Compensate.self, PopulationCommand.self, SweepCommand.self, Merge.self, Bench.self, Models.self])
 }
 
 /// Prints `message` to stderr as an error and exits non-zero.

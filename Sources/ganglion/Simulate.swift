@@ -1,10 +1,6 @@
 import ArgumentParser
 import Foundation
 import Ganglion
-import Synchronization
-
-/// Set by SIGINT/SIGTERM; the run stops at the next sample and keeps its partial trace.
-let interruptRequested = Atomic<Bool>(false)
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +36,7 @@ struct Simulate: ParsableCommand {
         guard rtol.isFinite, rtol > 0, rtol < 1 else { throw fail("--rtol \(rtol): must be in (0, 1)") }
         if let atol, !(atol.isFinite && atol > 0) { throw fail("--atol \(atol): must be > 0") }
         let neuron: NeuronDescription
-        do { neuron = try ModelFile.load(model) } catch { throw fail("\(error)") }
+        do { neuron = try ModelFile.loadAny(model) } catch { throw fail("\(error)") }
         var request = SimulationRequest(neuron: neuron, duration: duration)
         request.outputInterval = dtOut
         request.solver = solver
@@ -58,9 +54,7 @@ struct Simulate: ParsableCommand {
                 FileHandle.standardError.write(Data(String(format: "\r%5.1f %% (t = %.0f ms)", 100 * t / total, t).utf8))
             }
         }
-        request.shouldStop = { interruptRequested.load(ordering: .relaxed) }
-        signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
+        request.shouldStop = installInterruptHandler()
         let report: SimulationReport
         do { report = try simulate(request) } catch {
             if request.progress != nil { printErr("") }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GanglionCore
+import GanglionCore
 import Ganglion
 
 @Suite("Channels")

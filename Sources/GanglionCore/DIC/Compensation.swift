@@ -82,8 +82,9 @@ public enum CompensationError: Error, Equatable, CustomStringConvertible {
 ///
 /// The DICs are linear in the conductances except through Ca∞(V) (the KCa calcium path), which depends on
 /// the calcium conductances: with such an unknown the exact variant is a small nonlinear system, solved
-/// by Newton's method (central-difference Jacobian) to max |DIC − target| < 1e−10, starting from the
-/// linear solve. More targets than unknowns: least squares; fewer: minimum norm (both reported).
+/// by Newton's method (central-difference Jacobian) to max |DIC − target| < 1e−10. Newton starts from
+/// the non-negative fixed point of the calcium conductance found by a scan (one calcium unknown), else
+/// from the linear solve at the cell's current conductances. More targets than unknowns: least squares; fewer: minimum norm (both reported).
 public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets: [DICName: Double],
                        at voltage: CompensationVoltage, variant: CompensationVariant = .exact) throws(CompensationError) -> CompensationResult {
     let names = neuron.conductances.map(\.name)
@@ -134,12 +135,61 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
         throw .singular(unknowns: unknowns, detail: "ḡ_\(u) has no effect on \(rows.map(\.rawValue).joined(separator: ", ")) at V = \(V) mV")
     }
     let solveMethod = rows.count == unknowns.count ? "linear" : (rows.count > unknowns.count ? "least squares" : "minimum norm")
-    var r = try residual(x, options)
-    guard let step0 = solveLeastSquares(A, r.map { -$0 }) else {
-        throw .singular(unknowns: unknowns, detail: "the DICs \(rows.map(\.rawValue).joined(separator: ", ")) cannot be set independently by these conductances at V = \(V) mV")
+    let singularDetail = "the DICs \(rows.map(\.rawValue).joined(separator: ", ")) cannot be set independently by these conductances at V = \(V) mV"
+    /// One linear step from x with the DICs computed under `opts` (exact when opts makes them linear).
+    func linearStep(_ x: [Double], _ opts: DICOptions) throws(CompensationError) -> [Double] {
+        let S: SensitivityMatrix
+        do { S = try DICCalculator(withUnknowns(x), options: opts).sensitivity(at: V) } catch { throw .dic(error) }
+        let M = rows.map { r in index.map { S.row(r)[$0] / neuron.leakConductance } }
+        guard let step = solveLeastSquares(M, try residual(x, opts).map { -$0 }) else {
+            throw .singular(unknowns: unknowns, detail: singularDetail)
+        }
+        return zip(x, step).map { $0 + $1 }
     }
-    for k in x.indices { x[k] += step0[k] }
-    r = try residual(x, options)
+    // The exact DICs depend on a calcium conductance through Ca∞(V) (the KCa calcium path). With one such
+    // unknown, c, the system is linear once c is fixed inside Ca∞: x(c) solves it, and the solution is a
+    // fixed point x_c(c) = c. Scan c over [0, max(1000, 10·ḡ)] for sign changes of x_c(c) − c and bisect:
+    // this finds the non-negative root Newton's method may miss from a poor start.
+    let calciumUnknowns = unknowns.enumerated().filter { k, u in
+        neuron.conductances[index[k]].channel.ion == .calcium && options.calciumConductanceOverrides[u] == nil
+    }
+    let calciumGated = neuron.conductances.contains { $0.channel.calciumGated && $0.gbar > 0 }
+    var scanned = false
+    if calciumGated, calciumUnknowns.count == 1, rows.count == unknowns.count {
+        let (kc, name) = calciumUnknowns[0]
+        func fixedPoint(_ c: Double) throws(CompensationError) -> (x: [Double], h: Double) {
+            var o = options
+            o.calciumConductanceOverrides[name] = c
+            let xc = try linearStep(x, o)
+            return (xc, xc[kc] - c)
+        }
+        let upper = max(1000, 10 * x[kc])
+        let steps = 500
+        var roots: [[Double]] = []
+        var (lo, hlo) = (0.0, try fixedPoint(0).h)
+        for i in 1...steps {
+            let c = upper * Double(i) / Double(steps)
+            let h = try fixedPoint(c).h
+            if (hlo <= 0) != (h <= 0) {
+                var a = lo, b = c, ha = hlo
+                for _ in 0..<100 where b - a > 1e-13 * max(1, b) {
+                    let m = 0.5 * (a + b)
+                    let hm = try fixedPoint(m).h
+                    if (ha <= 0) == (hm <= 0) { a = m; ha = hm } else { b = m }
+                }
+                roots.append(try fixedPoint(0.5 * (a + b)).x)
+            }
+            (lo, hlo) = (c, h)
+        }
+        let admissible = roots.filter { $0.allSatisfy { $0 >= 0 } }
+        let pool = admissible.isEmpty ? roots : admissible
+        if let best = pool.min(by: { abs($0[kc] - x[kc]) < abs($1[kc] - x[kc]) }) {
+            x = best
+            scanned = true
+        }
+    }
+    if !scanned { x = try linearStep(x, options) }
+    var r = try residual(x, options)
     var iterations = 1
     var usedNewton = false
     while r.map(abs).max()! >= 1e-10, iterations < 60 {
@@ -174,7 +224,9 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
         V: V, voltageMethod: method, solved: Dictionary(uniqueKeysWithValues: zip(unknowns, x)), neuron: solvedNeuron,
         targets: targets, achieved: achieved, residual: rows.map { abs(achieved[$0] - targets[$0]!) }.max()!,
         solverResidual: solverResidual,
-        method: usedNewton && solveMethod == "linear" ? "newton" : solveMethod, iterations: iterations, variant: variant)
+        method: scanned ? (usedNewton ? "calcium fixed point + newton" : "calcium fixed point")
+            : (usedNewton && solveMethod == "linear" ? "newton" : solveMethod),
+        iterations: iterations, variant: variant)
 }
 
 /// Least-squares (m ≥ n) or minimum-norm (m < n) solution of A x = b by Gaussian elimination on the

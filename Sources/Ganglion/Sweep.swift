@@ -1,0 +1,113 @@
+import Foundation
+import Synchronization
+
+/// Compensation applied to every cell of a sweep before it is simulated.
+public struct SweepCompensation: Sendable {
+    public var unknowns: [String]
+    public var targets: [DICName: Double]
+    public var voltage: CompensationVoltage
+    public var variant: CompensationVariant
+    public init(unknowns: [String], targets: [DICName: Double], voltage: CompensationVoltage, variant: CompensationVariant) {
+        self.unknowns = unknowns
+        self.targets = targets
+        self.voltage = voltage
+        self.variant = variant
+    }
+}
+
+/// One cell's outcome in a sweep.
+public struct SweepRow: Sendable {
+    /// Index of the cell in its population (0-based).
+    public var index: Int
+    public var name: String
+    public var report: SimulationReport?
+    public var compensation: CompensationResult?
+    /// Why the cell has no result (compensation or integration failure).
+    public var error: String?
+}
+
+/// Simulates many cells in parallel (one worker per core by default), each optionally compensated
+/// first. A cell that fails gets a row saying why; the others go on.
+public struct SweepRequest: Sendable {
+    public var cells: [(index: Int, neuron: NeuronDescription)]
+    public var duration: Double
+    public var window: ClosedRange<Double>?
+    public var solver: SolverChoice = .cvodeBDF
+    public var rtol: Double = 1e-6
+    public var compensation: SweepCompensation?
+    /// Worker threads (default: the number of cores).
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Called after each cell with (cells done, total).
+    public var progress: (@Sendable (Int, Int) -> Void)?
+    /// Polled between cells; true stops the sweep, keeping the finished rows.
+    public var shouldStop: (@Sendable () -> Bool)?
+
+    public init(cells: [(index: Int, neuron: NeuronDescription)], duration: Double) {
+        self.cells = cells
+        self.duration = duration
+    }
+}
+
+/// Runs a sweep; rows come back in the order of `request.cells` (cells not reached after a stop are absent).
+public func sweep(_ request: SweepRequest) -> [SweepRow] {
+    let total = request.cells.count
+    let next = Atomic<Int>(0)
+    let done = Atomic<Int>(0)
+    let rows = Mutex<[SweepRow?]>(Array(repeating: nil, count: total))
+    let workers = max(1, min(request.jobs, total))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            if let stop = request.shouldStop, stop() { return }
+            let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard k < total else { return }
+            let (index, neuron) = request.cells[k]
+            var row = SweepRow(index: index, name: neuron.name)
+            var cell = neuron
+            do throws(CompensationError) {
+                if let c = request.compensation {
+                    let r = try compensate(neuron, unknowns: c.unknowns, targets: c.targets, at: c.voltage, variant: c.variant)
+                    row.compensation = r
+                    cell = r.neuron
+                }
+                var sim = SimulationRequest(neuron: cell, duration: request.duration)
+                sim.window = request.window
+                sim.solver = request.solver
+                sim.rtol = request.rtol
+                do { row.report = try simulate(sim) } catch { row.error = "\(error)" }
+            } catch {
+                row.error = "compensation: \(error)"
+            }
+            rows.withLock { $0[k] = row }
+            let n = done.wrappingAdd(1, ordering: .relaxed).newValue
+            request.progress?(n, total)
+        }
+    }
+    return rows.withLock { $0.compactMap { $0 } }
+}
+
+/// Sweep rows as CSV: one row per cell with its firing features, the solved conductances when compensated,
+/// the population size (for `ganglion merge`) and the error, if any.
+public enum SweepTable {
+    public static func header(solved: [String]) -> [String] {
+        ["cell", "name", "status", "pattern", "spikes", "frequency_hz", "burstiness_hz2", "spikes_per_burst",
+         "intraburst_hz", "interburst_hz", "burst_period_ms", "duty_cycle", "mean_ca", "V_solve_mV"]
+            + solved.map { "solved_\($0)" } + ["wall_ms", "population_size", "error"]
+    }
+
+    public static func line(_ r: SweepRow, solved: [String], populationSize: Int) -> String {
+        func num(_ x: Double?) -> String { x.map { $0.isFinite ? DecimalFormatter.string($0) : "" } ?? "" }
+        let f = r.report?.features
+        var fields = [String(r.index), r.name, r.error == nil ? "ok" : "failed", f?.pattern.rawValue ?? "",
+                      f.map { String($0.spikeTimes.count) } ?? "", num(f?.frequency), num(f?.burstiness),
+                      f?.spikesPerBurst.map(String.init) ?? "", num(f?.intraburstFrequency), num(f?.interburstFrequency),
+                      num(f?.burstPeriod), num(f?.dutyCycle), num(r.report?.meanCalcium), num(r.compensation?.V)]
+        fields += solved.map { num(r.compensation?.solved[$0]) }
+        fields += [num(r.report?.wallMilliseconds), String(populationSize), csvEscape(r.error ?? "")]
+        return fields.joined(separator: ",")
+    }
+
+    static func csvEscape(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") || s.contains("\n")
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\n", with: " ") + "\"" : s
+    }
+}

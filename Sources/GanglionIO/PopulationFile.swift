@@ -1,0 +1,83 @@
+import Foundation
+import GanglionCore
+import GanglionModels
+
+/// Population files (JSON): the generation's seed, generator, targets, voltage, unknowns and variant,
+/// the number of rejected draws, and every cell as a model-file object. One cell of a population is
+/// usable wherever a model file is, as `POP.json#INDEX` (0-based) or `POP.json#NAME`.
+public enum PopulationFile {
+    public static let format = "ganglion-population"
+
+    public static func jsonObject(_ p: Population) -> [String: Any] {
+        [
+            "format": format, "version": 1, "kind": p.kind, "seed": p.seed, "generator": p.generator,
+            "targets": Dictionary(uniqueKeysWithValues: p.targets.map { ($0.key.rawValue, $0.value) }),
+            "V": p.V, "unknowns": p.unknowns, "variant": p.variant.rawValue, "count": p.cells.count,
+            "rejected": p.rejected,
+            "cells": p.cells.map { c -> [String: Any] in
+                var g: [String: Any] = ["leak": c.leakConductance]
+                for x in c.conductances { g[x.name] = x.gbar }
+                return ["kind": c.kind, "name": c.name, "conductances": g]
+            },
+        ]
+    }
+
+    public static func write(_ p: Population, to path: String) throws {
+        let w = try AtomicFileWriter(path: path)
+        try w.write(JSONOutput.string(jsonObject(p), pretty: true) + "\n")
+        try w.commit()
+    }
+
+    /// Reads a population file: its metadata and its cells.
+    public static func load(_ path: String) throws(ModelFileError) -> (meta: [String: Any], cells: [NeuronDescription]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
+        }
+        guard let root = (try? JSONInput.parse(data)) as? [String: Any] else {
+            throw ModelFileError(file: path, field: nil, message: "not a JSON object")
+        }
+        guard root["format"] as? String == format else {
+            throw ModelFileError(file: path, field: "format", message: "not a Ganglion population file (expected \"\(format)\")")
+        }
+        guard let cells = root["cells"] as? [[String: Any]], !cells.isEmpty else {
+            throw ModelFileError(file: path, field: "cells", message: "missing or empty")
+        }
+        var out: [NeuronDescription] = []
+        for (i, c) in cells.enumerated() {
+            let cellData = Data(JSONOutput.string(c).utf8)
+            out.append(try ModelFile.parse(cellData, file: "\(path)#\(i)", defaultName: "cell-\(i)"))
+        }
+        var meta = root
+        meta["cells"] = nil
+        return (meta, out)
+    }
+
+    /// Whether `path` is a population file (cheap check of its first bytes).
+    public static func isPopulation(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = String(decoding: h.readData(ofLength: 512), as: UTF8.self)
+        return head.contains("\"format\"") && head.contains(format)
+    }
+}
+
+extension ModelFile {
+    /// Loads a model file, a named model, or one cell of a population (`POP.json#INDEX` or `#NAME`).
+    public static func loadAny(_ path: String) throws(ModelFileError) -> NeuronDescription {
+        if let hash = path.lastIndex(of: "#"), !FileManager.default.fileExists(atPath: path) {
+            let file = String(path[..<hash]), key = String(path[path.index(after: hash)...])
+            let cells = try PopulationFile.load(file).cells
+            if let i = Int(key) {
+                guard cells.indices.contains(i) else {
+                    throw ModelFileError(file: file, field: "cells", message: "no cell \(i) (the population has \(cells.count), numbered from 0)")
+                }
+                return cells[i]
+            }
+            guard let c = cells.first(where: { $0.name == key }) else {
+                throw ModelFileError(file: file, field: "cells", message: "no cell named '\(key)'")
+            }
+            return c
+        }
+        return try load(path)
+    }
+}

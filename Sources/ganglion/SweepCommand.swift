@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Ganglion
+
+/// Parses `I/N` (0 ≤ I < N), or takes it from SLURM's job-array variables.
+func parseShard(_ text: String?) throws(ExitCode) -> (index: Int, count: Int) {
+    if let text {
+        let p = text.split(separator: "/").compactMap { Int($0) }
+        guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else {
+            throw fail("--shard '\(text)': expected I/N with 0 ≤ I < N, e.g. 0/4")
+        }
+        return (p[0], p[1])
+    }
+    let env = ProcessInfo.processInfo.environment
+    if let id = env["SLURM_ARRAY_TASK_ID"].flatMap(Int.init), let n = env["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init) {
+        let i = id - (env["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0)
+        guard n >= 1, i >= 0, i < n else {
+            throw fail("SLURM_ARRAY_TASK_ID \(id) does not give a shard of \(n) (SLURM_ARRAY_TASK_MIN \(env["SLURM_ARRAY_TASK_MIN"] ?? "unset"))")
+        }
+        return (i, n)
+    }
+    return (0, 1)
+}
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Simulate every cell of a population in parallel and write one row of firing features per cell.")
+
+    @Argument(help: "Population file (from `ganglion population`).") var population: String
+    @Option(help: "Simulated duration per cell (ms).") var duration: Double
+    @Option(help: "Analysis window START:END (ms); default 3000 to the end.") var window: String?
+    @Option(help: "Compensate every cell first to these targets (e.g. gs=-8,gu=4).") var target: String?
+    @Option(help: "Unknown conductances of the compensation (default: CaS,A for STG, CaL,CaN for DA).") var unknowns: String?
+    @Option(parsing: .unconditional, help: "Compensation voltage: mV or 'threshold' (default).") var at: String?
+    @Option(help: "Compensation variant: exact, paper or pnas.") var variant: CompensationVariant = .exact
+    @Option(help: "Integrator.") var solver: SolverChoice = .cvodeBDF
+    @Option(help: "Worker threads (default: all cores).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Run the I-th of N contiguous slices (0-based), e.g. 2/8; defaults from SLURM_ARRAY_TASK_ID/COUNT.")
+    var shard: String?
+    @Option(help: "Features CSV to write.") var out: String
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func run() throws {
+        guard duration > 0, duration.isFinite else { throw fail("--duration \(duration): must be > 0 ms") }
+        guard jobs >= 1 else { throw fail("--jobs \(jobs): must be ≥ 1") }
+        let cells: [NeuronDescription]
+        do { cells = try PopulationFile.load(population).cells } catch { throw fail("\(error)") }
+        let (i, n) = try parseShard(shard)
+        let lo = cells.count * i / n, hi = cells.count * (i + 1) / n
+        var request = SweepRequest(cells: (lo..<hi).map { ($0, cells[$0]) }, duration: duration)
+        request.window = try parseWindow(window)
+        request.solver = solver
+        request.jobs = jobs
+        var solvedNames: [String] = []
+        if let target {
+            let kind = cells[0].kind
+            let u = unknowns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+                ?? (kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+            request.compensation = SweepCompensation(unknowns: u, targets: try parseTargets(target),
+                                                     voltage: try parseVoltage(at, method: .grid), variant: variant)
+            solvedNames = u
+        }
+        request.shouldStop = installInterruptHandler()
+        let start = Date()
+        if !quiet {
+            request.progress = { done, total in
+                let elapsed = Date().timeIntervalSince(start)
+                let eta = elapsed / Double(done) * Double(total - done)
+                FileHandle.standardError.write(Data(String(format: "\rsweep: %d/%d cells, %.1f s elapsed, ETA %.0f s   ",
+                                                           done, total, elapsed, eta).utf8))
+            }
+        }
+        let rows = sweep(request)
+        if !quiet { printErr("") }
+        let interrupted = rows.count < hi - lo
+        do {
+            let w = try AtomicFileWriter(path: out)
+            try w.write(SweepTable.header(solved: solvedNames).joined(separator: ",") + "\n")
+            for r in rows { try w.write(SweepTable.line(r, solved: solvedNames, populationSize: cells.count) + "\n") }
+            if interrupted { try w.abandon(keepingAs: out + ".partial") } else { try w.commit() }
+        } catch { throw fail("\(error)") }
+        let failed = rows.filter { $0.error != nil }.count
+        let wall = Date().timeIntervalSince(start)
+        let bursting = rows.filter { $0.report?.features.pattern == .bursting }.count
+        let tonic = rows.filter { $0.report?.features.pattern == .tonic }.count
+        printErr(String(format: "sweep: %d cells (shard %d/%d) in %.1f s (%.2f cells/s, %d jobs): %d tonic, %d bursting, %d failed",
+                        rows.count, i, n, wall, Double(rows.count) / wall, jobs, tonic, bursting, failed))
+        if interrupted { throw fail("interrupted: \(rows.count) of \(hi - lo) cells done, kept in \(out).partial") }
+        print(out)
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the shard outputs of `ganglion sweep --shard`, checking that no cell is missing or doubled.")
+
+    @Argument(help: "Shard CSV files.") var shards: [String]
+    @Option(help: "Merged CSV to write.") var out: String
+
+    func run() throws {
+        var header: String?
+        var rows: [Int: String] = [:]
+        var size: Int?
+        for file in shards {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw fail("\(file): cannot read") }
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            guard !lines.isEmpty else { throw fail("\(file): empty") }
+            let h = lines.removeFirst()
+            if let header, header != h { throw fail("\(file): its columns differ from \(shards[0])'s") }
+            header = h
+            let cols = h.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard let ci = cols.firstIndex(of: "cell"), let si = cols.firstIndex(of: "population_size") else {
+                throw fail("\(file): not a sweep output (no 'cell' and 'population_size' columns)")
+            }
+            for (k, line) in lines.enumerated() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false)
+                guard f.count > max(ci, si), let cell = Int(f[ci]), let s = Int(f[si]) else {
+                    throw fail("\(file): line \(k + 2): cannot read 'cell' and 'population_size'")
+                }
+                if let size, size != s { throw fail("\(file): population size \(s) differs from \(size)") }
+                size = s
+                if rows[cell] != nil { throw fail("\(file): cell \(cell) appears twice among the shards") }
+                rows[cell] = line
+            }
+        }
+        guard let header, let size else { throw fail("no rows in the shards") }
+        let missing = (0..<size).filter { rows[$0] == nil }
+        guard missing.isEmpty else {
+            throw fail("\(missing.count) of \(size) cells missing (first: \(missing.prefix(10).map(String.init).joined(separator: ", ")))")
+        }
+        do {
+            let w = try AtomicFileWriter(path: out)
+            try w.write(header + "\n")
+            for i in 0..<size { try w.write(rows[i]! + "\n") }
+            try w.commit()
+        } catch { throw fail("\(error)") }
+        print("merged \(shards.count) shards, \(size) cells: \(out)")
+    }
+}
