@@ -18,6 +18,12 @@ struct Bench: ParsableCommand {
     var solvers = "cvode-bdf,cvode-bdf/dense,cvode-adams,exp-euler@0.05,exp-euler@0.1,rk4@0.0015"
     @Option(name: .customLong("memory-duration"), help: "Duration (ms) of the long run whose peak memory is measured (0: skip).")
     var memoryDuration: Double = 300_000
+    @Option(name: .customLong("sweep-cells"), help: "Also time a sweep of this many STG population cells × --duration with 1 worker and with all cores (0: skip).")
+    var sweepCells = 0
+    @Flag(name: .customLong("dic-cost"), help: "Also measure the cost of DIC evaluations per model family.")
+    var dicCost = false
+    @Flag(name: .customLong("only-extras"), help: "Skip the single-neuron solver table.")
+    var onlyExtras = false
 
     func run() throws {
         guard repeats >= 1 else { throw fail("--repeats \(repeats): must be ≥ 1") }
@@ -29,6 +35,9 @@ struct Bench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let trace = folder + "/trace.csv"
 
+        if dicCost { try benchDICs() }
+        if sweepCells > 0 { try benchSweep() }
+        if onlyExtras { return }
         print("Model \(neuron.name), \(duration) ms simulated, 0.1 ms output to CSV, median of \(repeats) runs.")
         print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machineName()).\n")
         print("| solver | step | wall (ms, median) | × real time | steps | RHS evals | peak memory (MB) | f_intra (Hz) | f_inter (Hz) | burstiness (Hz²) |")
@@ -70,6 +79,60 @@ struct Bench: ParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: trace)[.size] as? Int) ?? 0
             print("\nLong run: cvode-bdf, \(memoryDuration) ms with 0.1 ms samples to CSV (\(size / 1_000_000) MB file): peak memory \(m.map { String(format: "%.1f", $0) } ?? "—") MB.")
         }
+    }
+
+    func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// Cost of DIC evaluations (g_f, g_s, g_u at one V; the sensitivity matrix; a grid threshold).
+    func benchDICs() throws {
+        print("| model | DICs at one V (µs) | S(V) (µs) | grid threshold (ms) | exact threshold (ms) | CaS/A or CaL/CaN compensation at V_th (ms) |")
+        print("|---|---|---|---|---|---|")
+        for name in ["stg-bursting", "da-bursting"] {
+            let calc = try DICCalculator(NamedModel.named(name)!.neuron())
+            func time(_ n: Int, _ body: () throws -> Void) rethrows -> Double {
+                var samples: [Double] = []
+                for _ in 0..<repeats {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    for _ in 0..<n { try body() }
+                    samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(n) / 1000)
+                }
+                return median(samples)
+            }
+            var sink = 0.0
+            let d = time(2000) { sink += calc.dics(at: -50 + sink * 1e-300).gf }
+            let s = time(2000) { sink += calc.sensitivity(at: -50 + sink * 1e-300).f[0] }
+            // (The DA model has no grid crossing: the scan then covers the whole grid, which is what is timed.)
+            let g = time(3) { sink += (try? calc.threshold(.grid, ignoringFixed: true).V) ?? 0 } / 1000
+            let e = try time(3) { sink += try calc.threshold(.exact, ignoringFixed: true).V } / 1000
+            let unknowns = name.hasPrefix("stg") ? ["CaS", "A"] : ["CaL", "CaN"]
+            let targets: [DICName: Double] = name.hasPrefix("stg") ? [.s: -8, .u: 4] : [.s: -4, .u: 5]
+            let c = try time(3) { sink += try compensate(calc.neuron, unknowns: unknowns, targets: targets, at: .threshold(.grid)).residual } / 1000
+            print(String(format: "| %@ | %.2f | %.2f | %.1f | %.1f | %.2f |", name, d, s, g, e, c))
+            if sink.isNaN { print("") }
+        }
+        print("")
+    }
+
+    /// A population sweep with one worker and with every core.
+    func benchSweep() throws {
+        let p = try Population.generate(.stg, count: sweepCells, seed: 1)
+        let cells = p.cells.enumerated().map { ($0.offset, $0.element) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var rates: [Int: Double] = [:]
+        for jobs in [1, cores] {
+            var request = SweepRequest(cells: cells, duration: duration)
+            request.jobs = jobs
+            let t0 = Date()
+            let rows = sweep(request)
+            let wall = Date().timeIntervalSince(t0)
+            rates[jobs] = Double(rows.count) / wall
+            printErr(String(format: "  sweep %d cells, %d job(s): %.1f s", rows.count, jobs, wall))
+        }
+        print(String(format: "Sweep of %d STG cells × %.0f ms (CVODE BDF): %.2f cells/s with 1 worker, %.2f cells/s with %d; speed-up %.2f×.\n",
+                     sweepCells, duration, rates[1]!, rates[cores]!, cores, rates[cores]! / rates[1]!))
     }
 
     /// Peak resident memory (MB) of `ganglion ARGS` run as a child process, or nil if it failed.

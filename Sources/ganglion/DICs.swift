@@ -10,7 +10,7 @@ struct DICs: ParsableCommand {
     @Argument(help: "Model file (JSON) or named model.") var model: String
     @Option(parsing: .unconditional, help: "Voltage (mV) at which to report the DICs and S. Default: the threshold.") var at: Double?
     @Option(help: "Threshold definition: grid (the paper's) or exact (bisection).") var threshold: ThresholdMethod = .grid
-    @Option(help: "DIC curve START:END:STEP (mV), written to --out as CSV (V_mV,gf,gs,gu,gin).") var curve: String?
+    @Option(parsing: .unconditional, help: "DIC curve START:END:STEP (mV), written to --out as CSV (V_mV,gf,gs,gu,gin).") var curve: String?
     @Option(help: "CSV file for --curve.") var out: String?
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
 

@@ -111,4 +111,19 @@ struct CommandLineTests {
         #expect(abs(model.gbar("CaS")! - solved["CaS"]!) < 1e-12 * solved["CaS"]! && abs(model.gbar("A")! - solved["A"]!) < 1e-12 * solved["A"]!)
         #expect(model.gbar("Na") == 4000)
     }
+
+    @Test("dics --curve writes g_f, g_s, g_u, g_in over V; --json has the documented keys")
+    func dicsCurve() throws {
+        let path = temporaryPath("curve.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try ganglion(["dics", "stg-doc-800", "--curve", "-80:0:0.5", "--out", path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        for key in ["V", "gf", "gs", "gu", "threshold", "at_threshold", "S"] { #expect(o[key] != nil, "missing \(key)") }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "V_mV,gf,gs,gu,gin")
+        #expect(lines.count == 1 + 161)
+        let last = lines.last!.split(separator: ",").map { Double($0)! }
+        #expect(last[0] == 0 && abs(last[1] - 2712.186654147375) < 1e-5 && abs(last[4] - (last[1] + last[2] + last[3])) < 1e-5)
+    }
 }

@@ -61,6 +61,15 @@ struct ReferenceTests {
         close(f.interburstFrequency, 0.9152, "\(solver.rawValue) f_inter")
     }
 
+    @Test("a DA cell compensated (CaL, CaN) to g_s = −4, g_u = 5 at its fixed threshold bursts")
+    func daCompensatedBursts() throws {
+        let r = try compensate(NamedModel.named("da-spiking")!.neuron(), unknowns: ["CaL", "CaN"], targets: [.s: -4, .u: 5],
+                               at: .threshold(.grid))
+        #expect(r.V == -55.5 && r.residual < 1e-10)
+        let f = try simulate(SimulationRequest(neuron: r.neuron, duration: 15000)).features
+        #expect(f.pattern == .bursting, "\(f.rule)")
+    }
+
     @Test("CVODE at default tolerances matches rtol 1e-10 on spike times within 0.05 ms over the first second")
     func tolerances() throws {
         func spikes(rtol: Double) throws -> [Double] {
