@@ -45,6 +45,8 @@ public struct SimulationRequest: Sendable {
     public var progress: (@Sendable (Double) -> Void)?
     /// Polled at every output sample; returning true stops the run, keeping what was computed.
     public var shouldStop: (@Sendable () -> Bool)?
+    /// Protocol events (blockades, current steps, conductance changes) at exact times, in time order.
+    public var events: [ProtocolEvent] = []
 
     public init(neuron: NeuronDescription, duration: Double) {
         self.neuron = neuron
@@ -94,11 +96,20 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
     do { neuron = try CompiledNeuron(request.neuron) } catch {
         throw SimulationError(message: "model '\(request.neuron.name)': \(error)")
     }
-    let problem: ODEProblem
-    do {
-        problem = try ODEProblem(system: neuron, initialState: neuron.initialState(), endTime: request.duration,
-                                 outputInterval: request.outputInterval)
-    } catch { throw SimulationError(message: "\(error)") }
+    guard request.duration.isFinite, request.duration > 0 else {
+        throw SimulationError(message: "duration = \(request.duration) ms: must be finite and > 0")
+    }
+    guard request.outputInterval.isFinite, request.outputInterval > 0 else {
+        throw SimulationError(message: "dt-out = \(request.outputInterval) ms: must be finite and > 0")
+    }
+    do { try ProtocolState.validate(request.events, for: request.neuron, duration: request.duration) } catch {
+        throw SimulationError(message: "protocol: \(error)")
+    }
+    // The run is split at the event times into segments sharing one output grid.
+    var protocolState = ProtocolState(request.neuron)
+    var pending = request.events[...]
+    while let e = pending.first, e.time == 0 { protocolState.apply(e); pending = pending.dropFirst() }
+    let boundaries = Array(Set(pending.map(\.time)).filter { $0 < request.duration }).sorted() + [request.duration]
     let window: ClosedRange<Double>
     if let w = request.window {
         guard w.lowerBound >= 0, w.upperBound <= request.duration + 1e-9, w.upperBound > w.lowerBound else {
@@ -144,6 +155,12 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
 
     let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
                                                maxStep: request.maxStep, linearSolver: request.linearSolver)
+    var system = neuron
+    if !request.events.isEmpty {
+        do { system = try CompiledNeuron(protocolState.neuron) } catch {
+            throw SimulationError(message: "model '\(request.neuron.name)' after the events at 0 ms: \(error)")
+        }
+    }
     var analyzer = WindowAnalyzer(window: window)
     let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: header.count)
     let currents = UnsafeMutablePointer<Double>.allocate(capacity: currentNames.count)
@@ -151,16 +168,22 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
     var nextProgress = 0.0
     let progressStep = max(request.duration / 100, 1000)
     let start = DispatchTime.now().uptimeNanoseconds
-    let solution: Solution
+    var statistics = SolverStatistics()
+    var algorithm = integrator.name
+    var state = system.initialState()
+    var segmentStart = 0.0
     do {
-        solution = try integrator.solve(problem) { t, y in
+      for boundary in boundaries {
+        let problem = try ODEProblem(system: system, initialState: state, startTime: segmentStart, endTime: boundary,
+                                     outputInterval: request.outputInterval, outputOrigin: 0)
+        let solution = try integrator.solve(problem) { t, y in
             if let stop = request.shouldStop, stop() { throw Interrupted() }
             analyzer.observe(t: t, V: y[0], Ca: y[1])
             if let writer {
                 var c = 0
                 for i in stateColumns { row[c] = y[i]; c += 1 }
                 if !currentColumns.isEmpty {
-                    neuron.currents(y.baseAddress!, into: currents)
+                    system.currents(y.baseAddress!, into: currents)
                     for i in currentColumns { row[c] = currents[i]; c += 1 }
                 }
                 try writer.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
@@ -170,8 +193,18 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
                 nextProgress = t + progressStep
             }
         }
+        statistics += solution.statistics
+        algorithm = solution.algorithm
+        state = solution.finalState
+        segmentStart = boundary
+        // Apply the events at this boundary; the next segment starts from the same state.
+        var changed = false
+        while let e = pending.first, e.time == boundary { protocolState.apply(e); pending = pending.dropFirst(); changed = true }
+        if changed { system = try CompiledNeuron(protocolState.neuron) }
+      }
         try writer?.commit()
-    } catch let e as SolverError {
+    } catch var e as SolverError {
+        e.statistics += statistics
         let kept = try? writer?.keepPartial()
         throw SimulationError(message: e.description, partialTracePath: kept ?? nil, solverError: e)
     } catch {
@@ -191,7 +224,7 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
         dt = request.dt ?? request.solver.defaultStep
     }
     return SimulationReport(model: request.neuron.name, features: analyzer.features, meanCalcium: analyzer.meanCalcium,
-                            window: analyzer.coveredWindow ?? window, solverName: solution.algorithm, rtol: rtol,
-                            atol: atol, dt: dt, statistics: solution.statistics, wallMilliseconds: wall,
+                            window: analyzer.coveredWindow ?? window, solverName: algorithm, rtol: rtol,
+                            atol: atol, dt: dt, statistics: statistics, wallMilliseconds: wall,
                             duration: request.duration, tracePath: request.tracePath)
 }

@@ -49,7 +49,7 @@ public final class CSVTraceWriter {
 
 /// Reads a trace CSV (from Ganglion or another simulator) column by column, streaming.
 public enum CSVTraceReader {
-    /// Calls `body(t, V, Ca)` for each row. The time column is `t_ms` (or the first column); the voltage
+    /// Calls `body(t, V, Ca)` for each row (times non-decreasing). The time column is `t_ms` (or the first column); the voltage
     /// column is `column` (default `V_mV`, else `V`); calcium is `Ca` if present, else NaN.
     public static func read(path: String, column: String?,
                             _ body: (Double, Double, Double) -> Void) throws(IOError) {
@@ -105,8 +105,9 @@ public enum CSVTraceReader {
             }
             let t = try value(tIndex), V = try value(vIndex)
             let ca = try caIndex.map { i throws(IOError) in try value(i) } ?? .nan
-            guard t > lastT else {
-                throw IOError(file: path, message: "line \(lineNumber): time \(t) ms does not increase (previous \(lastT) ms)")
+            // Equal times are allowed: a protocol event is recorded just before and just after.
+            guard t >= lastT else {
+                throw IOError(file: path, message: "line \(lineNumber): time \(t) ms decreases (previous \(lastT) ms)")
             }
             lastT = t
             rows += 1

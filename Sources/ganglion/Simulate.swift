@@ -23,6 +23,9 @@ struct Simulate: ParsableCommand {
     var window: String?
     @Option(help: "Extra trace columns: gates, currents, or names such as CaS.m, I_KCa (comma-separated).")
     var record: String?
+    @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G.",
+                               discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5"))
+    var event: [String] = []
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
 
@@ -48,6 +51,7 @@ struct Simulate: ParsableCommand {
         request.window = try parseWindow(window)
         request.tracePath = out
         request.record = record.map(RecordItem.parseList) ?? []
+        request.events = try event.map(parseEvent)
         if !quiet, isatty(STDERR_FILENO) != 0 {
             let total = duration
             request.progress = { t in
@@ -82,5 +86,26 @@ struct Simulate: ParsableCommand {
         lines.append(String(format: "wall time        %.1f ms (%.0f× real time)", r.wallMilliseconds, r.duration / r.wallMilliseconds))
         if let p = r.tracePath { lines.append("trace            \(p)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Parses `TIME:ACTION` (`2000:block:H`, `2000:block:H:0.5`, `5000:unblock:H`, `1000:current:0.5`, `3000:set:CaS:10`).
+func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
+    let p = text.split(separator: ":").map(String.init)
+    func bad(_ why: String) -> ExitCode { fail("--event '\(text)': \(why); expected TIME:block:CH[:FRACTION], TIME:unblock:CH, TIME:current:I or TIME:set:CH:G") }
+    guard p.count >= 2, let t = Double(p[0]) else { throw bad("no time") }
+    switch (p[1], p.count) {
+    case ("block", 3): return ProtocolEvent(time: t, action: .block(channel: p[2], fraction: 0))
+    case ("block", 4):
+        guard let f = Double(p[3]) else { throw bad("fraction '\(p[3])' is not a number") }
+        return ProtocolEvent(time: t, action: .block(channel: p[2], fraction: f))
+    case ("unblock", 3): return ProtocolEvent(time: t, action: .unblock(channel: p[2]))
+    case ("current", 3):
+        guard let i = Double(p[2]) else { throw bad("current '\(p[2])' is not a number") }
+        return ProtocolEvent(time: t, action: .appliedCurrent(i))
+    case ("set", 4):
+        guard let g = Double(p[3]) else { throw bad("conductance '\(p[3])' is not a number") }
+        return ProtocolEvent(time: t, action: .setConductance(channel: p[2], value: g))
+    default: throw bad("unknown action")
     }
 }

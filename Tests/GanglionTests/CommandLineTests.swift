@@ -68,6 +68,8 @@ struct CommandLineTests {
         (["compensate", "stg-bursting", "--unknowns", "CaS,A", "--target", "gs=-8,gu=4", "--at", "500"], "500"),
         (["compensate", "stg-bursting", "--unknowns", "CaS,A", "--target", "gs=-8,gu=4", "--at", "hot"], "--at"),
         (["dics", "stg-bursting", "--at", "900"], "--at"),
+        (["simulate", "stg-bursting", "--duration", "100", "--event", "50:block:H:1.5"], "fraction 1.5"),
+        (["simulate", "stg-bursting", "--duration", "100", "--event", "50:melt:H"], "unknown action"),
         (["dics", "stg-bursting", "--curve", "0:-80:1", "--out", "x.csv"], "--curve"),
     ])
     func badArguments(arguments: [String], mention: String) throws {

@@ -66,7 +66,7 @@ struct TraceTests {
         ("", "empty"),
         ("t_ms,V_mV\n", "no data rows"),
         ("t_ms,V_mV\n0,-70\n0.1,abc\n", "line 3"),
-        ("t_ms,V_mV\n0,-70\n0,-69\n", "does not increase"),
+        ("t_ms,V_mV\n0.1,-70\n0,-69\n", "decreases"),
         ("t_ms,U\n0,-70\n", "no voltage column"),
         ("t_ms,V_mV\n0,-70,3\n", "fields"),
     ])

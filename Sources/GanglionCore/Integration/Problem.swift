@@ -7,11 +7,19 @@ public struct ODEProblem: Sendable {
     public let startTime: Double
     /// End time t₁ (ms).
     public let endTime: Double
-    /// Spacing of the output samples (ms). Samples are taken at t₀ + k·Δ and at t₁.
+    /// Spacing of the output samples (ms). Samples are taken at t₀, at every origin + k·Δ inside (t₀, t₁),
+    /// and at t₁.
     public let outputInterval: Double
+    /// Origin of the output grid (ms); t₀ unless a run is split into segments (protocol events) that
+    /// must share one grid.
+    public let outputOrigin: Double
+    /// Index k of the first grid point origin + k·Δ after t₀.
+    let firstGridIndex: Int
+    /// Number of output samples after t₀.
+    public let outputCount: Int
 
     public init(system: any ODESystem, initialState: [Double], startTime: Double = 0, endTime: Double,
-                outputInterval: Double = 0.1) throws(ProblemError) {
+                outputInterval: Double = 0.1, outputOrigin: Double? = nil) throws(ProblemError) {
         guard initialState.count == system.layout.count else {
             throw .invalid(field: "initial state", value: "\(initialState.count) entries",
                            reason: "the system has \(system.layout.count) states")
@@ -30,26 +38,29 @@ public struct ODEProblem: Sendable {
         self.startTime = startTime
         self.endTime = endTime
         self.outputInterval = outputInterval
+        let origin = outputOrigin ?? startTime
+        self.outputOrigin = origin
+        // Grid points closer than 1e-9·Δ to t₀ or t₁ coincide with them.
+        let eps = 1e-9 * outputInterval
+        let first = Int(((startTime - origin) / outputInterval).rounded(.down)) + 1
+        let adjustedFirst = origin + Double(first) * outputInterval <= startTime + eps ? first + 1 : first
+        let last = Int(((endTime - origin) / outputInterval).rounded(.down))
+        let adjustedLast = origin + Double(last) * outputInterval >= endTime - eps ? last - 1 : last
+        firstGridIndex = adjustedFirst
+        outputCount = max(0, adjustedLast - adjustedFirst + 1) + 1
     }
 
-    /// A copy with some fields replaced.
-    public func remake(initialState: [Double]? = nil, startTime: Double? = nil, endTime: Double? = nil,
-                       outputInterval: Double? = nil) throws(ProblemError) -> ODEProblem {
-        try ODEProblem(system: system, initialState: initialState ?? self.initialState,
+    /// A copy with some fields replaced (the system too: a parameter change makes a new problem).
+    public func remake(system: (any ODESystem)? = nil, initialState: [Double]? = nil, startTime: Double? = nil,
+                       endTime: Double? = nil, outputInterval: Double? = nil) throws(ProblemError) -> ODEProblem {
+        try ODEProblem(system: system ?? self.system, initialState: initialState ?? self.initialState,
                        startTime: startTime ?? self.startTime, endTime: endTime ?? self.endTime,
-                       outputInterval: outputInterval ?? self.outputInterval)
+                       outputInterval: outputInterval ?? self.outputInterval, outputOrigin: outputOrigin)
     }
 
-    /// Number of output samples after t₀.
-    public var outputCount: Int {
-        let n = ((endTime - startTime) / outputInterval).rounded(.down)
-        let last = startTime + n * outputInterval
-        return Int(n) + (endTime - last > 1e-9 * max(1, abs(endTime)) ? 1 : 0)
-    }
-
-    /// The time of output sample k (1 … outputCount).
+    /// The time of output sample k (1 … outputCount); the last is t₁.
     public func outputTime(_ k: Int) -> Double {
-        k == outputCount ? endTime : startTime + Double(k) * outputInterval
+        k == outputCount ? endTime : outputOrigin + Double(firstGridIndex + k - 1) * outputInterval
     }
 }
 

@@ -16,6 +16,17 @@ public struct SolverStatistics: Sendable, Equatable, Codable {
     public var nonlinearConvergenceFailures = 0
     public init() {}
 
+    /// Adds another run's counters (for runs split into segments).
+    public static func += (a: inout SolverStatistics, b: SolverStatistics) {
+        a.steps += b.steps
+        a.rhsEvaluations += b.rhsEvaluations
+        a.jacobianEvaluations += b.jacobianEvaluations
+        a.linearSolverSetups += b.linearSolverSetups
+        a.errorTestFailures += b.errorTestFailures
+        a.nonlinearIterations += b.nonlinearIterations
+        a.nonlinearConvergenceFailures += b.nonlinearConvergenceFailures
+    }
+
     enum CodingKeys: String, CodingKey {
         case steps, rhsEvaluations = "rhs_evals", jacobianEvaluations = "jacobian_evals",
              linearSolverSetups = "linear_setups", errorTestFailures = "error_test_failures",
