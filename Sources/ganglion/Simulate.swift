@@ -26,6 +26,12 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G.",
                                discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5"))
     var event: [String] = []
+    @Option(help: "Calcium homeostasis (control.md §1, the paper's form) with this Ca target, e.g. 125 (STG) or 3 (DA).")
+    var homeostasis: Double?
+    @Option(help: "Conductances regulated by --homeostasis, comma-separated (default: every channel and the leak).")
+    var regulate: String?
+    @Option(name: .customLong("tau-g"), help: "Homeostasis τ_g (ms).") var tauG: Double = 100
+    @Option(name: .customLong("tau-na"), help: "Homeostasis τ_Na (ms); τ_X = τ_Na ḡ_Na(0)/ḡ_X(0).") var tauNa: Double = 600
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
 
@@ -38,8 +44,17 @@ struct Simulate: ParsableCommand {
         }
         guard rtol.isFinite, rtol > 0, rtol < 1 else { throw fail("--rtol \(rtol): must be in (0, 1)") }
         if let atol, !(atol.isFinite && atol > 0) { throw fail("--atol \(atol): must be > 0") }
-        let neuron: NeuronDescription
+        var neuron: NeuronDescription
         do { neuron = try ModelFile.loadAny(model) } catch { throw fail("\(error)") }
+        if let target = homeostasis {
+            let names = regulate.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            do {
+                neuron.homeostasis = try Homeostasis.paper(neuron, regulated: names, tauNa: tauNa, tauG: tauG, calciumTarget: target)
+                try neuron.validate()
+            } catch { throw fail("--homeostasis: \(error)") }
+        } else if regulate != nil {
+            throw fail("--regulate needs --homeostasis CA_TARGET")
+        }
         var request = SimulationRequest(neuron: neuron, duration: duration)
         request.outputInterval = dtOut
         request.solver = solver

@@ -5,9 +5,14 @@ import Ganglion
 @Suite("Jacobian and Newton solver")
 struct JacobianTests {
     /// stg-bursting, and da-bursting with NMDA on (so that the open fraction depends on V).
-    static let models = ["stg-bursting", "da-bursting+NMDA"]
+    static let models = ["stg-bursting", "da-bursting+NMDA", "stg-bursting+homeostasis"]
 
     func neuron(_ name: String) throws -> CompiledNeuron {
+        if name == "stg-bursting+homeostasis" {
+            var n = try NamedModel.named("stg-bursting")!.neuron()
+            n.homeostasis = try Homeostasis.paper(n, calciumTarget: 125)
+            return try CompiledNeuron(n)
+        }
         if name == "da-bursting+NMDA" {
             var g = NamedModel.named("da-bursting")!.conductances
             g["NMDA"] = 0.1

@@ -17,6 +17,12 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let stateCount: Int
         let carriesCalcium: Bool
         let coupled: Bool
+        /// Index of the homeostatic ḡ state, or −1 when ḡ is a constant.
+        let gbarState: Int
+    }
+    /// A homeostatically regulated conductance: its ḡ and m states and τ_X (ms).
+    @usableFromInline struct Regulated: Sendable {
+        let gbarIndex: Int, mIndex: Int, tauX: Double, initial: Double
     }
 
     public let neuron: NeuronDescription
@@ -29,6 +35,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     public let appliedCurrent: Double
     /// Largest number of states of one channel (scratch size).
     let maxStates: Int
+    @usableFromInline let regulated: [Regulated]
+    /// Index of the leak's homeostatic ḡ state, or −1.
+    @usableFromInline let leakState: Int
+    @usableFromInline let tauG: Double, calciumTarget: Double
 
     /// Index of V and Ca in the state vector.
     public static let voltageIndex = 0, calciumIndex = 1
@@ -36,21 +46,41 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     public init(_ d: NeuronDescription) throws(ModelError) {
         try d.validate()
         neuron = d
+        let homeostasis = d.homeostasis
+        let regulatedNames = (homeostasis?.timeConstants.keys).map { Set($0) } ?? []
+        // Layout: V, Ca | coupled channel states | homeostatic ḡ states (the dense core) | gates | mRNAs.
         var names = ["V", "Ca"]
-        var slots: [Slot?] = Array(repeating: nil, count: d.conductances.count)
-        var core = 2
-        // Coupled channels first (they join the core block), then the others, each in model order.
-        for coupledPass in [true, false] {
-            for (i, g) in d.conductances.enumerated() where g.channel.coupledStates == coupledPass {
-                let n = g.channel.stateCount
-                slots[i] = Slot(channel: g.channel, gbar: g.gbar, reversal: g.reversal, context: g.context,
-                                offset: names.count, stateCount: n, carriesCalcium: g.channel.ion == .calcium,
-                                coupled: coupledPass)
-                names += g.channel.stateNames.map { "\(g.name).\($0)" }
-            }
-            if coupledPass { core = names.count }
+        var offsets: [Int?] = Array(repeating: nil, count: d.conductances.count)
+        for (i, g) in d.conductances.enumerated() where g.channel.coupledStates {
+            offsets[i] = names.count
+            names += g.channel.stateNames.map { "\(g.name).\($0)" }
         }
-        self.slots = slots.map { $0! }
+        let order = d.conductances.map(\.name) + ["leak"]
+        var gbarIndex: [String: Int] = [:]
+        for n in order where regulatedNames.contains(n) {
+            gbarIndex[n] = names.count
+            names.append("homeostasis.\(n).gbar")
+        }
+        let core = names.count
+        for (i, g) in d.conductances.enumerated() where !g.channel.coupledStates {
+            offsets[i] = names.count
+            names += g.channel.stateNames.map { "\(g.name).\($0)" }
+        }
+        var regulated: [Regulated] = []
+        for n in order where regulatedNames.contains(n) {
+            regulated.append(Regulated(gbarIndex: gbarIndex[n]!, mIndex: names.count, tauX: homeostasis!.timeConstants[n]!,
+                                       initial: d.gbar(n)!))
+            names.append("homeostasis.\(n).m")
+        }
+        slots = d.conductances.enumerated().map { i, g in
+            Slot(channel: g.channel, gbar: g.gbar, reversal: g.reversal, context: g.context, offset: offsets[i]!,
+                 stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
+                 coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1)
+        }
+        self.regulated = regulated
+        leakState = gbarIndex["leak"] ?? -1
+        tauG = homeostasis?.tauG ?? 1
+        calciumTarget = homeostasis?.calciumTarget ?? 0
         coreCount = core
         layout = StateLayout(names: names)
         gLeak = d.leakConductance
@@ -59,6 +89,14 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         calcium = d.calcium
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
+    }
+
+    /// ḡ of a slot at state y (mS/cm²): the homeostatic state (never below 0) or the constant.
+    @inline(__always) func gbar(_ s: Slot, _ y: UnsafePointer<Double>) -> Double {
+        s.gbarState >= 0 ? max(y[s.gbarState], 0) : s.gbar
+    }
+    @inline(__always) func leak(_ y: UnsafePointer<Double>) -> Double {
+        leakState >= 0 ? max(y[leakState], 0) : gLeak
     }
 
     /// Number of states.
@@ -74,14 +112,16 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 s.channel.initialStates(V: yp[0], calcium: yp[1], context: s.context, into: yp.baseAddress! + s.offset)
             }
         }
+        for r in regulated { y[r.gbarIndex] = r.initial; y[r.mIndex] = r.initial }
         return y
     }
 
     public func rightHandSide(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
         let V = y[0], Ca = y[1]
-        var gTotal = gLeak, gE = gLeak * eLeak, iCa = 0.0
+        let gl = leak(y)
+        var gTotal = gl, gE = gl * eLeak, iCa = 0.0
         for s in slots {
-            let g = s.gbar * s.channel.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
+            let g = gbar(s, y) * s.channel.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
                                                        context: s.context, into: dy + s.offset)
             gTotal += g
             gE += g * s.reversal
@@ -89,13 +129,19 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         }
         dy[0] = (gE - gTotal * V + appliedCurrent) / capacitance
         dy[1] = (-calcium.influx * iCa - Ca + calcium.rest) / calcium.tau
+        for r in regulated {
+            dy[r.mIndex] = (calciumTarget - Ca) / r.tauX
+            let d = (y[r.mIndex] - y[r.gbarIndex]) / tauG
+            dy[r.gbarIndex] = y[r.gbarIndex] <= 0 && d < 0 ? 0 : d
+        }
     }
 
     public func jacobian(_ t: Double, _ y: UnsafePointer<Double>, into J: inout ArrowJacobian) {
         let V = y[0], Ca = y[1]
         let k = coreCount, n = dimension - coreCount
         for i in 0..<(k * k) { J.A[i] = 0 }
-        var dIdV = gLeak, dCadV = 0.0
+        let gl = leak(y)
+        var dIdV = gl, dCadV = 0.0
         let m = maxStates
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * m + 1 + m * m) { tmp in
             let dOpen = tmp.baseAddress!, dV = dOpen + m + 1, dCa = dV + m, dLocal = dCa + m
@@ -104,13 +150,19 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 s.channel.stateJacobian(V: V, calcium: Ca, states: y + s.offset, context: s.context,
                                         dV: dV, dCa: dCa, dLocal: dLocal)
                 let drive = V - s.reversal
+                let gb = gbar(s, y)
                 // ∂I/∂V = ḡ (open + ∂open/∂V · (V − E))
-                let dI = s.gbar * (open + dOpen[s.stateCount] * drive)
+                let dI = gb * (open + dOpen[s.stateCount] * drive)
+                if s.gbarState >= 0, y[s.gbarState] > 0 {
+                    // ∂I/∂ḡ = open (V − E)
+                    J.A[0 * k + s.gbarState] = -open * drive / capacitance
+                    if s.carriesCalcium { J.A[1 * k + s.gbarState] = -calcium.influx * open * drive / calcium.tau }
+                }
                 dIdV += dI
                 if s.carriesCalcium { dCadV += dI }
                 for a in 0..<s.stateCount {
                     let i = s.offset + a
-                    let dIdx = s.gbar * dOpen[a] * drive
+                    let dIdx = gb * dOpen[a] * drive
                     let vRow = -dIdx / capacitance
                     let caRow = s.carriesCalcium ? -calcium.influx * dIdx / calcium.tau : 0
                     if s.coupled {
@@ -136,6 +188,16 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         J.A[1] = 0
         J.A[k] = -calcium.influx * dCadV / calcium.tau
         J.A[k + 1] = -1 / calcium.tau
+        if leakState >= 0, y[leakState] > 0 { J.A[0 * k + leakState] = -(V - eLeak) / capacitance }
+        for r in regulated {
+            let m = r.mIndex - k
+            for c in 0..<k { J.B[c * n + m] = 0; J.C[m * k + c] = 0 }
+            J.C[m * k + 1] = -1 / r.tauX          // ∂(dm/dt)/∂Ca
+            J.D[m] = 0
+            let clamped = y[r.gbarIndex] <= 0 && y[r.mIndex] - y[r.gbarIndex] < 0
+            J.A[r.gbarIndex * k + r.gbarIndex] = clamped ? 0 : -1 / tauG
+            J.B[r.gbarIndex * n + m] = clamped ? 0 : 1 / tauG
+        }
     }
 
     /// Stage 0: every channel state; stage 1: V and Ca.
@@ -149,13 +211,21 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 s.channel.linearForm(V: V, calcium: Ca, states: y + s.offset, context: s.context,
                                      inf: steadyState + s.offset, tau: timeConstant + s.offset)
             }
+            for r in regulated {
+                // m: a constant rate over the step (τ = ∞); ḡ relaxes to max(m, 0) with τ_g.
+                steadyState[r.mIndex] = (calciumTarget - Ca) / r.tauX
+                timeConstant[r.mIndex] = .infinity
+                steadyState[r.gbarIndex] = max(y[r.mIndex], 0)
+                timeConstant[r.gbarIndex] = tauG
+            }
             return
         }
-        var gTotal = gLeak, gE = gLeak * eLeak, iCa = 0.0
+        let gl = leak(y)
+        var gTotal = gl, gE = gl * eLeak, iCa = 0.0
         withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
             for s in slots {
-                let g = s.gbar * s.channel.openFraction(V: V, states: y + s.offset, context: s.context,
-                                                        dOpen: dOpen.baseAddress!)
+                let g = gbar(s, y) * s.channel.openFraction(V: V, states: y + s.offset, context: s.context,
+                                                            dOpen: dOpen.baseAddress!)
                 gTotal += g
                 gE += g * s.reversal
                 if s.carriesCalcium { iCa += g * (V - s.reversal) }
@@ -169,7 +239,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     }
 
     public var defaultAbsoluteTolerances: [Double] {
-        (0..<dimension).map { $0 == 0 ? 1e-3 : ($0 == 1 ? 1e-4 : 1e-6) }
+        var a = (0..<dimension).map { $0 == 0 ? 1e-3 : ($0 == 1 ? 1e-4 : 1e-6) }
+        // Homeostatic states (mS/cm²): 1e-6 of their initial size.
+        for r in regulated { a[r.gbarIndex] = 1e-6 * max(r.initial, 1e-3); a[r.mIndex] = a[r.gbarIndex] }
+        return a
     }
 
     /// Names of the ionic currents `currents(_:into:)` reports, in order: one per channel, then leak.
@@ -180,10 +253,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let V = y[0]
         withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
             for (i, s) in slots.enumerated() {
-                out[i] = s.gbar * s.channel.openFraction(V: V, states: y + s.offset, context: s.context,
-                                                         dOpen: dOpen.baseAddress!) * (V - s.reversal)
+                out[i] = gbar(s, y) * s.channel.openFraction(V: V, states: y + s.offset, context: s.context,
+                                                             dOpen: dOpen.baseAddress!) * (V - s.reversal)
             }
         }
-        out[slots.count] = gLeak * (V - eLeak)
+        out[slots.count] = leak(y) * (V - eLeak)
     }
 }

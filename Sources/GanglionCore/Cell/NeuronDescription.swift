@@ -94,6 +94,8 @@ public struct NeuronDescription: Sendable {
     public var dicReferences: DICReferences?
     /// A threshold voltage fixed by the model (mV), used instead of a computed one (the DA model's −55.5).
     public var fixedThreshold: Double?
+    /// Calcium homeostasis regulating some conductances, or nil.
+    public var homeostasis: Homeostasis?
 
     public init(name: String, capacitance: Double = 1, conductances: [Conductance],
                 leakConductance: Double, leakReversal: Double, calcium: CalciumPool = CalciumPool(),
@@ -146,6 +148,7 @@ public struct NeuronDescription: Sendable {
         try finite("applied_current", appliedCurrent)
         try finite("initial.V", initialVoltage)
         try nonNegative("initial.Ca", initialCalcium)
+        try homeostasis?.validate(self)
     }
 }
 

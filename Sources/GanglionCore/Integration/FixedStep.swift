@@ -64,7 +64,11 @@ public struct ExponentialEuler: Integrator {
             for (stage, range) in stages.enumerated() {
                 system.linearForm(stage: stage, t, y, steadyState: inf, timeConstant: tau)
                 for i in range {
-                    y[i] = inf[i] + (y[i] - inf[i]) * Double.exp(-h / tau[i])
+                    if tau[i] == .infinity {
+                        y[i] += h * inf[i]      // a constant rate over the step
+                    } else {
+                        y[i] = inf[i] + (y[i] - inf[i]) * Double.exp(-h / tau[i])
+                    }
                 }
             }
             evaluations += 1

@@ -25,6 +25,7 @@ public protocol ConditionallyLinearSystem: ODESystem {
     /// The state indices advanced by each stage, in order; together they cover every state once.
     var linearStages: [Range<Int>] { get }
     /// Writes x∞ and τ (ms) of the states of `stage` at (t, y), at their indices in the output buffers.
+    /// τ = +∞ means the state moves at the constant rate written as x∞ (dx/dt = x∞) over the step.
     func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                     steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>)
 }
