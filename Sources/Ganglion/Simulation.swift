@@ -47,6 +47,10 @@ public struct SimulationRequest: Sendable {
     public var shouldStop: (@Sendable () -> Bool)?
     /// Protocol events (blockades, current steps, conductance changes) at exact times, in time order.
     public var events: [ProtocolEvent] = []
+    /// More analysis windows (ms), each reported in `SimulationReport.windowFeatures`.
+    public var extraWindows: [ClosedRange<Double>] = []
+    /// Write only the trace rows inside this window (ms); nil: the whole run.
+    public var traceWindow: ClosedRange<Double>?
 
     public init(neuron: NeuronDescription, duration: Double) {
         self.neuron = neuron
@@ -70,6 +74,8 @@ public struct SimulationReport: Sendable {
     public var wallMilliseconds: Double
     public var duration: Double
     public var tracePath: String?
+    /// Features of each of `SimulationRequest.extraWindows`, in order.
+    public var windowFeatures: [(window: ClosedRange<Double>, features: FiringFeatures, meanCalcium: Double?)] = []
 }
 
 /// A simulation that failed; what was computed before the failure was kept (`partialTracePath`).
@@ -162,6 +168,11 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
         }
     }
     var analyzer = WindowAnalyzer(window: window)
+    for w in request.extraWindows where !(w.lowerBound >= 0 && w.upperBound <= request.duration + 1e-9 && w.upperBound > w.lowerBound) {
+        throw SimulationError(message: "window \(w.lowerBound):\(w.upperBound) ms must lie inside the run 0:\(request.duration) ms")
+    }
+    var extraAnalyzers = request.extraWindows.map { WindowAnalyzer(window: $0) }
+    let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
     let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: header.count)
     let currents = UnsafeMutablePointer<Double>.allocate(capacity: currentNames.count)
     defer { row.deallocate(); currents.deallocate() }
@@ -179,7 +190,8 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
         let solution = try integrator.solve(problem) { t, y in
             if let stop = request.shouldStop, stop() { throw Interrupted() }
             analyzer.observe(t: t, V: y[0], Ca: y[1])
-            if let writer {
+            for i in extraAnalyzers.indices { extraAnalyzers[i].observe(t: t, V: y[0], Ca: y[1]) }
+            if let writer, traceWindow.contains(t) {
                 var c = 0
                 for i in stateColumns { row[c] = y[i]; c += 1 }
                 if !currentColumns.isEmpty {
@@ -223,8 +235,10 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
     case .expEuler, .rk4:
         dt = request.dt ?? request.solver.defaultStep
     }
-    return SimulationReport(model: request.neuron.name, features: analyzer.features, meanCalcium: analyzer.meanCalcium,
-                            window: analyzer.coveredWindow ?? window, solverName: algorithm, rtol: rtol,
-                            atol: atol, dt: dt, statistics: statistics, wallMilliseconds: wall,
-                            duration: request.duration, tracePath: request.tracePath)
+    var report = SimulationReport(model: request.neuron.name, features: analyzer.features, meanCalcium: analyzer.meanCalcium,
+                                  window: analyzer.coveredWindow ?? window, solverName: algorithm, rtol: rtol,
+                                  atol: atol, dt: dt, statistics: statistics, wallMilliseconds: wall,
+                                  duration: request.duration, tracePath: request.tracePath)
+    report.windowFeatures = extraAnalyzers.map { ($0.window, $0.features, $0.meanCalcium) }
+    return report
 }
