@@ -109,11 +109,11 @@ public struct Experiment: Sendable {
             var events: [ProtocolEvent] = []
             for (i, item) in list.enumerated() {
                 let field = "protocol[\(i)]"
-                guard let e = try object(item, field, allowed: ["t", "block", "fraction", "unblock", "current", "set", "value"]) else { continue }
+                guard let e = try object(item, field, allowed: ["t", "block", "fraction", "unblock", "current", "set", "value", "Ca_target"]) else { continue }
                 guard let t = try number(e["t"], "\(field).t") else { throw fail("\(field).t", "missing") }
-                let actions = ["block", "unblock", "current", "set"].filter { e[$0] != nil }
+                let actions = ["block", "unblock", "current", "set", "Ca_target"].filter { e[$0] != nil }
                 guard actions.count == 1 else {
-                    throw fail(field, "needs exactly one of block, unblock, current, set (has \(actions.isEmpty ? "none" : actions.joined(separator: ", ")))")
+                    throw fail(field, "needs exactly one of block, unblock, current, set, Ca_target (has \(actions.isEmpty ? "none" : actions.joined(separator: ", ")))")
                 }
                 switch actions[0] {
                 case "block":
@@ -123,6 +123,8 @@ public struct Experiment: Sendable {
                     events.append(ProtocolEvent(time: t, action: .unblock(channel: try string(e["unblock"], "\(field).unblock")!)))
                 case "current":
                     events.append(ProtocolEvent(time: t, action: .appliedCurrent(try number(e["current"], "\(field).current")!)))
+                case "Ca_target":
+                    events.append(ProtocolEvent(time: t, action: .calciumTarget(try number(e["Ca_target"], "\(field).Ca_target")!)))
                 default:
                     guard let v = try number(e["value"], "\(field).value") else { throw fail("\(field).value", "missing (mS/cm²)") }
                     events.append(ProtocolEvent(time: t, action: .setConductance(channel: try string(e["set"], "\(field).set")!, value: v)))

@@ -74,6 +74,8 @@ public struct SimulationReport: Sendable {
     public var wallMilliseconds: Double
     public var duration: Double
     public var tracePath: String?
+    /// Per homeostatically regulated conductance, the time (ms) its ḡ spent clamped at zero.
+    public var clampedTime: [String: Double] = [:]
     /// Features of each of `SimulationRequest.extraWindows`, in order.
     public var windowFeatures: [(window: ClosedRange<Double>, features: FiringFeatures, meanCalcium: Double?)] = []
 }
@@ -173,6 +175,11 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
     }
     var extraAnalyzers = request.extraWindows.map { WindowAnalyzer(window: $0) }
     let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
+    let regulatedNames = (request.neuron.homeostasis?.timeConstants.keys).map { $0.sorted() } ?? []
+    let regulatedIndex = regulatedNames.map { system.layout.index(of: "homeostasis.\($0).gbar")! }
+    var clamped = Array(repeating: 0.0, count: regulatedNames.count)
+    var wasClamped = Array(repeating: false, count: regulatedNames.count)
+    var lastSample = 0.0
     let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: header.count)
     let currents = UnsafeMutablePointer<Double>.allocate(capacity: currentNames.count)
     defer { row.deallocate(); currents.deallocate() }
@@ -191,9 +198,16 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
             if let stop = request.shouldStop, stop() { throw Interrupted() }
             analyzer.observe(t: t, V: y[0], Ca: y[1])
             for i in extraAnalyzers.indices { extraAnalyzers[i].observe(t: t, V: y[0], Ca: y[1]) }
+            for (k, i) in regulatedIndex.enumerated() {
+                let now = y[i] <= 0
+                if now, wasClamped[k] { clamped[k] += t - lastSample }
+                wasClamped[k] = now
+            }
+            lastSample = t
             if let writer, traceWindow.contains(t) {
                 var c = 0
-                for i in stateColumns { row[c] = y[i]; c += 1 }
+                // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
+                for i in stateColumns { row[c] = regulatedIndex.contains(i) ? max(y[i], 0) : y[i]; c += 1 }
                 if !currentColumns.isEmpty {
                     system.currents(y.baseAddress!, into: currents)
                     for i in currentColumns { row[c] = currents[i]; c += 1 }
@@ -240,5 +254,6 @@ public func simulate(_ request: SimulationRequest) throws(SimulationError) -> Si
                                   atol: atol, dt: dt, statistics: statistics, wallMilliseconds: wall,
                                   duration: request.duration, tracePath: request.tracePath)
     report.windowFeatures = extraAnalyzers.map { ($0.window, $0.features, $0.meanCalcium) }
+    report.clampedTime = Dictionary(uniqueKeysWithValues: zip(regulatedNames, clamped))
     return report
 }

@@ -60,6 +60,7 @@ extension SimulationReport {
         o["solver"] = solver
         o["wall_ms"] = wallMilliseconds
         o["trace"] = tracePath as Any
+        if !clampedTime.isEmpty { o["clamped_ms"] = clampedTime }
         return o
     }
 }

@@ -23,7 +23,7 @@ struct Simulate: ParsableCommand {
     var window: String?
     @Option(help: "Extra trace columns: gates, currents, or names such as CaS.m, I_KCa (comma-separated).")
     var record: String?
-    @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G.",
+    @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G, ca-target:C.",
                                discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5"))
     var event: [String] = []
     @Option(help: "Calcium homeostasis (control.md §1, the paper's form) with this Ca target, e.g. 125 (STG) or 3 (DA).")
@@ -118,6 +118,9 @@ func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
     case ("current", 3):
         guard let i = Double(p[2]) else { throw bad("current '\(p[2])' is not a number") }
         return ProtocolEvent(time: t, action: .appliedCurrent(i))
+    case ("ca-target", 3):
+        guard let v = Double(p[2]) else { throw bad("target '\(p[2])' is not a number") }
+        return ProtocolEvent(time: t, action: .calciumTarget(v))
     case ("set", 4):
         guard let g = Double(p[3]) else { throw bad("conductance '\(p[3])' is not a number") }
         return ProtocolEvent(time: t, action: .setConductance(channel: p[2], value: g))

@@ -54,4 +54,41 @@ struct HomeostasisTests {
         let early = caSums[0] / Double(caCounts[0]), late = caSums[1] / Double(caCounts[1])
         #expect(early < 125 && late > early, "mean Ca \(early) → \(late)")
     }
+
+    @Test("a conductance driven to zero is clamped there (never negative) and the time clamped is reported")
+    func clamping() throws {
+        var n = try NamedModel.named("stg-spiking")!.neuron()
+        n.homeostasis = try Homeostasis.paper(n, regulated: ["Na", "A", "H"], tauNa: 5, tauG: 10, calciumTarget: 0)
+        var request = SimulationRequest(neuron: n, duration: 3000)
+        request.record = [.named("homeostasis.H.gbar"), .named("homeostasis.H.m")]
+        let path = temporaryPath("clamp.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        request.tracePath = path
+        let r = try simulate(request)
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map { Double($0)! } }
+        #expect(rows.allSatisfy { $0[3] >= 0 }, "ḡ_H never negative")
+        #expect(rows.contains { $0[4] < 0 }, "m_H is unconstrained")
+        let zeroTime = Double(rows.filter { $0[3] <= 0 }.count - 1) * 0.1
+        #expect(r.clampedTime["H"]! > 100 && abs(r.clampedTime["H"]! - zeroTime) < 1, "\(r.clampedTime)")
+    }
+
+    @Test("a calcium-target event reverses the direction of regulation at its time")
+    func targetEvent() throws {
+        var n = try NamedModel.named("stg-spiking")!.neuron()
+        n.homeostasis = try Homeostasis.paper(n, regulated: ["Na", "CaS"], calciumTarget: 125)
+        var request = SimulationRequest(neuron: n, duration: 6000)
+        request.events = [ProtocolEvent(time: 3000, action: .calciumTarget(0))]
+        request.record = [.named("homeostasis.Na.gbar")]
+        let path = temporaryPath("target.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        request.tracePath = path
+        _ = try simulate(request)
+        let g = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map { Double($0)! } }
+        func at(_ t: Double) -> Double { g.first { $0[0] == t }![3] }
+        #expect(at(3000) > at(1000) && at(6000) < at(3000), "\(at(1000)) → \(at(3000)) → \(at(6000))")
+        request.events = [ProtocolEvent(time: 3000, action: .calciumTarget(.nan))]
+        #expect(throws: SimulationError.self) { try simulate(request) }
+    }
 }

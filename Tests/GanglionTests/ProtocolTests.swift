@@ -83,4 +83,15 @@ struct ProtocolTests {
             #expect(error.description.contains(mention), "\(error.description)")
         }
     }
+
+    @Test("events on a homeostatically regulated conductance are refused, not silently ignored")
+    func regulatedChannel() throws {
+        var neuron = try NamedModel.named("stg-bursting")!.neuron()
+        neuron.homeostasis = try Homeostasis.paper(neuron, regulated: ["Na", "H"], calciumTarget: 125)
+        var request = SimulationRequest(neuron: neuron, duration: 1000)
+        request.events = [ProtocolEvent(time: 500, action: .block(channel: "H", fraction: 0))]
+        #expect(throws: SimulationError.self) { try simulate(request) }
+        request.events = [ProtocolEvent(time: 500, action: .block(channel: "CaS", fraction: 0.5))]
+        _ = try simulate(request)
+    }
 }

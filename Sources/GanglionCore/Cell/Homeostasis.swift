@@ -5,7 +5,8 @@
 ///     τ_g dḡ_X/dt = m_X − ḡ_X
 ///
 /// ḡ_X is never allowed below zero: when ḡ_X = 0 and its derivative is negative, the derivative is 0
-/// (m_X is unconstrained). Initial m_X = ḡ_X(0).
+/// (m_X is unconstrained), and the currents use max(ḡ_X, 0) — a variable-step solver may step a little
+/// past zero before the clamp acts; traces record max(ḡ_X, 0). Initial m_X = ḡ_X(0).
 public struct Homeostasis: Sendable, Equatable {
     /// Regulated conductances by name (`leak` included if regulated), with their τ_X (ms).
     public var timeConstants: [String: Double]
