@@ -43,3 +43,15 @@ func parseWindow(_ text: String?) throws(ExitCode) -> ClosedRange<Double>? {
 
 extension SolverChoice: ExpressibleByArgument {}
 extension CVODEOptions.LinearSolver: ExpressibleByArgument {}
+
+/// A progress line for long runs on stderr: simulated time, speed (× real time) and ETA.
+func progressReporter(duration: Double) -> @Sendable (Double) -> Void {
+    let start = Date()
+    return { t in
+        let elapsed = Date().timeIntervalSince(start)
+        let speed = elapsed > 0 ? t / 1000 / elapsed : 0
+        let eta = t > 0 ? elapsed * (duration - t) / t : 0
+        FileHandle.standardError.write(Data(String(format: "\r%5.1f %%  t = %.1f s  %.0f× real time  ETA %.0f s   ",
+                                                   100 * t / duration, t / 1000, speed, eta).utf8))
+    }
+}

@@ -18,10 +18,7 @@ struct Run: ParsableCommand {
         if e.traceInterval != nil { request.tracePath = folder + "/trace.csv" }
         request.shouldStop = installInterruptHandler()
         if !quiet, isatty(STDERR_FILENO) != 0 {
-            let total = request.duration
-            request.progress = { t in
-                FileHandle.standardError.write(Data(String(format: "\r%5.1f %% (t = %.0f ms)", 100 * t / total, t).utf8))
-            }
+            request.progress = progressReporter(duration: request.duration)
         }
         let report: SimulationReport
         do { report = try simulate(request) } catch {

@@ -68,10 +68,7 @@ struct Simulate: ParsableCommand {
         request.record = record.map(RecordItem.parseList) ?? []
         request.events = try event.map(parseEvent)
         if !quiet, isatty(STDERR_FILENO) != 0 {
-            let total = duration
-            request.progress = { t in
-                FileHandle.standardError.write(Data(String(format: "\r%5.1f %% (t = %.0f ms)", 100 * t / total, t).utf8))
-            }
+            request.progress = progressReporter(duration: duration)
         }
         request.shouldStop = installInterruptHandler()
         let report: SimulationReport
