@@ -133,9 +133,7 @@ extension ModelFile {
     public static func jsonObject(_ n: NeuronDescription, source: String? = nil) -> [String: Any] {
         var o: [String: Any] = ["kind": n.kind, "name": n.name]
         if let source { o["source"] = source }
-        var g: [String: Any] = ["leak": n.leakConductance]
-        for c in n.conductances { g[c.name] = c.gbar }
-        o["conductances"] = g
+        o["conductances"] = conductanceObject(n)
         if let family = NeuronKind.named(n.kind) {
             var r: [String: Any] = ["leak": n.leakReversal]
             for (key, ion, _) in family.reversalKeys {
@@ -154,6 +152,13 @@ extension ModelFile {
         let scales = n.conductances.filter { $0.tauScale != 1 }
         if !scales.isEmpty { o["tau_scale"] = Dictionary(uniqueKeysWithValues: scales.map { ($0.name, $0.tauScale as Any) }) }
         return o
+    }
+
+    /// The `conductances` object of a model file: ḡ by channel name, and `leak`.
+    public static func conductanceObject(_ n: NeuronDescription) -> [String: Any] {
+        var g: [String: Any] = ["leak": n.leakConductance]
+        for c in n.conductances { g[c.name] = c.gbar }
+        return g
     }
 
     /// Writes a neuron as a model file (atomically).

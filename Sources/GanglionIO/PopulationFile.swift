@@ -15,9 +15,7 @@ public enum PopulationFile {
             "V": p.V, "unknowns": p.unknowns, "variant": p.variant.rawValue, "count": p.cells.count,
             "rejected": p.rejected,
             "cells": p.cells.map { c -> [String: Any] in
-                var g: [String: Any] = ["leak": c.leakConductance]
-                for x in c.conductances { g[x.name] = x.gbar }
-                return ["kind": c.kind, "name": c.name, "conductances": g]
+                ["kind": c.kind, "name": c.name, "conductances": ModelFile.conductanceObject(c)]
             },
         ]
     }
@@ -50,14 +48,6 @@ public enum PopulationFile {
         var meta = root
         meta["cells"] = nil
         return (meta, out)
-    }
-
-    /// Whether `path` is a population file (cheap check of its first bytes).
-    public static func isPopulation(_ path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? h.close() }
-        let head = String(decoding: h.readData(ofLength: 512), as: UTF8.self)
-        return head.contains("\"format\"") && head.contains(format)
     }
 }
 

@@ -61,8 +61,7 @@ struct Bench: ParsableCommand {
                 walls.append(last!.wallMilliseconds)
                 printErr("  \(spec): \(String(format: "%.1f", last!.wallMilliseconds)) ms")
             }
-            walls.sort()
-            let median = walls.count % 2 == 1 ? walls[walls.count / 2] : (walls[walls.count / 2 - 1] + walls[walls.count / 2]) / 2
+            let median = median(walls)
             var childArgs = ["simulate", model, "--duration", String(duration), "--solver", solver.rawValue,
                              "--out", trace, "--json", "--quiet"]
             if let dt { childArgs += ["--dt", String(dt)] }

@@ -120,15 +120,15 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
         do { d = try DICCalculator(withUnknowns(x), options: opts).dics(at: V) } catch { throw .dic(error) }
         return rows.map { d[$0] - targets[$0]! }
     }
-    // Linear model at the current conductances: A[r][k] = S_r,k / g_leak.
-    func matrix(_ x: [Double]) throws(CompensationError) -> [[Double]] {
+    // Linear model at the given conductances: A[r][k] = S_r,k / g_leak.
+    func matrix(_ x: [Double], _ opts: DICOptions) throws(CompensationError) -> [[Double]] {
         let S: SensitivityMatrix
-        do { S = try DICCalculator(withUnknowns(x), options: options).sensitivity(at: V) } catch { throw .dic(error) }
+        do { S = try DICCalculator(withUnknowns(x), options: opts).sensitivity(at: V) } catch { throw .dic(error) }
         return rows.map { r in index.map { S.row(r)[$0] / neuron.leakConductance } }
     }
 
     var x = index.map { neuron.conductances[$0].gbar }
-    var A = try matrix(x)
+    let A = try matrix(x, options)
     // Singularity: a zero column, or a rank-deficient system.
     let scale = A.flatMap { $0 }.map(abs).max() ?? 0
     for (k, u) in unknowns.enumerated() where A.allSatisfy({ abs($0[k]) <= 1e-13 * max(scale, 1e-300) }) {
@@ -138,10 +138,7 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
     let singularDetail = "the DICs \(rows.map(\.rawValue).joined(separator: ", ")) cannot be set independently by these conductances at V = \(V) mV"
     /// One linear step from x with the DICs computed under `opts` (exact when opts makes them linear).
     func linearStep(_ x: [Double], _ opts: DICOptions) throws(CompensationError) -> [Double] {
-        let S: SensitivityMatrix
-        do { S = try DICCalculator(withUnknowns(x), options: opts).sensitivity(at: V) } catch { throw .dic(error) }
-        let M = rows.map { r in index.map { S.row(r)[$0] / neuron.leakConductance } }
-        guard let step = solveLeastSquares(M, try residual(x, opts).map { -$0 }) else {
+        guard let step = solveLeastSquares(try matrix(x, opts), try residual(x, opts).map { -$0 }) else {
             throw .singular(unknowns: unknowns, detail: singularDetail)
         }
         return zip(x, step).map { $0 + $1 }
@@ -195,7 +192,6 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
     while r.map(abs).max()! >= 1e-10, iterations < 60 {
         // Newton step with a central-difference Jacobian of the full (possibly nonlinear) residual.
         usedNewton = true
-        A = []
         var columns: [[Double]] = []
         for k in x.indices {
             let h = 1e-6 * max(abs(x[k]), 1e-3)
@@ -204,8 +200,8 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
             let rp = try residual(xp, options), rm = try residual(xm, options)
             columns.append(zip(rp, rm).map { ($0 - $1) / (2 * h) })
         }
-        A = rows.indices.map { i in columns.map { $0[i] } }
-        guard let step = solveLeastSquares(A, r.map { -$0 }) else {
+        let jacobian = rows.indices.map { i in columns.map { $0[i] } }
+        guard let step = solveLeastSquares(jacobian, r.map { -$0 }) else {
             throw .singular(unknowns: unknowns, detail: "the Newton matrix became singular at V = \(V) mV")
         }
         for k in x.indices { x[k] += step[k] }
