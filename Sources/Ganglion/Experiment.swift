@@ -1,12 +1,83 @@
 import Foundation
 
-/// An experiment file (`Docs/experiment-files.md`): a cell, optional homeostasis, a duration, a
-/// protocol of timed events and the outputs, read into a `SimulationRequest`.
+/// Which computations an experiment uses where the authors' code differs from the correct one
+/// (`control.md` §6).
+public enum Profile: String, Sendable, CaseIterable {
+    /// Ganglion's defaults: exact compensation solves, conductances kept ≥ 0, sharp switches at the event time.
+    case ganglion
+    /// The authors' choices: linearised solve (ḡ_CaS := 10), negative conductance states allowed (max(ḡ, 0)
+    /// in the currents), the sharp switch restarts V, gates and Ca.
+    case paper
+
+    public var compensationVariant: CompensationVariant { self == .paper ? .paper : .exact }
+}
+
+/// How the homeostatic controller of an experiment is built for each cell.
+public struct HomeostasisPlan: Sendable {
+    public enum Form: Sendable {
+        /// τ_X = τ_Na ḡ_Na(0)/ḡ_X(0) (the paper's).
+        case paper(tauNa: Double)
+        /// τ_X given per regulated channel (ms), the general O'Leary et al. form.
+        case oleary(tauM: [String: Double])
+    }
+    public enum Target: Sendable {
+        case value(Double)
+        /// The mean calcium of a reference run of the plain cell, over this window (ms).
+        case reference(window: ClosedRange<Double>)
+    }
+    public var form: Form
+    public var regulated: [String]?
+    public var tauG: Double
+    public var target: Target
+    public var allowsNegativeConductance: Bool
+
+    /// The controller for one cell (a reference run first if the target is taken from one).
+    public func homeostasis(for cell: NeuronDescription, solver: SolverChoice = .cvodeBDF) throws(SimulationError) -> Homeostasis {
+        let caTarget: Double
+        switch target {
+        case .value(let v): caTarget = v
+        case .reference(let w):
+            var plain = cell
+            plain.homeostasis = nil
+            var r = SimulationRequest(neuron: plain, duration: w.upperBound)
+            r.window = w
+            r.solver = solver
+            guard let ca = try simulate(r).meanCalcium else {
+                throw SimulationError(message: "the reference run gave no mean calcium")
+            }
+            caTarget = ca
+        }
+        var h: Homeostasis
+        switch form {
+        case .paper(let tauNa):
+            do { h = try Homeostasis.paper(cell, regulated: regulated, tauNa: tauNa, tauG: tauG, calciumTarget: caTarget) } catch {
+                throw SimulationError(message: "homeostasis: \(error)")
+            }
+        case .oleary(let tauM):
+            h = Homeostasis(timeConstants: tauM, tauG: tauG, calciumTarget: caTarget)
+        }
+        h.allowsNegativeConductance = allowsNegativeConductance
+        var check = cell
+        check.homeostasis = h
+        do { try check.validate() } catch { throw SimulationError(message: "homeostasis: \(error)") }
+        return h
+    }
+}
+
+/// An experiment file (`Docs/experiment-files.md`): the cell or a population, optional homeostasis, a
+/// duration, a protocol of timed events, the outputs, and the profile.
 public struct Experiment: Sendable {
     public var name: String
+    /// The cells: one, or the chosen cells of a population file (with their indices).
+    public var cells: [(index: Int?, neuron: NeuronDescription)]
+    /// Everything but the cell (`request.neuron` is the first cell).
     public var request: SimulationRequest
+    public var homeostasis: HomeostasisPlan?
+    public var profile: Profile
     /// Sampling of the trace file (ms), nil: no trace.
     public var traceInterval: Double?
+    /// Whether the experiment is over a population (output per cell plus statistics).
+    public var isPopulation: Bool
 
     /// Reads an experiment file. Relative paths inside it are relative to its folder.
     public static func load(_ path: String) throws(ModelFileError) -> Experiment {
@@ -15,6 +86,14 @@ public struct Experiment: Sendable {
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(data, file: path, folder: folder)
+    }
+
+    /// The request for cell k of `cells`, with its homeostatic controller (a reference run first if needed).
+    public func request(forCell k: Int) throws(SimulationError) -> SimulationRequest {
+        var r = request
+        r.neuron = cells[k].neuron
+        if let plan = homeostasis { r.neuron.homeostasis = try plan.homeostasis(for: r.neuron, solver: r.solver) }
+        return r
     }
 
     public static func parse(_ data: Data, file: String, folder: String) throws(ModelFileError) -> Experiment {
@@ -35,51 +114,136 @@ public struct Experiment: Sendable {
             guard !(v is Bool), let x = v as? Double, x.isFinite else { throw fail(field, "must be a finite number, got \(v)") }
             return x
         }
+        func positive(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? {
+            guard let x = try number(v, field) else { return nil }
+            guard x > 0 else { throw fail(field, "must be > 0, got \(x)") }
+            return x
+        }
         func string(_ v: Any?, _ field: String) throws(ModelFileError) -> String? {
             guard let v else { return nil }
             guard let s = v as? String else { throw fail(field, "must be a string, got \(v)") }
             return s
         }
+        func bool(_ v: Any?, _ field: String) throws(ModelFileError) -> Bool? {
+            guard let v else { return nil }
+            guard let b = v as? Bool else { throw fail(field, "must be true or false, got \(v)") }
+            return b
+        }
+        func strings(_ v: Any?, _ field: String) throws(ModelFileError) -> [String]? {
+            guard let v else { return nil }
+            guard let list = v as? [String] else { throw fail(field, "must be a list of names") }
+            return list
+        }
         func window(_ v: Any?, _ field: String) throws(ModelFileError) -> ClosedRange<Double>? {
             guard let v else { return nil }
-            guard let a = v as? [Any], a.count == 2, let lo = try number(a[0], field), let hi = try number(a[1], field), hi > lo else {
-                throw fail(field, "must be [START, END] in ms with END > START")
+            guard let a = v as? [Any], a.count == 2, let lo = try number(a[0], field), let hi = try number(a[1], field), hi > lo, lo >= 0 else {
+                throw fail(field, "must be [START, END] in ms with 0 ≤ START < END")
             }
             return lo...hi
         }
-        _ = try object(root, "", allowed: ["name", "notes", "cell", "duration_ms", "solver", "homeostasis", "protocol", "outputs"])
-
-        // The cell.
-        var neuron: NeuronDescription
-        switch root["cell"] {
-        case nil: throw fail("cell", "missing (a model file, a named model, POP.json#INDEX, or an inline model object)")
-        case let s as String:
-            let resolved = s.hasPrefix("/") || NamedModel.named(s) != nil ? s : folder + "/" + s
-            neuron = try ModelFile.loadAny(resolved)
-        case let o as [String: Any]:
-            neuron = try ModelFile.parse(Data(JSONOutput.string(o).utf8), file: "\(file) (cell)", defaultName: "cell")
-        default: throw fail("cell", "must be a path string or a model object")
+        func times(_ v: Any?, _ field: String, duration: Double) throws(ModelFileError) -> [Double] {
+            guard let v else { return [] }
+            guard let a = v as? [Any] else { throw fail(field, "must be a list of times (ms)") }
+            var out: [Double] = []
+            for (i, x) in a.enumerated() {
+                let t = try number(x, "\(field)[\(i)]")!
+                guard t >= 0, t <= duration else { throw fail("\(field)[\(i)]", "\(t) ms is outside the run (0–\(duration) ms)") }
+                out.append(t)
+            }
+            return out.sorted()
         }
+        func resolve(_ s: String) -> String { s.hasPrefix("/") || NamedModel.named(s) != nil ? s : folder + "/" + s }
+
+        _ = try object(root, "", allowed: ["name", "notes", "cell", "population", "cells", "duration_ms", "solver", "profile",
+                                           "homeostasis", "protocol", "outputs"])
+        let profile: Profile
+        if let p = try string(root["profile"], "profile") {
+            guard let v = Profile(rawValue: p) else { throw fail("profile", "unknown profile '\(p)' (known: ganglion, paper)") }
+            profile = v
+        } else { profile = .ganglion }
+
+        // The cell, or the cells of a population.
+        var cells: [(index: Int?, neuron: NeuronDescription)] = []
+        let isPopulation = root["population"] != nil
+        switch (root["cell"], root["population"]) {
+        case (nil, nil): throw fail("cell", "missing (a model file, a named model, POP.json#INDEX, or an inline model object; or \"population\")")
+        case (.some, .some): throw fail("population", "give either a cell or a population, not both")
+        case (let s as String, nil): cells = [(nil, try ModelFile.loadAny(resolve(s)))]
+        case (let o as [String: Any], nil):
+            cells = [(nil, try ModelFile.parse(Data(JSONOutput.string(o).utf8), file: "\(file) (cell)", defaultName: "cell"))]
+        case (.some, nil): throw fail("cell", "must be a path string or a model object")
+        case (nil, let p):
+            guard let path = p as? String else { throw fail("population", "must be the path of a population file") }
+            let all = try PopulationFile.load(resolve(path)).cells
+            var chosen = Array(all.indices)
+            switch root["cells"] {
+            case nil: break
+            case let n as Double where !(root["cells"] is Bool):
+                guard n >= 1, n == n.rounded() else { throw fail("cells", "must be a positive whole number or a list of indices, got \(n)") }
+                chosen = Array(chosen.prefix(Int(n)))
+            case let list as [Any]:
+                chosen = []
+                for (i, x) in list.enumerated() {
+                    guard let v = x as? Double, v == v.rounded(), v >= 0, Int(v) < all.count else {
+                        throw fail("cells[\(i)]", "must be a cell index in 0..<\(all.count), got \(x)")
+                    }
+                    chosen.append(Int(v))
+                }
+            default: throw fail("cells", "must be a number of cells or a list of indices")
+            }
+            cells = chosen.map { ($0, all[$0]) }
+        }
+        if root["cells"] != nil, !isPopulation { throw fail("cells", "only with a population") }
+        guard !cells.isEmpty else { throw fail("cells", "no cells chosen") }
+        let first = cells[0].neuron
+
         guard let duration = try number(root["duration_ms"], "duration_ms") else { throw fail("duration_ms", "missing") }
         guard duration > 0 else { throw fail("duration_ms", "must be > 0 ms, got \(duration)") }
 
         // Homeostasis.
-        if let h = try object(root["homeostasis"], "homeostasis", allowed: ["Ca_target", "tau_g", "tau_Na", "regulate"]) {
-            guard let target = try number(h["Ca_target"], "homeostasis.Ca_target") else { throw fail("homeostasis.Ca_target", "missing") }
-            var regulate: [String]?
-            if let r = h["regulate"] {
-                guard let list = r as? [String] else { throw fail("homeostasis.regulate", "must be a list of conductance names") }
-                regulate = list
+        var plan: HomeostasisPlan?
+        if let h = try object(root["homeostasis"], "homeostasis",
+                              allowed: ["Ca_target", "tau_g", "tau_Na", "regulate", "form", "tau_m", "reference_window_ms", "allow_negative"]) {
+            let target: HomeostasisPlan.Target
+            switch h["Ca_target"] {
+            case nil: throw fail("homeostasis.Ca_target", "missing (a number, or \"reference\")")
+            case let s as String:
+                guard s == "reference" else { throw fail("homeostasis.Ca_target", "must be a number or \"reference\", got '\(s)'") }
+                target = .reference(window: try window(h["reference_window_ms"], "homeostasis.reference_window_ms") ?? 3000...15000)
+            default:
+                target = .value(try number(h["Ca_target"], "homeostasis.Ca_target")!)
+                if h["reference_window_ms"] != nil { throw fail("homeostasis.reference_window_ms", "only with \"Ca_target\": \"reference\"") }
             }
-            do {
-                neuron.homeostasis = try Homeostasis.paper(neuron, regulated: regulate, tauNa: try number(h["tau_Na"], "homeostasis.tau_Na") ?? 600,
-                                                           tauG: try number(h["tau_g"], "homeostasis.tau_g") ?? 100, calciumTarget: target)
-                try neuron.validate()
-            } catch let e as ModelError { throw fail("homeostasis", e.description) } catch let e as ModelFileError { throw e } catch {
-                throw fail("homeostasis", "\(error)")
+            let regulate = try strings(h["regulate"], "homeostasis.regulate")
+            for n in regulate ?? [] where first.gbar(n) == nil {
+                throw fail("homeostasis.regulate", "unknown conductance '\(n)' (known: \(first.conductanceNames.joined(separator: ", ")))")
+            }
+            let form: HomeostasisPlan.Form
+            switch try string(h["form"], "homeostasis.form") ?? "paper" {
+            case "paper":
+                if h["tau_m"] != nil { throw fail("homeostasis.tau_m", "only with \"form\": \"oleary\" (the paper's form derives τ_X from τ_Na)") }
+                form = .paper(tauNa: try positive(h["tau_Na"], "homeostasis.tau_Na") ?? 600)
+            case "oleary":
+                if h["tau_Na"] != nil { throw fail("homeostasis.tau_Na", "only with \"form\": \"paper\"; give tau_m per channel") }
+                guard let t = try object(h["tau_m"], "homeostasis.tau_m", allowed: Set(first.conductanceNames)), !t.isEmpty else {
+                    throw fail("homeostasis.tau_m", "missing: the O'Leary form needs τ_m (ms) for every regulated channel")
+                }
+                var taus: [String: Double] = [:]
+                for (k, v) in t { taus[k] = try positive(v, "homeostasis.tau_m.\(k)")! }
+                if let regulate, Set(regulate) != Set(taus.keys) {
+                    throw fail("homeostasis.regulate", "must name the same channels as tau_m (\(taus.keys.sorted().joined(separator: ", ")))")
+                }
+                form = .oleary(tauM: taus)
+            case let other: throw fail("homeostasis.form", "unknown form '\(other)' (known: paper, oleary)")
+            }
+            plan = HomeostasisPlan(form: form, regulated: regulate, tauG: try positive(h["tau_g"], "homeostasis.tau_g") ?? 100, target: target,
+                                   allowsNegativeConductance: try bool(h["allow_negative"], "homeostasis.allow_negative") ?? (profile == .paper))
+            // Check the plan on the first cell now (a value target only: a reference run is done at run time).
+            if case .value = target {
+                do { _ = try plan!.homeostasis(for: first) } catch { throw fail("homeostasis", error.message) }
             }
         }
-        var request = SimulationRequest(neuron: neuron, duration: duration)
+        var request = SimulationRequest(neuron: first, duration: duration)
 
         // Solver.
         if let s = try object(root["solver"], "solver", allowed: ["name", "rtol", "atol", "dt"]) {
@@ -93,44 +257,59 @@ public struct Experiment: Sendable {
                 guard r > 0, r < 1 else { throw fail("solver.rtol", "must be in (0, 1), got \(r)") }
                 request.rtol = r
             }
-            if let a = try number(s["atol"], "solver.atol") {
-                guard a > 0 else { throw fail("solver.atol", "must be > 0, got \(a)") }
-                request.atol = a
-            }
-            if let d = try number(s["dt"], "solver.dt") {
-                guard d > 0 else { throw fail("solver.dt", "must be > 0 ms, got \(d)") }
-                request.dt = d
-            }
+            request.atol = try positive(s["atol"], "solver.atol")
+            request.dt = try positive(s["dt"], "solver.dt")
         }
 
         // Protocol.
         if let p = root["protocol"] {
             guard let list = p as? [Any] else { throw fail("protocol", "must be a list of events") }
+            let actionKeys = ["block", "unblock", "current", "ramp", "set", "Ca_target", "sharp", "dic_targets"]
             var events: [ProtocolEvent] = []
             for (i, item) in list.enumerated() {
                 let field = "protocol[\(i)]"
-                guard let e = try object(item, field, allowed: ["t", "block", "fraction", "unblock", "current", "set", "value", "Ca_target"]) else { continue }
+                guard let e = try object(item, field, allowed: Set(actionKeys + ["t", "fraction", "value", "until", "conductances", "V"])) else { continue }
                 guard let t = try number(e["t"], "\(field).t") else { throw fail("\(field).t", "missing") }
-                let actions = ["block", "unblock", "current", "set", "Ca_target"].filter { e[$0] != nil }
+                let actions = actionKeys.filter { e[$0] != nil }
                 guard actions.count == 1 else {
-                    throw fail(field, "needs exactly one of block, unblock, current, set, Ca_target (has \(actions.isEmpty ? "none" : actions.joined(separator: ", ")))")
+                    throw fail(field, "needs exactly one of \(actionKeys.joined(separator: ", ")) (has \(actions.isEmpty ? "none" : actions.joined(separator: ", ")))")
                 }
+                let extras: [String: Set<String>] = ["block": ["fraction"], "set": ["value"], "ramp": ["until"], "sharp": ["conductances", "V"]]
+                for k in ["fraction", "value", "until", "conductances", "V"] where e[k] != nil && !(extras[actions[0]]?.contains(k) ?? false) {
+                    throw fail("\(field).\(k)", "does not go with '\(actions[0])'")
+                }
+                func targets(_ v: Any?, _ f: String) throws(ModelFileError) -> (Double?, Double?) {
+                    guard let o = try object(v, f, allowed: ["g_s", "g_u"]) else { return (nil, nil) }
+                    let r = (try number(o["g_s"], "\(f).g_s"), try number(o["g_u"], "\(f).g_u"))
+                    guard r.0 != nil || r.1 != nil else { throw fail(f, "give g_s, g_u or both") }
+                    return r
+                }
+                let action: ProtocolEvent.Action
                 switch actions[0] {
-                case "block":
-                    events.append(ProtocolEvent(time: t, action: .block(channel: try string(e["block"], "\(field).block")!,
-                                                                        fraction: try number(e["fraction"], "\(field).fraction") ?? 0)))
-                case "unblock":
-                    events.append(ProtocolEvent(time: t, action: .unblock(channel: try string(e["unblock"], "\(field).unblock")!)))
-                case "current":
-                    events.append(ProtocolEvent(time: t, action: .appliedCurrent(try number(e["current"], "\(field).current")!)))
-                case "Ca_target":
-                    events.append(ProtocolEvent(time: t, action: .calciumTarget(try number(e["Ca_target"], "\(field).Ca_target")!)))
+                case "block": action = .block(channel: try string(e["block"], "\(field).block")!, fraction: try number(e["fraction"], "\(field).fraction") ?? 0)
+                case "unblock": action = .unblock(channel: try string(e["unblock"], "\(field).unblock")!)
+                case "current": action = .appliedCurrent(try number(e["current"], "\(field).current")!)
+                case "ramp":
+                    guard let until = try number(e["until"], "\(field).until") else { throw fail("\(field).until", "missing (the ramp's end time, ms)") }
+                    action = .ramp(to: try number(e["ramp"], "\(field).ramp")!, end: until)
+                case "Ca_target": action = .calciumTarget(try number(e["Ca_target"], "\(field).Ca_target")!)
+                case "sharp":
+                    let (gs, gu) = try targets(e["sharp"], "\(field).sharp")
+                    let pair = try strings(e["conductances"], "\(field).conductances") ?? (first.kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+                    action = .sharp(SharpNeuromodulation(gs: gs, gu: gu, conductances: pair, voltage: try number(e["V"], "\(field).V"),
+                                                         variant: profile.compensationVariant, restart: profile == .paper))
+                case "dic_targets":
+                    let (gs, gu) = try targets(e["dic_targets"], "\(field).dic_targets")
+                    action = .dicTargets(gs: gs, gu: gu)
                 default:
                     guard let v = try number(e["value"], "\(field).value") else { throw fail("\(field).value", "missing (mS/cm²)") }
-                    events.append(ProtocolEvent(time: t, action: .setConductance(channel: try string(e["set"], "\(field).set")!, value: v)))
+                    action = .setConductance(channel: try string(e["set"], "\(field).set")!, value: v)
                 }
+                events.append(ProtocolEvent(time: t, action: action))
             }
-            do { try ProtocolState.validate(events, for: neuron, duration: duration) } catch {
+            var check = first
+            if plan != nil { check.homeostasis = Homeostasis(timeConstants: [:], tauG: 1, calciumTarget: 0) }
+            do { try ProtocolState.validate(events, for: check, duration: duration) } catch {
                 throw fail("protocol[\(error.index)]", error.reason)
             }
             request.events = events
@@ -138,30 +317,55 @@ public struct Experiment: Sendable {
 
         // Outputs.
         var traceInterval: Double?
-        if let o = try object(root["outputs"], "outputs", allowed: ["trace", "windows_ms"]) {
+        if let o = try object(root["outputs"], "outputs", allowed: ["trace", "windows_ms", "conductances", "snapshots_ms", "snapshot", "checkpoint_every_ms"]) {
             if let t = try object(o["trace"], "outputs.trace", allowed: ["dt_ms", "window_ms", "record"]) {
-                let dt = try number(t["dt_ms"], "outputs.trace.dt_ms") ?? 0.1
-                guard dt > 0 else { throw fail("outputs.trace.dt_ms", "must be > 0 ms, got \(dt)") }
+                let dt = try positive(t["dt_ms"], "outputs.trace.dt_ms") ?? 0.1
                 traceInterval = dt
                 request.traceWindow = try window(t["window_ms"], "outputs.trace.window_ms")
-                if let r = t["record"] {
-                    guard let list = r as? [String] else { throw fail("outputs.trace.record", "must be a list of names") }
-                    request.record = list.flatMap { RecordItem.parseList($0) }
-                }
+                if let list = try strings(t["record"], "outputs.trace.record") { request.record = list.flatMap { RecordItem.parseList($0) } }
             }
             if let w = o["windows_ms"] {
                 guard let list = w as? [Any] else { throw fail("outputs.windows_ms", "must be a list of [START, END]") }
                 for (i, item) in list.enumerated() {
                     let range = try window(item, "outputs.windows_ms[\(i)]")!
-                    guard range.lowerBound >= 0, range.upperBound <= duration else {
+                    guard range.upperBound <= duration else {
                         throw fail("outputs.windows_ms[\(i)]", "[\(range.lowerBound), \(range.upperBound)] ms is outside the run (0–\(duration) ms)")
                     }
                     request.extraWindows.append(range)
                 }
             }
+            if let c = try object(o["conductances"], "outputs.conductances", allowed: ["every_ms", "at_ms", "calcium_average_ms"]) {
+                request.conductanceInterval = try positive(c["every_ms"], "outputs.conductances.every_ms")
+                request.conductanceTimes = try times(c["at_ms"], "outputs.conductances.at_ms", duration: duration)
+                if let w = try positive(c["calcium_average_ms"], "outputs.conductances.calcium_average_ms") {
+                    let every = request.conductanceInterval ?? 1000
+                    let ratio = w / every
+                    guard abs(ratio - ratio.rounded()) < 1e-9 else {
+                        throw fail("outputs.conductances.calcium_average_ms", "must be a multiple of every_ms (\(every) ms), got \(w)")
+                    }
+                    request.calciumAverageWindow = w
+                }
+            }
+            request.snapshotTimes = try times(o["snapshots_ms"], "outputs.snapshots_ms", duration: duration)
+            if let s = try object(o["snapshot"], "outputs.snapshot", allowed: ["duration_ms", "window_ms"]) {
+                request.snapshotDuration = try positive(s["duration_ms"], "outputs.snapshot.duration_ms") ?? 15000
+                request.snapshotWindow = try window(s["window_ms"], "outputs.snapshot.window_ms") ?? 3000...min(15000, request.snapshotDuration)
+                guard request.snapshotWindow.upperBound <= request.snapshotDuration else {
+                    throw fail("outputs.snapshot.window_ms", "must lie inside the snapshot run (0–\(request.snapshotDuration) ms)")
+                }
+            }
+            if let c = try number(o["checkpoint_every_ms"], "outputs.checkpoint_every_ms") {
+                guard c >= 0 else { throw fail("outputs.checkpoint_every_ms", "must be ≥ 0 ms (0: no checkpoints), got \(c)") }
+                request.checkpointInterval = c > 0 ? c : nil
+            } else if duration >= 60000 {
+                request.checkpointInterval = 30000
+            }
+        } else if duration >= 60000 {
+            request.checkpointInterval = 30000
         }
         if let dt = traceInterval { request.outputInterval = dt }
         let name = try string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        return Experiment(name: name, request: request, traceInterval: traceInterval)
+        return Experiment(name: name, cells: cells, request: request, homeostasis: plan, profile: profile,
+                          traceInterval: traceInterval, isPopulation: isPopulation)
     }
 }

@@ -51,6 +51,27 @@ public struct SimulationRequest: Sendable {
     public var extraWindows: [ClosedRange<Double>] = []
     /// Write only the trace rows inside this window (ms); nil: the whole run.
     public var traceWindow: ClosedRange<Double>?
+    /// Conductances in effect and the calcium moving average, sampled every so often (ms) into
+    /// `conductancesPath` (CSV); nil: none.
+    public var conductanceInterval: Double?
+    public var conductancesPath: String?
+    /// Window of the calcium moving average (ms); a multiple of `conductanceInterval`.
+    public var calciumAverageWindow: Double = 5000
+    /// Times (ms) at which the conductances in effect are reported in the summary.
+    public var conductanceTimes: [Double] = []
+    /// Firing-pattern snapshots (`control.md` §5): at each time (ms), the conductances in effect are frozen,
+    /// the plain model is rerun from the standard initial conditions for `snapshotDuration` and analysed
+    /// in `snapshotWindow` (the paper: 15 s, 3–15 s).
+    public var snapshotTimes: [Double] = []
+    public var snapshotDuration: Double = 15000
+    public var snapshotWindow: ClosedRange<Double> = 3000...15000
+    /// Write a checkpoint to `checkpointPath` every so often (simulated ms); nil: none. Checkpoint times are
+    /// segment boundaries of every run with the same interval, so a resumed run is identical to an
+    /// uninterrupted one.
+    public var checkpointInterval: Double?
+    public var checkpointPath: String?
+    /// Continue from this checkpoint file (written by an earlier run of the same request).
+    public var resumeFrom: String?
 
     public init(neuron: NeuronDescription, duration: Double) {
         self.neuron = neuron
@@ -76,8 +97,38 @@ public struct SimulationReport: Sendable {
     public var tracePath: String?
     /// Per homeostatically regulated conductance, the time (ms) its ḡ spent clamped at zero.
     public var clampedTime: [String: Double] = [:]
+    /// Per regulated conductance that reached zero, the first time (ms) it did.
+    public var zeroTimes: [String: Double] = [:]
     /// Features of each of `SimulationRequest.extraWindows`, in order.
     public var windowFeatures: [(window: ClosedRange<Double>, features: FiringFeatures, meanCalcium: Double?)] = []
+    /// The conductances in effect (mS/cm²) at each of `SimulationRequest.conductanceTimes`.
+    public var conductanceSamples: [ConductanceSample] = []
+    /// The firing-pattern snapshots, in time order.
+    public var snapshots: [Snapshot] = []
+    /// The final state, by layout name.
+    public var finalState: [String: Double] = [:]
+    /// The simulated time (ms) this run was resumed from, if it was.
+    public var resumedAt: Double?
+    /// The path of the conductance samples file, if written.
+    public var conductancesPath: String?
+}
+
+/// The conductances in effect at one time.
+public struct ConductanceSample: Sendable, Codable, Equatable {
+    /// Time (ms).
+    public var time: Double
+    /// ḡ in effect by channel (mS/cm², block fractions applied).
+    public var conductances: [String: Double]
+}
+
+/// A firing-pattern snapshot: the plain model with the conductances of time `time`, rerun and analysed.
+public struct Snapshot: Sendable, Codable {
+    public var time: Double
+    public var conductances: [String: Double]
+    public var features: FiringFeatures
+    public var meanCalcium: Double?
+    /// Why the rerun failed, if it did.
+    public var error: String?
 }
 
 /// A simulation that failed; what was computed before the failure was kept (`partialTracePath`).
@@ -98,162 +149,3 @@ public struct Interrupted: Error, CustomStringConvertible {
     public var description: String { "interrupted" }
 }
 
-/// Runs a single-neuron simulation, streaming samples to the analysis and (optionally) a CSV trace.
-public func simulate(_ request: SimulationRequest) throws(SimulationError) -> SimulationReport {
-    let neuron: CompiledNeuron
-    do { neuron = try CompiledNeuron(request.neuron) } catch {
-        throw SimulationError(message: "model '\(request.neuron.name)': \(error)")
-    }
-    guard request.duration.isFinite, request.duration > 0 else {
-        throw SimulationError(message: "duration = \(request.duration) ms: must be finite and > 0")
-    }
-    guard request.outputInterval.isFinite, request.outputInterval > 0 else {
-        throw SimulationError(message: "dt-out = \(request.outputInterval) ms: must be finite and > 0")
-    }
-    do { try ProtocolState.validate(request.events, for: request.neuron, duration: request.duration) } catch {
-        throw SimulationError(message: "protocol: \(error)")
-    }
-    // The run is split at the event times into segments sharing one output grid.
-    var protocolState = ProtocolState(request.neuron)
-    var pending = request.events[...]
-    while let e = pending.first, e.time == 0 { protocolState.apply(e); pending = pending.dropFirst() }
-    let boundaries = Array(Set(pending.map(\.time)).filter { $0 < request.duration }).sorted() + [request.duration]
-    let window: ClosedRange<Double>
-    if let w = request.window {
-        guard w.lowerBound >= 0, w.upperBound <= request.duration + 1e-9, w.upperBound > w.lowerBound else {
-            throw SimulationError(message: "window \(w.lowerBound):\(w.upperBound) ms must lie inside the run 0:\(request.duration) ms")
-        }
-        window = w
-    } else {
-        window = (request.duration > 3000 ? 3000 : 0)...request.duration
-    }
-
-    // Columns: V, Ca, then the recorded extras.
-    let names = neuron.layout.names
-    let currentNames = neuron.currentNames
-    var stateColumns: [Int] = [0, 1]
-    var currentColumns: [Int] = []
-    var header = ["t_ms", "V_mV", "Ca"]
-    for item in request.record {
-        switch item {
-        case .gates:
-            for i in 2..<names.count where !stateColumns.contains(i) { stateColumns.append(i) }
-        case .currents:
-            for i in currentNames.indices where !currentColumns.contains(i) { currentColumns.append(i) }
-        case .named(let n):
-            if let i = names.firstIndex(of: n) {
-                if !stateColumns.contains(i) { stateColumns.append(i) }
-            } else if n.hasPrefix("I_"), let i = currentNames.firstIndex(of: String(n.dropFirst(2))) {
-                if !currentColumns.contains(i) { currentColumns.append(i) }
-            } else {
-                throw SimulationError(message: "--record: unknown quantity '\(n)' (known: gates, currents, "
-                                      + (names.dropFirst(2) + currentNames.map { "I_\($0)" }).joined(separator: ", ") + ")")
-            }
-        }
-    }
-    header += stateColumns.dropFirst(2).map { names[$0] }
-    header += currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
-
-    let writer: CSVTraceWriter?
-    if let path = request.tracePath {
-        do { writer = try CSVTraceWriter(path: path, columns: header) } catch {
-            throw SimulationError(message: "\(error)")
-        }
-    } else { writer = nil }
-
-    let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
-                                               maxStep: request.maxStep, linearSolver: request.linearSolver)
-    var system = neuron
-    if !request.events.isEmpty {
-        do { system = try CompiledNeuron(protocolState.neuron) } catch {
-            throw SimulationError(message: "model '\(request.neuron.name)' after the events at 0 ms: \(error)")
-        }
-    }
-    var analyzer = WindowAnalyzer(window: window)
-    for w in request.extraWindows where !(w.lowerBound >= 0 && w.upperBound <= request.duration + 1e-9 && w.upperBound > w.lowerBound) {
-        throw SimulationError(message: "window \(w.lowerBound):\(w.upperBound) ms must lie inside the run 0:\(request.duration) ms")
-    }
-    var extraAnalyzers = request.extraWindows.map { WindowAnalyzer(window: $0) }
-    let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
-    let regulatedNames = (request.neuron.homeostasis?.timeConstants.keys).map { $0.sorted() } ?? []
-    let regulatedIndex = regulatedNames.map { system.layout.index(of: "homeostasis.\($0).gbar")! }
-    var clamped = Array(repeating: 0.0, count: regulatedNames.count)
-    var wasClamped = Array(repeating: false, count: regulatedNames.count)
-    var lastSample = 0.0
-    let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: header.count)
-    let currents = UnsafeMutablePointer<Double>.allocate(capacity: currentNames.count)
-    defer { row.deallocate(); currents.deallocate() }
-    var nextProgress = 0.0
-    let progressStep = max(request.duration / 100, 1000)
-    let start = DispatchTime.now().uptimeNanoseconds
-    var statistics = SolverStatistics()
-    var algorithm = integrator.name
-    var state = system.initialState()
-    var segmentStart = 0.0
-    do {
-      for boundary in boundaries {
-        let problem = try ODEProblem(system: system, initialState: state, startTime: segmentStart, endTime: boundary,
-                                     outputInterval: request.outputInterval, outputOrigin: 0)
-        let solution = try integrator.solve(problem) { t, y in
-            if let stop = request.shouldStop, stop() { throw Interrupted() }
-            analyzer.observe(t: t, V: y[0], Ca: y[1])
-            for i in extraAnalyzers.indices { extraAnalyzers[i].observe(t: t, V: y[0], Ca: y[1]) }
-            for (k, i) in regulatedIndex.enumerated() {
-                let now = y[i] <= 0
-                if now, wasClamped[k] { clamped[k] += t - lastSample }
-                wasClamped[k] = now
-            }
-            lastSample = t
-            if let writer, traceWindow.contains(t) {
-                var c = 0
-                // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
-                for i in stateColumns { row[c] = regulatedIndex.contains(i) ? max(y[i], 0) : y[i]; c += 1 }
-                if !currentColumns.isEmpty {
-                    system.currents(y.baseAddress!, into: currents)
-                    for i in currentColumns { row[c] = currents[i]; c += 1 }
-                }
-                try writer.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
-            }
-            if let progress = request.progress, t >= nextProgress {
-                progress(t)
-                nextProgress = t + progressStep
-            }
-        }
-        statistics += solution.statistics
-        algorithm = solution.algorithm
-        state = solution.finalState
-        segmentStart = boundary
-        // Apply the events at this boundary; the next segment starts from the same state.
-        var changed = false
-        while let e = pending.first, e.time == boundary { protocolState.apply(e); pending = pending.dropFirst(); changed = true }
-        if changed { system = try CompiledNeuron(protocolState.neuron) }
-      }
-        try writer?.commit()
-    } catch var e as SolverError {
-        e.statistics += statistics
-        let kept = try? writer?.keepPartial()
-        throw SimulationError(message: e.description, partialTracePath: kept ?? nil, solverError: e)
-    } catch {
-        _ = try? writer?.keepPartial()
-        throw SimulationError(message: "\(error)")
-    }
-    let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-
-    var rtol: Double?, atol: [String: Double]?, dt: Double?
-    switch request.solver {
-    case .cvodeBDF, .cvodeAdams:
-        rtol = request.rtol
-        let options = (integrator as! CVODEIntegrator).options
-        let a = options.absoluteTolerances(for: neuron)
-        atol = ["V": a[0], "Ca": a[1], "gates": a.count > 2 ? a[2] : a[1]]
-    case .expEuler, .rk4:
-        dt = request.dt ?? request.solver.defaultStep
-    }
-    var report = SimulationReport(model: request.neuron.name, features: analyzer.features, meanCalcium: analyzer.meanCalcium,
-                                  window: analyzer.coveredWindow ?? window, solverName: algorithm, rtol: rtol,
-                                  atol: atol, dt: dt, statistics: statistics, wallMilliseconds: wall,
-                                  duration: request.duration, tracePath: request.tracePath)
-    report.windowFeatures = extraAnalyzers.map { ($0.window, $0.features, $0.meanCalcium) }
-    report.clampedTime = Dictionary(uniqueKeysWithValues: zip(regulatedNames, clamped))
-    return report
-}

@@ -61,6 +61,32 @@ extension SimulationReport {
         o["wall_ms"] = wallMilliseconds
         o["trace"] = tracePath as Any
         if !clampedTime.isEmpty { o["clamped_ms"] = clampedTime }
+        if !clampedTime.isEmpty { o["zero_at_ms"] = zeroTimes }
+        return o
+    }
+
+    /// The summary of an experiment run: the `--json` object plus the windows, the conductances at the
+    /// requested times, the snapshots and the final conductances.
+    public var experimentObject: [String: Any] {
+        var o = jsonObject
+        o["windows"] = windowFeatures.map { w -> [String: Any] in
+            var f = w.features.jsonObject
+            f["window_ms"] = [w.window.lowerBound, w.window.upperBound]
+            f["mean_ca"] = w.meanCalcium as Any
+            return f
+        }
+        o["conductances_at"] = conductanceSamples.map { ["t_ms": $0.time, "conductances": $0.conductances] as [String: Any] }
+        o["snapshots"] = snapshots.map { s -> [String: Any] in
+            var f = s.features.jsonObject
+            f["t_ms"] = s.time
+            f["mean_ca"] = s.meanCalcium as Any
+            f["conductances"] = s.conductances
+            if let e = s.error { f["error"] = e }
+            return f
+        }
+        o["final_state"] = finalState
+        if let r = resumedAt { o["resumed_at_ms"] = r }
+        if let c = conductancesPath { o["conductances_file"] = c }
         return o
     }
 }

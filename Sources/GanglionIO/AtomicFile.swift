@@ -10,20 +10,50 @@ public final class AtomicFileWriter {
     private var count = 0
     private let capacity = 1 << 16
 
-    public init(path: String) throws {
+    /// - Parameter temporaryPath: where the file is written until `commit()` (default `<path>.tmp-<pid>`);
+    ///   a fixed name (`<path>.partial`) lets an interrupted run be resumed (`init(resuming:…)`).
+    public init(path: String, temporaryPath: String? = nil) throws {
         self.path = path
-        temporaryPath = path + ".tmp-\(getpid())"
+        self.temporaryPath = temporaryPath ?? path + ".tmp-\(getpid())"
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: folder) {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw IOError(file: path, message: "cannot create the folder \(folder)")
             }
         }
-        guard let h = fopen(temporaryPath, "w") else {
+        guard let h = fopen(self.temporaryPath, "w") else {
             throw IOError(file: path, message: "cannot create (\(String(cString: strerror(errno))))")
         }
         handle = h
         buffer = .allocate(capacity: capacity)
+    }
+
+    /// Reopens an unfinished file (`temporaryPath`) to go on writing it after its first `size` bytes
+    /// (what `synchronize()` returned at a checkpoint); anything after them is discarded.
+    public init(resuming path: String, temporaryPath: String, size: Int) throws {
+        self.path = path
+        self.temporaryPath = temporaryPath
+        guard let h = fopen(temporaryPath, "r+") else {
+            throw IOError(file: temporaryPath, message: "cannot reopen to resume (\(String(cString: strerror(errno))))")
+        }
+        fseeko(h, 0, SEEK_END)
+        guard ftello(h) >= off_t(size) else {
+            fclose(h)
+            throw IOError(file: temporaryPath, message: "shorter than at the checkpoint (\(size) bytes): cannot resume")
+        }
+        guard ftruncate(fileno(h), off_t(size)) == 0, fseeko(h, off_t(size), SEEK_SET) == 0 else {
+            fclose(h)
+            throw IOError(file: temporaryPath, message: "cannot truncate to \(size) bytes (\(String(cString: strerror(errno))))")
+        }
+        handle = h
+        buffer = .allocate(capacity: capacity)
+    }
+
+    /// Writes everything buffered to the disk and returns the file's size (bytes), for a checkpoint.
+    public func synchronize() throws -> Int {
+        try flush()
+        guard let h = handle, fflush(h) == 0 else { throw IOError(file: path, message: "flush failed") }
+        return Int(ftello(h))
     }
 
     deinit {

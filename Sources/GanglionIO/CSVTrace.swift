@@ -10,13 +10,25 @@ public final class CSVTraceWriter {
     private let line: UnsafeMutablePointer<UInt8>
     private let lineCapacity: Int
 
+    /// Starts the file; it is written as `<path>.partial` until `commit()`.
     public init(path: String, columns: [String]) throws {
         self.columns = columns
-        file = try AtomicFileWriter(path: path)
+        file = try AtomicFileWriter(path: path, temporaryPath: path + ".partial")
         try file.write(columns.joined(separator: ",") + "\n")
         lineCapacity = 32 * (columns.count + 1)
         line = .allocate(capacity: lineCapacity)
     }
+
+    /// Goes on writing `<path>.partial` after its first `size` bytes (from `synchronize()` at a checkpoint).
+    public init(resuming path: String, columns: [String], size: Int) throws {
+        self.columns = columns
+        file = try AtomicFileWriter(resuming: path, temporaryPath: path + ".partial", size: size)
+        lineCapacity = 32 * (columns.count + 1)
+        line = .allocate(capacity: lineCapacity)
+    }
+
+    /// Flushes to the disk; returns the size written so far (bytes).
+    public func synchronize() throws -> Int { try file.synchronize() }
 
     deinit { line.deallocate() }
 

@@ -4,44 +4,107 @@ import Ganglion
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run an experiment file (cell, homeostasis, protocol, outputs); writes summary.json and the trace.")
+        abstract: "Run an experiment file (cell or population, homeostasis, protocol, outputs); writes DIR/summary.json and the traces.",
+        discussion: """
+            Long runs checkpoint into their output folder; after Ctrl-C or a crash, `ganglion run --resume DIR`
+            continues to the same result. A population experiment runs its cells in parallel (--jobs).
+            """)
 
-    @Argument(help: "Experiment file (JSON; Docs/experiment-files.md).") var experiment: String
+    @Argument(help: "Experiment file (JSON; Docs/experiment-files.md). Not with --resume.") var experiment: String?
     @Option(help: "Output folder (default out/<experiment name>).") var out: String?
+    @Option(name: .customLong("resume"), help: "Continue the interrupted run in this output folder.") var resumeFolder: String?
+    @Option(help: "Run only the first N cells of a population experiment.") var cells: Int?
+    @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
 
+    func validate() throws {
+        if experiment == nil, resumeFolder == nil { throw ValidationError("give an experiment file, or --resume DIR") }
+        if experiment != nil, resumeFolder != nil { throw ValidationError("give either an experiment file or --resume DIR, not both") }
+        if let cells, cells < 1 { throw ValidationError("--cells must be ≥ 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
+    }
+
     func run() throws {
-        let e: Experiment
-        do { e = try Experiment.load(experiment) } catch { throw fail("\(error)") }
-        let folder = out ?? "out/\(e.name)"
-        var request = e.request
-        if e.traceInterval != nil { request.tracePath = folder + "/trace.csv" }
-        request.shouldStop = installInterruptHandler()
-        if !quiet, isatty(STDERR_FILENO) != 0 {
-            request.progress = progressReporter(duration: request.duration)
+        // The experiment and the folder: from the file, or from the copy kept in the folder to resume.
+        var e: Experiment
+        let folder: String
+        var limit = cells
+        if let dir = resumeFolder {
+            folder = dir
+            guard let data = FileManager.default.contents(atPath: dir + "/run.json"),
+                  let run = try? JSONInput.parse(data) as? [String: Any],
+                  let file = run["experiment_file"] as? String, let source = run["experiment_folder"] as? String,
+                  let text = FileManager.default.contents(atPath: dir + "/experiment.json") else {
+                throw fail("\(dir): not a resumable run folder (run.json or experiment.json missing)")
+            }
+            do { e = try Experiment.parse(text, file: file, folder: source) } catch { throw fail("\(error)") }
+            if limit == nil, let n = run["cells"] as? Double { limit = Int(n) }
+        } else {
+            let path = experiment!
+            do { e = try Experiment.load(path) } catch { throw fail("\(error)") }
+            folder = out ?? "out/\(e.name)"
+            let source = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
+            var run: [String: Any] = ["experiment_file": URL(fileURLWithPath: path).standardizedFileURL.path, "experiment_folder": source]
+            if let cells { run["cells"] = cells }
+            do {
+                try writeAtomically(try Data(contentsOf: URL(fileURLWithPath: path)), to: folder + "/experiment.json")
+                try writeAtomically(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")
+            } catch { throw fail("\(folder): \(error)") }
         }
-        let report: SimulationReport
-        do { report = try simulate(request) } catch {
-            if request.progress != nil { printErr("") }
-            throw fail("\(experiment): \(error.description)")
+        if let limit {
+            guard e.isPopulation else { throw fail("--cells: the experiment '\(e.name)' is not a population experiment") }
+            e.cells = Array(e.cells.prefix(limit))
         }
-        if request.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        var summary = report.jsonObject
-        summary["experiment"] = e.name
-        summary["experiment_file"] = experiment
-        summary["windows"] = report.windowFeatures.map { w -> [String: Any] in
-            var o = w.features.jsonObject
-            o["window_ms"] = [w.window.lowerBound, w.window.upperBound]
-            o["mean_ca"] = w.meanCalcium as Any
-            return o
+        var runner = ExperimentRunner(experiment: e, folder: folder)
+        runner.resume = resumeFolder != nil
+        if let jobs { runner.jobs = jobs }
+        runner.shouldStop = installInterruptHandler()
+        let showProgress = !quiet && isatty(STDERR_FILENO) != 0
+        if showProgress {
+            if e.isPopulation {
+                let start = Date()
+                runner.progress = { done, total, _ in
+                    let elapsed = Date().timeIntervalSince(start)
+                    let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : .nan
+                    let text = String(format: "\r\u{1B}[K%d/%d cells  %.0f s elapsed  ETA %@", done, total, elapsed,
+                                      eta.isFinite ? String(format: "%.0f s", eta) : "—")
+                    FileHandle.standardError.write(Data(text.utf8))
+                }
+            } else {
+                let report = progressReporter(duration: e.request.duration)
+                runner.progress = { _, _, t in report(t) }
+            }
         }
-        summary["events"] = request.events.map { ["t_ms": $0.time, "event": $0.summary] as [String: Any] }
-        do {
-            let w = try AtomicFileWriter(path: folder + "/summary.json")
-            try w.write(JSONOutput.string(summary, pretty: true) + "\n")
-            try w.commit()
-        } catch { throw fail("\(error)") }
-        print("\(e.name): \(report.features.pattern.rawValue) in \(report.window.lowerBound)–\(report.window.upperBound) ms; "
-              + "\(report.windowFeatures.count) window(s); wrote \(folder)/summary.json" + (report.tracePath.map { " and \($0)" } ?? ""))
+        let outcome: ExperimentRunner.Outcome
+        do { outcome = try runner.run() } catch {
+            if showProgress { printErr("") }
+            let hint = FileManager.default.fileExists(atPath: folder + "/checkpoint.json") ? "\n(resume with: ganglion run --resume \(folder))" : ""
+            throw fail("\(e.name): \(error.description)\(hint)")
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let s = outcome.summary
+        if outcome.interrupted {
+            printErr("interrupted: \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells finished; resume with: ganglion run --resume \(folder)")
+            throw ExitCode(130)
+        }
+        if e.isPopulation {
+            let stats = (s["statistics"] as? [String: Any])?["main_window"] as? [String: Any]
+            let patterns = (stats?["patterns"] as? [String: Double] ?? [:]).sorted { $0.key < $1.key }
+                .map { String(format: "%@ %.0f%%", $0.key, 100 * $0.value) }.joined(separator: ", ")
+            print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells (\(patterns)); wrote \(folder)/summary.json")
+            if outcome.failures > 0 { printErr("\(outcome.failures) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json") }
+        } else {
+            let window = (s["window_ms"] as? [Double]).map { "\($0[0])–\($0[1]) ms" } ?? ""
+            var files = ["\(folder)/summary.json"]
+            if let t = s["trace"] as? String { files.append(t) }
+            if let c = s["conductances_file"] as? String { files.append(c) }
+            print("\(e.name): \(s["pattern"] ?? "?") in \(window); wrote \(files.joined(separator: ", "))")
+        }
+    }
+
+    func writeAtomically(_ data: Data, to path: String) throws {
+        let w = try AtomicFileWriter(path: path)
+        try data.withUnsafeBytes { try w.write(bytes: $0.bindMemory(to: UInt8.self)) }
+        try w.commit()
     }
 }

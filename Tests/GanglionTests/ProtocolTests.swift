@@ -84,14 +84,89 @@ struct ProtocolTests {
         }
     }
 
-    @Test("events on a homeostatically regulated conductance are refused, not silently ignored")
-    func regulatedChannel() throws {
+    @Test("a blocked regulated conductance leaves homeostasis while blocked and rejoins it when unblocked")
+    func regulatedBlockade() throws {
         var neuron = try NamedModel.named("stg-bursting")!.neuron()
         neuron.homeostasis = try Homeostasis.paper(neuron, regulated: ["Na", "H"], calciumTarget: 125)
-        var request = SimulationRequest(neuron: neuron, duration: 1000)
-        request.events = [ProtocolEvent(time: 500, action: .block(channel: "H", fraction: 0))]
-        #expect(throws: SimulationError.self) { try simulate(request) }
-        request.events = [ProtocolEvent(time: 500, action: .block(channel: "CaS", fraction: 0.5))]
+        var request = SimulationRequest(neuron: neuron, duration: 1500)
+        request.events = [ProtocolEvent(time: 500, action: .block(channel: "H", fraction: 0.5)),
+                          ProtocolEvent(time: 1000, action: .unblock(channel: "H"))]
+        request.record = RecordItem.parseList("homeostasis.H.gbar,homeostasis.H.m,homeostasis.Na.gbar,H.m,I_H")
+        let path = temporaryPath("regulated-block.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        request.tracePath = path
         _ = try simulate(request)
+        let (header, data) = try rows(path)
+        let g = header.firstIndex(of: "homeostasis.H.gbar")!, m = header.firstIndex(of: "homeostasis.H.m")!
+        let na = header.firstIndex(of: "homeostasis.Na.gbar")!, hm = header.firstIndex(of: "H.m")!, ih = header.firstIndex(of: "I_H_uA_cm2")!
+        let blocked = data.filter { $0[0] > 500 && $0[0] < 1000 }
+        // Frozen: ḡ_H and m_H constant while blocked; ḡ_Na keeps moving.
+        #expect(Set(blocked.map { $0[g] }).count == 1 && Set(blocked.map { $0[m] }).count == 1)
+        #expect(Set(blocked.map { $0[na] }).count > 100)
+        // The current uses half the frozen ḡ.
+        for r in blocked { #expect(abs(r[ih] - 0.5 * r[g] * r[hm] * (r[1] + 20)) < 1e-9 * max(1, abs(r[ih]))) }
+        // Before and after: homeostasis moves ḡ_H, and the current uses all of it.
+        #expect(Set(data.filter { $0[0] > 1000 }.map { $0[g] }).count > 100)
+        for r in data where r[0] > 1000 { #expect(abs(r[ih] - r[g] * r[hm] * (r[1] + 20)) < 1e-9 * max(1, abs(r[ih]))) }
+    }
+
+    @Test("a current ramp is linear from the value in effect to its end value, then holds")
+    func ramp() throws {
+        var neuron = try NamedModel.named("stg-bursting")!.neuron()
+        neuron.conductances = neuron.conductances.map { var c = $0; c.gbar = 0; return c }   // passive: V follows I
+        var request = SimulationRequest(neuron: neuron, duration: 3000)
+        request.events = [ProtocolEvent(time: 500, action: .appliedCurrent(0.01)),
+                          ProtocolEvent(time: 1000, action: .ramp(to: 0.03, end: 2000))]
+        let path = temporaryPath("ramp.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        request.tracePath = path
+        request.rtol = 1e-9
+        _ = try simulate(request)
+        let data = try rows(path).rows
+        // Passive membrane: C dV/dt = −g_L (V − E_L) + I(t); with τ = C/g_L = 100 ms the response to a ramp
+        // of slope s lags by τ: V − E_L → (I(t) − s τ)/g_L well into the ramp, and I/g_L after it settles.
+        let gL = neuron.leakConductance, eL = neuron.leakReversal, tau = neuron.capacitance / gL
+        let slope = 0.02 / 1000
+        let mid = data.first { $0[0] == 1800 }!
+        #expect(abs((mid[1] - eL) - (0.01 + slope * 800 - slope * tau) / gL) < 1e-3)
+        let end = data.last!
+        #expect(abs((end[1] - eL) - 0.03 / gL) < 1e-3)
+    }
+
+    @Test("sharp neuromodulation sets CaS and A to the compensation solve's values at exactly the event time")
+    func sharp() throws {
+        var neuron = try NamedModel.named("stg-spiking")!.neuron()
+        neuron.homeostasis = try Homeostasis.paper(neuron, calciumTarget: 125)
+        var request = SimulationRequest(neuron: neuron, duration: 2000)
+        request.events = [ProtocolEvent(time: 1500, action: .sharp(SharpNeuromodulation(gs: -8, gu: 4, conductances: ["CaS", "A"])))]
+        request.record = RecordItem.parseList("homeostasis.CaS.gbar,homeostasis.A.gbar,homeostasis.CaS.m,homeostasis.Kd.gbar")
+        request.conductanceTimes = [1500]
+        let path = temporaryPath("sharp.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        request.tracePath = path
+        let report = try simulate(request)
+        let (header, data) = try rows(path)
+        let cas = header.firstIndex(of: "homeostasis.CaS.gbar")!, a = header.firstIndex(of: "homeostasis.A.gbar")!
+        let casM = header.firstIndex(of: "homeostasis.CaS.m")!, kd = header.firstIndex(of: "homeostasis.Kd.gbar")!
+        let at = data.filter { $0[0] == 1500 }
+        #expect(at.count == 2)
+        #expect(at[0][cas] != at[1][cas] && at[0][a] != at[1][a] && at[1][casM] == at[1][cas])
+        #expect(at[0][1] == at[1][1] && at[0][kd] == at[1][kd], "V and the other conductances continue")
+        // The conductances in effect just after the event give the target DICs at the initial cell's threshold.
+        let g = report.conductanceSamples.first!.conductances
+        #expect(abs(g["CaS"]! / at[1][cas] - 1) < 1e-9 && abs(g["A"]! / at[1][a] - 1) < 1e-9, "the trace has 10 digits")
+        var check = neuron
+        check.homeostasis = nil
+        for (n, v) in g { check.setGbar(n, v) }
+        let vth = try DICCalculator(try NamedModel.named("stg-spiking")!.neuron()).threshold(.grid).V
+        let d = try DICCalculator(check).dics(at: vth)
+        #expect(abs(d.gs - -8) < 1e-6 && abs(d.gu - 4) < 1e-6, "g_s = \(d.gs), g_u = \(d.gu) at V_th = \(vth)")
+    }
+
+    @Test("DIC-target events need a neuromodulation controller")
+    func dicTargetsNeedController() throws {
+        var request = SimulationRequest(neuron: try NamedModel.named("stg-spiking")!.neuron(), duration: 1000)
+        request.events = [ProtocolEvent(time: 500, action: .dicTargets(gs: -8, gu: 4))]
+        #expect { try simulate(request) } throws: { "\($0)".contains("neuromodulation controller") }
     }
 }

@@ -5,7 +5,7 @@ public enum FiringPattern: String, Sendable, Codable {
 
 /// Firing features of a spike train, as defined in `analysis.md` (the paper's definitions).
 /// Frequencies in Hz, times in ms. Unavailable metrics are `nil`.
-public struct FiringFeatures: Sendable, Equatable {
+public struct FiringFeatures: Sendable, Equatable, Codable {
     /// Spike times (ms).
     public var spikeTimes: [Double]
     public var pattern: FiringPattern
@@ -79,12 +79,12 @@ public struct FiringFeatures: Sendable, Equatable {
 
 /// Streams samples of a run, keeping only what the firing analysis of one window needs: spikes and
 /// the time-averaged calcium. Memory does not grow with the number of samples.
-public struct WindowAnalyzer: Sendable {
+public struct WindowAnalyzer: Sendable, Codable {
     /// Analysis window [start, end] (ms).
     public let window: ClosedRange<Double>
     private var detector = SpikeDetector()
     private var caIntegral = 0.0
-    private var caLast: (t: Double, Ca: Double)?
+    private var caLastT: Double?, caLastValue = 0.0
     private var caFirstTime: Double?
 
     public init(window: ClosedRange<Double>) { self.window = window }
@@ -93,12 +93,13 @@ public struct WindowAnalyzer: Sendable {
     public mutating func observe(t: Double, V: Double, Ca: Double) {
         guard window.contains(t) else { return }
         detector.observe(t: t, V: V)
-        if let last = caLast {
-            caIntegral += 0.5 * (last.Ca + Ca) * (t - last.t)
+        if let lastT = caLastT {
+            caIntegral += 0.5 * (caLastValue + Ca) * (t - lastT)
         } else {
             caFirstTime = t
         }
-        caLast = (t, Ca)
+        caLastT = t
+        caLastValue = Ca
     }
 
     /// Firing features of the samples seen so far.
@@ -106,13 +107,14 @@ public struct WindowAnalyzer: Sendable {
 
     /// Time-averaged calcium over the samples seen, or nil without at least two samples.
     public var meanCalcium: Double? {
-        guard let t0 = caFirstTime, let last = caLast, last.t > t0 else { return caLast?.Ca }
-        return caIntegral / (last.t - t0)
+        guard let lastT = caLastT else { return nil }
+        guard let t0 = caFirstTime, lastT > t0 else { return caLastValue }
+        return caIntegral / (lastT - t0)
     }
 
     /// The part of the window actually covered by samples [first, last] (ms).
     public var coveredWindow: ClosedRange<Double>? {
-        guard let t0 = caFirstTime, let last = caLast else { return nil }
-        return t0...last.t
+        guard let t0 = caFirstTime, let lastT = caLastT else { return nil }
+        return t0...lastT
     }
 }

@@ -2,14 +2,14 @@
 /// detector re-arms when V falls below 0 mV, and starts armed. The spike time is the crossing time,
 /// interpolated linearly between the two samples that bracket it (the first sample's time if the
 /// trace starts above threshold).
-public struct SpikeDetector: Sendable {
+public struct SpikeDetector: Sendable, Codable {
     /// Detection threshold (mV).
     public var threshold = 10.0
     /// Re-arm level (mV).
     public var rearm = 0.0
     public private(set) var spikeTimes: [Double] = []
     private var armed = true
-    private var last: (t: Double, V: Double)?
+    private var lastT: Double?, lastV = 0.0
 
     public init(threshold: Double = 10, rearm: Double = 0) {
         self.threshold = threshold
@@ -19,7 +19,7 @@ public struct SpikeDetector: Sendable {
     /// Feeds one sample: time (ms) and membrane potential (mV). Samples must come in time order.
     public mutating func observe(t: Double, V: Double) {
         if armed, V > threshold {
-            if let (t0, V0) = last, V0 <= threshold {
+            if let t0 = lastT, case let V0 = lastV, V0 <= threshold {
                 spikeTimes.append(t0 + (threshold - V0) / (V - V0) * (t - t0))
             } else {
                 spikeTimes.append(t)
@@ -28,6 +28,7 @@ public struct SpikeDetector: Sendable {
         } else if !armed, V < rearm {
             armed = true
         }
-        last = (t, V)
+        lastT = t
+        lastV = V
     }
 }

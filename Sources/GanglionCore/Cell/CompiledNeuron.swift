@@ -19,10 +19,14 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let coupled: Bool
         /// Index of the homeostatic ḡ state, or −1 when ḡ is a constant.
         let gbarState: Int
+        /// Block fraction applied to a homeostatic ḡ state (constants have it folded into `gbar`).
+        let scale: Double
     }
     /// A homeostatically regulated conductance: its ḡ and m states and τ_X (ms).
     @usableFromInline struct Regulated: Sendable {
         let gbarIndex: Int, mIndex: Int, tauX: Double, initial: Double
+        /// Blocked: out of homeostasis, ḡ and m frozen.
+        let frozen: Bool
     }
 
     public let neuron: NeuronDescription
@@ -31,8 +35,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline let slots: [Slot]
     @usableFromInline let gLeak: Double, eLeak: Double, capacitance: Double
     @usableFromInline let calcium: CalciumPool
-    /// Applied current I_app (µA/cm²).
+    /// Applied current I_app (µA/cm²), when there is no ramp.
     public let appliedCurrent: Double
+    @usableFromInline let ramp: CurrentRamp?
+    @usableFromInline let leakScale: Double
+    @usableFromInline let clampsAtZero: Bool
     /// Largest number of states of one channel (scratch size).
     let maxStates: Int
     @usableFromInline let regulated: [Regulated]
@@ -69,13 +76,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         var regulated: [Regulated] = []
         for n in order where regulatedNames.contains(n) {
             regulated.append(Regulated(gbarIndex: gbarIndex[n]!, mIndex: names.count, tauX: homeostasis!.timeConstants[n]!,
-                                       initial: d.gbar(n)!))
+                                       initial: d.gbar(n)!, frozen: d.blockFractions[n] != nil))
             names.append("homeostasis.\(n).m")
         }
         slots = d.conductances.enumerated().map { i, g in
-            Slot(channel: g.channel, gbar: g.gbar, reversal: g.reversal, context: g.context, offset: offsets[i]!,
-                 stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
-                 coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1)
+            Slot(channel: g.channel, gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, context: g.context,
+                 offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
+                 coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1, scale: d.blockFractions[g.name] ?? 1)
         }
         self.regulated = regulated
         leakState = gbarIndex["leak"] ?? -1
@@ -83,7 +90,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         calciumTarget = homeostasis?.calciumTarget ?? 0
         coreCount = core
         layout = StateLayout(names: names)
-        gLeak = d.leakConductance
+        leakScale = d.blockFractions["leak"] ?? 1
+        gLeak = d.leakConductance * leakScale
+        ramp = d.currentRamp
+        clampsAtZero = !(homeostasis?.allowsNegativeConductance ?? false)
         eLeak = d.leakReversal
         capacitance = d.capacitance
         calcium = d.calcium
@@ -93,10 +103,15 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
 
     /// ḡ of a slot at state y (mS/cm²): the homeostatic state (never below 0) or the constant.
     @inline(__always) func gbar(_ s: Slot, _ y: UnsafePointer<Double>) -> Double {
-        s.gbarState >= 0 ? max(y[s.gbarState], 0) : s.gbar
+        s.gbarState >= 0 ? max(y[s.gbarState], 0) * s.scale : s.gbar
     }
     @inline(__always) func leak(_ y: UnsafePointer<Double>) -> Double {
-        leakState >= 0 ? max(y[leakState], 0) : gLeak
+        leakState >= 0 ? max(y[leakState], 0) * leakScale : gLeak
+    }
+    /// I_app at time t (ms).
+    @inline(__always) public func appliedCurrent(at t: Double) -> Double {
+        if let ramp { return ramp.current(at: t) }
+        return appliedCurrent
     }
 
     /// Number of states.
@@ -127,12 +142,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             gE += g * s.reversal
             if s.carriesCalcium { iCa += g * (V - s.reversal) }
         }
-        dy[0] = (gE - gTotal * V + appliedCurrent) / capacitance
+        dy[0] = (gE - gTotal * V + appliedCurrent(at: t)) / capacitance
         dy[1] = (-calcium.influx * iCa - Ca + calcium.rest) / calcium.tau
         for r in regulated {
+            if r.frozen { dy[r.mIndex] = 0; dy[r.gbarIndex] = 0; continue }
             dy[r.mIndex] = (calciumTarget - Ca) / r.tauX
             let d = (y[r.mIndex] - y[r.gbarIndex]) / tauG
-            dy[r.gbarIndex] = y[r.gbarIndex] <= 0 && d < 0 ? 0 : d
+            dy[r.gbarIndex] = clampsAtZero && y[r.gbarIndex] <= 0 && d < 0 ? 0 : d
         }
     }
 
@@ -155,8 +171,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 let dI = gb * (open + dOpen[s.stateCount] * drive)
                 if s.gbarState >= 0, y[s.gbarState] > 0 {
                     // ∂I/∂ḡ = open (V − E)
-                    J.A[0 * k + s.gbarState] = -open * drive / capacitance
-                    if s.carriesCalcium { J.A[1 * k + s.gbarState] = -calcium.influx * open * drive / calcium.tau }
+                    J.A[0 * k + s.gbarState] = -s.scale * open * drive / capacitance
+                    if s.carriesCalcium { J.A[1 * k + s.gbarState] = -calcium.influx * s.scale * open * drive / calcium.tau }
                 }
                 dIdV += dI
                 if s.carriesCalcium { dCadV += dI }
@@ -188,13 +204,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         J.A[1] = 0
         J.A[k] = -calcium.influx * dCadV / calcium.tau
         J.A[k + 1] = -1 / calcium.tau
-        if leakState >= 0, y[leakState] > 0 { J.A[0 * k + leakState] = -(V - eLeak) / capacitance }
+        if leakState >= 0, y[leakState] > 0 { J.A[0 * k + leakState] = -leakScale * (V - eLeak) / capacitance }
         for r in regulated {
             let m = r.mIndex - k
             for c in 0..<k { J.B[c * n + m] = 0; J.C[m * k + c] = 0 }
-            J.C[m * k + 1] = -1 / r.tauX          // ∂(dm/dt)/∂Ca
+            J.C[m * k + 1] = r.frozen ? 0 : -1 / r.tauX          // ∂(dm/dt)/∂Ca
             J.D[m] = 0
-            let clamped = y[r.gbarIndex] <= 0 && y[r.mIndex] - y[r.gbarIndex] < 0
+            let clamped = r.frozen || (clampsAtZero && y[r.gbarIndex] <= 0 && y[r.mIndex] - y[r.gbarIndex] < 0)
             J.A[r.gbarIndex * k + r.gbarIndex] = clamped ? 0 : -1 / tauG
             J.B[r.gbarIndex * n + m] = clamped ? 0 : 1 / tauG
         }
@@ -212,10 +228,15 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                                      inf: steadyState + s.offset, tau: timeConstant + s.offset)
             }
             for r in regulated {
-                // m: a constant rate over the step (τ = ∞); ḡ relaxes to max(m, 0) with τ_g.
+                if r.frozen {
+                    steadyState[r.mIndex] = 0; timeConstant[r.mIndex] = .infinity
+                    steadyState[r.gbarIndex] = 0; timeConstant[r.gbarIndex] = .infinity
+                    continue
+                }
+                // m: a constant rate over the step (τ = ∞); ḡ relaxes to m with τ_g (to max(m, 0) when clamped at zero).
                 steadyState[r.mIndex] = (calciumTarget - Ca) / r.tauX
                 timeConstant[r.mIndex] = .infinity
-                steadyState[r.gbarIndex] = max(y[r.mIndex], 0)
+                steadyState[r.gbarIndex] = clampsAtZero ? max(y[r.mIndex], 0) : y[r.mIndex]
                 timeConstant[r.gbarIndex] = tauG
             }
             return
@@ -232,7 +253,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
         }
         // V relaxes to the conductance-weighted reversal with τ_V = C / g_total.
-        steadyState[0] = (gE + appliedCurrent) / gTotal
+        steadyState[0] = (gE + appliedCurrent(at: t)) / gTotal
         timeConstant[0] = capacitance / gTotal
         steadyState[1] = calcium.rest - calcium.influx * iCa
         timeConstant[1] = calcium.tau
@@ -247,6 +268,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
 
     /// Names of the ionic currents `currents(_:into:)` reports, in order: one per channel, then leak.
     public var currentNames: [String] { slots.map { $0.channel.name } + ["leak"] }
+
+    /// Writes the conductance in effect of each channel (mS/cm²: block fraction × ḡ, ḡ never below 0) at
+    /// state `y`, in the order of `currentNames`.
+    public func effectiveConductances(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        for (i, s) in slots.enumerated() { out[i] = gbar(s, y) }
+        out[slots.count] = leak(y)
+    }
 
     /// Writes each ionic current (µA/cm², outward positive) at state `y`, in model order, then leak.
     public func currents(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {

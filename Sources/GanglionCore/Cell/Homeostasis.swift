@@ -4,9 +4,10 @@
 ///     τ_X dm_X/dt = Ca_tgt − Ca        (m_X: the channel's "mRNA", mS/cm²)
 ///     τ_g dḡ_X/dt = m_X − ḡ_X
 ///
-/// ḡ_X is never allowed below zero: when ḡ_X = 0 and its derivative is negative, the derivative is 0
+/// By default ḡ_X is never allowed below zero: when ḡ_X = 0 and its derivative is negative, the derivative is 0
 /// (m_X is unconstrained), and the currents use max(ḡ_X, 0) — a variable-step solver may step a little
 /// past zero before the clamp acts; traces record max(ḡ_X, 0). Initial m_X = ḡ_X(0).
+/// (`allowsNegativeConductance` lets the state go negative, as the authors' code does.)
 public struct Homeostasis: Sendable, Equatable {
     /// Regulated conductances by name (`leak` included if regulated), with their τ_X (ms).
     public var timeConstants: [String: Double]
@@ -14,6 +15,9 @@ public struct Homeostasis: Sendable, Equatable {
     public var tauG: Double
     /// Ca_tgt (model units).
     public var calciumTarget: Double
+    /// Whether ḡ_X may go below zero (the authors' sharp runs; `control.md` §6 paper profile). The
+    /// currents then use max(ḡ_X, 0) while the state itself keeps going. Default false: ḡ_X is held at 0.
+    public var allowsNegativeConductance = false
 
     /// The general form: τ_X given per channel.
     public init(timeConstants: [String: Double], tauG: Double, calciumTarget: Double) {

@@ -96,6 +96,13 @@ public struct NeuronDescription: Sendable {
     public var fixedThreshold: Double?
     /// Calcium homeostasis regulating some conductances, or nil.
     public var homeostasis: Homeostasis?
+    /// Channels under (partial) blockade, by name (`leak` included), with the fraction of ḡ left
+    /// (0: complete blockade). A blocked regulated conductance leaves homeostasis while blocked: its ḡ
+    /// and m states are frozen, and the current uses fraction × ḡ.
+    public var blockFractions: [String: Double] = [:]
+    /// A linear ramp of the applied current, or nil: I_app(t) goes from `from` at `start` to `to` at
+    /// `end` and stays at `to` afterwards (`appliedCurrent` is ignored while a ramp is set).
+    public var currentRamp: CurrentRamp?
 
     public init(name: String, capacitance: Double = 1, conductances: [Conductance],
                 leakConductance: Double, leakReversal: Double, calcium: CalciumPool = CalciumPool(),
@@ -114,6 +121,28 @@ public struct NeuronDescription: Sendable {
     /// The maximal conductance of the channel named `name` (mS/cm²), or `nil`.
     public func gbar(_ name: String) -> Double? {
         name == "leak" ? leakConductance : conductances.first { $0.name == name }?.gbar
+    }
+
+    /// Sets the maximal conductance of the channel named `name` (`leak` included); false if there is none.
+    @discardableResult
+    public mutating func setGbar(_ name: String, _ value: Double) -> Bool {
+        if name == "leak" { leakConductance = value; return true }
+        guard let i = conductances.firstIndex(where: { $0.name == name }) else { return false }
+        conductances[i].gbar = value
+        return true
+    }
+
+    /// The names of the conductances, `leak` last.
+    public var conductanceNames: [String] { conductances.map(\.name) + ["leak"] }
+
+    /// The neuron as its currents see it: every blocked ḡ multiplied by its block fraction, no blockades
+    /// left, no ramp (the applied current at time `t`, ms). DICs and compensation solves use this.
+    public func effective(at t: Double = 0) -> NeuronDescription {
+        var n = self
+        for (c, f) in blockFractions { n.setGbar(c, (gbar(c) ?? 0) * f) }
+        n.blockFractions = [:]
+        if let r = currentRamp { n.appliedCurrent = r.current(at: t); n.currentRamp = nil }
+        return n
     }
 
     /// Checks every number for physical sense; throws `ModelError` naming the field.
@@ -149,6 +178,34 @@ public struct NeuronDescription: Sendable {
         try finite("initial.V", initialVoltage)
         try nonNegative("initial.Ca", initialCalcium)
         try homeostasis?.validate(self)
+        for (c, f) in blockFractions {
+            guard gbar(c) != nil else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "no such conductance") }
+            guard f >= 0, f <= 1 else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "the fraction must be in [0, 1]") }
+        }
+        if let r = currentRamp {
+            try finite("ramp.from", r.from)
+            try finite("ramp.to", r.to)
+            guard r.start.isFinite, r.end.isFinite, r.end > r.start else {
+                throw ModelError.invalidValue(field: "ramp.end", value: r.end, reason: "must be after the start (\(r.start) ms)")
+            }
+        }
+    }
+}
+
+/// A linear ramp of the applied current (µA/cm²) from `start` to `end` (ms).
+public struct CurrentRamp: Sendable, Equatable, Codable {
+    public var start: Double, end: Double, from: Double, to: Double
+    public init(start: Double, end: Double, from: Double, to: Double) {
+        self.start = start
+        self.end = end
+        self.from = from
+        self.to = to
+    }
+    /// I_app at time t (ms): `from` before the start, `to` after the end, linear in between.
+    @inline(__always) public func current(at t: Double) -> Double {
+        if t <= start { return from }
+        if t >= end { return to }
+        return from + (to - from) * (t - start) / (end - start)
     }
 }
 

@@ -1,17 +1,27 @@
-/// A change to a neuron's parameters at an exact time (ms). The integrator stops at the event, applies
-/// it, and restarts from the same state; the trace records the state just before and just after.
+/// A change to a neuron at an exact time (ms). The integrator stops at the event, applies it, and
+/// restarts from the same state (re-initialised); the trace records the state just before and just after.
 public struct ProtocolEvent: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
-        /// Set the channel's ḡ to `fraction` × its unblocked value (0: complete blockade; 0.5 halves it).
+        /// Multiply the channel's ḡ by `fraction` (0: complete blockade; 0.5 halves it). A regulated
+        /// conductance leaves homeostasis while blocked (its ḡ and m are frozen).
         case block(channel: String, fraction: Double)
-        /// Restore the channel's unblocked ḡ.
+        /// Lift a blockade: the channel's ḡ is back in full (and back under homeostasis if regulated).
         case unblock(channel: String)
-        /// Step the applied current to this value (µA/cm²).
+        /// Step the applied current to this value (µA/cm²); ends a ramp.
         case appliedCurrent(Double)
-        /// Set the channel's (unblocked) ḡ (mS/cm²).
+        /// Ramp the applied current linearly from its value now to `to` (µA/cm²) at time `end` (ms),
+        /// then hold it.
+        case ramp(to: Double, end: Double)
+        /// Set the channel's (unblocked) ḡ (mS/cm²); a regulated conductance's m is set to the same value.
         case setConductance(channel: String, value: Double)
         /// Change the homeostasis calcium target Ca_tgt (model units).
         case calciumTarget(Double)
+        /// Sharp neuromodulation (`control.md` §3): solve for the listed conductances so the cell's DICs at
+        /// its threshold take these targets (dics.md §4, with the cell's conductances at the event time),
+        /// and set them (and their m's when regulated).
+        case sharp(SharpNeuromodulation)
+        /// New DIC targets for the neuromodulation controller (`control.md` §2), from this time on.
+        case dicTargets(gs: Double?, gu: Double?)
     }
 
     /// Time (ms).
@@ -23,15 +33,55 @@ public struct ProtocolEvent: Sendable, Equatable {
         self.action = action
     }
 
-    /// A short description for messages (`event 2 (t = 2000 ms, block H to 0)`).
+    /// A short description for messages (`block H to 0`).
     public var summary: String {
         switch action {
         case let .block(c, f): "block \(c) to \(f)"
         case let .unblock(c): "unblock \(c)"
         case let .appliedCurrent(i): "applied current \(i) µA/cm²"
+        case let .ramp(to, end): "ramp the applied current to \(to) µA/cm² at \(end) ms"
         case let .setConductance(c, v): "set \(c) to \(v) mS/cm²"
         case let .calciumTarget(v): "calcium target \(v)"
+        case let .sharp(s): "sharp neuromodulation of \(s.conductances.joined(separator: ", ")) to \(Self.targetText(s.gs, s.gu))"
+        case let .dicTargets(gs, gu): "DIC targets \(Self.targetText(gs, gu))"
         }
+    }
+
+    static func targetText(_ gs: Double?, _ gu: Double?) -> String {
+        [gs.map { "g_s = \($0)" }, gu.map { "g_u = \($0)" }].compactMap { $0 }.joined(separator: ", ")
+    }
+}
+
+/// The parameters of a sharp neuromodulation event.
+public struct SharpNeuromodulation: Sendable, Equatable {
+    /// Target g_s and g_u at threshold (mS/cm², normalised by g_leak as in dics.md); nil: not targeted.
+    public var gs: Double?, gu: Double?
+    /// The conductances solved for (the paper's pair: CaS and A for STG, CaL and CaN for DA).
+    public var conductances: [String]
+    /// The voltage of the solve (mV); nil: the cell's threshold at t = 0 (the fixed one for DA).
+    public var voltage: Double?
+    /// Which compensation computation (Ganglion's exact one, or the authors' `paper` linearisation).
+    public var variant: CompensationVariant
+    /// The authors' restart (`control.md` §3, paper profile): V, gates and Ca back to the initial
+    /// conditions, and every other regulated m_X reset to its ḡ_X.
+    public var restart: Bool
+
+    public init(gs: Double?, gu: Double?, conductances: [String], voltage: Double? = nil,
+                variant: CompensationVariant = .exact, restart: Bool = false) {
+        self.gs = gs
+        self.gu = gu
+        self.conductances = conductances
+        self.voltage = voltage
+        self.variant = variant
+        self.restart = restart
+    }
+
+    /// The targets as a compensation solve takes them.
+    public var targets: [DICName: Double] {
+        var t: [DICName: Double] = [:]
+        if let gs { t[.s] = gs }
+        if let gu { t[.u] = gu }
+        return t
     }
 }
 
@@ -46,23 +96,30 @@ public struct ProtocolError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Applies a protocol's events to a neuron description, keeping track of blockades.
+/// A change of state made by an event (a regulated conductance's ḡ and m live in the state vector).
+public struct StateEdit: Sendable, Equatable {
+    /// The state's layout name (`homeostasis.A.gbar`).
+    public var state: String
+    public var value: Double
+}
+
+/// Applies a protocol's events to a neuron description.
 public struct ProtocolState: Sendable {
     public private(set) var neuron: NeuronDescription
-    /// Unblocked ḡ by channel name, and the blocking fraction of the blocked channels.
-    private var unblocked: [String: Double]
-    private var blocked: [String: Double] = [:]
+    /// The DIC targets in effect (set by `dicTargets` events).
+    public private(set) var dicTargets: (gs: Double?, gu: Double?) = (nil, nil)
 
     public init(_ neuron: NeuronDescription) {
         self.neuron = neuron
-        unblocked = Dictionary(uniqueKeysWithValues: neuron.conductances.map { ($0.name, $0.gbar) } + [("leak", neuron.leakConductance)])
     }
 
     /// Checks a schedule against a neuron and a run duration (ms): times in [0, duration] and in order,
-    /// known channels, fractions in [0, 1], finite currents, non-negative finite conductances.
-    public static func validate(_ events: [ProtocolEvent], for neuron: NeuronDescription, duration: Double) throws(ProtocolError) {
-        let names = Set(neuron.conductances.map(\.name) + ["leak"])
-        let regulated = Set(neuron.homeostasis?.timeConstants.keys.map { $0 } ?? [])
+    /// known channels, fractions in [0, 1], finite currents, ramps ending after they start, non-negative
+    /// finite conductances, sharp events naming distinct known conductances and at least one target.
+    public static func validate(_ events: [ProtocolEvent], for neuron: NeuronDescription, duration: Double,
+                                hasNeuromodulationController: Bool = false) throws(ProtocolError) {
+        let names = Set(neuron.conductanceNames)
+        func known() -> String { names.sorted().joined(separator: ", ") }
         var previous = -Double.infinity
         for (i, e) in events.enumerated() {
             func fail(_ reason: String) -> ProtocolError { ProtocolError(index: i, event: e, reason: reason) }
@@ -71,49 +128,89 @@ public struct ProtocolState: Sendable {
             guard e.time >= previous else { throw fail("out of order (the previous event is at \(previous) ms)") }
             previous = e.time
             switch e.action {
-            case let .block(c, _), let .unblock(c), let .setConductance(c, _):
-                // A regulated ḡ is a state of the homeostasis controller: changing it by an event is not
-                // supported yet, and silently ignoring the event would give a wrong result.
-                guard !regulated.contains(c) else {
-                    throw fail("'\(c)' is regulated by homeostasis; blocking or setting a regulated conductance is not supported yet (leave it out of the regulated set)")
-                }
-            default: break
-            }
-            switch e.action {
             case let .block(c, f):
-                guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(names.sorted().joined(separator: ", ")))") }
+                guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(known()))") }
                 guard f >= 0, f <= 1 else { throw fail("fraction \(f) outside [0, 1]") }
             case let .unblock(c):
-                guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(names.sorted().joined(separator: ", ")))") }
+                guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(known()))") }
             case let .appliedCurrent(i):
                 guard i.isFinite else { throw fail("the current must be finite") }
+            case let .ramp(to, end):
+                guard to.isFinite else { throw fail("the ramp's final current must be finite") }
+                guard end.isFinite, end > e.time else { throw fail("the ramp must end after it starts (end \(end) ms)") }
             case let .calciumTarget(v):
                 guard neuron.homeostasis != nil else { throw fail("the cell has no homeostasis") }
                 guard v.isFinite else { throw fail("the target must be finite") }
             case let .setConductance(c, v):
-                guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(names.sorted().joined(separator: ", ")))") }
+                guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(known()))") }
                 guard v.isFinite, v >= 0 else { throw fail("conductance \(v) must be finite and ≥ 0") }
+            case let .sharp(s):
+                guard !s.conductances.isEmpty else { throw fail("no conductances to solve for") }
+                guard Set(s.conductances).count == s.conductances.count else { throw fail("a conductance is listed twice") }
+                for c in s.conductances where !neuron.conductances.contains(where: { $0.name == c }) {
+                    throw fail("unknown channel '\(c)' (known: \(neuron.conductances.map(\.name).joined(separator: ", ")))")
+                }
+                guard s.gs != nil || s.gu != nil else { throw fail("no target (give g_s, g_u or both)") }
+                for v in [s.gs, s.gu, s.voltage].compactMap({ $0 }) where !v.isFinite { throw fail("targets and voltage must be finite") }
+                guard neuron.dicReferences != nil else { throw fail("the model family '\(neuron.kind)' has no DIC reference time constants") }
+            case let .dicTargets(gs, gu):
+                guard hasNeuromodulationController else { throw fail("DIC targets need a neuromodulation controller, and this run has none") }
+                guard gs != nil || gu != nil else { throw fail("no target (give g_s, g_u or both)") }
+                for v in [gs, gu].compactMap({ $0 }) where !v.isFinite { throw fail("targets must be finite") }
             }
         }
     }
 
-    /// Applies one event.
-    public mutating func apply(_ e: ProtocolEvent) {
+    /// Applies one event at its time; returns the state changes it makes (for regulated conductances).
+    /// A `sharp` event must be resolved into `setConductance` events first (it needs the state).
+    @discardableResult
+    public mutating func apply(_ e: ProtocolEvent) -> [StateEdit] {
+        let regulated = neuron.homeostasis?.timeConstants.keys.contains
         switch e.action {
-        case let .block(c, f): blocked[c] = f
-        case let .unblock(c): blocked[c] = nil
-        case let .appliedCurrent(i): neuron.appliedCurrent = i
-        case let .setConductance(c, v): unblocked[c] = v
+        case let .block(c, f): neuron.blockFractions[c] = f
+        case let .unblock(c): neuron.blockFractions[c] = nil
+        case let .appliedCurrent(i):
+            neuron.appliedCurrent = i
+            neuron.currentRamp = nil
+        case let .ramp(to, end):
+            let now = neuron.currentRamp?.current(at: e.time) ?? neuron.appliedCurrent
+            neuron.currentRamp = CurrentRamp(start: e.time, end: end, from: now, to: to)
+            neuron.appliedCurrent = to
+        case let .setConductance(c, v):
+            neuron.setGbar(c, v)
+            if regulated?(c) == true {
+                return [StateEdit(state: "homeostasis.\(c).gbar", value: v), StateEdit(state: "homeostasis.\(c).m", value: v)]
+            }
         case let .calciumTarget(v): neuron.homeostasis?.calciumTarget = v
+        case .sharp: preconditionFailure("a sharp event is resolved into setConductance events before it is applied")
+        case let .dicTargets(gs, gu): dicTargets = (gs ?? dicTargets.gs, gu ?? dicTargets.gu)
         }
-        let name: String
-        switch e.action {
-        case let .block(c, _), let .unblock(c), let .setConductance(c, _): name = c
-        case .appliedCurrent, .calciumTarget: return
-        }
-        let value = unblocked[name]! * (blocked[name] ?? 1)
-        if name == "leak" { neuron.leakConductance = value } else {
-            neuron.conductances[neuron.conductances.firstIndex { $0.name == name }!].gbar = value
-        }
+        return []
+    }
+
+    /// What an event changed, as plain data (for checkpoints): everything `apply` can change.
+    public struct Record: Sendable, Codable, Equatable {
+        public var gbar: [String: Double]
+        public var blockFractions: [String: Double]
+        public var appliedCurrent: Double
+        public var ramp: CurrentRamp?
+        public var calciumTarget: Double?
+        public var gs: Double?, gu: Double?
+    }
+
+    public var record: Record {
+        Record(gbar: Dictionary(uniqueKeysWithValues: neuron.conductanceNames.map { ($0, neuron.gbar($0)!) }),
+               blockFractions: neuron.blockFractions, appliedCurrent: neuron.appliedCurrent, ramp: neuron.currentRamp,
+               calciumTarget: neuron.homeostasis?.calciumTarget, gs: dicTargets.gs, gu: dicTargets.gu)
+    }
+
+    /// Restores what `record` saved.
+    public mutating func restore(_ r: Record) {
+        for (c, g) in r.gbar { neuron.setGbar(c, g) }
+        neuron.blockFractions = r.blockFractions
+        neuron.appliedCurrent = r.appliedCurrent
+        neuron.currentRamp = r.ramp
+        if let c = r.calciumTarget { neuron.homeostasis?.calciumTarget = c }
+        dicTargets = (r.gs, r.gu)
     }
 }

@@ -1,0 +1,169 @@
+import Foundation
+import Synchronization
+
+/// Runs an experiment into an output folder: one cell writes `summary.json` (and `trace.csv`,
+/// `conductances.csv`); a population runs its cells in parallel, each into `cells/<index>/`, and writes
+/// `summary.json` with per-cell rows and population statistics. Each cell checkpoints into its folder;
+/// `resume` continues every unfinished cell from its checkpoint and keeps the finished ones.
+public struct ExperimentRunner: Sendable {
+    public var experiment: Experiment
+    public var folder: String
+    /// Parallel workers (cells at a time).
+    public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var resume = false
+    /// Called with (cells finished, cells in all, simulated ms of the cell in progress for single runs).
+    public var progress: (@Sendable (Int, Int, Double) -> Void)?
+    public var shouldStop: (@Sendable () -> Bool)?
+
+    public init(experiment: Experiment, folder: String) {
+        self.experiment = experiment
+        self.folder = folder
+    }
+
+    public struct Outcome: Sendable {
+        /// The summary object written to `folder/summary.json`.
+        public var summary: [String: Any] { summaryBox.value }
+        let summaryBox: UncheckedBox
+        public var failures: Int
+        public var interrupted: Bool
+    }
+
+    final class UncheckedBox: @unchecked Sendable {
+        let value: [String: Any]
+        init(_ v: [String: Any]) { value = v }
+    }
+
+    func cellFolder(_ k: Int) -> String {
+        guard experiment.isPopulation, let i = experiment.cells[k].index else { return folder }
+        return "\(folder)/cells/\(i)"
+    }
+
+    /// Runs one cell; returns its summary object (also written to its folder).
+    func runCell(_ k: Int) throws(SimulationError) -> [String: Any] {
+        let dir = cellFolder(k)
+        let summaryPath = dir + "/summary.json"
+        let checkpoint = dir + "/checkpoint.json"
+        if resume, experiment.isPopulation, let data = FileManager.default.contents(atPath: summaryPath),
+           let done = try? JSONInput.parse(data) as? [String: Any], done["error"] == nil {
+            return done
+        }
+        var request = try experiment.request(forCell: k)
+        if experiment.traceInterval != nil { request.tracePath = dir + "/trace.csv" }
+        if request.conductanceInterval != nil { request.conductancesPath = dir + "/conductances.csv" }
+        if request.checkpointInterval != nil { request.checkpointPath = checkpoint }
+        if resume, FileManager.default.fileExists(atPath: checkpoint) { request.resumeFrom = checkpoint }
+        request.shouldStop = shouldStop
+        if !experiment.isPopulation, let p = progress { request.progress = { t in p(0, 1, t) } }
+        let report = try simulate(request)
+        var o = report.experimentObject
+        o["experiment"] = experiment.name
+        o["profile"] = experiment.profile.rawValue
+        if let i = experiment.cells[k].index { o["cell_index"] = i }
+        o["events"] = request.events.map { ["t_ms": $0.time, "event": $0.summary] as [String: Any] }
+        if let h = request.neuron.homeostasis {
+            o["homeostasis"] = ["Ca_target": h.calciumTarget, "tau_g_ms": h.tauG, "tau_ms": h.timeConstants,
+                                "allow_negative": h.allowsNegativeConductance] as [String: Any]
+        }
+        try write(o, to: summaryPath)
+        return o
+    }
+
+    func write(_ o: [String: Any], to path: String) throws(SimulationError) {
+        do {
+            let w = try AtomicFileWriter(path: path)
+            try w.write(JSONOutput.string(o, pretty: true) + "\n")
+            try w.commit()
+        } catch { throw SimulationError(message: "\(error)") }
+    }
+
+    /// Runs every cell and writes the summary. A single cell's failure is thrown (its partial outputs
+    /// kept); in a population a failed cell is a row with its error and the others go on.
+    public func run() throws(SimulationError) -> Outcome {
+        let start = DispatchTime.now().uptimeNanoseconds
+        if !experiment.isPopulation {
+            let o = try runCell(0)
+            return Outcome(summaryBox: UncheckedBox(o), failures: 0, interrupted: false)
+        }
+        let total = experiment.cells.count
+        let next = Atomic<Int>(0), done = Atomic<Int>(0)
+        let rows = Mutex<[Int: [String: Any]]>([:])
+        let errors = Mutex<[Int: String]>([:])
+        let this = self
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, total))) { _ in
+            while true {
+                if let stop = this.shouldStop, stop() { return }
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard k < total else { return }
+                do {
+                    let o = try this.runCell(k)
+                    let box = UncheckedBox(o)
+                    rows.withLock { $0[k] = box.value }
+                } catch {
+                    let message = "\(error)"
+                    if let stop = this.shouldStop, stop() { return }   // interrupted: the cell resumes later
+                    errors.withLock { $0[k] = message }
+                    let failed: [String: Any] = ["cell_index": this.experiment.cells[k].index ?? k, "error": message]
+                    try? this.write(failed, to: this.cellFolder(k) + "/summary.json")
+                }
+                this.progress?(done.wrappingAdd(1, ordering: .relaxed).newValue, total, 0)
+            }
+        }
+        let interrupted = shouldStop?() ?? false
+        let byCell = rows.withLock { $0 }
+        let failedCells = errors.withLock { $0 }
+        var cellRows: [[String: Any]] = []
+        var main: [[String: Any]?] = []
+        for k in 0..<total {
+            let index = experiment.cells[k].index ?? k
+            if let o = byCell[k] {
+                var row: [String: Any] = ["cell_index": index, "name": experiment.cells[k].neuron.name]
+                for key in ["pattern", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "zero_at_ms", "clamped_ms"] { row[key] = o[key] }
+                row["windows"] = (o["windows"] as? [[String: Any]])?.map { compact($0) }
+                row["snapshots"] = (o["snapshots"] as? [[String: Any]])?.map { compact($0) }
+                cellRows.append(row)
+                main.append(o)
+            } else if let e = failedCells[k] {
+                cellRows.append(["cell_index": index, "error": e])
+                main.append(nil)
+            }
+        }
+        let finished = byCell.values.map { Optional($0) }
+        var statistics: [String: Any] = ["main_window": PopulationStatistics.summarize(main)]
+        let windowCount = experiment.request.extraWindows.count
+        statistics["windows"] = (0..<windowCount).map { i -> [String: Any] in
+            var s = PopulationStatistics.summarize(main.map { ($0?["windows"] as? [[String: Any]])?[i] })
+            let w = experiment.request.extraWindows[i]
+            s["window_ms"] = [w.lowerBound, w.upperBound]
+            return s
+        }
+        statistics["snapshots"] = experiment.request.snapshotTimes.indices.map { i -> [String: Any] in
+            var s = PopulationStatistics.summarize(main.map { ($0?["snapshots"] as? [[String: Any]])?[i] })
+            s["t_ms"] = experiment.request.snapshotTimes[i]
+            return s
+        }
+        // The fraction of cells in which each regulated conductance reached zero ("crashed").
+        var zero: [String: Double] = [:]
+        let regulated = Set(finished.compactMap { ($0?["clamped_ms"] as? [String: Any])?.keys }.flatMap { $0 })
+        for n in regulated.sorted() {
+            let hit = finished.filter { (($0?["zero_at_ms"] as? [String: Any])?[n]) != nil }.count
+            zero[n] = Double(hit) / Double(max(finished.count, 1))
+        }
+        if !zero.isEmpty { statistics["reached_zero_fraction"] = zero }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        var summary: [String: Any] = [
+            "experiment": experiment.name, "profile": experiment.profile.rawValue, "cells": total,
+            "finished": byCell.count, "failed": failedCells.count, "interrupted": interrupted,
+            "duration_ms": experiment.request.duration, "rows": cellRows, "statistics": statistics,
+            "wall_ms": wall, "jobs": jobs,
+        ]
+        if !interrupted { summary["cells_per_minute"] = Double(byCell.count) / (wall / 60000) }
+        try write(summary, to: folder + "/summary.json")
+        return Outcome(summaryBox: UncheckedBox(summary), failures: failedCells.count, interrupted: interrupted)
+    }
+
+    func compact(_ o: [String: Any]) -> [String: Any] {
+        var r: [String: Any] = [:]
+        for k in ["t_ms", "window_ms", "pattern", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "error"] where o[k] != nil { r[k] = o[k] }
+        return r
+    }
+}

@@ -1,0 +1,465 @@
+import Foundation
+
+/// Runs a single-neuron simulation, streaming samples to the analysis and the output files.
+///
+/// The run is split into segments at every event, snapshot, requested conductance time and checkpoint;
+/// the integrator is re-initialised at each. Samples share one output grid (origin 0). At a boundary with
+/// events the trace has the state just before and just after; at other boundaries one row.
+public func simulate(_ request: SimulationRequest) throws(SimulationError) -> SimulationReport {
+    let run = try SimulationRun(request)
+    return try run.execute()
+}
+
+/// The mutable state of a run: everything a checkpoint holds.
+struct RunProgress: Codable {
+    var version = 1
+    /// Identifies the request (a checkpoint of another request is refused).
+    var fingerprint: String
+    var time = 0.0
+    var state: [Double]
+    var nextEvent = 0
+    var protocolRecord: ProtocolState.Record
+    var analyzer: WindowAnalyzer
+    var extraAnalyzers: [WindowAnalyzer]
+    var clamped: [Double]
+    var wasClamped: [Bool]
+    /// First sample time (ms) at which each regulated ḡ was at or below zero.
+    var firstZero: [Double?]
+    var lastSample = 0.0
+    var statistics = SolverStatistics()
+    var algorithm: String
+    var wallMilliseconds = 0.0
+    var calcium = CalciumAverager(window: 5000)
+    var nextConductanceTick = 0.0
+    var conductanceSamples: [ConductanceSample] = []
+    var snapshots: [Snapshot] = []
+    var thresholdV: Double?
+    var traceBytes: Int?
+    var conductanceBytes: Int?
+}
+
+/// Trailing time-average of calcium over a window, from the trapezoid integral at regular ticks.
+struct CalciumAverager: Codable {
+    var window: Double
+    private var integral = 0.0
+    private var lastT: Double?, lastCa = 0.0
+    private var tickTimes: [Double] = []
+    private var tickIntegrals: [Double] = []
+
+    init(window: Double) { self.window = window }
+
+    mutating func observe(t: Double, Ca: Double) {
+        if let lastT { integral += 0.5 * (lastCa + Ca) * (t - lastT) }
+        lastT = t
+        lastCa = Ca
+    }
+
+    /// The average over [t − window, t] (over [0, t] early on), recorded as a tick at t.
+    mutating func tick(at t: Double) -> Double? {
+        let eps = 1e-6
+        tickTimes.append(t)
+        tickIntegrals.append(integral)
+        while let first = tickTimes.first, first < t - window - eps {
+            tickTimes.removeFirst()
+            tickIntegrals.removeFirst()
+        }
+        if let k = tickTimes.firstIndex(where: { abs($0 - (t - window)) < eps }) {
+            return (integral - tickIntegrals[k]) / window
+        }
+        return t > 0 ? integral / t : lastCa
+    }
+}
+
+final class SimulationRun {
+    let request: SimulationRequest
+    let neuron: CompiledNeuron
+    let window: ClosedRange<Double>
+    let boundaries: [Double]
+    let checkpointTimes: Set<Double>
+    let header: [String]
+    let stateColumns: [Int]
+    let currentColumns: [Int]
+    let regulatedNames: [String]
+    let regulatedIndex: [Int]
+    let conductanceNames: [String]
+    var protocolState: ProtocolState
+    var system: CompiledNeuron
+    var progress: RunProgress
+    var writer: CSVTraceWriter?
+    var conductanceWriter: CSVTraceWriter?
+
+    init(_ request: SimulationRequest) throws(SimulationError) {
+        self.request = request
+        func fail(_ m: String) -> SimulationError { SimulationError(message: m) }
+        do { neuron = try CompiledNeuron(request.neuron) } catch {
+            throw fail("model '\(request.neuron.name)': \(error)")
+        }
+        let duration = request.duration
+        guard duration.isFinite, duration > 0 else { throw fail("duration = \(duration) ms: must be finite and > 0") }
+        guard request.outputInterval.isFinite, request.outputInterval > 0 else {
+            throw fail("dt-out = \(request.outputInterval) ms: must be finite and > 0")
+        }
+        do { try ProtocolState.validate(request.events, for: request.neuron, duration: duration) } catch {
+            throw fail("protocol: \(error)")
+        }
+        func inside(_ w: ClosedRange<Double>) -> Bool { w.lowerBound >= 0 && w.upperBound <= duration + 1e-9 && w.upperBound > w.lowerBound }
+        if let w = request.window {
+            guard inside(w) else { throw fail("window \(w.lowerBound):\(w.upperBound) ms must lie inside the run 0:\(duration) ms") }
+            window = w
+        } else {
+            window = (duration > 3000 ? 3000 : 0)...duration
+        }
+        for w in request.extraWindows where !inside(w) {
+            throw fail("window \(w.lowerBound):\(w.upperBound) ms must lie inside the run 0:\(duration) ms")
+        }
+        for t in request.snapshotTimes + request.conductanceTimes where !(t >= 0 && t <= duration) {
+            throw fail("time \(t) ms (snapshot or conductance sample) is outside the run 0:\(duration) ms")
+        }
+        guard request.snapshotDuration > 0, request.snapshotWindow.upperBound <= request.snapshotDuration,
+              request.snapshotWindow.lowerBound >= 0 else {
+            throw fail("snapshot window \(request.snapshotWindow) ms must lie inside the snapshot run (\(request.snapshotDuration) ms)")
+        }
+        if let c = request.conductanceInterval {
+            guard c.isFinite, c > 0 else { throw fail("conductance sampling interval \(c) ms must be > 0") }
+            let ratio = request.calciumAverageWindow / c
+            guard request.calciumAverageWindow > 0, abs(ratio - ratio.rounded()) < 1e-9 else {
+                throw fail("the calcium moving-average window (\(request.calciumAverageWindow) ms) must be a positive multiple of the sampling interval (\(c) ms)")
+            }
+        }
+        var checkpoints: [Double] = []
+        if let c = request.checkpointInterval {
+            guard c.isFinite, c > 0 else { throw fail("checkpoint interval \(c) ms must be > 0") }
+            guard request.checkpointPath != nil else { throw fail("a checkpoint interval needs a checkpoint path") }
+            var k = 1.0
+            while k * c < duration { checkpoints.append(k * c); k += 1 }
+        }
+        checkpointTimes = Set(checkpoints)
+        let cuts = request.events.map(\.time) + request.snapshotTimes + request.conductanceTimes + checkpoints
+        boundaries = Array(Set(cuts.filter { $0 > 0 && $0 < duration })).sorted() + [duration]
+
+        // Columns: V, Ca, then the recorded extras.
+        let names = neuron.layout.names
+        let currentNames = neuron.currentNames
+        var stateColumns: [Int] = [0, 1]
+        var currentColumns: [Int] = []
+        for item in request.record {
+            switch item {
+            case .gates:
+                for i in 2..<names.count where !stateColumns.contains(i) { stateColumns.append(i) }
+            case .currents:
+                for i in currentNames.indices where !currentColumns.contains(i) { currentColumns.append(i) }
+            case .named(let n):
+                if let i = names.firstIndex(of: n) {
+                    if !stateColumns.contains(i) { stateColumns.append(i) }
+                } else if n.hasPrefix("I_"), let i = currentNames.firstIndex(of: String(n.dropFirst(2))) {
+                    if !currentColumns.contains(i) { currentColumns.append(i) }
+                } else {
+                    throw fail("--record: unknown quantity '\(n)' (known: gates, currents, "
+                               + (names.dropFirst(2) + currentNames.map { "I_\($0)" }).joined(separator: ", ") + ")")
+                }
+            }
+        }
+        self.stateColumns = stateColumns
+        self.currentColumns = currentColumns
+        header = ["t_ms", "V_mV", "Ca"] + stateColumns.dropFirst(2).map { names[$0] } + currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
+        conductanceNames = currentNames
+        regulatedNames = (request.neuron.homeostasis?.timeConstants.keys).map { $0.sorted() } ?? []
+        let layout = neuron.layout
+        regulatedIndex = regulatedNames.map { layout.index(of: "homeostasis.\($0).gbar")! }
+
+        protocolState = ProtocolState(request.neuron)
+        system = neuron
+        let state = neuron.initialState()
+        progress = RunProgress(fingerprint: Self.fingerprint(request), state: state, nextEvent: 0, protocolRecord: protocolState.record,
+                               analyzer: WindowAnalyzer(window: window), extraAnalyzers: request.extraWindows.map { WindowAnalyzer(window: $0) },
+                               clamped: Array(repeating: 0, count: regulatedNames.count),
+                               wasClamped: Array(repeating: false, count: regulatedNames.count),
+                               firstZero: Array(repeating: nil, count: regulatedNames.count),
+                               algorithm: request.solver.rawValue, calcium: CalciumAverager(window: request.calciumAverageWindow))
+        if request.events.contains(where: { if case let .sharp(s) = $0.action { s.voltage == nil } else { false } }) {
+            do { progress.thresholdV = try DICCalculator(protocolState.neuron.effective()).threshold(.grid).V } catch {
+                throw fail("sharp neuromodulation needs the cell's threshold: \(error)")
+            }
+        }
+
+        if let from = request.resumeFrom {
+            try resume(from)
+        } else {
+            do {
+                if let path = request.tracePath { writer = try CSVTraceWriter(path: path, columns: header) }
+                if let path = request.conductancesPath, request.conductanceInterval != nil {
+                    conductanceWriter = try CSVTraceWriter(path: path, columns: ["t_ms", "Ca_average"] + conductanceNames.map { "g_\($0)_mS_cm2" })
+                }
+            } catch { throw fail("\(error)") }
+        }
+    }
+
+    /// A text that changes whenever something that changes the result changes.
+    static func fingerprint(_ r: SimulationRequest) -> String {
+        let n = r.neuron
+        let g = n.conductanceNames.map { "\($0)=\(n.gbar($0)!)" }.joined(separator: ",")
+        let h = n.homeostasis.map { "\($0.timeConstants.sorted { $0.key < $1.key }),\($0.tauG),\($0.calciumTarget),\($0.allowsNegativeConductance)" } ?? "none"
+        let ev = r.events.map { "\($0.time):\($0.summary)" }.joined(separator: ";")
+        return [n.name, g, "I=\(n.appliedCurrent)", "h=\(h)", "T=\(r.duration)", "dt_out=\(r.outputInterval)", r.solver.rawValue,
+                "rtol=\(r.rtol)", "atol=\(String(describing: r.atol))", "dt=\(String(describing: r.dt))", "events=\(ev)",
+                "snap=\(r.snapshotTimes)", "ckpt=\(String(describing: r.checkpointInterval))",
+                "gdt=\(String(describing: r.conductanceInterval))", "gt=\(r.conductanceTimes)", "win=\(r.extraWindows)"].joined(separator: "|")
+    }
+
+    func resume(_ path: String) throws(SimulationError) {
+        let saved: RunProgress
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            saved = try JSONDecoder().decode(RunProgress.self, from: data)
+        } catch {
+            throw SimulationError(message: "\(path): cannot read the checkpoint (\(error))")
+        }
+        guard saved.fingerprint == progress.fingerprint else {
+            throw SimulationError(message: "\(path): the checkpoint belongs to a different run (model, protocol, solver or outputs changed)")
+        }
+        progress = saved
+        protocolState.restore(saved.protocolRecord)
+        do { system = try CompiledNeuron(protocolState.neuron) } catch {
+            throw SimulationError(message: "\(path): \(error)")
+        }
+        do {
+            if let p = request.tracePath {
+                writer = try CSVTraceWriter(resuming: p, columns: header, size: saved.traceBytes ?? 0)
+            }
+            if let p = request.conductancesPath, request.conductanceInterval != nil {
+                conductanceWriter = try CSVTraceWriter(resuming: p, columns: ["t_ms", "Ca_average"] + conductanceNames.map { "g_\($0)_mS_cm2" },
+                                                       size: saved.conductanceBytes ?? 0)
+            }
+        } catch { throw SimulationError(message: "\(error)") }
+    }
+
+    func execute() throws(SimulationError) -> SimulationReport {
+        let resumedAt = request.resumeFrom != nil ? progress.time : nil
+        let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
+                                                   maxStep: request.maxStep, linearSolver: request.linearSolver)
+        let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
+        let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(header.count, conductanceNames.count + 1))
+        let currents = UnsafeMutablePointer<Double>.allocate(capacity: conductanceNames.count + 1)
+        defer { row.deallocate(); currents.deallocate() }
+        var nextProgress = progress.time
+        let progressStep = max(request.duration / 100, 1000)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let wallBefore = progress.wallMilliseconds
+        func wallNow() -> Double { wallBefore + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
+        // A fresh start: the events at t = 0 act before the start; then the snapshots and samples asked for at 0.
+        var skipFirst = false
+        if resumedAt == nil {
+            while progress.nextEvent < request.events.count, request.events[progress.nextEvent].time == 0 {
+                try apply(request.events[progress.nextEvent])
+                progress.nextEvent += 1
+            }
+            do { system = try CompiledNeuron(protocolState.neuron) } catch {
+                throw SimulationError(message: "model '\(request.neuron.name)' after the events at 0 ms: \(error)")
+            }
+            try atBoundary(0, changed: true)
+        } else {
+            skipFirst = true
+        }
+        do {
+            for boundary in boundaries where boundary > progress.time {
+                let segmentStart = progress.time
+                let problem = try ODEProblem(system: system, initialState: progress.state, startTime: segmentStart, endTime: boundary,
+                                             outputInterval: request.outputInterval, outputOrigin: 0)
+                let skip = skipFirst
+                let solution = try integrator.solve(problem) { t, y in
+                    if skip, t == segmentStart { return }
+                    if let stop = self.request.shouldStop, stop() { throw Interrupted() }
+                    try self.observe(t, y, traceWindow: traceWindow, row: row, scratch: currents)
+                    if let report = self.request.progress, t >= nextProgress {
+                        report(t)
+                        nextProgress = t + progressStep
+                    }
+                }
+                progress.statistics += solution.statistics
+                progress.algorithm = solution.algorithm
+                progress.state = solution.finalState
+                progress.time = boundary
+                // Events at this boundary; the next segment starts from the same state (unless restarted).
+                var changed = false
+                while progress.nextEvent < request.events.count, request.events[progress.nextEvent].time == boundary {
+                    try apply(request.events[progress.nextEvent])
+                    progress.nextEvent += 1
+                    changed = true
+                }
+                if changed {
+                    do { system = try CompiledNeuron(protocolState.neuron) } catch {
+                        throw SimulationError(message: "model '\(request.neuron.name)' after the events at \(boundary) ms: \(error)")
+                    }
+                }
+                skipFirst = !changed
+                try atBoundary(boundary, changed: changed)
+                if checkpointTimes.contains(boundary) {
+                    progress.wallMilliseconds = wallNow()
+                    try writeCheckpoint()
+                }
+            }
+            try writer?.commit()
+            try conductanceWriter?.commit()
+        } catch let e as SolverError {
+            var e = e
+            e.statistics += progress.statistics
+            let kept = try? writer?.keepPartial()
+            _ = try? conductanceWriter?.keepPartial()
+            throw SimulationError(message: e.description, partialTracePath: kept ?? nil, solverError: e)
+        } catch let e as SimulationError {
+            var e = e
+            e.partialTracePath = (try? writer?.keepPartial()) ?? nil
+            _ = try? conductanceWriter?.keepPartial()
+            throw e
+        } catch {
+            let kept = try? writer?.keepPartial()
+            _ = try? conductanceWriter?.keepPartial()
+            throw SimulationError(message: "\(error)", partialTracePath: kept ?? nil)
+        }
+        if let c = request.checkpointPath { try? FileManager.default.removeItem(atPath: c) }
+
+        var rtol: Double?, atol: [String: Double]?, dt: Double?
+        switch request.solver {
+        case .cvodeBDF, .cvodeAdams:
+            rtol = request.rtol
+            let options = (integrator as! CVODEIntegrator).options
+            let a = options.absoluteTolerances(for: neuron)
+            atol = ["V": a[0], "Ca": a[1], "gates": a.count > 2 ? a[2] : a[1]]
+        case .expEuler, .rk4:
+            dt = request.dt ?? request.solver.defaultStep
+        }
+        let analyzer = progress.analyzer
+        var report = SimulationReport(model: request.neuron.name, features: analyzer.features, meanCalcium: analyzer.meanCalcium,
+                                      window: analyzer.coveredWindow ?? window, solverName: progress.algorithm, rtol: rtol,
+                                      atol: atol, dt: dt, statistics: progress.statistics, wallMilliseconds: wallNow(),
+                                      duration: request.duration, tracePath: request.tracePath)
+        report.windowFeatures = progress.extraAnalyzers.map { ($0.window, $0.features, $0.meanCalcium) }
+        report.clampedTime = Dictionary(uniqueKeysWithValues: zip(regulatedNames, progress.clamped))
+        report.zeroTimes = Dictionary(uniqueKeysWithValues: zip(regulatedNames, progress.firstZero).compactMap { n, t in t.map { (n, $0) } })
+        report.conductanceSamples = progress.conductanceSamples
+        report.snapshots = progress.snapshots
+        report.finalState = Dictionary(uniqueKeysWithValues: zip(system.layout.names, progress.state))
+        report.resumedAt = resumedAt
+        report.conductancesPath = conductanceWriter != nil ? request.conductancesPath : nil
+        return report
+    }
+
+    /// One output sample.
+    func observe(_ t: Double, _ y: UnsafeBufferPointer<Double>, traceWindow: ClosedRange<Double>,
+                 row: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutablePointer<Double>) throws {
+        progress.analyzer.observe(t: t, V: y[0], Ca: y[1])
+        for i in progress.extraAnalyzers.indices { progress.extraAnalyzers[i].observe(t: t, V: y[0], Ca: y[1]) }
+        for (k, i) in regulatedIndex.enumerated() {
+            let now = y[i] <= 0
+            if now, progress.wasClamped[k] { progress.clamped[k] += t - progress.lastSample }
+            if now, progress.firstZero[k] == nil { progress.firstZero[k] = t }
+            progress.wasClamped[k] = now
+        }
+        progress.lastSample = t
+        progress.calcium.observe(t: t, Ca: y[1])
+        if let every = request.conductanceInterval, t >= progress.nextConductanceTick - 1e-9 * every {
+            let tick = progress.nextConductanceTick
+            let average = progress.calcium.tick(at: tick)
+            system.effectiveConductances(y.baseAddress!, into: scratch)
+            row[0] = average ?? .nan
+            for i in conductanceNames.indices { row[i + 1] = scratch[i] }
+            try conductanceWriter?.write(time: tick, values: UnsafeBufferPointer(rebasing: row[0...conductanceNames.count]))
+            progress.nextConductanceTick = tick + every
+        }
+        if let writer, traceWindow.contains(t) {
+            var c = 0
+            // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
+            for i in stateColumns { row[c] = regulatedIndex.contains(i) ? max(y[i], 0) : y[i]; c += 1 }
+            if !currentColumns.isEmpty {
+                system.currents(y.baseAddress!, into: scratch)
+                for i in currentColumns { row[c] = scratch[i]; c += 1 }
+            }
+            try writer.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
+        }
+    }
+
+    /// The conductances in effect at the current state, by name.
+    func conductancesNow() -> [String: Double] {
+        let out = UnsafeMutablePointer<Double>.allocate(capacity: conductanceNames.count)
+        defer { out.deallocate() }
+        progress.state.withUnsafeBufferPointer { system.effectiveConductances($0.baseAddress!, into: out) }
+        return Dictionary(uniqueKeysWithValues: conductanceNames.enumerated().map { ($1, out[$0]) })
+    }
+
+    /// The cell as it is now, without homeostasis: every regulated ḡ taken from the state.
+    func currentCell() -> NeuronDescription {
+        var cell = protocolState.neuron
+        for (n, i) in zip(regulatedNames, regulatedIndex) { cell.setGbar(n, max(progress.state[i], 0)) }
+        cell.homeostasis = nil
+        return cell
+    }
+
+    /// Applies one event at its time to the description and the state.
+    func apply(_ e: ProtocolEvent) throws(SimulationError) {
+        guard case let .sharp(s) = e.action else {
+            for edit in protocolState.apply(e) { progress.state[system.layout.index(of: edit.state)!] = edit.value }
+            return
+        }
+        let cell = currentCell()
+        for c in s.conductances where cell.blockFractions[c] != nil {
+            throw SimulationError(message: "event at \(e.time) ms (\(e.summary)): '\(c)' is blocked; a blocked conductance cannot be solved for")
+        }
+        let V = s.voltage ?? progress.thresholdV!
+        let result: CompensationResult
+        do { result = try compensate(cell.effective(at: e.time), unknowns: s.conductances, targets: s.targets, at: .value(V), variant: s.variant) } catch {
+            throw SimulationError(message: "event at \(e.time) ms (\(e.summary)): the compensation solve failed: \(error)")
+        }
+        for c in s.conductances {
+            for edit in protocolState.apply(ProtocolEvent(time: e.time, action: .setConductance(channel: c, value: result.solved[c]!))) {
+                progress.state[system.layout.index(of: edit.state)!] = edit.value
+            }
+        }
+        if s.restart {
+            // The authors' restart: V, Ca and gates from the initial conditions; every other m_X := ḡ_X.
+            let fresh = system.initialState()
+            for (i, name) in system.layout.names.enumerated() where !name.hasPrefix("homeostasis.") { progress.state[i] = fresh[i] }
+            for (n, i) in zip(regulatedNames, regulatedIndex) where !s.conductances.contains(n) {
+                progress.state[system.layout.index(of: "homeostasis.\(n).m")!] = progress.state[i]
+            }
+        }
+    }
+
+    /// Snapshots and conductance samples due at a boundary (after its events).
+    func atBoundary(_ t: Double, changed: Bool) throws(SimulationError) {
+        if request.conductanceTimes.contains(t) {
+            progress.conductanceSamples.append(ConductanceSample(time: t, conductances: conductancesNow()))
+        }
+        guard request.snapshotTimes.contains(t) else { return }
+        let cell = currentCell().effective(at: t)
+        var rerun = SimulationRequest(neuron: cell, duration: request.snapshotDuration)
+        rerun.window = request.snapshotWindow
+        rerun.solver = request.solver
+        rerun.rtol = request.rtol
+        rerun.atol = request.atol
+        rerun.dt = request.dt
+        var snapshot = Snapshot(time: t, conductances: conductancesNow(), features: FiringFeatures(spikeTimes: []))
+        do {
+            let r = try simulate(rerun)
+            snapshot.features = r.features
+            snapshot.meanCalcium = r.meanCalcium
+        } catch {
+            snapshot.error = error.description
+        }
+        progress.snapshots.append(snapshot)
+    }
+
+    func writeCheckpoint() throws(SimulationError) {
+        guard let path = request.checkpointPath else { return }
+        do {
+            progress.protocolRecord = protocolState.record
+            progress.traceBytes = try writer?.synchronize()
+            progress.conductanceBytes = try conductanceWriter?.synchronize()
+            let data = try JSONEncoder().encode(progress)
+            let w = try AtomicFileWriter(path: path)
+            try data.withUnsafeBytes { try w.write(bytes: $0.bindMemory(to: UInt8.self)) }
+            try w.commit()
+        } catch {
+            throw SimulationError(message: "cannot write the checkpoint \(path): \(error)")
+        }
+    }
+}
