@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Draws Docs/images/stg-bursting.svg (the README's picture) from out/stg-bursting.csv,
-the trace the main job writes. Standard library only. Usage: python3 scripts/readme-figure.py"""
+"""Draws Docs/images/stg-bursting.svg (the README's picture) from out/stg-bursting.csv, the trace of
+`.build/release/ganglion simulate stg-bursting --duration 15000 --out out/stg-bursting.csv`.
+Standard library only. Usage: python3 scripts/readme-figure.py"""
 import csv
 
 rows = [(float(r[0]), float(r[1])) for i, r in enumerate(csv.reader(open("out/stg-bursting.csv"))) if i > 0]

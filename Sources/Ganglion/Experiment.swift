@@ -80,12 +80,12 @@ public struct Experiment: Sendable {
     public var isPopulation: Bool
 
     /// Reads an experiment file. Relative paths inside it are relative to its folder.
-    public static func load(_ path: String) throws(ModelFileError) -> Experiment {
+    public static func load(_ path: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(data, file: path, folder: folder)
+        return try parse(data, file: path, folder: folder, profile: override)
     }
 
     /// The request for cell k of `cells`, with its homeostatic controller (a reference run first if needed).
@@ -96,7 +96,8 @@ public struct Experiment: Sendable {
         return r
     }
 
-    public static func parse(_ data: Data, file: String, folder: String) throws(ModelFileError) -> Experiment {
+    /// - Parameter override: a profile replacing the file's (`ganglion run --profile`).
+    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
         func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: field, message: message) }
         let parsed: Any
         do { parsed = try JSONInput.parse(data) } catch { throw fail(nil, "not valid JSON (\(error))") }
@@ -156,11 +157,12 @@ public struct Experiment: Sendable {
 
         _ = try object(root, "", allowed: ["name", "notes", "cell", "population", "cells", "duration_ms", "solver", "profile",
                                            "homeostasis", "protocol", "outputs"])
-        let profile: Profile
+        var profile: Profile = .ganglion
         if let p = try string(root["profile"], "profile") {
             guard let v = Profile(rawValue: p) else { throw fail("profile", "unknown profile '\(p)' (known: ganglion, paper)") }
             profile = v
-        } else { profile = .ganglion }
+        }
+        if let override { profile = override }
 
         // The cell, or the cells of a population.
         var cells: [(index: Int?, neuron: NeuronDescription)] = []
@@ -173,8 +175,34 @@ public struct Experiment: Sendable {
             cells = [(nil, try ModelFile.parse(Data(JSONOutput.string(o).utf8), file: "\(file) (cell)", defaultName: "cell"))]
         case (.some, nil): throw fail("cell", "must be a path string or a model object")
         case (nil, let p):
-            guard let path = p as? String else { throw fail("population", "must be the path of a population file") }
-            let all = try PopulationFile.load(resolve(path)).cells
+            let all: [NeuronDescription]
+            if let path = p as? String {
+                all = try PopulationFile.load(resolve(path)).cells
+            } else if let g = try object(p, "population", allowed: ["generate", "count", "seed", "variant", "g_s", "g_u"]) {
+                // Generated here, deterministically (dics.md §5; `ganglion population` writes the same cells).
+                guard let family = try string(g["generate"], "population.generate"), let recipe = Population.Recipe.named(family) else {
+                    throw fail("population.generate", "missing or unknown family (known: stg, da)")
+                }
+                guard let count = try positive(g["count"], "population.count"), count == count.rounded(), count <= 100_000 else {
+                    throw fail("population.count", "must be a whole number of cells in 1…100000")
+                }
+                guard let seed = try number(g["seed"], "population.seed"), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
+                    throw fail("population.seed", "must be a whole number ≥ 0")
+                }
+                var variant = profile.compensationVariant
+                if let v = try string(g["variant"], "population.variant") {
+                    guard let c = CompensationVariant(rawValue: v) else { throw fail("population.variant", "unknown variant '\(v)' (exact, paper, pnas)") }
+                    variant = c
+                }
+                var targets: [DICName: Double] = [:]
+                if let gs = try number(g["g_s"], "population.g_s") { targets[.s] = gs }
+                if let gu = try number(g["g_u"], "population.g_u") { targets[.u] = gu }
+                do {
+                    all = try Population.generate(recipe, count: Int(count), seed: UInt64(seed), targets: targets, variant: variant).cells
+                } catch { throw fail("population", "\(error)") }
+            } else {
+                throw fail("population", "must be the path of a population file or {\"generate\": FAMILY, \"count\": N, \"seed\": S}")
+            }
             var chosen = Array(all.indices)
             switch root["cells"] {
             case nil: break

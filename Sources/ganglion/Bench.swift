@@ -24,6 +24,9 @@ struct Bench: ParsableCommand {
     var dicCost = false
     @Flag(name: .customLong("only-extras"), help: "Skip the single-neuron solver table.")
     var onlyExtras = false
+    @Option(help: "Also time `ganglion run` of this experiment file (--repeats child processes): wall, × real time, steps, peak memory, cells per minute.")
+    var experiment: String?
+    @Option(help: "With --experiment: run only the first N cells of a population.") var cells: Int?
 
     func run() throws {
         guard repeats >= 1 else { throw fail("--repeats \(repeats): must be ≥ 1") }
@@ -37,6 +40,7 @@ struct Bench: ParsableCommand {
 
         if dicCost { try benchDICs() }
         if sweepCells > 0 { try benchSweep() }
+        if let experiment { try benchExperiment(experiment, folder: folder) }
         if onlyExtras { return }
         print("Model \(neuron.name), \(duration) ms simulated, 0.1 ms output to CSV, median of \(repeats) runs.")
         print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machineName()).\n")
@@ -132,6 +136,39 @@ struct Bench: ParsableCommand {
         }
         print(String(format: "Sweep of %d STG cells × %.0f ms (CVODE BDF): %.2f cells/s with 1 worker, %.2f cells/s with %d; speed-up %.2f×.\n",
                      sweepCells, duration, rates[1]!, rates[cores]!, cores, rates[cores]! / rates[1]!))
+    }
+
+    func benchExperiment(_ path: String, folder: String) throws {
+        let e: Experiment
+        do { e = try Experiment.load(path) } catch { throw fail("\(error)") }
+        let count = min(cells ?? e.cells.count, e.cells.count)
+        var walls: [Double] = [], memories: [Double] = []
+        var summary: [String: Any] = [:]
+        for i in 0..<repeats {
+            let out = folder + "/experiment-\(i)"
+            var arguments = ["run", path, "--out", out, "--quiet"]
+            if let cells { arguments += ["--cells", "\(cells)"] }
+            let t0 = Date()
+            guard let memory = peakMemory(arguments) else { throw fail("--experiment \(path): the run failed (try: ganglion \(arguments.joined(separator: " ")))") }
+            walls.append(Date().timeIntervalSince(t0) * 1000)
+            memories.append(memory)
+            if let data = FileManager.default.contents(atPath: out + "/summary.json"),
+               let o = try? JSONInput.parse(data) as? [String: Any] { summary = o }
+            try? FileManager.default.removeItem(atPath: out)
+            printErr(String(format: "  %@ run %d: %.2f s", e.name, i + 1, walls.last! / 1000))
+        }
+        let wall = median(walls)
+        let simulated = e.request.duration * Double(count)
+        var line = String(format: "Experiment %@ (%d cell(s) × %.0f s simulated, %@ outputs): wall %.2f s (median of %d; range %.2f–%.2f s), %.0f× real time",
+                          e.name, count, e.request.duration / 1000, e.traceInterval == nil ? "no trace" : "trace", wall / 1000, repeats,
+                          walls.min()! / 1000, walls.max()! / 1000, simulated / wall)
+        if e.isPopulation {
+            line += String(format: ", %.1f cells/min with %d workers", Double(count) / (wall / 60000), ProcessInfo.processInfo.activeProcessorCount)
+        } else if let steps = (summary["solver"] as? [String: Any])?["steps"] {
+            line += ", \(steps) steps"
+        }
+        line += String(format: ", peak memory %.0f MB (max of runs).", memories.max()!)
+        print(line + "\n")
     }
 
     /// Peak resident memory (MB) of `ganglion ARGS` run as a child process, or nil if it failed.

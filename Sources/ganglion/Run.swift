@@ -14,6 +14,8 @@ struct Run: ParsableCommand {
     @Option(help: "Output folder (default out/<experiment name>).") var out: String?
     @Option(name: .customLong("resume"), help: "Continue the interrupted run in this output folder.") var resumeFolder: String?
     @Option(help: "Run only the first N cells of a population experiment.") var cells: Int?
+    @Option(help: "Profile, replacing the file's: ganglion (the correct computations) or paper (the authors' choices; control.md §6).")
+    var profile: String?
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
 
@@ -22,6 +24,7 @@ struct Run: ParsableCommand {
         if experiment != nil, resumeFolder != nil { throw ValidationError("give either an experiment file or --resume DIR, not both") }
         if let cells, cells < 1 { throw ValidationError("--cells must be ≥ 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
+        if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
     }
 
     func run() throws {
@@ -37,15 +40,17 @@ struct Run: ParsableCommand {
                   let text = FileManager.default.contents(atPath: dir + "/experiment.json") else {
                 throw fail("\(dir): not a resumable run folder (run.json or experiment.json missing)")
             }
-            do { e = try Experiment.parse(text, file: file, folder: source) } catch { throw fail("\(error)") }
+            let saved = (run["profile"] as? String).flatMap(Profile.init(rawValue:))
+            do { e = try Experiment.parse(text, file: file, folder: source, profile: saved) } catch { throw fail("\(error)") }
             if limit == nil, let n = run["cells"] as? Double { limit = Int(n) }
         } else {
             let path = experiment!
-            do { e = try Experiment.load(path) } catch { throw fail("\(error)") }
+            do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
             folder = out ?? "out/\(e.name)"
             let source = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
             var run: [String: Any] = ["experiment_file": URL(fileURLWithPath: path).standardizedFileURL.path, "experiment_folder": source]
             if let cells { run["cells"] = cells }
+            if let profile { run["profile"] = profile }
             do {
                 try writeAtomically(try Data(contentsOf: URL(fileURLWithPath: path)), to: folder + "/experiment.json")
                 try writeAtomically(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")

@@ -50,6 +50,19 @@ struct ExperimentTests {
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "solver": {"name": "euler"}}"#, "unknown solver"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "homeostasis": {"tau_g": 100}}"#, "Ca_target"),
         (#"{"cell": {"kind": "stg", "conductances": {"Na": -1}}, "duration_ms": 100}"#, "conductances"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "protocol": [{"t": 50, "ramp": 1}]}"#, "until"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "protocol": [{"t": 50, "ramp": 1, "until": 40}]}"#, "end after it starts"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "protocol": [{"t": 50, "sharp": {"g_s": -8}, "conductances": ["CaS", "NaP"]}]}"#, "NaP"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "protocol": [{"t": 50, "dic_targets": {"g_s": -8}}]}"#, "neuromodulation controller"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "protocol": [{"t": 50, "block": "H", "value": 3}]}"#, "does not go with"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "population": "x.json", "duration_ms": 100}"#, "not both"),
+        (#"{"population": {"generate": "stg", "count": 2.5, "seed": 1}, "duration_ms": 100}"#, "population.count"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "cells": 3, "duration_ms": 100}"#, "only with a population"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "homeostasis": {"Ca_target": 125, "form": "oleary"}}"#, "tau_m"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "homeostasis": {"Ca_target": 125, "regulate": ["NaP"]}}"#, "NaP"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "profile": "julia"}"#, "unknown profile"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "outputs": {"conductances": {"every_ms": 300, "calcium_average_ms": 5000}}}"#, "multiple"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "outputs": {"snapshots_ms": [200]}}"#, "outside the run"),
     ])
     func badFiles(json: String, mention: String) {
         do {
@@ -58,5 +71,60 @@ struct ExperimentTests {
         } catch {
             #expect(error.description.contains(mention), "\(error.description)")
         }
+    }
+
+    @Test("sharp neuromodulation in a population experiment: at exactly 150 s CaS and A jump to the compensation solve's values (paper profile)")
+    func sharpPopulation() throws {
+        let json = #"""
+        {"population": {"generate": "stg", "count": 2, "seed": 1}, "duration_ms": 150200, "profile": "paper",
+         "homeostasis": {"Ca_target": 125},
+         "protocol": [{"t": 150000, "sharp": {"g_s": -8, "g_u": 4}}],
+         "outputs": {"trace": {"dt_ms": 0.1, "window_ms": [149999, 150001],
+                               "record": ["homeostasis.Na.gbar", "homeostasis.CaT.gbar", "homeostasis.CaS.gbar", "homeostasis.A.gbar",
+                                          "homeostasis.KCa.gbar", "homeostasis.Kd.gbar", "homeostasis.H.gbar", "homeostasis.leak.gbar",
+                                          "homeostasis.A.m", "homeostasis.Kd.m"]}}}
+        """#
+        let e = try parse(json)
+        #expect(e.isPopulation && e.cells.count == 2 && e.profile == .paper)
+        let folder = temporaryPath("sharp-population")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let outcome = try ExperimentRunner(experiment: e, folder: folder).run()
+        #expect(outcome.failures == 0 && (outcome.summary["rows"] as! [Any]).count == 2)
+        for (k, cell) in e.cells.enumerated() {
+            let lines = try String(contentsOfFile: "\(folder)/cells/\(cell.index!)/trace.csv", encoding: .utf8).split(separator: "\n")
+            let header = lines[0].split(separator: ",").map(String.init)
+            let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+            let at = rows.filter { $0[0] == 150000 }
+            #expect(at.count == 2, "the state just before and just after the switch")
+            func column(_ n: String) -> Int { header.firstIndex(of: n)! }
+            // An independent solve with the conductances just before the switch, at the initial cell's threshold.
+            var before = e.cells[k].neuron
+            for n in before.conductanceNames { before.setGbar(n, at[0][column("homeostasis.\(n).gbar")]) }
+            let vth = try DICCalculator(e.cells[k].neuron).threshold(.grid).V
+            let solved = try compensate(before, unknowns: ["CaS", "A"], targets: [.s: -8, .u: 4], at: .value(vth), variant: .paper).solved
+            #expect(abs(at[1][column("homeostasis.CaS.gbar")] / solved["CaS"]! - 1) < 1e-6)
+            #expect(abs(at[1][column("homeostasis.A.gbar")] / solved["A"]! - 1) < 1e-6)
+            #expect(at[1][column("homeostasis.A.m")] == at[1][column("homeostasis.A.gbar")])
+            // The paper's restart: V back to −70 mV (the cell's initial V), every other m reset to its ḡ.
+            #expect(at[1][1] == e.cells[k].neuron.initialVoltage)
+            #expect(at[1][column("homeostasis.Kd.m")] == at[1][column("homeostasis.Kd.gbar")])
+            #expect(at[0][column("homeostasis.Kd.gbar")] == at[1][column("homeostasis.Kd.gbar")])
+        }
+    }
+
+    @Test("the O'Leary form takes τ_m per channel and a calcium target from a reference run's mean calcium")
+    func olearyReferenceTarget() throws {
+        let json = #"""
+        {"cell": "../models/stg/stg-spiking.json", "duration_ms": 2000,
+         "homeostasis": {"form": "oleary", "Ca_target": "reference", "reference_window_ms": [1000, 4000],
+                         "tau_m": {"Na": 600, "Kd": 5000}, "tau_g": 100}}
+        """#
+        let e = try parse(json)
+        let request = try e.request(forCell: 0)
+        var plain = SimulationRequest(neuron: e.cells[0].neuron, duration: 4000)
+        plain.window = 1000...4000
+        let reference = try simulate(plain).meanCalcium!
+        let h = request.neuron.homeostasis!
+        #expect(h.calciumTarget == reference && h.timeConstants == ["Na": 600, "Kd": 5000] && h.tauG == 100)
     }
 }

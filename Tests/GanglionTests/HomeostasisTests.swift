@@ -4,7 +4,7 @@ import Ganglion
 
 @Suite("Calcium homeostasis")
 struct HomeostasisTests {
-    static let regulated = ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H"]
+    static let regulated = ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H", "leak"]   // all eight
 
     func spikingWithHomeostasis() throws -> NeuronDescription {
         var n = try NamedModel.named("stg-spiking")!.neuron()

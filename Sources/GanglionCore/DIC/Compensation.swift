@@ -145,7 +145,7 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
     }
     // The exact DICs depend on a calcium conductance through Ca∞(V) (the KCa calcium path). With one such
     // unknown, c, the system is linear once c is fixed inside Ca∞: x(c) solves it, and the solution is a
-    // fixed point x_c(c) = c. Scan c over [0, max(1000, 10·ḡ)] for sign changes of x_c(c) − c and bisect:
+    // fixed point x_c(c) = c. Scan c over [0, max(1000, 10·ḡ)] (widened ×10 until a root, up to 1e6) for sign changes of x_c(c) − c and bisect:
     // this finds the non-negative root Newton's method may miss from a poor start.
     let calciumUnknowns = unknowns.enumerated().filter { k, u in
         neuron.conductances[index[k]].channel.ion == .calcium && options.calciumConductanceOverrides[u] == nil
@@ -160,12 +160,15 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
             let xc = try linearStep(x, o)
             return (xc, xc[kc] - c)
         }
-        let upper = max(1000, 10 * x[kc])
-        let steps = 500
+        // The scan widens (×10, up to 1e6 mS/cm²) until it finds a root.
         var roots: [[Double]] = []
         var (lo, hlo) = (0.0, try fixedPoint(0).h)
-        for i in 1...steps {
-            let c = upper * Double(i) / Double(steps)
+        var upper = max(1000, 10 * x[kc])
+        var start = 0.0
+        while roots.isEmpty, start < 1e6 {
+          let steps = 500
+          for i in 1...steps {
+            let c = start + (upper - start) * Double(i) / Double(steps)
             let h = try fixedPoint(c).h
             if (hlo <= 0) != (h <= 0) {
                 var a = lo, b = c, ha = hlo
@@ -177,6 +180,9 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
                 roots.append(try fixedPoint(0.5 * (a + b)).x)
             }
             (lo, hlo) = (c, h)
+          }
+          start = upper
+          upper *= 10
         }
         let admissible = roots.filter { $0.allSatisfy { $0 >= 0 } }
         let pool = admissible.isEmpty ? roots : admissible
