@@ -46,6 +46,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// Index of the leak's homeostatic ḡ state, or −1.
     @usableFromInline let leakState: Int
     @usableFromInline let tauG: Double, calciumTarget: Double
+    /// A conductance driven by the neuromodulation controller: its membrane ḡ, pool ḡ^i and integrator z states.
+    @usableFromInline struct Modulated: Sendable {
+        let gbarIndex: Int, poolIndex: Int, zIndex: Int, initial: Double
+    }
+    @usableFromInline let modulated: [Modulated]
+    @usableFromInline let modulation: Neuromodulation?
+    @usableFromInline let reference: ControllerReference?
 
     /// Index of V and Ca in the state vector.
     public static let voltageIndex = 0, calciumIndex = 1
@@ -68,6 +75,21 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             gbarIndex[n] = names.count
             names.append("homeostasis.\(n).gbar")
         }
+        var modulated: [Modulated] = []
+        if let m = d.neuromodulation {
+            for n in m.conductances {
+                gbarIndex[n] = names.count
+                modulated.append(Modulated(gbarIndex: names.count, poolIndex: names.count + 1, zIndex: names.count + 2, initial: d.gbar(n)!))
+                names += ["neuromodulation.\(n).gbar", "neuromodulation.\(n).pool", "neuromodulation.\(n).z"]
+            }
+        }
+        self.modulated = modulated
+        modulation = d.neuromodulation
+        if let m = d.neuromodulation {
+            do { reference = try ControllerReference(d, modulation: m) } catch {
+                throw .invalidValue(field: "neuromodulation", value: .nan, reason: "\(error)")
+            }
+        } else { reference = nil }
         let core = names.count
         for (i, g) in d.conductances.enumerated() where !g.channel.coupledStates {
             offsets[i] = names.count
@@ -128,7 +150,43 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
         }
         for r in regulated { y[r.gbarIndex] = r.initial; y[r.mIndex] = r.initial }
+        if let m = modulation {
+            for c in modulated {
+                y[c.gbarIndex] = c.initial
+                y[c.poolIndex] = c.initial
+                y[c.zIndex] = m.integratorStart == .steadyState ? m.beta * c.initial / m.ki : 0
+            }
+        }
         return y
+    }
+
+    /// The controller's reference ḡ^ref for the two modulated conductances at state y (mS/cm²).
+    @inline(__always) func controllerReference(_ y: UnsafePointer<Double>) -> (Double, Double) {
+        guard let reference, let m = modulation else { return (0, 0) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
+            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
+            return reference.solve(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu)
+        }
+    }
+
+    /// The reference ḡ^ref of the modulated conductances at state y, by name (empty without a controller).
+    public func controllerReference(state y: [Double]) -> [String: Double] {
+        guard let m = modulation else { return [:] }
+        let r = y.withUnsafeBufferPointer { controllerReference($0.baseAddress!) }
+        return [m.conductances[0]: r.0, m.conductances[1]: r.1]
+    }
+
+    /// The controller's derivatives (pool, membrane, integrator) given the reference.
+    @inline(__always) func controllerDerivatives(_ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>, reference r: (Double, Double)) {
+        guard let m = modulation else { return }
+        for (k, c) in modulated.enumerated() {
+            let e = (k == 0 ? r.0 : r.1) - y[c.gbarIndex]
+            let v = m.kp * e + m.ki * y[c.zIndex]
+            let u = m.antiWindup ? min(v, m.uMax) : v
+            dy[c.poolIndex] = m.alpha * (y[c.gbarIndex] - y[c.poolIndex]) - m.beta * y[c.poolIndex] + u
+            dy[c.gbarIndex] = m.alpha * (y[c.poolIndex] - y[c.gbarIndex])
+            dy[c.zIndex] = m.antiWindup ? e + m.kt * (u - v) : e
+        }
     }
 
     public func rightHandSide(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
@@ -150,6 +208,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             let d = (y[r.mIndex] - y[r.gbarIndex]) / tauG
             dy[r.gbarIndex] = clampsAtZero && y[r.gbarIndex] <= 0 && d < 0 ? 0 : d
         }
+        if modulation != nil { controllerDerivatives(y, dy, reference: controllerReference(y)) }
     }
 
     public func jacobian(_ t: Double, _ y: UnsafePointer<Double>, into J: inout ArrowJacobian) {
@@ -214,6 +273,55 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             J.A[r.gbarIndex * k + r.gbarIndex] = clamped ? 0 : -1 / tauG
             J.B[r.gbarIndex * n + m] = clamped ? 0 : 1 / tauG
         }
+        if let mod = modulation { controllerJacobian(y, mod, into: &J) }
+    }
+
+    /// The controller's rows of the core block. ∂ḡ^ref/∂(other conductances) by forward differences of the
+    /// reference solve (it is cheap); ḡ^ref does not depend on V, Ca or the modulated conductances.
+    func controllerJacobian(_ y: UnsafePointer<Double>, _ m: Neuromodulation, into J: inout ArrowJacobian) {
+        let k = coreCount
+        let r0 = controllerReference(y)
+        // Sensitivity of the reference to each core state that sets another channel's conductance.
+        var dRef: [(state: Int, d0: Double, d1: Double)] = []
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
+            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
+            let gl = leak(y)
+            for (j, s) in slots.enumerated() where s.gbarState >= 0 && !modulated.contains(where: { $0.gbarIndex == s.gbarState }) {
+                guard y[s.gbarState] > 0 else { continue }
+                let h = 1e-7 * max(g[j], 1e-6)
+                let saved = g[j]
+                g[j] = saved + h
+                let r = reference!.solve(g.baseAddress!, gLeak: gl, gs: m.gs, gu: m.gu)
+                g[j] = saved
+                dRef.append((s.gbarState, s.scale * (r.0 - r0.0) / h, s.scale * (r.1 - r0.1) / h))
+            }
+            if leakState >= 0, y[leakState] > 0 {
+                let h = 1e-7 * max(gl, 1e-9)
+                let r = reference!.solve(g.baseAddress!, gLeak: gl + h, gs: m.gs, gu: m.gu)
+                dRef.append((leakState, leakScale * (r.0 - r0.0) / h, leakScale * (r.1 - r0.1) / h))
+            }
+        }
+        for (c, x) in modulated.enumerated() {
+            let e = (c == 0 ? r0.0 : r0.1) - y[x.gbarIndex]
+            let v = m.kp * e + m.ki * y[x.zIndex]
+            let saturated = m.antiWindup && v > m.uMax
+            let dUdE = saturated ? 0 : m.kp, dUdZ = saturated ? 0 : m.ki
+            let dZdE = m.antiWindup ? 1 + m.kt * (dUdE - m.kp) : 1
+            let dZdZ = m.antiWindup ? m.kt * (dUdZ - m.ki) : 0
+            for col in 0..<k { J.A[x.poolIndex * k + col] = 0; J.A[x.gbarIndex * k + col] = 0; J.A[x.zIndex * k + col] = 0 }
+            J.A[x.poolIndex * k + x.poolIndex] = -m.alpha - m.beta
+            J.A[x.poolIndex * k + x.gbarIndex] = m.alpha - dUdE
+            J.A[x.poolIndex * k + x.zIndex] = dUdZ
+            J.A[x.gbarIndex * k + x.poolIndex] = m.alpha
+            J.A[x.gbarIndex * k + x.gbarIndex] = -m.alpha
+            J.A[x.zIndex * k + x.gbarIndex] = -dZdE
+            J.A[x.zIndex * k + x.zIndex] = dZdZ
+            for d in dRef {
+                let dr = c == 0 ? d.d0 : d.d1
+                J.A[x.poolIndex * k + d.state] = dUdE * dr
+                J.A[x.zIndex * k + d.state] = dZdE * dr
+            }
+        }
     }
 
     /// Stage 0: every channel state; stage 1: V and Ca.
@@ -226,6 +334,22 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             for s in slots {
                 s.channel.linearForm(V: V, calcium: Ca, states: y + s.offset, context: s.context,
                                      inf: steadyState + s.offset, tau: timeConstant + s.offset)
+            }
+            if let m = modulation {
+                // The controller: the pool relaxes to (α ḡ + u)/(α + β), ḡ to the pool, z at a constant rate.
+                let r = controllerReference(y)
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { dy in
+                    controllerDerivatives(y, dy.baseAddress!, reference: r)
+                    for x in modulated {
+                        let u = dy[x.poolIndex] - m.alpha * (y[x.gbarIndex] - y[x.poolIndex]) + m.beta * y[x.poolIndex]
+                        steadyState[x.poolIndex] = (m.alpha * y[x.gbarIndex] + u) / (m.alpha + m.beta)
+                        timeConstant[x.poolIndex] = 1 / (m.alpha + m.beta)
+                        steadyState[x.gbarIndex] = y[x.poolIndex]
+                        timeConstant[x.gbarIndex] = 1 / m.alpha
+                        steadyState[x.zIndex] = dy[x.zIndex]
+                        timeConstant[x.zIndex] = .infinity
+                    }
+                }
             }
             for r in regulated {
                 if r.frozen {
@@ -263,6 +387,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         var a = (0..<dimension).map { $0 == 0 ? 1e-3 : ($0 == 1 ? 1e-4 : 1e-6) }
         // Homeostatic states (mS/cm²): 1e-6 of their initial size.
         for r in regulated { a[r.gbarIndex] = 1e-6 * max(r.initial, 1e-3); a[r.mIndex] = a[r.gbarIndex] }
+        if let m = modulation {
+            for x in modulated {
+                a[x.gbarIndex] = 1e-6 * max(x.initial, 1e-3)
+                a[x.poolIndex] = a[x.gbarIndex]
+                a[x.zIndex] = 1e-6 * max(m.beta * x.initial / m.ki, 1e-3)
+            }
+        }
         return a
     }
 

@@ -96,6 +96,8 @@ public struct NeuronDescription: Sendable {
     public var fixedThreshold: Double?
     /// Calcium homeostasis regulating some conductances, or nil.
     public var homeostasis: Homeostasis?
+    /// The neuromodulation controller of two conductances, or nil (`control.md` §2).
+    public var neuromodulation: Neuromodulation?
     /// Channels under (partial) blockade, by name (`leak` included), with the fraction of ḡ left
     /// (0: complete blockade). A blocked regulated conductance leaves homeostasis while blocked: its ḡ
     /// and m states are frozen, and the current uses fraction × ḡ.
@@ -178,6 +180,7 @@ public struct NeuronDescription: Sendable {
         try finite("initial.V", initialVoltage)
         try nonNegative("initial.Ca", initialCalcium)
         try homeostasis?.validate(self)
+        try neuromodulation?.validate(self)
         for (c, f) in blockFractions {
             guard gbar(c) != nil else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "no such conductance") }
             guard f >= 0, f <= 1 else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "the fraction must be in [0, 1]") }

@@ -116,8 +116,8 @@ public struct ProtocolState: Sendable {
     /// Checks a schedule against a neuron and a run duration (ms): times in [0, duration] and in order,
     /// known channels, fractions in [0, 1], finite currents, ramps ending after they start, non-negative
     /// finite conductances, sharp events naming distinct known conductances and at least one target.
-    public static func validate(_ events: [ProtocolEvent], for neuron: NeuronDescription, duration: Double,
-                                hasNeuromodulationController: Bool = false) throws(ProtocolError) {
+    public static func validate(_ events: [ProtocolEvent], for neuron: NeuronDescription, duration: Double) throws(ProtocolError) {
+        let modulated = Set(neuron.neuromodulation?.conductances ?? [])
         let names = Set(neuron.conductanceNames)
         func known() -> String { names.sorted().joined(separator: ", ") }
         var previous = -Double.infinity
@@ -143,6 +143,7 @@ public struct ProtocolState: Sendable {
                 guard v.isFinite else { throw fail("the target must be finite") }
             case let .setConductance(c, v):
                 guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(known()))") }
+                guard !modulated.contains(c) else { throw fail("'\(c)' is driven by the neuromodulation controller; change its DIC targets instead") }
                 guard v.isFinite, v >= 0 else { throw fail("conductance \(v) must be finite and ≥ 0") }
             case let .sharp(s):
                 guard !s.conductances.isEmpty else { throw fail("no conductances to solve for") }
@@ -150,11 +151,14 @@ public struct ProtocolState: Sendable {
                 for c in s.conductances where !neuron.conductances.contains(where: { $0.name == c }) {
                     throw fail("unknown channel '\(c)' (known: \(neuron.conductances.map(\.name).joined(separator: ", ")))")
                 }
+                for c in s.conductances where modulated.contains(c) {
+                    throw fail("'\(c)' is driven by the neuromodulation controller; change its DIC targets instead")
+                }
                 guard s.gs != nil || s.gu != nil else { throw fail("no target (give g_s, g_u or both)") }
                 for v in [s.gs, s.gu, s.voltage].compactMap({ $0 }) where !v.isFinite { throw fail("targets and voltage must be finite") }
                 guard neuron.dicReferences != nil else { throw fail("the model family '\(neuron.kind)' has no DIC reference time constants") }
             case let .dicTargets(gs, gu):
-                guard hasNeuromodulationController else { throw fail("DIC targets need a neuromodulation controller, and this run has none") }
+                guard neuron.neuromodulation != nil else { throw fail("DIC targets need a neuromodulation controller, and this run has none") }
                 guard gs != nil || gu != nil else { throw fail("no target (give g_s, g_u or both)") }
                 for v in [gs, gu].compactMap({ $0 }) where !v.isFinite { throw fail("targets must be finite") }
             }
@@ -183,7 +187,10 @@ public struct ProtocolState: Sendable {
             }
         case let .calciumTarget(v): neuron.homeostasis?.calciumTarget = v
         case .sharp: preconditionFailure("a sharp event is resolved into setConductance events before it is applied")
-        case let .dicTargets(gs, gu): dicTargets = (gs ?? dicTargets.gs, gu ?? dicTargets.gu)
+        case let .dicTargets(gs, gu):
+            dicTargets = (gs ?? dicTargets.gs, gu ?? dicTargets.gu)
+            if let gs { neuron.neuromodulation?.gs = gs }
+            if let gu { neuron.neuromodulation?.gu = gu }
         }
         return []
     }
@@ -201,7 +208,8 @@ public struct ProtocolState: Sendable {
     public var record: Record {
         Record(gbar: Dictionary(uniqueKeysWithValues: neuron.conductanceNames.map { ($0, neuron.gbar($0)!) }),
                blockFractions: neuron.blockFractions, appliedCurrent: neuron.appliedCurrent, ramp: neuron.currentRamp,
-               calciumTarget: neuron.homeostasis?.calciumTarget, gs: dicTargets.gs, gu: dicTargets.gu)
+               calciumTarget: neuron.homeostasis?.calciumTarget, gs: neuron.neuromodulation?.gs ?? dicTargets.gs,
+               gu: neuron.neuromodulation?.gu ?? dicTargets.gu)
     }
 
     /// Restores what `record` saved.
@@ -212,5 +220,7 @@ public struct ProtocolState: Sendable {
         neuron.currentRamp = r.ramp
         if let c = r.calciumTarget { neuron.homeostasis?.calciumTarget = c }
         dicTargets = (r.gs, r.gu)
+        if let gs = r.gs { neuron.neuromodulation?.gs = gs }
+        if let gu = r.gu { neuron.neuromodulation?.gu = gu }
     }
 }

@@ -138,21 +138,30 @@ public struct DICCalculator: Sendable {
                 S.f.append(0); S.s.append(0); S.u.append(0)
                 continue
             }
-            let drive = V - c.reversal
-            let (open, gates) = c.channel.dicTerms(V: V, calcium: ca.value, context: c.context)
-            var f = open, s = 0.0, u = 0.0
-            for g in gates {
-                let P = g.openSlope * g.voltageSlope * drive
-                let w = TimescaleWeights(tau: g.tau, fast: tf, slow: ts, ultraslow: tu)
-                f += w.fs * P
-                s += (w.su - w.fs) * P
-                u += (1 - w.su) * P
-                // The calcium path (KCa): ultraslow.
-                if g.calciumSlope != 0 { u += g.openSlope * g.calciumSlope * ca.derivative * drive }
-            }
+            let (f, s, u) = Self.column(c, at: V, calcium: ca, references: (tf, ts, tu))
             S.f.append(f); S.s.append(s); S.u.append(u)
         }
         return S
+    }
+
+    /// One channel's column of S(V) (unscaled: per unit ḡ), given Ca∞(V) with its V-derivative and the
+    /// reference time constants (ms).
+    @inlinable
+    public static func column(_ c: Conductance, at V: Double, calcium ca: Dual,
+                              references r: (fast: Double, slow: Double, ultraslow: Double)) -> (f: Double, s: Double, u: Double) {
+        let drive = V - c.reversal
+        let (open, gates) = c.channel.dicTerms(V: V, calcium: ca.value, context: c.context)
+        var f = open, s = 0.0, u = 0.0
+        for g in gates {
+            let P = g.openSlope * g.voltageSlope * drive
+            let w = TimescaleWeights(tau: g.tau, fast: r.fast, slow: r.slow, ultraslow: r.ultraslow)
+            f += w.fs * P
+            s += (w.su - w.fs) * P
+            u += (1 - w.su) * P
+            // The calcium path (KCa): ultraslow.
+            if g.calciumSlope != 0 { u += g.openSlope * g.calciumSlope * ca.derivative * drive }
+        }
+        return (f, s, u)
     }
 
     /// The DICs at V.

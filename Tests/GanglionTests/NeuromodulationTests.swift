@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import Ganglion
+
+@Suite("Neuromodulation controller")
+struct NeuromodulationTests {
+    static let v2: [String: Double] = ["Na": 4494.8001995, "CaT": 3.5, "CaS": 11, "A": 310.818477544, "KCa": 110, "Kd": 160,
+                                       "H": 0.335077941973, "leak": 0.01]
+
+    func v2Cell() throws -> NeuronDescription { try NeuronKind.stg.neuron(conductances: Self.v2) }
+
+    @Test("the controller's reference is the dics.md §6 V2 compensation solve, exact and linearised",
+          arguments: [(5.0, [6.85491910023, 234.396384773], [6.72598732421, 232.429480450]),
+                      (-2.0, [15.7689167481, 172.679151863], [16.3508437016, 181.546359016]),
+                      (-8.0, [23.4094861606, 119.778666511], [26.0396810141, 159.788408950])])
+    func reference(gs: Double, paper: [Double], exact: [Double]) throws {
+        for (variant, expected) in [(CompensationVariant.paper, paper), (.exact, exact)] {
+            var n = try v2Cell()
+            var m = Neuromodulation(conductances: ["CaS", "A"], gs: gs, gu: 4, thresholdVoltage: -49.68)
+            m.variant = variant
+            n.neuromodulation = m
+            let c = try CompiledNeuron(n)
+            let r = c.controllerReference(state: c.initialState())
+            #expect(abs(r["CaS"]! / expected[0] - 1) < 1e-9 && abs(r["A"]! / expected[1] - 1) < 1e-9, "\(variant): \(r)")
+        }
+    }
+
+    @Test("the controller starts at its steady state and holds the cell there when the targets are its own DICs")
+    func steadyState() throws {
+        var n = try v2Cell()
+        let vth = try DICCalculator(n).threshold(.grid).V
+        let d = try DICCalculator(n).dics(at: vth)
+        n.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: d.gs, gu: d.gu, thresholdVoltage: vth)
+        let c = try CompiledNeuron(n)
+        var y = c.initialState()
+        var dy = y
+        y.withUnsafeBufferPointer { yp in dy.withUnsafeMutableBufferPointer { c.rightHandSide(0, yp.baseAddress!, $0.baseAddress!) } }
+        for name in ["CaS", "A"] {
+            for part in ["gbar", "pool", "z"] {
+                let i = c.layout.index(of: "neuromodulation.\(name).\(part)")!
+                #expect(abs(dy[i]) < 1e-9 * max(1, abs(y[i])), "d\(name).\(part)/dt = \(dy[i])")
+            }
+        }
+        _ = y
+    }
+
+    @Test("after a target step g_s and g_u at threshold reach their targets (controlled V2 cell, no homeostasis)")
+    func tracking() throws {
+        var n = try v2Cell()
+        let vth = try DICCalculator(n).threshold(.grid).V
+        n.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: 5, gu: 4, thresholdVoltage: vth)
+        var request = SimulationRequest(neuron: n, duration: 20000)
+        request.events = [ProtocolEvent(time: 2000, action: .dicTargets(gs: -8, gu: nil))]
+        request.conductanceTimes = [20000]
+        let r = try simulate(request)
+        var end = n
+        end.neuromodulation = nil
+        for (name, g) in r.conductanceSamples[0].conductances { end.setGbar(name, g) }
+        let d = try DICCalculator(end).dics(at: vth)
+        #expect(abs(d.gs - -8) < 0.08 && abs(d.gu - 4) < 0.04, "g_s = \(d.gs), g_u = \(d.gu) at 18 s after the step")
+        #expect(r.features.pattern == .bursting, "\(r.features.rule)")
+    }
+}
