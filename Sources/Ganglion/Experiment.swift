@@ -64,6 +64,32 @@ public struct HomeostasisPlan: Sendable {
     }
 }
 
+/// How the neuromodulation controller of an experiment is built for each cell.
+public struct NeuromodulationPlan: Sendable {
+    /// The controller with everything but V_th (which is per cell unless given).
+    public var template: Neuromodulation
+    /// nil: the grid threshold of each initial cell (a model's fixed threshold, e.g. DA's −55.5, if it has one).
+    public var thresholdVoltage: Double?
+
+    public func neuromodulation(for cell: NeuronDescription) throws(SimulationError) -> Neuromodulation {
+        var m = template
+        if let v = thresholdVoltage { m.thresholdVoltage = v } else {
+            do { m.thresholdVoltage = try DICCalculator(cell.effective()).threshold(.grid).V } catch {
+                throw SimulationError(message: "neuromodulation: the cell's threshold: \(error)")
+            }
+        }
+        return m
+    }
+}
+
+/// A preparatory run (`control.md` §4): the cell with its controllers runs for a while (with these DIC
+/// targets), then the experiment starts from its conductances with fresh initial conditions (V, gates, Ca,
+/// m = ḡ, pool = ḡ, z at steady state) and τ_X recomputed from them; V_th stays the initial cell's.
+public struct Preparation: Sendable {
+    public var duration: Double
+    public var gs: Double?, gu: Double?
+}
+
 /// An experiment file (`Docs/experiment-files.md`): the cell or a population, optional homeostasis, a
 /// duration, a protocol of timed events, the outputs, and the profile.
 public struct Experiment: Sendable {
@@ -73,6 +99,8 @@ public struct Experiment: Sendable {
     /// Everything but the cell (`request.neuron` is the first cell).
     public var request: SimulationRequest
     public var homeostasis: HomeostasisPlan?
+    public var neuromodulation: NeuromodulationPlan?
+    public var preparation: Preparation?
     public var profile: Profile
     /// Sampling of the trace file (ms), nil: no trace.
     public var traceInterval: Double?
@@ -91,8 +119,39 @@ public struct Experiment: Sendable {
     /// The request for cell k of `cells`, with its homeostatic controller (a reference run first if needed).
     public func request(forCell k: Int) throws(SimulationError) -> SimulationRequest {
         var r = request
-        r.neuron = cells[k].neuron
-        if let plan = homeostasis { r.neuron.homeostasis = try plan.homeostasis(for: r.neuron, solver: r.solver) }
+        var cell = cells[k].neuron
+        func controllers(_ cell: NeuronDescription, threshold: Double?) throws(SimulationError) -> NeuronDescription {
+            var c = cell
+            if let plan = neuromodulation {
+                var m = try plan.neuromodulation(for: c)
+                if let threshold { m.thresholdVoltage = threshold }
+                c.neuromodulation = m
+            }
+            if var plan = homeostasis {
+                if plan.regulated == nil, let m = c.neuromodulation {
+                    plan.regulated = c.conductanceNames.filter { !m.conductances.contains($0) }
+                }
+                c.homeostasis = try plan.homeostasis(for: c, solver: r.solver)
+            }
+            return c
+        }
+        cell = try controllers(cell, threshold: nil)
+        if let p = preparation {
+            // The preparatory run; then its conductances, fresh initial conditions, τ_X from them.
+            var prep = SimulationRequest(neuron: cell, duration: p.duration)
+            prep.solver = r.solver
+            prep.rtol = r.rtol
+            prep.atol = r.atol
+            prep.dt = r.dt
+            if p.gs != nil || p.gu != nil { prep.events = [ProtocolEvent(time: 0, action: .dicTargets(gs: p.gs, gu: p.gu))] }
+            prep.conductanceTimes = [p.duration]
+            prep.shouldStop = r.shouldStop
+            let report = try simulate(prep)
+            var next = cells[k].neuron
+            for (name, g) in report.conductanceSamples[0].conductances { next.setGbar(name, g) }
+            cell = try controllers(next, threshold: cell.neuromodulation?.thresholdVoltage)
+        }
+        r.neuron = cell
         return r
     }
 
@@ -156,7 +215,7 @@ public struct Experiment: Sendable {
         func resolve(_ s: String) -> String { s.hasPrefix("/") || NamedModel.named(s) != nil ? s : folder + "/" + s }
 
         _ = try object(root, "", allowed: ["name", "notes", "cell", "population", "cells", "duration_ms", "solver", "profile",
-                                           "homeostasis", "protocol", "outputs"])
+                                           "homeostasis", "neuromodulation", "prepare", "protocol", "outputs"])
         var profile: Profile = .ganglion
         if let p = try string(root["profile"], "profile") {
             guard let v = Profile(rawValue: p) else { throw fail("profile", "unknown profile '\(p)' (known: ganglion, paper)") }
@@ -271,6 +330,55 @@ public struct Experiment: Sendable {
                 do { _ = try plan!.homeostasis(for: first) } catch { throw fail("homeostasis", error.message) }
             }
         }
+        // The neuromodulation controller.
+        var modulation: NeuromodulationPlan?
+        if let n = try object(root["neuromodulation"], "neuromodulation",
+                              allowed: ["conductances", "g_s", "g_u", "V_th", "alpha", "beta", "K_p", "K_i", "K_t", "u_max",
+                                        "anti_windup", "integrator_start", "variant"]) {
+            let pair = try strings(n["conductances"], "neuromodulation.conductances") ?? (first.kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+            guard let gs = try number(n["g_s"], "neuromodulation.g_s") else { throw fail("neuromodulation.g_s", "missing (the initial target)") }
+            guard let gu = try number(n["g_u"], "neuromodulation.g_u") else { throw fail("neuromodulation.g_u", "missing (the initial target)") }
+            var m = Neuromodulation(conductances: pair, gs: gs, gu: gu, thresholdVoltage: 0)
+            if let v = try positive(n["alpha"], "neuromodulation.alpha") { m.alpha = v }
+            if let v = try positive(n["beta"], "neuromodulation.beta") { m.beta = v }
+            if let v = try positive(n["K_p"], "neuromodulation.K_p") { m.kp = v }
+            if let v = try positive(n["K_i"], "neuromodulation.K_i") { m.ki = v }
+            m.kt = try positive(n["K_t"], "neuromodulation.K_t") ?? m.beta / m.ki
+            if let v = try positive(n["u_max"], "neuromodulation.u_max") { m.uMax = v }
+            // The authors' DA controller has no anti-windup (control.md §6).
+            m.antiWindup = try bool(n["anti_windup"], "neuromodulation.anti_windup") ?? !(profile == .paper && first.kind == "da")
+            if let z = try string(n["integrator_start"], "neuromodulation.integrator_start") {
+                guard let v = Neuromodulation.IntegratorStart(rawValue: z) else {
+                    throw fail("neuromodulation.integrator_start", "unknown '\(z)' (steady-state or zero)")
+                }
+                m.integratorStart = v
+            }
+            m.variant = profile.compensationVariant
+            if let v = try string(n["variant"], "neuromodulation.variant") {
+                guard let c = CompensationVariant(rawValue: v) else { throw fail("neuromodulation.variant", "unknown variant '\(v)' (exact, paper, pnas)") }
+                m.variant = c
+            }
+            let vth = try number(n["V_th"], "neuromodulation.V_th")
+            var check = first
+            check.neuromodulation = m
+            check.neuromodulation!.thresholdVoltage = vth ?? -50
+            do { try check.validate() } catch { throw fail("neuromodulation", error.description) }
+            if let regulated = plan?.regulated, let both = pair.first(where: regulated.contains) {
+                throw fail("homeostasis.regulate", "'\(both)' is also modulated: the regulated and modulated sets must be disjoint")
+            }
+            modulation = NeuromodulationPlan(template: m, thresholdVoltage: vth)
+        }
+        var preparation: Preparation?
+        if let p = try object(root["prepare"], "prepare", allowed: ["duration_ms", "dic_targets"]) {
+            guard let d = try positive(p["duration_ms"], "prepare.duration_ms") else { throw fail("prepare.duration_ms", "missing") }
+            var prep = Preparation(duration: d)
+            if let t = try object(p["dic_targets"], "prepare.dic_targets", allowed: ["g_s", "g_u"]) {
+                guard modulation != nil else { throw fail("prepare.dic_targets", "needs a neuromodulation controller") }
+                prep.gs = try number(t["g_s"], "prepare.dic_targets.g_s")
+                prep.gu = try number(t["g_u"], "prepare.dic_targets.g_u")
+            }
+            preparation = prep
+        }
         var request = SimulationRequest(neuron: first, duration: duration)
 
         // Solver.
@@ -337,6 +445,7 @@ public struct Experiment: Sendable {
             }
             var check = first
             if plan != nil { check.homeostasis = Homeostasis(timeConstants: [:], tauG: 1, calciumTarget: 0) }
+            if let m = modulation { check.neuromodulation = m.template }
             do { try ProtocolState.validate(events, for: check, duration: duration) } catch {
                 throw fail("protocol[\(error.index)]", error.reason)
             }
@@ -393,7 +502,8 @@ public struct Experiment: Sendable {
         }
         if let dt = traceInterval { request.outputInterval = dt }
         let name = try string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        return Experiment(name: name, cells: cells, request: request, homeostasis: plan, profile: profile,
+        return Experiment(name: name, cells: cells, request: request, homeostasis: plan, neuromodulation: modulation,
+                          preparation: preparation, profile: profile,
                           traceInterval: traceInterval, isPopulation: isPopulation)
     }
 }

@@ -60,6 +60,12 @@ public struct ExperimentRunner: Sendable {
         o["profile"] = experiment.profile.rawValue
         if let i = experiment.cells[k].index { o["cell_index"] = i }
         o["events"] = request.events.map { ["t_ms": $0.time, "event": $0.summary] as [String: Any] }
+        if let m = request.neuron.neuromodulation {
+            o["neuromodulation"] = ["conductances": m.conductances, "V_th": m.thresholdVoltage, "g_s": m.gs, "g_u": m.gu,
+                                    "alpha": m.alpha, "beta": m.beta, "K_p": m.kp, "K_i": m.ki, "K_t": m.kt, "u_max": m.uMax,
+                                    "anti_windup": m.antiWindup, "integrator_start": m.integratorStart.rawValue,
+                                    "variant": m.variant.rawValue] as [String: Any]
+        }
         if let h = request.neuron.homeostasis {
             o["homeostasis"] = ["Ca_target": h.calciumTarget, "tau_g_ms": h.tauG, "tau_ms": h.timeConstants,
                                 "allow_negative": h.allowsNegativeConductance] as [String: Any]

@@ -188,7 +188,7 @@ final class SimulationRun {
             do {
                 if let path = request.tracePath { writer = try CSVTraceWriter(path: path, columns: header) }
                 if let path = request.conductancesPath, request.conductanceInterval != nil {
-                    conductanceWriter = try CSVTraceWriter(path: path, columns: ["t_ms", "Ca_average"] + conductanceNames.map { "g_\($0)_mS_cm2" })
+                    conductanceWriter = try CSVTraceWriter(path: path, columns: conductanceColumns)
                 }
             } catch { throw fail("\(error)") }
         }
@@ -227,7 +227,7 @@ final class SimulationRun {
                 writer = try CSVTraceWriter(resuming: p, columns: header, size: saved.traceBytes ?? 0)
             }
             if let p = request.conductancesPath, request.conductanceInterval != nil {
-                conductanceWriter = try CSVTraceWriter(resuming: p, columns: ["t_ms", "Ca_average"] + conductanceNames.map { "g_\($0)_mS_cm2" },
+                conductanceWriter = try CSVTraceWriter(resuming: p, columns: conductanceColumns,
                                                        size: saved.conductanceBytes ?? 0)
             }
         } catch { throw SimulationError(message: "\(error)") }
@@ -238,7 +238,7 @@ final class SimulationRun {
         let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
                                                    maxStep: request.maxStep, linearSolver: request.linearSolver)
         let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
-        let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(header.count, conductanceNames.count + 1))
+        let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(header.count, conductanceColumns.count))
         let currents = UnsafeMutablePointer<Double>.allocate(capacity: conductanceNames.count + 1)
         defer { row.deallocate(); currents.deallocate() }
         var nextProgress = progress.time
@@ -363,7 +363,14 @@ final class SimulationRun {
             system.effectiveConductances(y.baseAddress!, into: scratch)
             row[0] = average ?? .nan
             for i in conductanceNames.indices { row[i + 1] = scratch[i] }
-            try conductanceWriter?.write(time: tick, values: UnsafeBufferPointer(rebasing: row[0...conductanceNames.count]))
+            var c = conductanceNames.count + 1
+            if let m = system.neuron.neuromodulation {
+                // The controller's view: g_s, g_u at V_th of the conductances in effect, and its reference.
+                let d = dicsAtThreshold(conductances: scratch, V: m.thresholdVoltage)
+                let r = system.controllerReference(state: Array(y))
+                for v in [d?.gs ?? .nan, d?.gu ?? .nan, r[m.conductances[0]]!, r[m.conductances[1]]!] { row[c] = v; c += 1 }
+            }
+            try conductanceWriter?.write(time: tick, values: UnsafeBufferPointer(rebasing: row[0..<c]))
             progress.nextConductanceTick = tick + every
         }
         if let writer, traceWindow.contains(t) {
@@ -378,6 +385,26 @@ final class SimulationRun {
         }
     }
 
+    /// Columns of the conductance file: the calcium moving average, every conductance in effect, and with a
+    /// neuromodulation controller g_s and g_u at V_th and the controller's reference.
+    var conductanceColumns: [String] {
+        var c = ["t_ms", "Ca_average"] + conductanceNames.map { "g_\($0)_mS_cm2" }
+        if let m = request.neuron.neuromodulation {
+            c += ["g_s_at_Vth", "g_u_at_Vth"] + m.conductances.map { "ref_\($0)_mS_cm2" }
+        }
+        return c
+    }
+
+    /// The DICs at V of the plain cell with these conductances in effect (in `conductanceNames` order).
+    func dicsAtThreshold(conductances g: UnsafePointer<Double>, V: Double) -> DICValues? {
+        var cell = protocolState.neuron
+        cell.homeostasis = nil
+        cell.neuromodulation = nil
+        cell.blockFractions = [:]
+        for (i, n) in conductanceNames.enumerated() { cell.setGbar(n, g[i]) }
+        return try? DICCalculator(cell).dics(at: V)
+    }
+
     /// The conductances in effect at the current state, by name.
     func conductancesNow() -> [String: Double] {
         let out = UnsafeMutablePointer<Double>.allocate(capacity: conductanceNames.count)
@@ -386,11 +413,15 @@ final class SimulationRun {
         return Dictionary(uniqueKeysWithValues: conductanceNames.enumerated().map { ($1, out[$0]) })
     }
 
-    /// The cell as it is now, without homeostasis: every regulated ḡ taken from the state.
+    /// The cell as it is now, without controllers: every regulated or modulated ḡ taken from the state.
     func currentCell() -> NeuronDescription {
         var cell = protocolState.neuron
         for (n, i) in zip(regulatedNames, regulatedIndex) { cell.setGbar(n, max(progress.state[i], 0)) }
+        for n in cell.neuromodulation?.conductances ?? [] {
+            cell.setGbar(n, max(progress.state[system.layout.index(of: "neuromodulation.\(n).gbar")!], 0))
+        }
         cell.homeostasis = nil
+        cell.neuromodulation = nil
         return cell
     }
 

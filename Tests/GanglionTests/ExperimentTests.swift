@@ -63,6 +63,13 @@ struct ExperimentTests {
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "profile": "julia"}"#, "unknown profile"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "outputs": {"conductances": {"every_ms": 300, "calcium_average_ms": 5000}}}"#, "multiple"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "outputs": {"snapshots_ms": [200]}}"#, "outside the run"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "homeostasis": {"Ca_target": 125, "regulate": ["Na", "A"]}, "neuromodulation": {"g_s": 5, "g_u": 4}}"#, "disjoint"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5}}"#, "neuromodulation.g_u"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4, "conductances": ["CaS", "NaP"]}}"#, "NaP"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4, "K_p": -1}}"#, "neuromodulation.K_p"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4, "integrator_start": "one"}}"#, "integrator_start"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4}, "protocol": [{"t": 50, "set": "A", "value": 3}]}"#, "neuromodulation controller"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "prepare": {"duration_ms": 100, "dic_targets": {"g_s": -8}}}"#, "needs a neuromodulation controller"),
     ])
     func badFiles(json: String, mention: String) {
         do {

@@ -5,12 +5,27 @@ import Ganglion
 @Suite("Jacobian and Newton solver")
 struct JacobianTests {
     /// stg-bursting, and da-bursting with NMDA on (so that the open fraction depends on V).
-    static let models = ["stg-bursting", "da-bursting+NMDA", "stg-bursting+homeostasis"]
+    static let models = ["stg-bursting", "da-bursting+NMDA", "stg-bursting+homeostasis", "stg-spiking+controller", "da-spiking+controller"]
 
     func neuron(_ name: String) throws -> CompiledNeuron {
         if name == "stg-bursting+homeostasis" {
             var n = try NamedModel.named("stg-bursting")!.neuron()
             n.homeostasis = try Homeostasis.paper(n, calciumTarget: 125)
+            return try CompiledNeuron(n)
+        }
+        if name == "stg-spiking+controller" {
+            // Homeostasis on six conductances, the controller on CaS and A (exact Newton reference).
+            var n = try NamedModel.named("stg-spiking")!.neuron()
+            n.homeostasis = try Homeostasis.paper(n, regulated: ["Na", "CaT", "KCa", "Kd", "H", "leak"], calciumTarget: 125)
+            n.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: -8, gu: 4, thresholdVoltage: -50)
+            return try CompiledNeuron(n)
+        }
+        if name == "da-spiking+controller" {
+            var n = try NamedModel.named("da-spiking")!.neuron()
+            n.homeostasis = try Homeostasis.paper(n, regulated: ["Na", "Kd", "ERG", "leak"], calciumTarget: 3)
+            var m = Neuromodulation(conductances: ["CaL", "CaN"], gs: -4, gu: 5, thresholdVoltage: -55.5)
+            m.antiWindup = false
+            n.neuromodulation = m
             return try CompiledNeuron(n)
         }
         if name == "da-bursting+NMDA" {

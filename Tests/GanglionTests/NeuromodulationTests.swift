@@ -60,4 +60,39 @@ struct NeuromodulationTests {
         #expect(abs(d.gs - -8) < 0.08 && abs(d.gu - 4) < 0.04, "g_s = \(d.gs), g_u = \(d.gu) at 18 s after the step")
         #expect(r.features.pattern == .bursting, "\(r.features.rule)")
     }
+
+    @Test("V2 cell, controlled, 300 s (paper profile): tonic, then bursting; g_s on target; homeostasis grows then shrinks the cell with its ratios kept")
+    func v2Controlled() throws {
+        let e = try Experiment.load(packageRoot() + "/examples/paper/v2-controlled.json", profile: .paper)
+        #expect(e.request.neuron.neuromodulation == nil && e.neuromodulation != nil)
+        let folder = temporaryPath("v2-controlled")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var runner = ExperimentRunner(experiment: e, folder: folder)
+        let request = try e.request(forCell: 0)
+        #expect(request.neuron.neuromodulation!.thresholdVoltage == -49.68, "V_th is the initial cell's grid threshold")
+        #expect(request.neuron.neuromodulation!.variant == .paper)
+        runner.experiment.traceInterval = nil   // no trace file needed here
+        let summary = try runner.run().summary
+        let windows = summary["windows"] as! [[String: Any]]
+        #expect(windows[0]["pattern"] as? String == "tonic", "3–150 s: \(windows[0]["pattern"]!)")
+        #expect(windows[1]["pattern"] as? String == "bursting", "152–300 s: \(windows[1]["pattern"]!)")
+        let snapshots = (summary["snapshots"] as! [[String: Any]]).map { $0["pattern"] as! String }
+        #expect(snapshots == ["tonic", "bursting", "bursting"])
+        let lines = try String(contentsOfFile: folder + "/conductances.csv", encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+        func column(_ n: String) -> Int { header.firstIndex(of: n)! }
+        func at(_ t: Double) -> [Double] { rows.first { $0[0] == t }! }
+        // g_s at threshold on target (exact DICs of the conductances in effect) once the homeostatic drift is slow.
+        for r in rows where (60_000...150_000).contains(r[0]) { #expect(abs(r[column("g_s_at_Vth")] / 5 - 1) < 0.015, "t = \(r[0])") }
+        for r in rows where (200_000...300_000).contains(r[0]) { #expect(abs(r[column("g_s_at_Vth")] / -8 - 1) < 0.01, "t = \(r[0])") }
+        // Homeostasis: grows during spiking, shrinks during bursting, ratios conserved (Na/Kd, CaT/H).
+        let na = column("g_Na_mS_cm2"), kd = column("g_Kd_mS_cm2"), cat = column("g_CaT_mS_cm2"), h = column("g_H_mS_cm2")
+        #expect(at(149_000)[na] > 2 * at(0)[na] && at(299_000)[na] < 0.5 * at(149_000)[na])
+        for r in rows {
+            #expect(abs((r[na] / r[kd]) / (at(0)[na] / at(0)[kd]) - 1) < 1e-6)
+            #expect(abs((r[cat] / r[h]) / (at(0)[cat] / at(0)[h]) - 1) < 1e-6)
+        }
+        #expect(abs(at(300_000)[1] / 125 - 1) < 0.02, "the calcium average ends at the target")
+    }
 }

@@ -80,24 +80,55 @@ public struct ControllerReference: Sendable {
     }
 
     /// ḡ^ref of the two modulated conductances (mS/cm²), given the conductances in effect `g` (per channel,
-    /// in model order; the modulated ones at their present membrane values) and g_leak.
+    /// in model order; the modulated ones at their present membrane values) and g_leak. NaN when the exact
+    /// problem has no non-negative-branch solution near (the caller reports it).
     public func solve(_ g: UnsafePointer<Double>, gLeak: Double, gs: Double, gu: Double) -> (Double, Double) {
-        var x = (g[unknowns.0], g[unknowns.1])
-        guard iterates else { return linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: x) }
-        for _ in 0..<30 {
-            let F = linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: x)
-            let r = (F.0 - x.0, F.1 - x.1)
-            let h0 = 1e-7 * max(abs(x.0), 1), h1 = 1e-7 * max(abs(x.1), 1)
-            let F0 = linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: (x.0 + h0, x.1))
-            let F1 = linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: (x.0, x.1 + h1))
-            // Jacobian of G(x) = F(x) − x.
-            let a = (F0.0 - F.0) / h0 - 1, b = (F1.0 - F.0) / h1
-            let c = (F0.1 - F.1) / h0, d = (F1.1 - F.1) / h1 - 1
-            let det = a * d - b * c
-            let step = ((-r.0 * d + b * r.1) / det, (-a * r.1 + c * r.0) / det)
-            x = (x.0 + step.0, x.1 + step.1)
-            if abs(step.0) <= 1e-12 * max(abs(x.0), 1), abs(step.1) <= 1e-12 * max(abs(x.1), 1) { break }
+        let current = (g[unknowns.0], g[unknowns.1])
+        guard iterates else { return linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: current) }
+        // One modulated conductance (c) enters Ca∞: with c fixed inside Ca∞ the problem is linear, x(c); the
+        // solution is the fixed point x_c(c) = c. Newton's method on h(c) = x_c(c) − c from the present value.
+        let first = calciumTerms.contains { $0.index == unknowns.0 && $0.override == nil }
+        func h(_ c: Double) -> (value: Double, x: (Double, Double)) {
+            let x = linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: first ? (c, current.1) : (current.0, c))
+            return ((first ? x.0 : x.1) - c, x)
         }
-        return x
+        var c = first ? current.0 : current.1
+        for _ in 0..<40 {
+            let (hc, x) = h(c)
+            let delta = 1e-7 * max(abs(c), 1)
+            let slope = (h(c + delta).value - hc) / delta
+            let step = -hc / slope
+            guard step.isFinite else { break }
+            c += step
+            if abs(step) <= 1e-12 * max(abs(c), 1) { return abs(step) == 0 ? x : h(c).x }
+        }
+        // No convergence from the present value (near a fold of the solution branch): scan [0, 10⁶] for
+        // sign changes of h and take the root nearest the present value.
+        let c0 = first ? current.0 : current.1
+        var best: (Double, Double)?
+        var lo = 0.0, hlo = h(0).value
+        var upper = max(1000, 10 * abs(c0))
+        var start = 0.0
+        while best == nil, start < 1e6 {
+            for i in 1...400 {
+                let cc = start + (upper - start) * Double(i) / 400
+                let hh = h(cc).value
+                if hlo.isFinite, hh.isFinite, (hlo <= 0) != (hh <= 0) {
+                    var a = lo, b = cc, ha = hlo
+                    for _ in 0..<200 where b - a > 1e-13 * max(1, b) {
+                        let m = 0.5 * (a + b)
+                        let hm = h(m).value
+                        if (ha <= 0) == (hm <= 0) { a = m; ha = hm } else { b = m }
+                    }
+                    let root = h(0.5 * (a + b)).x
+                    let r = first ? root.0 : root.1
+                    if best == nil || abs(r - c0) < abs((first ? best!.0 : best!.1) - c0) { best = root }
+                }
+                (lo, hlo) = (cc, hh)
+            }
+            start = upper
+            upper *= 10
+        }
+        return best ?? (.nan, .nan)
     }
 }
