@@ -27,6 +27,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Also time `ganglion run` of this experiment file (--repeats child processes): wall, × real time, steps, peak memory, cells per minute.")
     var experiment: String?
     @Option(help: "With --experiment: run only the first N cells of a population.") var cells: Int?
+    @Option(help: "With --experiment: the profile (ganglion or paper).") var profile: String?
 
     func run() throws {
         guard repeats >= 1 else { throw fail("--repeats \(repeats): must be ≥ 1") }
@@ -140,7 +141,7 @@ struct Bench: ParsableCommand {
 
     func benchExperiment(_ path: String, folder: String) throws {
         let e: Experiment
-        do { e = try Experiment.load(path) } catch { throw fail("\(error)") }
+        do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
         let count = min(cells ?? e.cells.count, e.cells.count)
         var walls: [Double] = [], memories: [Double] = []
         var summary: [String: Any] = [:]
@@ -148,6 +149,7 @@ struct Bench: ParsableCommand {
             let out = folder + "/experiment-\(i)"
             var arguments = ["run", path, "--out", out, "--quiet"]
             if let cells { arguments += ["--cells", "\(cells)"] }
+            if let profile { arguments += ["--profile", profile] }
             let t0 = Date()
             guard let memory = peakMemory(arguments) else { throw fail("--experiment \(path): the run failed (try: ganglion \(arguments.joined(separator: " ")))") }
             walls.append(Date().timeIntervalSince(t0) * 1000)
@@ -159,8 +161,8 @@ struct Bench: ParsableCommand {
         }
         let wall = median(walls)
         let simulated = e.request.duration * Double(count)
-        var line = String(format: "Experiment %@ (%d cell(s) × %.0f s simulated, %@ outputs): wall %.2f s (median of %d; range %.2f–%.2f s), %.0f× real time",
-                          e.name, count, e.request.duration / 1000, e.traceInterval == nil ? "no trace" : "trace", wall / 1000, repeats,
+        var line = String(format: "Experiment %@, %@ profile (%d cell(s) × %.0f s simulated, %@ outputs): wall %.2f s (median of %d; range %.2f–%.2f s), %.0f× real time",
+                          e.name, e.profile.rawValue, count, e.request.duration / 1000, e.traceInterval == nil ? "no trace" : "trace", wall / 1000, repeats,
                           walls.min()! / 1000, walls.max()! / 1000, simulated / wall)
         if e.isPopulation {
             line += String(format: ", %.1f cells/min with %d workers", Double(count) / (wall / 60000), ProcessInfo.processInfo.activeProcessorCount)

@@ -98,9 +98,7 @@ struct ExperimentTests {
         let outcome = try ExperimentRunner(experiment: e, folder: folder).run()
         #expect(outcome.failures == 0 && (outcome.summary["rows"] as! [Any]).count == 2)
         for (k, cell) in e.cells.enumerated() {
-            let lines = try String(contentsOfFile: "\(folder)/cells/\(cell.index!)/trace.csv", encoding: .utf8).split(separator: "\n")
-            let header = lines[0].split(separator: ",").map(String.init)
-            let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+            let (header, rows) = try readCSV("\(folder)/cells/\(cell.index!)/trace.csv")
             let at = rows.filter { $0[0] == 150000 }
             #expect(at.count == 2, "the state just before and just after the switch")
             func column(_ n: String) -> Int { header.firstIndex(of: n)! }

@@ -5,12 +5,6 @@ import Ganglion
 
 @Suite("Long runs: output schedules, snapshots, checkpoints")
 struct LongRunTests {
-    func table(_ path: String) throws -> (header: [String], rows: [[Double]]) {
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        return (lines[0].split(separator: ",").map(String.init),
-                lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } })
-    }
-
     func homeostaticSpiking() throws -> NeuronDescription {
         var n = try NamedModel.named("stg-spiking")!.neuron()
         n.homeostasis = try Homeostasis.paper(n, calciumTarget: 125)
@@ -28,10 +22,10 @@ struct LongRunTests {
         request.conductanceInterval = 100
         request.calciumAverageWindow = 500
         _ = try simulate(request)
-        let (gHeader, g) = try table(conductances)
+        let (gHeader, g) = try readCSV(conductances)
         #expect(gHeader.prefix(3) == ["t_ms", "Ca_average", "g_Na_mS_cm2"] && gHeader.last == "g_leak_mS_cm2")
         #expect(g.map { $0[0] } == stride(from: 0.0, through: 2000, by: 100).map { $0 })
-        let (_, t) = try table(trace)
+        let (_, t) = try readCSV(trace)
         // Trapezoid average of the traced Ca over [T − 500, T].
         func average(_ lo: Double, _ hi: Double) -> Double {
             let rows = t.filter { $0[0] >= lo - 1e-9 && $0[0] <= hi + 1e-9 }

@@ -78,9 +78,7 @@ struct NeuromodulationTests {
         #expect(windows[1]["pattern"] as? String == "bursting", "152–300 s: \(windows[1]["pattern"]!)")
         let snapshots = (summary["snapshots"] as! [[String: Any]]).map { $0["pattern"] as! String }
         #expect(snapshots == ["tonic", "bursting", "bursting"])
-        let lines = try String(contentsOfFile: folder + "/conductances.csv", encoding: .utf8).split(separator: "\n")
-        let header = lines[0].split(separator: ",").map(String.init)
-        let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+        let (header, rows) = try readCSV(folder + "/conductances.csv")
         func column(_ n: String) -> Int { header.firstIndex(of: n)! }
         func at(_ t: Double) -> [Double] { rows.first { $0[0] == t }! }
         // g_s at threshold on target (exact DICs of the conductances in effect) once the homeostatic drift is slow.

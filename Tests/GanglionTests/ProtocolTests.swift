@@ -4,12 +4,6 @@ import Ganglion
 
 @Suite("Protocol events")
 struct ProtocolTests {
-    func rows(_ path: String) throws -> (header: [String], rows: [[Double]]) {
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        return (lines[0].split(separator: ",").map(String.init),
-                lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } })
-    }
-
     func run(_ events: [ProtocolEvent], solver: SolverChoice = .cvodeBDF, duration: Double = 4000) throws -> [[Double]] {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: duration)
         request.events = events
@@ -19,7 +13,7 @@ struct ProtocolTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         request.tracePath = path
         _ = try simulate(request)
-        let (header, data) = try rows(path)
+        let (header, data) = try readCSV(path)
         #expect(header == ["t_ms", "V_mV", "Ca", "H.m", "I_H_uA_cm2"])
         return data
     }
@@ -96,7 +90,7 @@ struct ProtocolTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         request.tracePath = path
         _ = try simulate(request)
-        let (header, data) = try rows(path)
+        let (header, data) = try readCSV(path)
         let g = header.firstIndex(of: "homeostasis.H.gbar")!, m = header.firstIndex(of: "homeostasis.H.m")!
         let na = header.firstIndex(of: "homeostasis.Na.gbar")!, hm = header.firstIndex(of: "H.m")!, ih = header.firstIndex(of: "I_H_uA_cm2")!
         let blocked = data.filter { $0[0] > 500 && $0[0] < 1000 }
@@ -122,7 +116,7 @@ struct ProtocolTests {
         request.tracePath = path
         request.rtol = 1e-9
         _ = try simulate(request)
-        let data = try rows(path).rows
+        let data = try readCSV(path).rows
         // Passive membrane: C dV/dt = −g_L (V − E_L) + I(t); with τ = C/g_L = 100 ms the response to a ramp
         // of slope s lags by τ: V − E_L → (I(t) − s τ)/g_L well into the ramp, and I/g_L after it settles.
         let gL = neuron.leakConductance, eL = neuron.leakReversal, tau = neuron.capacitance / gL
@@ -145,7 +139,7 @@ struct ProtocolTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         request.tracePath = path
         let report = try simulate(request)
-        let (header, data) = try rows(path)
+        let (header, data) = try readCSV(path)
         let cas = header.firstIndex(of: "homeostasis.CaS.gbar")!, a = header.firstIndex(of: "homeostasis.A.gbar")!
         let casM = header.firstIndex(of: "homeostasis.CaS.m")!, kd = header.firstIndex(of: "homeostasis.Kd.gbar")!
         let at = data.filter { $0[0] == 1500 }

@@ -6,6 +6,13 @@ func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ganglion-\(UUID())-\(name)").path
 }
 
+/// A numeric CSV file (a Ganglion trace or conductance file): its header and its rows.
+func readCSV(_ path: String) throws -> (header: [String], rows: [[Double]]) {
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+    return (lines[0].split(separator: ",").map(String.init),
+            lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } })
+}
+
 @Suite("Traces")
 struct TraceTests {
     @Test("the CSV has a header with units, the recorded columns, one row per 0.1 ms, and re-analyses identically")

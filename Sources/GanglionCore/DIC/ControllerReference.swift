@@ -95,6 +95,7 @@ public struct ControllerReference: Sendable {
         var c = first ? current.0 : current.1
         for _ in 0..<40 {
             let (hc, x) = h(c)
+            if abs(hc) <= 1e-13 * max(abs(c), 1) { return x }
             let delta = 1e-7 * max(abs(c), 1)
             let slope = (h(c + delta).value - hc) / delta
             let step = -hc / slope
