@@ -34,6 +34,8 @@ struct RunProgress: Codable {
     var conductanceSamples: [ConductanceSample] = []
     var snapshots: [Snapshot] = []
     var thresholdV: Double?
+    /// The state 1 s before a restarting sharp event (the authors take the conductances of their last 1 s sample).
+    var lookbackState: [Double]?
     var traceBytes: Int?
     var conductanceBytes: Int?
 }
@@ -134,7 +136,7 @@ final class SimulationRun {
             while k * c < duration { checkpoints.append(k * c); k += 1 }
         }
         checkpointTimes = Set(checkpoints)
-        let cuts = request.events.map(\.time) + request.snapshotTimes + request.conductanceTimes + checkpoints
+        let cuts = request.events.map(\.time) + request.snapshotTimes + request.conductanceTimes + checkpoints + Self.lookbackTimes(request)
         boundaries = Array(Set(cuts.filter { $0 > 0 && $0 < duration })).sorted() + [duration]
 
         // Columns: V, Ca, then the recorded extras.
@@ -191,6 +193,13 @@ final class SimulationRun {
                     conductanceWriter = try CSVTraceWriter(path: path, columns: conductanceColumns)
                 }
             } catch { throw fail("\(error)") }
+        }
+    }
+
+    /// One second before each restarting sharp event (paper profile), when the run is that long.
+    static func lookbackTimes(_ r: SimulationRequest) -> [Double] {
+        r.events.compactMap { e in
+            if case let .sharp(s) = e.action, s.restart, e.time >= 1000 { e.time - 1000 } else { nil }
         }
     }
 
@@ -279,6 +288,7 @@ final class SimulationRun {
                 progress.algorithm = solution.algorithm
                 progress.state = solution.finalState
                 progress.time = boundary
+                if Self.lookbackTimes(request).contains(boundary) { progress.lookbackState = progress.state }
                 // Events at this boundary; the next segment starts from the same state (unless restarted).
                 var changed = false
                 while progress.nextEvent < request.events.count, request.events[progress.nextEvent].time == boundary {
@@ -430,6 +440,11 @@ final class SimulationRun {
         guard case let .sharp(s) = e.action else {
             for edit in protocolState.apply(e) { progress.state[system.layout.index(of: edit.state)!] = edit.value }
             return
+        }
+        if s.restart, let saved = progress.lookbackState {
+            // The authors' switch starts from the conductances of their last 1 s sample (control.md §3).
+            for i in regulatedIndex { progress.state[i] = saved[i] }
+            progress.lookbackState = nil
         }
         let cell = currentCell()
         for c in s.conductances where cell.blockFractions[c] != nil {

@@ -62,8 +62,9 @@ public struct SharpNeuromodulation: Sendable, Equatable {
     public var voltage: Double?
     /// Which compensation computation (Ganglion's exact one, or the authors' `paper` linearisation).
     public var variant: CompensationVariant
-    /// The authors' restart (`control.md` §3, paper profile): V, gates and Ca back to the initial
-    /// conditions, and every other regulated m_X reset to its ḡ_X.
+    /// The authors' restart (`control.md` §3, paper profile): the regulated conductances taken from 1 s
+    /// before the event (their last 1 s sample), V, gates and Ca back to the initial conditions, and every
+    /// other regulated m_X reset to its ḡ_X.
     public var restart: Bool
 
     public init(gs: Double?, gu: Double?, conductances: [String], voltage: Double? = nil,
