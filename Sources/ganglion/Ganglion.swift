@@ -10,6 +10,12 @@ let interruptRequested = Atomic<Bool>(false)
 func installInterruptHandler() -> @Sendable () -> Bool {
     signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
     signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
+    // A parent may have started us with these signals blocked (they would then never arrive): unblock them.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
     return { interruptRequested.load(ordering: .relaxed) }
 }
 

@@ -60,6 +60,11 @@ struct Run: ParsableCommand {
             guard e.isPopulation else { throw fail("--cells: the experiment '\(e.name)' is not a population experiment") }
             e.cells = Array(e.cells.prefix(limit))
         }
+        if resumeFolder != nil, !e.isPopulation, !FileManager.default.fileExists(atPath: folder + "/checkpoint.json"),
+           FileManager.default.fileExists(atPath: folder + "/summary.json") {
+            print("\(e.name): the run in \(folder) is complete (summary.json, no checkpoint); nothing to resume")
+            return
+        }
         var runner = ExperimentRunner(experiment: e, folder: folder)
         runner.resume = resumeFolder != nil
         if let jobs { runner.jobs = jobs }
@@ -83,6 +88,10 @@ struct Run: ParsableCommand {
         let outcome: ExperimentRunner.Outcome
         do { outcome = try runner.run() } catch {
             if showProgress { printErr("") }
+            if let stop = runner.shouldStop, stop() {
+                printErr("interrupted; what was computed is kept in \(folder); resume with: ganglion run --resume \(folder)")
+                throw ExitCode(130)
+            }
             let hint = FileManager.default.fileExists(atPath: folder + "/checkpoint.json") ? "\n(resume with: ganglion run --resume \(folder))" : ""
             throw fail("\(e.name): \(error.description)\(hint)")
         }

@@ -138,3 +138,52 @@ struct ExperimentTests {
         #expect(h.calciumTarget == reference && h.timeConstants == ["Na": 600, "Kd": 5000] && h.tauG == 100)
     }
 }
+
+@Suite("ganglion run --resume")
+struct ResumeCommandTests {
+    @Test("Ctrl-C during a run keeps a checkpoint; --resume finishes it with the same result as an uninterrupted run")
+    func interruptAndResume() throws {
+        let root = packageRoot()
+        let experiment = temporaryPath("resume-experiment.json")
+        let whole = temporaryPath("resume-whole"), parts = temporaryPath("resume-parts")
+        defer { for p in [experiment, whole, parts] { try? FileManager.default.removeItem(atPath: p) } }
+        try """
+        {"name": "resume", "cell": "\(root)/models/stg/stg-spiking.json", "duration_ms": 150000,
+         "homeostasis": {"Ca_target": 125},
+         "outputs": {"trace": {"dt_ms": 0.1, "window_ms": [140000, 150000]}, "conductances": {"every_ms": 1000},
+                     "windows_ms": [[3000, 150000]], "checkpoint_every_ms": 2000}}
+        """.write(toFile: experiment, atomically: true, encoding: .utf8)
+        let reference = try ganglion(["run", experiment, "--out", whole, "--quiet"])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        // Interrupt once a checkpoint exists.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: root + "/.build/release/ganglion")
+        p.arguments = ["run", experiment, "--out", parts, "--quiet"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: parts + "/checkpoint.json"), p.isRunning, Date() < deadline { usleep(20_000) }
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        guard p.terminationStatus == 130 else {
+            Issue.record("the run was not interrupted (status \(p.terminationStatus)); it may have finished first")
+            return
+        }
+        #expect(FileManager.default.fileExists(atPath: parts + "/trace.csv.partial") || FileManager.default.fileExists(atPath: parts + "/conductances.csv.partial"))
+        let resumed = try ganglion(["run", "--resume", parts, "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        func summary(_ dir: String) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+        }
+        let a = try summary(whole), b = try summary(parts)
+        #expect(b["resumed_at_ms"] != nil)
+        #expect(a["final_state"] as! [String: Double] == b["final_state"] as! [String: Double])
+        #expect(a["spikes"] as! Int == b["spikes"] as! Int)
+        for file in ["trace.csv", "conductances.csv"] {
+            #expect(try String(contentsOfFile: "\(whole)/\(file)", encoding: .utf8) == String(contentsOfFile: "\(parts)/\(file)", encoding: .utf8), "\(file)")
+        }
+        let again = try ganglion(["run", "--resume", parts])
+        #expect(again.status == 0 && again.stdout.contains("complete"))
+    }
+}
