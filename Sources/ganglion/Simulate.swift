@@ -101,10 +101,11 @@ struct Simulate: ParsableCommand {
     }
 }
 
-/// Parses `TIME:ACTION` (`2000:block:H`, `2000:block:H:0.5`, `5000:unblock:H`, `1000:current:0.5`, `3000:set:CaS:10`).
+/// Parses `TIME:ACTION` (`2000:block:H`, `2000:block:H:0.5`, `5000:unblock:H`, `1000:current:0.5`,
+/// `1000:ramp:2:3000` (to 2 µA/cm² at 3000 ms), `3000:set:CaS:10`).
 func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
     let p = text.split(separator: ":").map(String.init)
-    func bad(_ why: String) -> ExitCode { fail("--event '\(text)': \(why); expected TIME:block:CH[:FRACTION], TIME:unblock:CH, TIME:current:I or TIME:set:CH:G") }
+    func bad(_ why: String) -> ExitCode { fail("--event '\(text)': \(why); expected TIME:block:CH[:FRACTION], TIME:unblock:CH, TIME:current:I, TIME:ramp:I:END, TIME:ca-target:V or TIME:set:CH:G") }
     guard p.count >= 2, let t = Double(p[0]) else { throw bad("no time") }
     switch (p[1], p.count) {
     case ("block", 3): return ProtocolEvent(time: t, action: .block(channel: p[2], fraction: 0))
@@ -118,6 +119,9 @@ func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
     case ("ca-target", 3):
         guard let v = Double(p[2]) else { throw bad("target '\(p[2])' is not a number") }
         return ProtocolEvent(time: t, action: .calciumTarget(v))
+    case ("ramp", 4):
+        guard let i = Double(p[2]), let end = Double(p[3]) else { throw bad("ramp needs a current and an end time") }
+        return ProtocolEvent(time: t, action: .ramp(to: i, end: end))
     case ("set", 4):
         guard let g = Double(p[3]) else { throw bad("conductance '\(p[3])' is not a number") }
         return ProtocolEvent(time: t, action: .setConductance(channel: p[2], value: g))
