@@ -361,8 +361,8 @@ public struct Experiment: Sendable {
             let vth = try number(n["V_th"], "neuromodulation.V_th")
             var check = first
             check.neuromodulation = m
-            check.neuromodulation!.thresholdVoltage = vth ?? -50
-            do { try check.validate() } catch { throw fail("neuromodulation", error.description) }
+            check.neuromodulation!.thresholdVoltage = vth ?? (try? DICCalculator(first.effective()).threshold(.grid).V) ?? -50
+            do { _ = try CompiledNeuron(check) } catch { throw fail("neuromodulation", error.description) }
             if let regulated = plan?.regulated, let both = pair.first(where: regulated.contains) {
                 throw fail("homeostasis.regulate", "'\(both)' is also modulated: the regulated and modulated sets must be disjoint")
             }

@@ -67,6 +67,7 @@ struct ExperimentTests {
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5}}"#, "neuromodulation.g_u"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4, "conductances": ["CaS", "NaP"]}}"#, "NaP"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4, "K_p": -1}}"#, "neuromodulation.K_p"),
+        (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4, "conductances": ["Na", "Kd"]}}"#, "cannot set g_s and g_u"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4, "integrator_start": "one"}}"#, "integrator_start"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "neuromodulation": {"g_s": 5, "g_u": 4}, "protocol": [{"t": 50, "set": "A", "value": 3}]}"#, "neuromodulation controller"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "prepare": {"duration_ms": 100, "dic_targets": {"g_s": -8}}}"#, "needs a neuromodulation controller"),

@@ -86,9 +86,18 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         self.modulated = modulated
         modulation = d.neuromodulation
         if let m = d.neuromodulation {
-            do { reference = try ControllerReference(d, modulation: m) } catch {
+            let r: ControllerReference
+            do { r = try ControllerReference(d, modulation: m) } catch {
                 throw .invalidValue(field: "neuromodulation", value: .nan, reason: "\(error)")
             }
+            // The pair must be able to set g_s and g_u at V_th (a non-singular solve at the initial cell).
+            let g = d.conductances.map { $0.gbar * (d.blockFractions[$0.name] ?? 1) }
+            let x = g.withUnsafeBufferPointer { r.solve($0.baseAddress!, gLeak: d.leakConductance, gs: m.gs, gu: m.gu) }
+            guard x.0.isFinite, x.1.isFinite else {
+                throw .invalidValue(field: "neuromodulation.conductances", value: .nan,
+                                    reason: "\(m.conductances.joined(separator: " and ")) cannot set g_s and g_u at V_th = \(m.thresholdVoltage) mV (the compensation solve is singular or has no solution)")
+            }
+            reference = r
         } else { reference = nil }
         let core = names.count
         for (i, g) in d.conductances.enumerated() where !g.channel.coupledStates {
