@@ -76,9 +76,7 @@ public struct ExperimentRunner: Sendable {
 
     func write(_ o: [String: Any], to path: String) throws(SimulationError) {
         do {
-            let w = try AtomicFileWriter(path: path)
-            try w.write(JSONOutput.string(o, pretty: true) + "\n")
-            try w.commit()
+            try AtomicFileWriter.write(Data((JSONOutput.string(o, pretty: true) + "\n").utf8), to: path)
         } catch { throw SimulationError(message: "\(error)") }
     }
 

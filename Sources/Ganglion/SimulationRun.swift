@@ -503,9 +503,7 @@ final class SimulationRun {
             progress.traceBytes = try writer?.synchronize()
             progress.conductanceBytes = try conductanceWriter?.synchronize()
             let data = try JSONEncoder().encode(progress)
-            let w = try AtomicFileWriter(path: path)
-            try data.withUnsafeBytes { try w.write(bytes: $0.bindMemory(to: UInt8.self)) }
-            try w.commit()
+            try AtomicFileWriter.write(data, to: path)
         } catch {
             throw SimulationError(message: "cannot write the checkpoint \(path): \(error)")
         }

@@ -95,6 +95,13 @@ public final class AtomicFileWriter {
         guard r == 0 else { throw IOError(file: path, message: "close failed") }
     }
 
+    /// Writes `data` to `path` in one go: complete or not at all.
+    public static func write(_ data: Data, to path: String) throws {
+        let w = try AtomicFileWriter(path: path)
+        try data.withUnsafeBytes { try w.write(bytes: $0.bindMemory(to: UInt8.self)) }
+        try w.commit()
+    }
+
     /// Completes the file and moves it to `path`.
     public func commit() throws {
         try close()

@@ -52,8 +52,8 @@ struct Run: ParsableCommand {
             if let cells { run["cells"] = cells }
             if let profile { run["profile"] = profile }
             do {
-                try writeAtomically(try Data(contentsOf: URL(fileURLWithPath: path)), to: folder + "/experiment.json")
-                try writeAtomically(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")
+                try AtomicFileWriter.write(try Data(contentsOf: URL(fileURLWithPath: path)), to: folder + "/experiment.json")
+                try AtomicFileWriter.write(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")
             } catch { throw fail("\(folder): \(error)") }
         }
         if let limit {
@@ -114,11 +114,5 @@ struct Run: ParsableCommand {
             if let c = s["conductances_file"] as? String { files.append(c) }
             print("\(e.name): \(s["pattern"] ?? "?") in \(window); wrote \(files.joined(separator: ", "))")
         }
-    }
-
-    func writeAtomically(_ data: Data, to path: String) throws {
-        let w = try AtomicFileWriter(path: path)
-        try data.withUnsafeBytes { try w.write(bytes: $0.bindMemory(to: UInt8.self)) }
-        try w.commit()
     }
 }
