@@ -5,7 +5,7 @@ import GanglionCore
 final class CallbackContext {
     let system: any ODESystem
     let dimension: Int
-    let newton: ArrowNewtonSolver
+    let newton: any NewtonSystemSolver
     var jacobianEvaluations = 0
     var nonFiniteRHS: (t: Double, index: Int)?
     var lastMessage: String?
@@ -13,7 +13,7 @@ final class CallbackContext {
     init(system: any ODESystem) {
         self.system = system
         dimension = system.layout.count
-        newton = ArrowNewtonSolver(coreCount: system.coreCount, gateCount: dimension - system.coreCount)
+        newton = system.makeNewtonSolver()
     }
 }
 
@@ -224,7 +224,7 @@ private let errorHandler: CVErrHandlerFn = { code, module, function, message, us
 private let structuredLinearSystem: CVLsLinSysFn = { t, y, fy, A, jok, jcur, gamma, user, _, _, _ in
     let c = callbackContext(user)
     if jok == 0 {
-        c.system.jacobian(t, N_VGetArrayPointer(y)!, into: &c.newton.jacobian)
+        c.newton.evaluateJacobian(t, N_VGetArrayPointer(y)!)
         c.jacobianEvaluations += 1
         jcur?.pointee = 1
     } else {
@@ -246,13 +246,12 @@ private let structuredSolve: @convention(c) (SUNLinearSolver?, SUNMatrix?, N_Vec
 /// Writes the exact Jacobian into CVODE's dense (column-major) matrix.
 private let denseJacobian: CVLsJacFn = { t, y, _, J, user, _, _, _ in
     let c = callbackContext(user)
-    c.system.jacobian(t, N_VGetArrayPointer(y)!, into: &c.newton.jacobian)
+    c.newton.evaluateJacobian(t, N_VGetArrayPointer(y)!)
     c.jacobianEvaluations += 1
     let n = c.dimension
     let data = SUNDenseMatrix_Data(J)!
-    let jac = c.newton.jacobian
     for col in 0..<n {
-        for row in 0..<n { data[col * n + row] = jac.entry(row, col) }
+        for row in 0..<n { data[col * n + row] = c.newton.jacobianEntry(row, col) }
     }
     return 0
 }

@@ -334,7 +334,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     }
 
     /// Stage 0: every channel state; stage 1: V and Ca.
-    public var linearStages: [Range<Int>] { [2..<dimension, 0..<2] }
+    public var linearStages: [[Range<Int>]] { [[2..<dimension], [0..<2]] }
 
     public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                            steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
@@ -426,5 +426,35 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
         }
         out[slots.count] = leak(y) * (V - eLeak)
+    }
+}
+
+extension CompiledNeuron {
+    /// Ca∞(V): the calcium at which dCa/dt = 0 with V held and every gate at its steady state
+    /// (model units; `networks.md` §4 initial conditions). Iterated because gates may depend on Ca.
+    public func steadyCalcium(V: Double) -> Double {
+        var y = initialState()
+        y[0] = V
+        var ca = neuron.initialCalcium
+        for _ in 0..<20 {
+            y[1] = ca
+            var iCa = 0.0
+            y.withUnsafeMutableBufferPointer { yp in
+                let p = yp.baseAddress!
+                for s in slots {
+                    s.channel.initialStates(V: V, calcium: ca, context: s.context, into: p + s.offset)
+                }
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
+                    for s in slots where s.carriesCalcium {
+                        iCa += gbar(s, p) * s.channel.openFraction(V: V, states: p + s.offset, context: s.context,
+                                                                  dOpen: dOpen.baseAddress!) * (V - s.reversal)
+                    }
+                }
+            }
+            let next = calcium.rest - calcium.influx * iCa
+            if abs(next - ca) <= 1e-12 * max(abs(ca), 1) { return next }
+            ca = next
+        }
+        return ca
     }
 }

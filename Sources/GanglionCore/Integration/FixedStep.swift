@@ -61,15 +61,15 @@ public struct ExponentialEuler: Integrator {
         var evaluations = 0
         let stages = system.linearStages
         var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, y in
-            for (stage, range) in stages.enumerated() {
+            for (stage, ranges) in stages.enumerated() {
                 system.linearForm(stage: stage, t, y, steadyState: inf, timeConstant: tau)
-                for i in range {
+                for range in ranges { for i in range {
                     if tau[i] == .infinity {
                         y[i] += h * inf[i]      // a constant rate over the step
                     } else {
                         y[i] = inf[i] + (y[i] - inf[i]) * Double.exp(-h / tau[i])
                     }
-                }
+                } }
             }
             evaluations += 1
         }

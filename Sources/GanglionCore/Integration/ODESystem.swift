@@ -13,6 +13,41 @@ public protocol ODESystem: AnyObject, Sendable {
     func jacobian(_ t: Double, _ y: UnsafePointer<Double>, into J: inout ArrowJacobian)
     /// Absolute tolerance appropriate for each state at a relative tolerance of 1e-6.
     var defaultAbsoluteTolerances: [Double] { get }
+    /// A solver for the Newton systems (I − γJ) x = b of implicit integrators that exploits the system's
+    /// structure. The default is the arrow solver built on `coreCount` and `jacobian(_:_:into:)`.
+    func makeNewtonSolver() -> any NewtonSystemSolver
+}
+
+extension ODESystem {
+    public func makeNewtonSolver() -> any NewtonSystemSolver { ArrowSystemSolver(self) }
+}
+
+/// The linear algebra of an implicit integrator's Newton iteration on one system: evaluate the Jacobian,
+/// factor M = I − γJ, solve M x = b. Not thread-safe: one per integration.
+public protocol NewtonSystemSolver: AnyObject {
+    /// Evaluates and keeps the exact Jacobian ∂f/∂y at (t, y).
+    func evaluateJacobian(_ t: Double, _ y: UnsafePointer<Double>)
+    /// Entry (i, j) of the last evaluated Jacobian (for a dense fallback and for tests).
+    func jacobianEntry(_ i: Int, _ j: Int) -> Double
+    /// Factorises M = I − γJ with the last Jacobian. Returns false if M is singular.
+    func factor(gamma: Double) -> Bool
+    /// Solves M x = b in place with the last factorisation.
+    func solve(_ b: UnsafeMutablePointer<Double>)
+}
+
+/// `NewtonSystemSolver` for a system with an arrow-shaped Jacobian (one cell).
+public final class ArrowSystemSolver: NewtonSystemSolver {
+    let system: any ODESystem
+    public let newton: ArrowNewtonSolver
+
+    public init(_ system: any ODESystem) {
+        self.system = system
+        newton = ArrowNewtonSolver(coreCount: system.coreCount, gateCount: system.layout.count - system.coreCount)
+    }
+    public func evaluateJacobian(_ t: Double, _ y: UnsafePointer<Double>) { system.jacobian(t, y, into: &newton.jacobian) }
+    public func jacobianEntry(_ i: Int, _ j: Int) -> Double { newton.jacobian.entry(i, j) }
+    public func factor(gamma: Double) -> Bool { newton.factor(gamma: gamma) }
+    public func solve(_ b: UnsafeMutablePointer<Double>) { newton.solve(b) }
 }
 
 /// A system that the exponential (Rush–Larsen) integrator can advance: each state obeys a
@@ -23,7 +58,7 @@ public protocol ODESystem: AnyObject, Sendable {
 /// the earlier stages.
 public protocol ConditionallyLinearSystem: ODESystem {
     /// The state indices advanced by each stage, in order; together they cover every state once.
-    var linearStages: [Range<Int>] { get }
+    var linearStages: [[Range<Int>]] { get }
     /// Writes x∞ and τ (ms) of the states of `stage` at (t, y), at their indices in the output buffers.
     /// τ = +∞ means the state moves at the constant rate written as x∞ (dx/dt = x∞) over the step.
     func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,

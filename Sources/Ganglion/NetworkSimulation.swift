@@ -1,0 +1,329 @@
+import Foundation
+
+/// A timed change to some cells of a network.
+public struct NetworkEvent: Sendable {
+    public enum Action: Sendable {
+        /// Any single-cell protocol action (block, current, DIC targets, set, sharp, Ca target…).
+        case cell(ProtocolEvent.Action)
+        /// Switches homeostasis on (the cell's pending controller from the request); the new m_X start at
+        /// ḡ_X(0) (`initial`, as the authors' sharp network) or at the present ḡ_X.
+        case startHomeostasis(mFromInitial: Bool)
+    }
+    /// Time (ms).
+    public var time: Double
+    /// Indices of the cells addressed.
+    public var cells: [Int]
+    public var action: Action
+    public init(time: Double, cells: [Int], action: Action) {
+        self.time = time
+        self.cells = cells
+        self.action = action
+    }
+}
+
+/// Everything a network run needs besides the network.
+public struct NetworkRequest: Sendable {
+    public var network: NetworkDescription
+    /// Duration (ms).
+    public var duration: Double
+    public var solver: SolverChoice = .cvodeBDF
+    public var rtol = 1e-6
+    /// Fixed step (ms) of exp-euler / rk4; nil: the solver's default.
+    public var dt: Double?
+    public var linearSolver: CVODEOptions.LinearSolver = .structured
+    /// Output grid (ms): spikes are detected on it, the trace is written on it.
+    public var outputInterval = 0.1
+    public var events: [NetworkEvent] = []
+    /// Per cell: the homeostasis a `startHomeostasis` event switches on.
+    public var pendingHomeostasis: [Homeostasis?] = []
+    /// Per cell: the threshold V_th (mV) for sharp events (nil: the cell's grid threshold at t = 0).
+    public var thresholds: [Double?] = []
+    public var tracePath: String?
+    /// Part of the run written to the trace (ms); nil: all of it.
+    public var traceWindow: ClosedRange<Double>?
+    /// Extra per-cell states written to the trace (layout names such as `Ca`, `Na.m`).
+    public var record: [String] = []
+    /// Conductances in effect of every cell, every this many ms, to `conductancesPath`.
+    public var conductanceInterval: Double?
+    public var conductancesPath: String?
+    /// Window of the firing and phase analysis (ms).
+    public var window: ClosedRange<Double>
+    public var onsetRule: BurstOnsetRule = .halfRange
+    /// The cell whose cycle the phases refer to.
+    public var referenceCell = 0
+    public var progress: (@Sendable (Double) -> Void)?
+    public var shouldStop: (@Sendable () -> Bool)?
+
+    public init(network: NetworkDescription, duration: Double, window: ClosedRange<Double>? = nil) {
+        self.network = network
+        self.duration = duration
+        self.window = window ?? (min(3000, duration / 5)...duration)
+    }
+}
+
+/// What a network run measured: per cell firing features, burst onsets and phases.
+public struct NetworkReport: Sendable, Codable {
+    public struct CellResult: Sendable, Codable {
+        public var name: String
+        public var features: FiringFeatures
+        public var burstOnsets: [Double]
+        public var phase: PhaseRelation
+        enum CodingKeys: String, CodingKey { case name, features, burstOnsets = "burst_onsets_ms", phase }
+    }
+    public var cells: [CellResult]
+    public var referenceCell: String
+    public var window: [Double]
+    public var statistics: SolverStatistics
+    public var solver: String
+    public var wallMilliseconds: Double
+    public var tracePath: String?
+    public var conductancesPath: String?
+    /// Names of the final state's entries, and the state.
+    public var finalState: [String: Double]
+    enum CodingKeys: String, CodingKey {
+        case cells, referenceCell = "reference_cell", window = "window_ms", statistics = "solver_statistics", solver,
+             wallMilliseconds = "wall_ms", tracePath = "trace", conductancesPath = "conductances", finalState = "final_state"
+    }
+}
+
+/// Runs a network: segments between events, one compiled network per segment, states carried by name.
+public func simulateNetwork(_ request: NetworkRequest) throws(SimulationError) -> NetworkReport {
+    try NetworkRun(request).run()
+}
+
+final class NetworkRun {
+    let request: NetworkRequest
+    var cells: [ProtocolState]
+    var system: CompiledNetwork
+    var state: [Double]
+    var initialGbar: [[String: Double]]
+    var thresholds: [Double?]
+    var detectors: [SpikeDetector]
+    var statistics = SolverStatistics()
+    var writer: CSVTraceWriter?
+    var conductanceWriter: CSVTraceWriter?
+    var traceColumns: [Int] = []
+    var nextConductanceTime = 0.0
+
+    init(_ r: NetworkRequest) throws(SimulationError) {
+        request = r
+        func fail(_ m: String) -> SimulationError { SimulationError(message: m) }
+        guard r.duration.isFinite, r.duration > 0 else { throw fail("duration = \(r.duration) ms: must be finite and > 0") }
+        guard r.window.lowerBound >= 0, r.window.upperBound <= r.duration, r.window.upperBound > r.window.lowerBound else {
+            throw fail("analysis window \(r.window.lowerBound)…\(r.window.upperBound) ms must lie inside 0…\(r.duration) ms")
+        }
+        guard r.network.cells.indices.contains(r.referenceCell) else { throw fail("reference cell \(r.referenceCell) does not exist") }
+        do { system = try r.network.compile() } catch { throw fail("\(error)") }
+        cells = r.network.cells.map { ProtocolState($0.neuron) }
+        initialGbar = r.network.cells.map { c in
+            Dictionary(uniqueKeysWithValues: c.neuron.conductanceNames.map { ($0, c.neuron.gbar($0)!) })
+        }
+        thresholds = r.thresholds.count == r.network.cells.count ? r.thresholds : Array(repeating: nil, count: r.network.cells.count)
+        state = system.initialState()
+        detectors = Array(repeating: SpikeDetector(), count: r.network.cells.count)
+        // Events: known cells, in order, valid actions for each addressed cell.
+        var previous = 0.0
+        for (k, e) in r.events.enumerated() {
+            let field = "protocol[\(k)] (at \(e.time) ms)"
+            guard e.time.isFinite, e.time >= 0, e.time <= r.duration else { throw fail("\(field): the time must lie in 0…\(r.duration) ms") }
+            guard e.time >= previous else { throw fail("\(field): out of order (the previous event is at \(previous) ms)") }
+            previous = e.time
+            guard !e.cells.isEmpty, e.cells.allSatisfy({ r.network.cells.indices.contains($0) }) else { throw fail("\(field): no cells or an unknown cell") }
+            for c in e.cells {
+                let name = r.network.cells[c].name
+                switch e.action {
+                case .cell(let a):
+                    do { try ProtocolState.validate([ProtocolEvent(time: e.time, action: a)], for: r.network.cells[c].neuron, duration: r.duration) } catch {
+                        throw fail("\(field), cell \(name): \(error.reason)")
+                    }
+                case .startHomeostasis:
+                    guard r.pendingHomeostasis.indices.contains(c), r.pendingHomeostasis[c] != nil else {
+                        throw fail("\(field), cell \(name): no homeostasis to start (give the network's \"homeostasis\" block)")
+                    }
+                    guard r.network.cells[c].neuron.homeostasis == nil else { throw fail("\(field), cell \(name): homeostasis is already on") }
+                }
+            }
+        }
+        for (i, c) in r.network.cells.enumerated() where thresholds[i] == nil {
+            let needs = r.events.contains { e in
+                guard e.cells.contains(i), case .cell(.sharp(let s)) = e.action else { return false }
+                return s.voltage == nil
+            }
+            if needs {
+                do { thresholds[i] = try DICCalculator(c.neuron.effective()).threshold(.grid).V } catch {
+                    throw fail("cell \(c.name): sharp neuromodulation needs the cell's threshold: \(error)")
+                }
+            }
+        }
+        for name in r.record {
+            for (i, c) in system.cells.enumerated() where c.layout.index(of: name) == nil {
+                throw fail("record: cell \(r.network.cells[i].name) has no state '\(name)' (it has: \(c.layout.names.joined(separator: ", ")))")
+            }
+        }
+        if let p = r.conductancesPath, let dt = r.conductanceInterval {
+            guard dt > 0, dt.isFinite else { throw fail("conductance interval \(dt) ms must be > 0") }
+            let columns = ["t_ms"] + r.network.cells.indices.flatMap { i in
+                system.cells[i].currentNames.map { "\(r.network.cells[i].name).\($0 == "leak" ? "leak" : $0)" }
+            }
+            do { conductanceWriter = try CSVTraceWriter(path: p, columns: columns) } catch { throw fail("\(error)") }
+        }
+        if let p = r.tracePath {
+            let columns = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\($0)" } }
+            do { writer = try CSVTraceWriter(path: p, columns: columns) } catch { throw fail("\(error)") }
+        }
+        mapTraceColumns()
+    }
+
+    func mapTraceColumns() {
+        traceColumns = system.cells.indices.flatMap { i in
+            [system.offsets[i]] + request.record.map { system.offsets[i] + system.cells[i].layout.index(of: $0)! }
+        }
+    }
+
+    func run() throws(SimulationError) -> NetworkReport {
+        let clock = ContinuousClock.now
+        let integratorFor = { (s: CompiledNetwork) in
+            self.request.solver.integrator(for: s, rtol: self.request.rtol, dt: self.request.dt, linearSolver: self.request.linearSolver)
+        }
+        var boundaries = Set(request.events.map(\.time))
+        boundaries.insert(request.duration)
+        boundaries.remove(0)
+        var nextEvent = 0
+        var t = 0.0
+        var values = Array(repeating: 0.0, count: traceColumns.count)
+        func keepPartial() -> String? {
+            try? writer?.keepPartial()
+        }
+        do {
+            for end in boundaries.sorted() {
+                while nextEvent < request.events.count && request.events[nextEvent].time <= t {
+                    try apply(request.events[nextEvent]); nextEvent += 1
+                }
+                let problem: ODEProblem
+                do { problem = try ODEProblem(system: system, initialState: state, startTime: t, endTime: end,
+                                              outputInterval: request.outputInterval, outputOrigin: 0) } catch {
+                    throw SimulationError(message: "\(error)")
+                }
+                let first = t
+                let solution = try integratorFor(system).solve(problem) { time, y in
+                    if time == first && first > 0 { return }   // the boundary sample was taken by the last segment
+                    for (i, o) in self.system.offsets.enumerated() { self.detectors[i].observe(t: time, V: y[o]) }
+                    if let w = self.writer, self.request.traceWindow.map({ $0.contains(time) }) ?? true {
+                        for (k, c) in self.traceColumns.enumerated() { values[k] = y[c] }
+                        try values.withUnsafeBufferPointer { try w.write(time: time, values: $0) }
+                    }
+                    if let cw = self.conductanceWriter, let dt = self.request.conductanceInterval, time >= self.nextConductanceTime - 1e-9 {
+                        try self.writeConductances(cw, time, y)
+                        self.nextConductanceTime += dt
+                    }
+                    if Int(time * 10) % 10_000 == 0 { self.request.progress?(time) }
+                    if self.request.shouldStop?() == true { throw CancellationError() }
+                }
+                statistics += solution.statistics
+                state = solution.finalState
+                t = end
+            }
+            try writer?.commit()
+            try conductanceWriter?.commit()
+        } catch let e as SolverError {
+            throw SimulationError(message: "network \(system.cellNames.joined(separator: ", ")): \(e)", partialTracePath: keepPartial(), solverError: e)
+        } catch let e as SimulationError {
+            var e = e
+            e.partialTracePath = keepPartial()
+            throw e
+        } catch {
+            throw SimulationError(message: "\(error)", partialTracePath: keepPartial())
+        }
+        let wall = ContinuousClock.now - clock
+        let w = request.window
+        let onsets = detectors.map { request.onsetRule.onsets($0.spikeTimes.filter { w.contains($0) }) }
+        let ref = onsets[request.referenceCell]
+        let results = system.cellNames.enumerated().map { i, name in
+            NetworkReport.CellResult(name: name, features: FiringFeatures(spikeTimes: detectors[i].spikeTimes.filter { w.contains($0) }),
+                                     burstOnsets: onsets[i], phase: PhaseRelation(onsets: onsets[i], reference: ref))
+        }
+        return NetworkReport(cells: results, referenceCell: system.cellNames[request.referenceCell], window: [w.lowerBound, w.upperBound],
+                             statistics: statistics, solver: request.solver.rawValue,
+                             wallMilliseconds: Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15,
+                             tracePath: writer?.path, conductancesPath: conductanceWriter?.path,
+                             finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, state)))
+    }
+
+    func writeConductances(_ w: CSVTraceWriter, _ time: Double, _ y: UnsafeBufferPointer<Double>) throws {
+        var row: [Double] = []
+        for (i, c) in system.cells.enumerated() {
+            var g = Array(repeating: 0.0, count: c.currentNames.count)
+            g.withUnsafeMutableBufferPointer { c.effectiveConductances(y.baseAddress! + system.offsets[i], into: $0.baseAddress!) }
+            row += g
+        }
+        try row.withUnsafeBufferPointer { try w.write(time: time, values: $0) }
+    }
+
+    /// The present cell i without controllers: regulated and modulated ḡ from the state.
+    func currentCell(_ i: Int) -> NeuronDescription {
+        let c = system.cells[i], o = system.offsets[i]
+        var cell = cells[i].neuron
+        for name in cell.conductanceNames {
+            for prefix in ["homeostasis", "neuromodulation"] {
+                if let k = c.layout.index(of: "\(prefix).\(name).gbar") { cell.setGbar(name, max(state[o + k], 0)) }
+            }
+        }
+        cell.homeostasis = nil
+        cell.neuromodulation = nil
+        return cell
+    }
+
+    /// Applies an event to its cells, recompiles the network and carries the state over by name.
+    func apply(_ e: NetworkEvent) throws(SimulationError) {
+        var edits: [(cell: Int, state: String, value: Double)] = []
+        var fresh: [(cell: Int, state: String, value: Double)] = []
+        for i in e.cells {
+            let name = request.network.cells[i].name
+            switch e.action {
+            case .cell(.sharp(let s)):
+                let cell = currentCell(i)
+                let result: CompensationResult
+                do {
+                    result = try compensate(cell.effective(at: e.time), unknowns: s.conductances, targets: s.targets,
+                                            at: .value(s.voltage ?? thresholds[i]!), variant: s.variant)
+                } catch {
+                    throw SimulationError(message: "event at \(e.time) ms, cell \(name): the compensation solve failed: \(error)")
+                }
+                for c in s.conductances {
+                    for edit in cells[i].apply(ProtocolEvent(time: e.time, action: .setConductance(channel: c, value: result.solved[c]!))) {
+                        edits.append((i, edit.state, edit.value))
+                    }
+                }
+            case .cell(let a):
+                for edit in cells[i].apply(ProtocolEvent(time: e.time, action: a)) { edits.append((i, edit.state, edit.value)) }
+            case .startHomeostasis(let fromInitial):
+                let now = currentCell(i)
+                var d = cells[i].neuron
+                // The description's ḡ become the present ones, so the new ḡ states start there.
+                for n in d.conductanceNames { d.setGbar(n, now.gbar(n)!) }
+                d.homeostasis = request.pendingHomeostasis[i]
+                cells[i] = ProtocolState(d)
+                for n in d.homeostasis!.timeConstants.keys {
+                    let g = now.gbar(n)!
+                    fresh.append((i, "homeostasis.\(n).gbar", g))
+                    fresh.append((i, "homeostasis.\(n).m", fromInitial ? initialGbar[i][n]! : g))
+                }
+            }
+        }
+        var d = request.network
+        for i in d.cells.indices { d.cells[i].neuron = cells[i].neuron }
+        let next: CompiledNetwork
+        do { next = try d.compile() } catch { throw SimulationError(message: "event at \(e.time) ms: \(error)") }
+        var y = next.initialState()
+        let old = Dictionary(uniqueKeysWithValues: zip(system.layout.names, state))
+        for (k, n) in next.layout.names.enumerated() { if let v = old[n] { y[k] = v } }
+        for x in edits + fresh {
+            let key = "\(request.network.cells[x.cell].name).\(x.state)"
+            guard let k = next.layout.index(of: key) else { throw SimulationError(message: "event at \(e.time) ms: no state \(key)") }
+            y[k] = x.value
+        }
+        system = next
+        state = y
+        mapTraceColumns()
+    }
+}

@@ -1,0 +1,169 @@
+/// A network compiled to one flat state vector and one allocation-free right-hand side.
+///
+/// Layout: each cell's states in cell order, named `<cell>.<state>` (`AB.V`, `AB.Na.m`), then one gating
+/// state per chemical synapse, `syn.<pre>-><post>.s`. Each cell's block is its `CompiledNeuron`'s; the
+/// couplings are the synaptic and gap-junction currents on the V rows and the synapses' dependence on
+/// their presynaptic V. Implicit integrators get `NetworkNewtonSolver`, whose cost grows linearly with
+/// the cells (plus a small dense solve on the cells' voltages).
+public final class CompiledNetwork: ConditionallyLinearSystem {
+    public let network: NetworkDescription
+    public let cells: [CompiledNeuron]
+    /// Index of each cell's first state (its V).
+    public let offsets: [Int]
+    /// Index of the first synaptic state.
+    public let synapseOffset: Int
+    public let layout: StateLayout
+    public var coreCount: Int { layout.count }
+
+    /// A synapse with its endpoints resolved to state indices.
+    @usableFromInline struct Wired: Sendable {
+        let synapse: ChemicalSynapse
+        let preCell: Int, postCell: Int
+        let preV: Int, postV: Int, state: Int
+        let capacitance: Double     // of the postsynaptic cell (µF/cm²)
+    }
+    /// A gap junction with its endpoints resolved.
+    @usableFromInline struct Gap: Sendable {
+        let a: Int, b: Int          // cell indices
+        let aV: Int, bV: Int
+        let g: Double, capA: Double, capB: Double
+    }
+    @usableFromInline let wired: [Wired]
+    @usableFromInline let gaps: [Gap]
+
+    public init(_ d: NetworkDescription) throws(NetworkError) {
+        try d.validate()
+        network = d
+        var cells: [CompiledNeuron] = []
+        var offsets: [Int] = []
+        var names: [String] = []
+        for (i, c) in d.cells.enumerated() {
+            let n: CompiledNeuron
+            do { n = try CompiledNeuron(c.neuron) } catch { throw NetworkError(field: "cells[\(i)] (\(c.name))", reason: "\(error)") }
+            offsets.append(names.count)
+            names += n.layout.names.map { "\(c.name).\($0)" }
+            cells.append(n)
+        }
+        synapseOffset = names.count
+        var wired: [Wired] = []
+        var used = Set<String>()
+        for s in d.synapses {
+            let pre = d.index(of: s.pre)!, post = d.index(of: s.post)!
+            var name = "syn.\(s.pre)->\(s.post).s"
+            if !used.insert(name).inserted { name = "syn.\(s.pre)->\(s.post).\(wired.count).s" }
+            wired.append(Wired(synapse: s, preCell: pre, postCell: post, preV: offsets[pre], postV: offsets[post],
+                               state: names.count, capacitance: cells[post].capacitance))
+            names.append(name)
+        }
+        gaps = d.electricalSynapses.map { e in
+            let a = d.index(of: e.a)!, b = d.index(of: e.b)!
+            return Gap(a: a, b: b, aV: offsets[a], bV: offsets[b], g: e.conductance,
+                       capA: cells[a].capacitance, capB: cells[b].capacitance)
+        }
+        self.wired = wired
+        self.cells = cells
+        self.offsets = offsets
+        layout = StateLayout(names: names)
+    }
+
+    public var cellNames: [String] { network.cells.map(\.name) }
+    public var dimension: Int { layout.count }
+
+    /// The initial state: each cell's own initial state, every synapse at s∞ of its presynaptic V₀.
+    public func initialState() -> [Double] {
+        var y: [Double] = []
+        y.reserveCapacity(dimension)
+        for c in cells { y += c.initialState() }
+        for w in wired { y.append(w.synapse.steadyState(y[w.preV])) }
+        return y
+    }
+
+    /// Sets every synapse to s∞ of its presynaptic V in `y` (after the cells' voltages changed).
+    public func resetSynapses(_ y: inout [Double]) {
+        for w in wired { y[w.state] = w.synapse.steadyState(y[w.preV]) }
+    }
+
+    public func rightHandSide(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
+        for (i, c) in cells.enumerated() { c.rightHandSide(t, y + offsets[i], dy + offsets[i]) }
+        for w in wired {
+            let s = y[w.state]
+            dy[w.state] = w.synapse.rate(V: y[w.preV], s: s).rate
+            dy[w.postV] -= w.synapse.gbar * s * (y[w.postV] - w.synapse.reversal) / w.capacitance
+        }
+        for g in gaps {
+            let i = g.g * (y[g.aV] - y[g.bV])
+            dy[g.aV] -= i / g.capA
+            dy[g.bV] += i / g.capB
+        }
+    }
+
+    /// Synaptic current onto each cell (µA/cm², outward positive), chemical and electrical, at state y.
+    public func synapticCurrents(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        for i in 0..<cells.count { out[i] = 0 }
+        for w in wired { out[w.postCell] += w.synapse.gbar * y[w.state] * (y[w.postV] - w.synapse.reversal) }
+        for g in gaps {
+            let i = g.g * (y[g.aV] - y[g.bV])
+            out[g.a] += i
+            out[g.b] -= i
+        }
+    }
+
+    /// The dense Jacobian (as an arrow matrix whose core is everything): for tests and the dense fallback.
+    public func jacobian(_ t: Double, _ y: UnsafePointer<Double>, into J: inout ArrowJacobian) {
+        let solver = NetworkNewtonSolver(self)
+        solver.evaluateJacobian(t, y)
+        let n = dimension
+        for i in 0..<n { for j in 0..<n { J.A[i * n + j] = solver.jacobianEntry(i, j) } }
+    }
+
+    public func makeNewtonSolver() -> any NewtonSystemSolver { NetworkNewtonSolver(self) }
+
+    public var defaultAbsoluteTolerances: [Double] {
+        cells.flatMap(\.defaultAbsoluteTolerances) + Array(repeating: 1e-6, count: wired.count)
+    }
+
+    /// Stage 0: every cell's non-V/Ca states and the synapses (at the old voltages); stage 1: every cell's
+    /// V and Ca, with the synaptic and gap-junction conductances added to V's linear form.
+    public var linearStages: [[Range<Int>]] {
+        [cells.enumerated().map { i, c in (offsets[i] + 2)..<(offsets[i] + c.dimension) } + [synapseOffset..<dimension],
+         offsets.map { $0..<($0 + 2) }]
+    }
+
+    public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
+                           steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
+        for (i, c) in cells.enumerated() {
+            c.linearForm(stage: stage, t, y + offsets[i], steadyState: steadyState + offsets[i], timeConstant: timeConstant + offsets[i])
+        }
+        if stage == 0 {
+            for w in wired {
+                let V = y[w.preV]
+                steadyState[w.state] = w.synapse.steadyState(V)
+                timeConstant[w.state] = w.synapse.timeConstant(V)
+            }
+            return
+        }
+        // V∞ = (Σ g E + I)/Σ g and τ = C/Σ g: go to (Σ g E + I, Σ g), add the couplings, come back.
+        for (i, c) in cells.enumerated() {
+            let o = offsets[i]
+            let gTotal = c.capacitance / timeConstant[o]
+            steadyState[o] *= gTotal
+            timeConstant[o] = gTotal
+        }
+        for w in wired {
+            let g = w.synapse.gbar * y[w.state]
+            steadyState[w.postV] += g * w.synapse.reversal
+            timeConstant[w.postV] += g
+        }
+        for g in gaps {
+            steadyState[g.aV] += g.g * y[g.bV]
+            timeConstant[g.aV] += g.g
+            steadyState[g.bV] += g.g * y[g.aV]
+            timeConstant[g.bV] += g.g
+        }
+        for (i, c) in cells.enumerated() {
+            let o = offsets[i]
+            steadyState[o] /= timeConstant[o]
+            timeConstant[o] = c.capacitance / timeConstant[o]
+        }
+    }
+}
