@@ -46,8 +46,8 @@ public struct NetworkRequest: Sendable {
     /// Conductances in effect of every cell, every this many ms, to `conductancesPath`.
     public var conductanceInterval: Double?
     public var conductancesPath: String?
-    /// Window of the firing and phase analysis (ms).
-    public var window: ClosedRange<Double>
+    /// Windows of the firing and phase analysis (ms); each gets its own results.
+    public var windows: [ClosedRange<Double>]
     public var onsetRule: BurstOnsetRule = .halfRange
     /// The cell whose cycle the phases refer to.
     public var referenceCell = 0
@@ -57,12 +57,33 @@ public struct NetworkRequest: Sendable {
     public init(network: NetworkDescription, duration: Double, window: ClosedRange<Double>? = nil) {
         self.network = network
         self.duration = duration
-        self.window = window ?? (min(3000, duration / 5)...duration)
+        windows = [window ?? (min(3000, duration / 5)...duration)]
     }
 }
 
-/// What a network run measured: per cell firing features, burst onsets and phases.
+extension NetworkRequest {
+    /// Cuts the run to `duration` ms: later events go, windows are clipped (those starting after it go;
+    /// if none is left, the last fifth of the run is analysed).
+    public mutating func shorten(to duration: Double) {
+        guard duration < self.duration else { return }
+        self.duration = duration
+        events = events.filter { $0.time <= duration }
+        windows = windows.filter { $0.lowerBound < duration }.map { $0.lowerBound...min($0.upperBound, duration) }
+        if windows.isEmpty { windows = [(0.8 * duration)...duration] }
+        if let w = traceWindow {
+            traceWindow = w.lowerBound < duration ? w.lowerBound...min(w.upperBound, duration)
+                : max(0, duration - (w.upperBound - w.lowerBound))...duration
+        }
+    }
+}
+
+/// What a network run measured: per analysis window and cell, firing features, burst onsets and phases.
 public struct NetworkReport: Sendable, Codable {
+    public struct Window: Sendable, Codable {
+        public var window: [Double]
+        public var cells: [CellResult]
+        enum CodingKeys: String, CodingKey { case window = "window_ms", cells }
+    }
     public struct CellResult: Sendable, Codable {
         public var name: String
         public var features: FiringFeatures
@@ -70,9 +91,10 @@ public struct NetworkReport: Sendable, Codable {
         public var phase: PhaseRelation
         enum CodingKeys: String, CodingKey { case name, features, burstOnsets = "burst_onsets_ms", phase }
     }
-    public var cells: [CellResult]
+    public var windows: [Window]
+    /// The results of the first window.
+    public var cells: [CellResult] { windows[0].cells }
     public var referenceCell: String
-    public var window: [Double]
     public var statistics: SolverStatistics
     public var solver: String
     public var wallMilliseconds: Double
@@ -81,7 +103,7 @@ public struct NetworkReport: Sendable, Codable {
     /// Names of the final state's entries, and the state.
     public var finalState: [String: Double]
     enum CodingKeys: String, CodingKey {
-        case cells, referenceCell = "reference_cell", window = "window_ms", statistics = "solver_statistics", solver,
+        case windows, referenceCell = "reference_cell", statistics = "solver_statistics", solver,
              wallMilliseconds = "wall_ms", tracePath = "trace", conductancesPath = "conductances", finalState = "final_state"
     }
 }
@@ -109,8 +131,9 @@ final class NetworkRun {
         request = r
         func fail(_ m: String) -> SimulationError { SimulationError(message: m) }
         guard r.duration.isFinite, r.duration > 0 else { throw fail("duration = \(r.duration) ms: must be finite and > 0") }
-        guard r.window.lowerBound >= 0, r.window.upperBound <= r.duration, r.window.upperBound > r.window.lowerBound else {
-            throw fail("analysis window \(r.window.lowerBound)…\(r.window.upperBound) ms must lie inside 0…\(r.duration) ms")
+        guard !r.windows.isEmpty else { throw fail("no analysis window") }
+        for w in r.windows where !(w.lowerBound >= 0 && w.upperBound <= r.duration && w.upperBound > w.lowerBound) {
+            throw fail("analysis window \(w.lowerBound)…\(w.upperBound) ms must lie inside 0…\(r.duration) ms")
         }
         guard r.network.cells.indices.contains(r.referenceCell) else { throw fail("reference cell \(r.referenceCell) does not exist") }
         do { system = try r.network.compile() } catch { throw fail("\(error)") }
@@ -235,14 +258,16 @@ final class NetworkRun {
             throw SimulationError(message: "\(error)", partialTracePath: keepPartial())
         }
         let wall = ContinuousClock.now - clock
-        let w = request.window
-        let onsets = detectors.map { request.onsetRule.onsets($0.spikeTimes.filter { w.contains($0) }) }
-        let ref = onsets[request.referenceCell]
-        let results = system.cellNames.enumerated().map { i, name in
-            NetworkReport.CellResult(name: name, features: FiringFeatures(spikeTimes: detectors[i].spikeTimes.filter { w.contains($0) }),
-                                     burstOnsets: onsets[i], phase: PhaseRelation(onsets: onsets[i], reference: ref))
+        let windows = request.windows.map { w in
+            let onsets = detectors.map { request.onsetRule.onsets($0.spikeTimes.filter { w.contains($0) }) }
+            let ref = onsets[request.referenceCell]
+            let results = system.cellNames.enumerated().map { i, name in
+                NetworkReport.CellResult(name: name, features: FiringFeatures(spikeTimes: detectors[i].spikeTimes.filter { w.contains($0) }),
+                                         burstOnsets: onsets[i], phase: PhaseRelation(onsets: onsets[i], reference: ref))
+            }
+            return NetworkReport.Window(window: [w.lowerBound, w.upperBound], cells: results)
         }
-        return NetworkReport(cells: results, referenceCell: system.cellNames[request.referenceCell], window: [w.lowerBound, w.upperBound],
+        return NetworkReport(windows: windows, referenceCell: system.cellNames[request.referenceCell],
                              statistics: statistics, solver: request.solver.rawValue,
                              wallMilliseconds: Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15,
                              tracePath: writer?.path, conductancesPath: conductanceWriter?.path,
@@ -326,4 +351,58 @@ final class NetworkRun {
         state = y
         mapTraceColumns()
     }
+}
+
+extension NetworkReport {
+    /// The report as JSON: per window and cell the firing features, burst onsets, period and phase.
+    public var jsonObject: [String: Any] {
+        [
+            "reference_cell": referenceCell,
+            "windows": windows.map { w in
+                [
+                    "window_ms": w.window,
+                    "cells": w.cells.map { c in
+                        var o = c.features.jsonObject
+                        o["name"] = c.name
+                        o["burst_onsets_ms"] = c.burstOnsets
+                        o["onset_period_ms"] = c.phase.period as Any
+                        o["mean_phase"] = c.phase.meanPhase as Any
+                        o["phase_spread"] = c.phase.spread as Any
+                        o["phases"] = c.phase.phases
+                        o["phases_deg"] = c.phase.gaitDegrees
+                        o["locked_to_reference"] = c.phase.locked
+                        return o
+                    },
+                ] as [String: Any]
+            },
+            "solver": ["name": solver, "steps": statistics.steps, "rhs_evals": statistics.rhsEvaluations,
+                       "jacobian_evals": statistics.jacobianEvaluations, "linear_setups": statistics.linearSolverSetups,
+                       "error_test_failures": statistics.errorTestFailures, "convergence_failures": statistics.nonlinearConvergenceFailures] as [String: Any],
+            "wall_ms": wallMilliseconds,
+            "trace": tracePath as Any,
+            "conductances": conductancesPath as Any,
+        ]
+    }
+
+    /// A readable table per window: pattern, frequency, spikes per burst, onset period, phase.
+    public var table: String {
+        func f(_ x: Double?, _ d: Int) -> String { x.map { String(format: "%.\(d)f", $0) } ?? "—" }
+        var lines: [String] = []
+        for w in windows {
+            lines.append("window \(f(w.window[0] / 1000, 1))–\(f(w.window[1] / 1000, 1)) s (phases relative to \(referenceCell)):")
+            lines.append("  cell        pattern    f (Hz)  spikes/burst  period (ms)  phase  spread  locked")
+            for c in w.cells {
+                lines.append("  " + [c.name.padding(toLength: 10, withPad: " ", startingAt: 0),
+                                     c.features.pattern.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
+                                     f(c.features.frequency, 2).leftPad(7), (c.features.spikesPerBurst.map(String.init) ?? "—").leftPad(13),
+                                     f(c.phase.period, 1).leftPad(12), f(c.phase.meanPhase, 3).leftPad(6), f(c.phase.spread, 3).leftPad(7),
+                                     (c.phase.locked ? "yes" : "no").leftPad(7)].joined(separator: " "))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }

@@ -60,9 +60,10 @@ public struct Population: Sendable {
 
     /// Generates `count` cells. Targets missing from `targets` take the recipe's defaults (g_f from its
     /// rule when g_s is given). Draws that solve to a negative conductance are rejected and redrawn,
-    /// up to `maxRejections` in total.
+    /// up to `maxRejections` in total. `tauScales` multiplies channels' time constants (a network's k_KCa)
+    /// before the solve, so it enters the DIC weights of the generation.
     public static func generate(_ recipe: Recipe, count: Int, seed: UInt64, targets given: [DICName: Double] = [:],
-                                V: Double? = nil, variant: CompensationVariant = .exact,
+                                V: Double? = nil, variant: CompensationVariant = .exact, tauScales: [String: Double] = [:],
                                 maxRejections: Int = 100_000) throws(PopulationError) -> Population {
         guard count > 0 else { throw .invalid("count \(count) must be ≥ 1") }
         var targets = recipe.defaultTargets
@@ -76,7 +77,8 @@ public struct Population: Sendable {
             let g = recipe.draw(&rng)
             let name = "\(recipe.kind.name)-\(seed)-\(cells.count)"
             do {
-                let base = try recipe.kind.neuron(name: name, conductances: g)
+                var base = try recipe.kind.neuron(name: name, conductances: g)
+                for i in base.conductances.indices { if let k = tauScales[base.conductances[i].name] { base.conductances[i].tauScale = k } }
                 let r = try compensate(base, unknowns: recipe.unknowns, targets: targets, at: .value(v), variant: variant)
                 cells.append(r.neuron)
             } catch {

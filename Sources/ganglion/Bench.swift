@@ -28,6 +28,12 @@ struct Bench: ParsableCommand {
     var experiment: String?
     @Option(help: "With --experiment: run only the first N cells of a population.") var cells: Int?
     @Option(help: "With --experiment: the profile (ganglion or paper).") var profile: String?
+    @Option(name: .customLong("network-sizes"), help: "Also time random inhibitory STG networks of these sizes (comma-separated, e.g. 2,10,50,100) for --duration each, and fit the growth exponent.")
+    var networkSizes: String?
+    @Option(name: .customLong("network"), help: "Also time this network file (--repeats runs), and exp-euler at --network-dt over --network-span ms, extrapolated.")
+    var networkFile: String?
+    @Option(name: .customLong("network-dt"), help: "With --network: the fixed step (ms) (the authors' forward Euler used 5e-4).") var networkDt: Double = 5e-4
+    @Option(name: .customLong("network-span"), help: "With --network: the span (ms) of the fixed-step run.") var networkSpan: Double = 1000
 
     func run() throws {
         guard repeats >= 1 else { throw fail("--repeats \(repeats): must be ≥ 1") }
@@ -42,6 +48,12 @@ struct Bench: ParsableCommand {
         if dicCost { try benchDICs() }
         if sweepCells > 0 { try benchSweep() }
         if let experiment { try benchExperiment(experiment, folder: folder) }
+        if let networkSizes {
+            let sizes = networkSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty else { throw fail("--network-sizes '\(networkSizes)': expected sizes like 2,10,50,100") }
+            try benchNetworkSizes(sizes)
+        }
+        if let networkFile { try benchNetworkFile(networkFile, eulerStep: networkDt, span: networkSpan) }
         if onlyExtras { return }
         print("Model \(neuron.name), \(duration) ms simulated, 0.1 ms output to CSV, median of \(repeats) runs.")
         print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machineName()).\n")

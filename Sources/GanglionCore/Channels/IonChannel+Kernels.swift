@@ -97,7 +97,7 @@ extension IonChannel {
         }
     }
 
-    public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: [DICGate]) {
+    public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: DICGates) {
         let p = activationExponent, q = inactivationExponent
         let m = mInf(Dual.variable(V), calcium: Dual(Ca))
         let mCa = calciumGated ? mInf(Dual(V), calcium: Dual.variable(Ca)).derivative : 0
@@ -105,13 +105,11 @@ extension IonChannel {
         let h = q > 0 ? hInf(Dual.variable(V)) : Dual(1)
         let hq = integerPower(h.value, q)
         let mp = integerPower(m.value, p)
-        var gates = [DICGate(openSlope: Double(p) * integerPower(m.value, p - 1) * hq, voltageSlope: m.derivative,
-                             calciumSlope: mCa, tau: tm)]
-        if q > 0 {
-            gates.append(DICGate(openSlope: mp * Double(q) * integerPower(h.value, q - 1), voltageSlope: h.derivative,
-                                 tau: context.tauScale * tauH(V)))
-        }
-        return (mp * hq, gates)
+        let gm = DICGate(openSlope: Double(p) * integerPower(m.value, p - 1) * hq, voltageSlope: m.derivative,
+                         calciumSlope: mCa, tau: tm)
+        guard q > 0 else { return (mp * hq, DICGates(gm)) }
+        return (mp * hq, DICGates(gm, DICGate(openSlope: mp * Double(q) * integerPower(h.value, q - 1), voltageSlope: h.derivative,
+                                              tau: context.tauScale * tauH(V))))
     }
 
     @inlinable

@@ -16,6 +16,22 @@ public struct ChannelContext: Sendable, Equatable {
 }
 
 /// What the DIC computation needs to know about one gating variable at steady state.
+/// The gates of one channel for the DICs (one or two), without a heap allocation: the DICs of the
+/// controller's reference are evaluated at every right-hand-side evaluation.
+public struct DICGates: RandomAccessCollection, Sendable, Equatable {
+    public let first: DICGate
+    let second: DICGate
+    public let count: Int
+    public init(_ a: DICGate, _ b: DICGate? = nil) {
+        first = a
+        second = b ?? a
+        count = b == nil ? 1 : 2
+    }
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(i: Int) -> DICGate { i == 0 ? first : second }
+}
+
 public struct DICGate: Sendable, Equatable {
     /// ∂(open fraction)/∂x at steady state.
     public var openSlope: Double
@@ -91,7 +107,7 @@ public protocol IonChannel: Sendable {
                               dV: UnsafeMutablePointer<Double>, dCa: UnsafeMutablePointer<Double>,
                               dLocal: UnsafeMutablePointer<Double>)
     /// Steady-state open fraction at (V, Ca) and, per gating variable, what the DICs need.
-    static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: [DICGate])
+    static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: DICGates)
     /// Steady-state open fraction as a function of V and Ca, generic (for dCa∞/dV by dual numbers).
     static func steadyOpenFraction<T: GateScalar>(_ V: T, calcium Ca: T, context: ChannelContext) -> T
 }

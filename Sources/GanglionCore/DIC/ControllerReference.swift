@@ -16,6 +16,8 @@ public struct ControllerReference: Sendable {
     /// Per channel: its (s, u) column if constant.
     let constantS: [Double], constantU: [Double]
     let calciumGated: [Bool]
+    /// Per calcium-gated channel, its gates' timescale weights at V (τ depends on V only).
+    let gateWeights: [[TimescaleWeights]]
     let excluded: [Bool]
     /// Per calcium channel index: Ca∞ terms open∞(V)(V − E) and its V-derivative; overrides (paper variant).
     let calciumTerms: [(index: Int, a: Double, b: Double, override: Double?)]
@@ -39,6 +41,13 @@ public struct ControllerReference: Sendable {
         }
         constantS = s
         constantU = u
+        let r = references
+        gateWeights = channels.map { c in
+            guard c.channel.calciumGated else { return [] }
+            return c.channel.dicTerms(V: m.thresholdVoltage, calcium: neuron.initialCalcium, context: c.context).gates.map {
+                TimescaleWeights(tau: $0.tau, fast: r.fast, slow: r.slow, ultraslow: r.ultraslow)
+            }
+        }
         let v = Dual.variable(V)
         calciumTerms = channels.enumerated().filter { $0.element.channel.ion == .calcium }.map { j, c in
             let t = c.channel.steadyOpenFraction(v, calcium: Dual(neuron.initialCalcium), context: c.context) * (v - Dual(c.reversal))
@@ -66,7 +75,9 @@ public struct ControllerReference: Sendable {
         for j in channels.indices where !excluded[j] {
             var s = constantS[j], u = constantU[j]
             if calciumGated[j] {
-                let col = DICCalculator.column(channels[j], at: V, calcium: calcium, references: references)
+                let col = gateWeights.withUnsafeBufferPointer { w in
+                    DICCalculator.column(channels[j], at: V, calcium: calcium) { k, _ in w[j][k] }
+                }
                 s = col.s
                 u = col.u
             }
@@ -93,43 +104,60 @@ public struct ControllerReference: Sendable {
             return ((first ? x.0 : x.1) - c, x)
         }
         var c = first ? current.0 : current.1
-        for _ in 0..<40 {
+        // Chord iterations: the slope (a forward difference) is refreshed only when convergence is slow.
+        var slope = 0.0, previous = Double.infinity
+        for _ in 0..<20 {
             let (hc, x) = h(c)
-            if abs(hc) <= 1e-13 * max(abs(c), 1) { return x }
-            let delta = 1e-7 * max(abs(c), 1)
-            let slope = (h(c + delta).value - hc) / delta
+            guard hc.isFinite else { break }
+            if abs(hc) <= 1e-12 * max(abs(c), 1) { return x }
+            if abs(hc) >= previous { break }    // not converging from here: search instead
+            if slope == 0 || abs(hc) > 0.1 * previous {
+                let delta = 1e-7 * max(abs(c), 1)
+                slope = (h(c + delta).value - hc) / delta
+            }
+            previous = abs(hc)
             let step = -hc / slope
             guard step.isFinite else { break }
             c += step
-            if abs(step) <= 1e-12 * max(abs(c), 1) { return abs(step) == 0 ? x : h(c).x }
+            if abs(step) <= 1e-11 * max(abs(c), 1) { return h(c).x }
         }
-        // No convergence from the present value (near a fold of the solution branch): scan [0, 10⁶] for
-        // sign changes of h and take the root nearest the present value.
-        let c0 = first ? current.0 : current.1
-        var best: (Double, Double)?
-        var lo = 0.0, hlo = h(0).value
-        var upper = max(1000, 10 * abs(c0))
-        var start = 0.0
-        while best == nil, start < 1e6 {
-            for i in 1...400 {
-                let cc = start + (upper - start) * Double(i) / 400
-                let hh = h(cc).value
-                if hlo.isFinite, hh.isFinite, (hlo <= 0) != (hh <= 0) {
-                    var a = lo, b = cc, ha = hlo
-                    for _ in 0..<200 where b - a > 1e-13 * max(1, b) {
-                        let m = 0.5 * (a + b)
-                        let hm = h(m).value
-                        if (ha <= 0) == (hm <= 0) { a = m; ha = hm } else { b = m }
-                    }
-                    let root = h(0.5 * (a + b)).x
-                    let r = first ? root.0 : root.1
-                    if best == nil || abs(r - c0) < abs((first ? best!.0 : best!.1) - c0) { best = root }
-                }
-                (lo, hlo) = (cc, hh)
+        // No convergence from the present value (near a fold of the solution branch): search outwards from
+        // it in geometrically growing steps, on both sides, for the nearest sign change of h in [0, 10⁶],
+        // then refine the bracket by the Illinois (modified regula falsi) method.
+        let c0 = max(first ? current.0 : current.1, 0)
+        let h0 = h(c0).value
+        var step = 1e-3 * max(c0, 1)
+        var below = (c: c0, h: h0), above = (c: c0, h: h0)
+        var bracket: (a: Double, ha: Double, b: Double, hb: Double)?
+        while bracket == nil, below.c > 0 || above.c < 1e6 {
+            if above.c < 1e6 {
+                let c = min(above.c + step, 1e6), hc = h(c).value
+                if above.h.isFinite, hc.isFinite, (above.h <= 0) != (hc <= 0) { bracket = (above.c, above.h, c, hc); break }
+                above = (c, hc)
             }
-            start = upper
-            upper *= 10
+            if below.c > 0 {
+                let c = max(below.c - step, 0), hc = h(c).value
+                if below.h.isFinite, hc.isFinite, (below.h <= 0) != (hc <= 0) { bracket = (c, hc, below.c, below.h); break }
+                below = (c, hc)
+            }
+            step *= 1.5
         }
-        return best ?? (.nan, .nan)
+        guard var (a, ha, b, hb) = bracket else { return (.nan, .nan) }
+        var side = 0
+        for _ in 0..<100 where b - a > 1e-12 * max(1, b) {
+            let m = (a * hb - b * ha) / (hb - ha)
+            let hm = h(m).value
+            if hm == 0 { return h(m).x }
+            if (hm <= 0) == (ha <= 0) {
+                (a, ha) = (m, hm)
+                if side == -1 { hb /= 2 }
+                side = -1
+            } else {
+                (b, hb) = (m, hm)
+                if side == 1 { ha /= 2 }
+                side = 1
+            }
+        }
+        return h(0.5 * (a + b)).x
     }
 }

@@ -149,12 +149,20 @@ public struct DICCalculator: Sendable {
     @inlinable
     public static func column(_ c: Conductance, at V: Double, calcium ca: Dual,
                               references r: (fast: Double, slow: Double, ultraslow: Double)) -> (f: Double, s: Double, u: Double) {
+        column(c, at: V, calcium: ca) { TimescaleWeights(tau: $1.tau, fast: r.fast, slow: r.slow, ultraslow: r.ultraslow) }
+    }
+
+    /// The column with the gates' timescale weights given (gate index, gate) → weights, e.g. precomputed at a
+    /// fixed V.
+    @inlinable @inline(__always)
+    public static func column(_ c: Conductance, at V: Double, calcium ca: Dual,
+                              weights: (Int, DICGate) -> TimescaleWeights) -> (f: Double, s: Double, u: Double) {
         let drive = V - c.reversal
         let (open, gates) = c.channel.dicTerms(V: V, calcium: ca.value, context: c.context)
         var f = open, s = 0.0, u = 0.0
-        for g in gates {
+        for (k, g) in gates.enumerated() {
             let P = g.openSlope * g.voltageSlope * drive
-            let w = TimescaleWeights(tau: g.tau, fast: r.fast, slow: r.slow, ultraslow: r.ultraslow)
+            let w = weights(k, g)
             f += w.fs * P
             s += (w.su - w.fs) * P
             u += (1 - w.su) * P

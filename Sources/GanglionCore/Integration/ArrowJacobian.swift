@@ -52,6 +52,11 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
     private let schur: UnsafeMutablePointer<Double>         // k×k LU factors
     private let pivots: UnsafeMutablePointer<Int>
     private let scratch: UnsafeMutablePointer<Double>
+    // Sparsity found at factor time: the gates with a non-zero B entry in each core row (CSR), and for each
+    // gate the number of leading core columns of C that can be non-zero (gates depend on V and Ca only).
+    private let rowStart: UnsafeMutablePointer<Int>
+    private let rowGates: UnsafeMutablePointer<Int>
+    private let cWidth: UnsafeMutablePointer<Int>
 
     public init(coreCount: Int, gateCount: Int) {
         k = coreCount
@@ -63,11 +68,15 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         schur = .allocate(capacity: max(k * k, 1))
         pivots = .allocate(capacity: max(k, 1))
         scratch = .allocate(capacity: max(k, 1))
+        rowStart = .allocate(capacity: k + 1)
+        rowGates = .allocate(capacity: max(k * n, 1))
+        cWidth = .allocate(capacity: max(n, 1))
     }
 
     deinit {
         inverseDiag.deallocate(); scaledB.deallocate(); scaledC.deallocate()
         schur.deallocate(); pivots.deallocate(); scratch.deallocate()
+        rowStart.deallocate(); rowGates.deallocate(); cWidth.deallocate()
     }
 
     /// Factorises M = I − γJ. Returns false if M is singular.
@@ -91,16 +100,32 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             if d == 0 || !d.isFinite { return false }
             inverseDiag[i] = 1 / d
         }
+        var count = 0
         for r in 0..<k {
-            for i in 0..<n { scaledB[r * n + i] = gamma * B[r * n + i] * inverseDiag[i] }
+            rowStart[r] = count
+            for i in 0..<n {
+                let b = gamma * B[r * n + i] * inverseDiag[i]
+                scaledB[r * n + i] = b
+                if b != 0 { rowGates[count] = i; count += 1 }
+            }
         }
-        for j in 0..<(n * k) { scaledC[j] = gamma * C[j] }
-        // S = (I − γA) − (γB) diag⁻¹ (γC)
-        for r in 0..<k {
+        rowStart[k] = count
+        for i in 0..<n {
+            var width = 0
             for c in 0..<k {
-                var acc = 0.0
-                for i in 0..<n { acc += scaledB[r * n + i] * scaledC[i * k + c] }
-                schur[r * k + c] = (r == c ? 1 : 0) - gamma * A[r * k + c] - acc
+                let v = gamma * C[i * k + c]
+                scaledC[i * k + c] = v
+                if v != 0 { width = c + 1 }
+            }
+            cWidth[i] = width
+        }
+        // S = (I − γA) − (γB) diag⁻¹ (γC), over the non-zero entries only.
+        for r in 0..<k {
+            for c in 0..<k { schur[r * k + c] = (r == c ? 1 : 0) - gamma * A[r * k + c] }
+            for j in rowStart[r]..<rowStart[r + 1] {
+                let i = rowGates[j]
+                let b = scaledB[r * n + i]
+                for c in 0..<cWidth[i] { schur[r * k + c] -= b * scaledC[i * k + c] }
             }
         }
         // LU with partial pivoting on the k×k Schur complement.
@@ -136,7 +161,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         for r in 0..<k {
             var acc = b[r]
             let row = scaledB + r * n
-            for i in 0..<n { acc += row[i] * b[k + i] }
+            for j in rowStart[r]..<rowStart[r + 1] { let i = rowGates[j]; acc += row[i] * b[k + i] }
             scratch[r] = acc
         }
         for col in 0..<k where pivots[col] != col { swap(&scratch[col], &scratch[pivots[col]]) }
@@ -157,7 +182,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         // Gates: x_g = (b_g + (γC) x_c) · diag⁻¹
         for i in 0..<n {
             var s = b[k + i]
-            for c in 0..<k { s += scaledC[i * k + c] * scratch[c] }
+            for c in 0..<cWidth[i] { s += scaledC[i * k + c] * scratch[c] }
             b[k + i] = s * inverseDiag[i]
         }
     }

@@ -68,9 +68,9 @@ extension DA {
             dLocal[2] = r.ai.value / k
             dLocal[3] = -r.bi.value / k
         }
-        public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: [DICGate]) {
+        public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: DICGates) {
             let o = mInf(Dual.variable(V), calcium: Dual(Ca))
-            return (o.value, [DICGate(openSlope: 1, voltageSlope: o.derivative, tau: dicTau * context.tauScale)])
+            return (o.value, DICGates(DICGate(openSlope: 1, voltageSlope: o.derivative, tau: dicTau * context.tauScale)))
         }
         @inlinable
         public static func steadyOpenFraction<T: GateScalar>(_ V: T, calcium Ca: T, context: ChannelContext) -> T {

@@ -35,9 +35,9 @@ extension DA {
         public static func stateJacobian(V: Double, calcium Ca: Double, states: UnsafePointer<Double>, context: ChannelContext,
                                          dV: UnsafeMutablePointer<Double>, dCa: UnsafeMutablePointer<Double>,
                                          dLocal: UnsafeMutablePointer<Double>) {}
-        public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: [DICGate]) {
+        public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: DICGates) {
             let n = block(Dual.variable(V), magnesium: context.magnesium)
-            return (n.value, [DICGate(openSlope: 1, voltageSlope: n.derivative, tau: 0)])
+            return (n.value, DICGates(DICGate(openSlope: 1, voltageSlope: n.derivative, tau: 0)))
         }
         @inlinable
         public static func steadyOpenFraction<T: GateScalar>(_ V: T, calcium Ca: T, context: ChannelContext) -> T {

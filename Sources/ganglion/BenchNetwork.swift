@@ -1,0 +1,109 @@
+import Foundation
+import Ganglion
+
+extension Bench {
+    /// Random inhibitory networks of STG cells (population cells modulated to (g_s, g_u) = (−8, 4) at their
+    /// thresholds, each receiving `inDegree` graded synapses of 0.3 mS/cm² from random other cells): wall
+    /// time per simulated second against the number of cells, and the fitted growth exponent.
+    func benchNetworkSizes(_ sizes: [Int]) throws {
+        guard let largest = sizes.max(), sizes.allSatisfy({ $0 >= 2 }) else { throw fail("--network-sizes: every size must be ≥ 2") }
+        printErr("generating \(largest) bursting STG cells…")
+        var pool: [NeuronDescription] = []
+        var drawn = 0
+        while pool.count < largest {
+            let batch = try Population.generate(.stg, count: drawn + largest, seed: 11).cells.dropFirst(drawn)
+            drawn += batch.count
+            for c in batch where pool.count < largest {
+                if let m = try? compensate(c, unknowns: ["CaS", "A"], targets: [.s: -8, .u: 4], at: .threshold(.grid)).neuron { pool.append(m) }
+            }
+        }
+        let inDegree = 2
+        print("Random inhibitory networks of STG cells (g_s = −8, g_u = 4; \(inDegree) graded synapses of 0.3 mS/cm² onto each cell), \(duration) ms simulated, cvode-bdf rtol 1e-6, no trace; median of \(repeats).\n")
+        print("| cells | states | wall (s, median) | wall per simulated s (s) | per cell and simulated s (ms) | steps | Jacobian evals |")
+        print("|---|---|---|---|---|---|---|")
+        var points: [(Double, Double)] = []
+        for n in sizes {
+            var g = SplitMix(seed: UInt64(n))
+            var cells: [NetworkDescription.Cell] = []
+            for i in 0..<n {
+                var c = pool[i]
+                c.initialVoltage = -60 + 10 * (g.uniform() - 0.5)
+                cells.append(.init(name: "n\(i)", neuron: c))
+            }
+            var synapses: [ChemicalSynapse] = []
+            for post in 0..<n {
+                var sources = Set<Int>()
+                while sources.count < min(inDegree, n - 1) {
+                    let pre = Int(g.uniform() * Double(n)) % n
+                    if pre != post { sources.insert(pre) }
+                }
+                for pre in sources.sorted() { synapses.append(ChemicalSynapse(from: "n\(pre)", to: "n\(post)", gbar: 0.3)) }
+            }
+            let network = NetworkDescription(cells: cells, synapses: synapses)
+            var walls: [Double] = []
+            var last: NetworkReport?
+            for _ in 0..<repeats {
+                do { last = try simulateNetwork(NetworkRequest(network: network, duration: duration)) } catch { throw fail("\(n) cells: \(error)") }
+                walls.append(last!.wallMilliseconds / 1000)
+                printErr(String(format: "  %d cells: %.2f s", n, last!.wallMilliseconds / 1000))
+            }
+            let wall = median(walls)
+            let perSecond = wall / (duration / 1000)
+            points.append((log(Double(n)), log(perSecond)))
+            let states = try network.compile().dimension
+            print(String(format: "| %d | %d | %.2f | %.3f | %.1f | %d | %d |", n, states, wall, perSecond, 1000 * perSecond / Double(n),
+                         last!.statistics.steps, last!.statistics.jacobianEvaluations))
+        }
+        if points.count >= 2 {
+            let mx = points.map(\.0).reduce(0, +) / Double(points.count), my = points.map(\.1).reduce(0, +) / Double(points.count)
+            let slope = points.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / points.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
+            print(String(format: "\nFitted growth exponent (least squares of log wall per simulated second on log cells): %.2f", slope))
+        }
+    }
+
+    /// A network file with its own solver (median of --repeats), then exponential Euler at `eulerStep` over
+    /// `span` ms, extrapolated to the file's duration.
+    func benchNetworkFile(_ path: String, eulerStep: Double, span: Double) throws {
+        var e: NetworkExperiment
+        do { e = try NetworkExperiment.load(path, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
+        e.request.tracePath = nil
+        e.request.conductancesPath = nil
+        var walls: [Double] = []
+        var last: NetworkReport?
+        for _ in 0..<repeats {
+            do { last = try simulateNetwork(e.request) } catch { throw fail("\(e.name): \(error)") }
+            walls.append(last!.wallMilliseconds / 1000)
+            printErr(String(format: "  %@: %.2f s", e.name, last!.wallMilliseconds / 1000))
+        }
+        let wall = median(walls)
+        print(String(format: "Network %@ (%d cells, %.0f s simulated, %@, no trace): wall %.2f s (median of %d; range %.2f–%.2f s), %.1f× real time, %d steps",
+                     e.name, e.request.network.cells.count, e.request.duration / 1000, e.request.solver.rawValue, wall, repeats,
+                     walls.min()!, walls.max()!, e.request.duration / 1000 / wall, last!.statistics.steps))
+        var fixed = e.request
+        fixed.solver = .expEuler
+        fixed.dt = eulerStep
+        fixed.duration = span
+        fixed.events = fixed.events.filter { $0.time <= span }
+        fixed.windows = [0...span]
+        let r: NetworkReport
+        do { r = try simulateNetwork(fixed) } catch { throw fail("\(e.name), exp-euler: \(error)") }
+        let perMs = r.wallMilliseconds / 1000 / span
+        print(String(format: "  exp-euler at dt = %g ms over %.0f ms: %.2f s wall → %.0f s extrapolated to %.0f s simulated (%.0f steps per simulated ms; %.2f µs per step)",
+                     eulerStep, span, r.wallMilliseconds / 1000, perMs * e.request.duration, e.request.duration / 1000, 1 / eulerStep,
+                     r.wallMilliseconds * 1000 / Double(r.statistics.steps)))
+    }
+}
+
+/// A small seeded generator for the benchmark's random wiring.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Ganglion
+
+struct NetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Run a network file (cells, synapses, gap junctions, controllers, protocol); writes DIR/summary.json and the traces.",
+        discussion: """
+            One right-hand side for the whole network, integrated by CVODE with the network's own Newton solver
+            (or a fixed-step method). The summary has, per analysis window and cell, the firing features, burst
+            onsets, the period and the phase relative to the reference cell (Docs/network-files.md).
+            """)
+
+    @Argument(help: "Network file (JSON; Docs/network-files.md).") var file: String
+    @Option(help: "Output folder (default out/<network name>).") var out: String?
+    @Option(help: "Profile, replacing the file's: ganglion or paper (control.md §6).") var profile: String?
+    @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
+    @Option(help: "Fixed step (ms) of exp-euler / rk4.") var dt: Double?
+    @Option(help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
+    var duration: Double?
+    @Flag(help: "Print the summary as JSON on stdout.") var json = false
+    @Flag(help: "No progress on stderr.") var quiet = false
+
+    func validate() throws {
+        if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
+        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
+        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be > 0 ms") }
+    }
+
+    func run() throws {
+        var e: NetworkExperiment
+        do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
+        if let solver { e.request.solver = solver }
+        if let dt { e.request.dt = dt }
+        if let duration { e.request.shorten(to: duration) }
+        let folder = out ?? "out/\(e.name)"
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch { throw fail("\(folder): \(error)") }
+        if let t = e.traceName { e.request.tracePath = folder + "/" + t }
+        if e.writesConductances { e.request.conductancesPath = folder + "/conductances.csv" }
+        e.request.shouldStop = installInterruptHandler()
+        let showProgress = !quiet && isatty(STDERR_FILENO) != 0
+        if showProgress { e.request.progress = progressReporter(duration: e.request.duration) }
+        let report: NetworkReport
+        do { report = try simulateNetwork(e.request) } catch {
+            if showProgress { printErr("") }
+            if interruptRequested.load(ordering: .relaxed) {
+                printErr("interrupted\(error.partialTracePath.map { "; the trace computed so far is in \($0)" } ?? "")")
+                throw ExitCode(130)
+            }
+            throw fail("\(e.name): \(error.description)")
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        var summary = report.jsonObject
+        summary["network"] = e.name
+        summary["profile"] = e.profile.rawValue
+        summary["file"] = file
+        summary["duration_ms"] = e.request.duration
+        summary["cells"] = e.request.network.cells.map(\.name)
+        summary["synapses"] = e.request.network.synapses.map(\.summary)
+        summary["electrical"] = e.request.network.electricalSynapses.map { "\($0.a) ~ \($0.b) (\($0.conductance) mS/cm²)" }
+        summary["events"] = e.request.events.map { ev in
+            let cells = ev.cells.map { e.request.network.cells[$0].name }.joined(separator: ", ")
+            switch ev.action {
+            case .cell(let a): return ProtocolEvent(time: ev.time, action: a).summary + " [\(cells)]"
+            case .startHomeostasis(let initial): return "t = \(ev.time) ms: homeostasis on (m from \(initial ? "ḡ(0)" : "ḡ(t)")) [\(cells)]"
+            }
+        }
+        let text = JSONOutput.string(summary, pretty: true) + "\n"
+        do { try AtomicFileWriter.write(Data(text.utf8), to: folder + "/summary.json") } catch { throw fail("\(folder)/summary.json: \(error)") }
+        if json {
+            print(JSONOutput.string(summary))
+        } else {
+            print(report.table)
+            let rate = e.request.duration / report.wallMilliseconds
+            print(String(format: "%@: %.1f s simulated in %.2f s (%.0f× real time), %d steps; wrote %@/summary.json%@", e.name,
+                         e.request.duration / 1000, report.wallMilliseconds / 1000, rate, report.statistics.steps, folder,
+                         report.tracePath.map { ", \($0)" } ?? ""))
+        }
+    }
+}
