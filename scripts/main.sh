@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release
-.build/release/ganglion run examples/homeostasis-300s.json --out out/homeostasis-300s "$@"
+.build/release/ganglion run examples/homeostasis-300s.json --out out/homeostasis-300s --plot "$@"

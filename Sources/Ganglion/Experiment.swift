@@ -161,46 +161,20 @@ public struct Experiment: Sendable {
         let parsed: Any
         do { parsed = try JSONInput.parse(data) } catch { throw fail(nil, "not valid JSON (\(error))") }
         guard let root = parsed as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
+        let reader = FieldReader(file: file)
         func object(_ v: Any?, _ field: String, allowed: Set<String>) throws(ModelFileError) -> [String: Any]? {
-            guard let v else { return nil }
-            guard let o = v as? [String: Any] else { throw fail(field, "must be an object") }
-            for k in o.keys.sorted() where !allowed.contains(k) {
-                throw fail("\(field.isEmpty ? "" : field + ".")\(k)", "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
-            }
-            return o
+            try reader.object(v, field, allowed: allowed)
         }
-        func number(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? {
-            guard let v else { return nil }
-            guard !(v is Bool), let x = v as? Double, x.isFinite else { throw fail(field, "must be a finite number, got \(v)") }
-            return x
-        }
-        func positive(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? {
-            guard let x = try number(v, field) else { return nil }
-            guard x > 0 else { throw fail(field, "must be > 0, got \(x)") }
-            return x
-        }
-        func string(_ v: Any?, _ field: String) throws(ModelFileError) -> String? {
-            guard let v else { return nil }
-            guard let s = v as? String else { throw fail(field, "must be a string, got \(v)") }
-            return s
-        }
+        func number(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? { try reader.number(v, field) }
+        func positive(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? { try reader.positive(v, field) }
+        func string(_ v: Any?, _ field: String) throws(ModelFileError) -> String? { try reader.string(v, field) }
         func bool(_ v: Any?, _ field: String) throws(ModelFileError) -> Bool? {
             guard let v else { return nil }
             guard let b = v as? Bool else { throw fail(field, "must be true or false, got \(v)") }
             return b
         }
-        func strings(_ v: Any?, _ field: String) throws(ModelFileError) -> [String]? {
-            guard let v else { return nil }
-            guard let list = v as? [String] else { throw fail(field, "must be a list of names") }
-            return list
-        }
-        func window(_ v: Any?, _ field: String) throws(ModelFileError) -> ClosedRange<Double>? {
-            guard let v else { return nil }
-            guard let a = v as? [Any], a.count == 2, let lo = try number(a[0], field), let hi = try number(a[1], field), hi > lo, lo >= 0 else {
-                throw fail(field, "must be [START, END] in ms with 0 ≤ START < END")
-            }
-            return lo...hi
-        }
+        func strings(_ v: Any?, _ field: String) throws(ModelFileError) -> [String]? { try reader.strings(v, field) }
+        func window(_ v: Any?, _ field: String) throws(ModelFileError) -> ClosedRange<Double>? { try reader.window(v, field) }
         func times(_ v: Any?, _ field: String, duration: Double) throws(ModelFileError) -> [Double] {
             guard let v else { return [] }
             guard let a = v as? [Any] else { throw fail(field, "must be a list of times (ms)") }

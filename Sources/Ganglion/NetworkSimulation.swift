@@ -371,6 +371,7 @@ extension NetworkReport {
                         o["phases"] = c.phase.phases
                         o["phases_deg"] = c.phase.gaitDegrees
                         o["locked_to_reference"] = c.phase.locked
+                        o["period_ratio"] = (c.phase.period.flatMap { p in c.phase.referencePeriod.map { p / $0 } }) as Any
                         return o
                     },
                 ] as [String: Any]

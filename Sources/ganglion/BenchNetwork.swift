@@ -18,47 +18,60 @@ extension Bench {
             }
         }
         let inDegree = 2
-        print("Random inhibitory networks of STG cells (g_s = −8, g_u = 4; \(inDegree) graded synapses of 0.3 mS/cm² onto each cell), \(duration) ms simulated, cvode-bdf rtol 1e-6, no trace; median of \(repeats).\n")
-        print("| cells | states | wall (s, median) | wall per simulated s (s) | per cell and simulated s (ms) | steps | Jacobian evals |")
-        print("|---|---|---|---|---|---|---|")
-        var points: [(Double, Double)] = []
-        for n in sizes {
-            var g = SplitMix(seed: UInt64(n))
-            var cells: [NetworkDescription.Cell] = []
-            for i in 0..<n {
-                var c = pool[i]
-                c.initialVoltage = -60 + 10 * (g.uniform() - 0.5)
-                cells.append(.init(name: "n\(i)", neuron: c))
-            }
-            var synapses: [ChemicalSynapse] = []
-            for post in 0..<n {
-                var sources = Set<Int>()
-                while sources.count < min(inDegree, n - 1) {
-                    let pre = Int(g.uniform() * Double(n)) % n
-                    if pre != post { sources.insert(pre) }
+        print("Random inhibitory networks of STG cells (g_s = −8, g_u = 4; \(inDegree) graded synapses of 0.3 mS/cm² onto each cell), \(duration) ms simulated, no trace; median of \(repeats).\n")
+        print("| solver | cells | states | wall (s, median) | wall per simulated s (s) | per cell and simulated s (ms) | steps | µs per step |")
+        print("|---|---|---|---|---|---|---|---|")
+        var fits: [String] = []
+        for (solver, dt) in [(SolverChoice.cvodeBDF, nil), (.expEuler, 0.05)] as [(SolverChoice, Double?)] {
+            var points: [(Double, Double)] = [], stepPoints: [(Double, Double)] = []
+            for n in sizes {
+                var g = SplitMix(seed: UInt64(n))
+                var cells: [NetworkDescription.Cell] = []
+                for i in 0..<n {
+                    var c = pool[i]
+                    c.initialVoltage = -60 + 10 * (g.uniform() - 0.5)
+                    cells.append(.init(name: "n\(i)", neuron: c))
                 }
-                for pre in sources.sorted() { synapses.append(ChemicalSynapse(from: "n\(pre)", to: "n\(post)", gbar: 0.3)) }
+                var synapses: [ChemicalSynapse] = []
+                for post in 0..<n {
+                    var sources = Set<Int>()
+                    while sources.count < min(inDegree, n - 1) {
+                        let pre = Int(g.uniform() * Double(n)) % n
+                        if pre != post { sources.insert(pre) }
+                    }
+                    for pre in sources.sorted() { synapses.append(ChemicalSynapse(from: "n\(pre)", to: "n\(post)", gbar: 0.3)) }
+                }
+                let network = NetworkDescription(cells: cells, synapses: synapses)
+                var request = NetworkRequest(network: network, duration: duration)
+                request.solver = solver
+                request.dt = dt
+                var walls: [Double] = []
+                var last: NetworkReport?
+                for _ in 0..<repeats {
+                    do { last = try simulateNetwork(request) } catch { throw fail("\(n) cells: \(error)") }
+                    walls.append(last!.wallMilliseconds / 1000)
+                    printErr(String(format: "  %@, %d cells: %.2f s", solver.rawValue, n, last!.wallMilliseconds / 1000))
+                }
+                let wall = median(walls)
+                let perSecond = wall / (duration / 1000)
+                points.append((log(Double(n)), log(perSecond)))
+                stepPoints.append((log(Double(n)), log(Double(last!.statistics.steps))))
+                let states = try network.compile().dimension
+                let name = solver.rawValue + (dt.map { "@\($0)" } ?? "")
+                print(String(format: "| %@ | %d | %d | %.2f | %.3f | %.1f | %d | %.2f |", name, n, states, wall, perSecond, 1000 * perSecond / Double(n),
+                             last!.statistics.steps, wall * 1e6 / Double(last!.statistics.steps)))
             }
-            let network = NetworkDescription(cells: cells, synapses: synapses)
-            var walls: [Double] = []
-            var last: NetworkReport?
-            for _ in 0..<repeats {
-                do { last = try simulateNetwork(NetworkRequest(network: network, duration: duration)) } catch { throw fail("\(n) cells: \(error)") }
-                walls.append(last!.wallMilliseconds / 1000)
-                printErr(String(format: "  %d cells: %.2f s", n, last!.wallMilliseconds / 1000))
+            func slope(_ p: [(Double, Double)]) -> Double {
+                let mx = p.map(\.0).reduce(0, +) / Double(p.count), my = p.map(\.1).reduce(0, +) / Double(p.count)
+                return p.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / p.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
             }
-            let wall = median(walls)
-            let perSecond = wall / (duration / 1000)
-            points.append((log(Double(n)), log(perSecond)))
-            let states = try network.compile().dimension
-            print(String(format: "| %d | %d | %.2f | %.3f | %.1f | %d | %d |", n, states, wall, perSecond, 1000 * perSecond / Double(n),
-                         last!.statistics.steps, last!.statistics.jacobianEvaluations))
+            if points.count >= 2 {
+                fits.append(String(format: "%@: wall ∝ N^%.2f (steps ∝ N^%.2f, cost per step ∝ N^%.2f)", solver.rawValue,
+                                   slope(points), slope(stepPoints), slope(points) - slope(stepPoints)))
+            }
         }
-        if points.count >= 2 {
-            let mx = points.map(\.0).reduce(0, +) / Double(points.count), my = points.map(\.1).reduce(0, +) / Double(points.count)
-            let slope = points.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / points.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
-            print(String(format: "\nFitted growth exponent (least squares of log wall per simulated second on log cells): %.2f", slope))
-        }
+        print("\nFitted growth exponents (least squares on log–log, wall per simulated second against cells):")
+        for f in fits { print("- " + f) }
     }
 
     /// A network file with its own solver (median of --repeats), then exponential Euler at `eulerStep` over

@@ -21,6 +21,7 @@ struct NetworkCommand: ParsableCommand {
     var duration: Double?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(help: "Write the figures next to the summary: trace.svg (one panel per cell) and conductances.svg.") var plot = false
 
     func validate() throws {
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
@@ -68,6 +69,16 @@ struct NetworkCommand: ParsableCommand {
         }
         let text = JSONOutput.string(summary, pretty: true) + "\n"
         do { try AtomicFileWriter.write(Data(text.utf8), to: folder + "/summary.json") } catch { throw fail("\(folder)/summary.json: \(error)") }
+        var figures: [String] = []
+        if plot {
+            let markers = e.request.events.map { ($0.time, "t = \($0.time / 1000) s") }
+            if let t = report.tracePath {
+                figures += try writePlot(csv: t, to: folder + "/trace.svg", title: "\(e.name): membrane potential", markers: markers)
+            }
+            if let c = report.conductancesPath {
+                figures += try writePlot(csv: c, to: folder + "/conductances.svg", title: "\(e.name): conductances", markers: markers)
+            }
+        }
         if json {
             print(JSONOutput.string(summary))
         } else {
@@ -75,7 +86,7 @@ struct NetworkCommand: ParsableCommand {
             let rate = e.request.duration / report.wallMilliseconds
             print(String(format: "%@: %.1f s simulated in %.2f s (%.0f× real time), %d steps; wrote %@/summary.json%@", e.name,
                          e.request.duration / 1000, report.wallMilliseconds / 1000, rate, report.statistics.steps, folder,
-                         report.tracePath.map { ", \($0)" } ?? ""))
+                         report.tracePath.map { ", \($0)" } ?? "") + figures.map { ", " + $0 }.joined())
         }
     }
 }

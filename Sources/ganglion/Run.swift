@@ -18,6 +18,8 @@ struct Run: ParsableCommand {
     var profile: String?
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(help: "Write figures next to the summary: trace.svg and conductances.svg (of each cell folder for a population).")
+    var plot = false
 
     func validate() throws {
         if experiment == nil, resumeFolder == nil { throw ValidationError("give an experiment file, or --resume DIR") }
@@ -101,18 +103,33 @@ struct Run: ParsableCommand {
             printErr("interrupted: \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells finished; resume with: ganglion run --resume \(folder)")
             throw ExitCode(130)
         }
+        var figures: [String] = []
+        if plot {
+            let events = e.request.events.map { ($0.time, $0.summary) }
+            var folders = [folder]
+            if e.isPopulation {
+                folders = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cells")) ?? []).sorted().map { folder + "/cells/" + $0 }
+            }
+            for f in folders {
+                for (csv, name) in [("trace.csv", "membrane potential"), ("conductances.csv", "conductances")]
+                where FileManager.default.fileExists(atPath: f + "/" + csv) {
+                    figures += try writePlot(csv: f + "/" + csv, to: f + "/" + csv.replacingOccurrences(of: ".csv", with: ".svg"),
+                                             title: "\(e.name): \(name)", markers: events)
+                }
+            }
+        }
         if e.isPopulation {
             let stats = (s["statistics"] as? [String: Any])?["main_window"] as? [String: Any]
             let patterns = (stats?["patterns"] as? [String: Double] ?? [:]).sorted { $0.key < $1.key }
                 .map { String(format: "%@ %.0f%%", $0.key, 100 * $0.value) }.joined(separator: ", ")
-            print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells (\(patterns)); wrote \(folder)/summary.json")
+            print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells (\(patterns)); wrote \(folder)/summary.json" + (figures.isEmpty ? "" : " and \(figures.count) figures"))
             if outcome.failures > 0 { printErr("\(outcome.failures) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json") }
         } else {
             let window = (s["window_ms"] as? [Double]).map { "\($0[0])–\($0[1]) ms" } ?? ""
             var files = ["\(folder)/summary.json"]
             if let t = s["trace"] as? String { files.append(t) }
             if let c = s["conductances_file"] as? String { files.append(c) }
-            print("\(e.name): \(s["pattern"] ?? "?") in \(window); wrote \(files.joined(separator: ", "))")
+            print("\(e.name): \(s["pattern"] ?? "?") in \(window); wrote \((files + figures).joined(separator: ", "))")
         }
     }
 }

@@ -34,6 +34,7 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("tau-na"), help: "Homeostasis τ_Na (ms); τ_X = τ_Na ḡ_Na(0)/ḡ_X(0).") var tauNa: Double = 600
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(help: "Also plot the trace (needs --out): OUT with .svg, protocol events marked.") var plot = false
 
     func run() throws {
         guard duration.isFinite, duration > 0 else { throw fail("--duration \(duration): must be a finite number of ms > 0") }
@@ -77,6 +78,13 @@ struct Simulate: ParsableCommand {
             throw fail(error.description)
         }
         if request.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if plot {
+            guard let out else { throw fail("--plot needs --out (the trace to plot)") }
+            let svg = (out.hasSuffix(".csv") ? String(out.dropLast(4)) : out) + ".svg"
+            try writePlot(csv: out, to: svg, title: "\(report.model): \(duration / 1000) s, \(solver.rawValue)",
+                          markers: request.events.map { ($0.time, $0.summary) })
+            if !json { printErr("wrote \(svg)") }
+        }
         if json {
             print(JSONOutput.string(report.jsonObject))
         } else {

@@ -1,0 +1,156 @@
+import Foundation
+
+/// Figures of Ganglion's CSV outputs (and any CSV with a time column in ms): voltage traces, calcium, and
+/// conductance trajectories on a log axis — decimated per pixel column so no spike is lost.
+public enum TracePlot {
+    /// Builds the figure of a CSV file. Without `columns` the panels are chosen from the header: one per
+    /// voltage column (`V_mV`, `<cell>.V_mV`), one for calcium (`Ca`, `Ca_average`), and the conductances
+    /// (`g_<X>_mS_cm2`, or `<cell>.<X>` in a network's conductances file) on a log axis, one panel per cell.
+    public static func figure(csv path: String, columns requested: [String]? = nil, window: ClosedRange<Double>? = nil,
+                              title: String? = nil, logScale: Bool? = nil, markers: [(Double, String)] = []) throws(IOError) -> SVGFigure {
+        let names = try header(path)
+        let tIndex = names.firstIndex(of: "t_ms") ?? 0
+        // Panels as lists of (column index, series name).
+        var panels: [(label: String, log: Bool, columns: [(Int, String)])] = []
+        if let requested {
+            for c in requested {
+                guard let i = names.firstIndex(of: c) else {
+                    throw IOError(file: path, message: "no column '\(c)' (columns: \(names.joined(separator: ", ")))")
+                }
+                panels.append((axisLabel(c), logScale ?? false, [(i, c)]))
+            }
+        } else {
+            for (i, n) in names.enumerated() where n == "V_mV" || n == "V" || n.hasSuffix(".V_mV") {
+                panels.append((n.hasSuffix(".V_mV") ? "\(n.dropLast(5)) V (mV)" : "V (mV)", false, [(i, n)]))
+            }
+            for (i, n) in names.enumerated() where n == "Ca" || n == "Ca_average" {
+                panels.append((n == "Ca" ? "Ca" : "Ca, 5 s average", false, [(i, n)]))
+            }
+            let single = names.enumerated().filter { $0.element.hasPrefix("g_") && $0.element.hasSuffix("_mS_cm2") }
+            if !single.isEmpty {
+                panels.append(("ḡ (mS/cm²)", logScale ?? true, single.map { ($0.offset, String($0.element.dropFirst(2).dropLast(7))) }))
+            }
+            if panels.isEmpty {
+                // A network conductances file: <cell>.<X> columns, one log panel per cell.
+                var byCell: [(String, [(Int, String)])] = []
+                for (i, n) in names.enumerated() where i != tIndex {
+                    guard let dot = n.firstIndex(of: ".") else { continue }
+                    let cell = String(n[..<dot]), channel = String(n[n.index(after: dot)...])
+                    if let k = byCell.firstIndex(where: { $0.0 == cell }) { byCell[k].1.append((i, channel)) } else { byCell.append((cell, [(i, channel)])) }
+                }
+                panels = byCell.map { ("\($0.0) ḡ (mS/cm²)", logScale ?? true, $0.1) }
+            }
+            guard !panels.isEmpty else {
+                throw IOError(file: path, message: "nothing to plot automatically; name columns (columns: \(names.joined(separator: ", ")))")
+            }
+        }
+        // Time range: the window, or the file's first and last times (the last line read from the end).
+        var range = window
+        if range == nil {
+            guard let (a, b) = try timeSpan(path, column: tIndex, count: names.count) else { throw IOError(file: path, message: "no data rows") }
+            range = a...max(b, a + 1e-9)
+        }
+        let r = range!
+        var figure = SVGFigure(title: title ?? URL(fileURLWithPath: path).lastPathComponent, xLabel: "time (s)", panels: [])
+        figure.legend = panels.contains { $0.columns.count > 1 }
+        let pixels = Int(figure.plotWidth)
+        var decimators = panels.map { $0.columns.map { _ in MinMaxDecimator(range: r, columns: pixels) } }
+        var needed = Array(repeating: false, count: names.count)
+        needed[tIndex] = true
+        for p in panels { for c in p.columns { needed[c.0] = true } }
+        try rows(path, count: names.count, needed: needed) { v in
+            let t = v[tIndex]
+            guard r.contains(t) else { return }
+            for p in panels.indices {
+                for (k, c) in panels[p].columns.enumerated() { decimators[p][k].add(t, v[c.0]) }
+            }
+        }
+        figure.panels = panels.enumerated().map { p, panel in
+            PlotPanel(yLabel: panel.label, series: panel.columns.enumerated().map { k, c in
+                decimators[p][k].finish()
+                return PlotSeries(name: c.1, points: decimators[p][k].points.map { ($0.0 / 1000, $0.1) })
+            }, logY: panel.log, markers: markers.map { ($0.0 / 1000, $0.1) })
+        }
+        return figure
+    }
+
+    static func axisLabel(_ column: String) -> String {
+        if column == "V_mV" || column.hasSuffix(".V_mV") { return column.replacingOccurrences(of: "V_mV", with: "V (mV)") }
+        if column.hasPrefix("g_"), column.hasSuffix("_mS_cm2") { return "ḡ_\(column.dropFirst(2).dropLast(7)) (mS/cm²)" }
+        return column
+    }
+
+    /// The header's column names.
+    static func header(_ path: String) throws(IOError) -> [String] {
+        guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))") }
+        defer { fclose(fp) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        guard getline(&line, &capacity, fp) > 0, let p = line else { throw IOError(file: path, message: "empty file (no header row)") }
+        return String(cString: p).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    }
+
+    /// The times of the first and the last data row (the last found by reading the file's tail).
+    static func timeSpan(_ path: String, column: Int, count: Int) throws(IOError) -> (Double, Double)? {
+        var first: Double?
+        try rows(path, count: count, limit: 1) { first = $0[column] }
+        guard let first else { return nil }
+        guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open") }
+        defer { fclose(fp) }
+        fseeko(fp, 0, SEEK_END)
+        let size = ftello(fp)
+        let chunk = min(size, 65536)
+        fseeko(fp, size - chunk, SEEK_SET)
+        var bytes = [CChar](repeating: 0, count: Int(chunk) + 1)
+        let n = fread(&bytes, 1, Int(chunk), fp)
+        let text = String(cString: Array(bytes[0..<n]) + [0])
+        let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard let lastLine = lines.last else { return (first, first) }
+        let fields = lastLine.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count == count, let last = Double(fields[column].trimmingCharacters(in: .whitespaces)) else {
+            throw IOError(file: path, message: "the last line does not have \(count) numeric fields")
+        }
+        return (first, last)
+    }
+
+    /// Streams the data rows as numbers (strtod on the raw line: millions of rows per second); columns not
+    /// `needed` are skipped (left NaN).
+    static func rows(_ path: String, count: Int, needed: [Bool]? = nil, limit: Int = .max,
+                     _ body: (UnsafeBufferPointer<Double>) -> Void) throws(IOError) {
+        guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))") }
+        defer { fclose(fp) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        _ = getline(&line, &capacity, fp)
+        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(count, 1))
+        defer { values.deallocate() }
+        var number = 1
+        var delivered = 0
+        for k in 0..<count { values[k] = .nan }
+        while delivered < limit, getline(&line, &capacity, fp) > 0, var p = line {
+            number += 1
+            if p.pointee == 10 || p.pointee == 13 { continue }
+            for k in 0..<count {
+                if let needed, !needed[k] {
+                    while p.pointee != 44 && p.pointee != 10 && p.pointee != 13 && p.pointee != 0 { p += 1 }
+                } else {
+                    var end: UnsafeMutablePointer<CChar>?
+                    values[k] = strtod(p, &end)
+                    guard let e = end, e != p else {
+                        throw IOError(file: path, message: "line \(number), column \(k + 1): not a number")
+                    }
+                    p = e
+                }
+                if k < count - 1 {
+                    guard p.pointee == 44 else { throw IOError(file: path, message: "line \(number): \(k + 1) fields, the header has \(count)") }
+                    p += 1
+                }
+            }
+            body(UnsafeBufferPointer(values))
+            delivered += 1
+        }
+    }
+}

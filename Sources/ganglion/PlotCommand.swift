@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Ganglion
+
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Plot a trace or conductances CSV as SVG (and PNG when a converter is installed).",
+        discussion: """
+            Without --columns: one panel per voltage column (V_mV, <cell>.V_mV), calcium, and the conductances on a
+            log axis. Long traces are decimated to the minimum and maximum of every pixel column, so no spike is lost.
+            """)
+
+    @Argument(help: "CSV file with a t_ms column (a trace or conductances.csv).") var file: String
+    @Option(help: "Columns to plot, comma-separated (one panel each).") var columns: String?
+    @Option(help: "Time window START:END (ms).") var window: String?
+    @Option(help: "Output SVG (default: the CSV's name with .svg).") var out: String?
+    @Option(help: "Figure title (default: the file name).") var title: String?
+    @Flag(inversion: .prefixedNo, help: "Log y axis (default: on for conductances only).") var log: Bool?
+    @Flag(help: "Also write a PNG next to the SVG when ImageMagick's convert or rsvg-convert is installed.") var png = false
+
+    func run() throws {
+        let output = out ?? (file.hasSuffix(".csv") ? String(file.dropLast(4)) : file) + ".svg"
+        let written = try writePlot(csv: file, to: output, columns: columns.map { $0.split(separator: ",").map(String.init) },
+                                    window: try parseWindow(window), title: title, log: log, png: png)
+        print("wrote \(written.joined(separator: ", "))")
+    }
+}
+
+/// Plots a CSV to an SVG (written atomically) and optionally a PNG; returns the files written.
+@discardableResult
+func writePlot(csv: String, to svg: String, columns: [String]? = nil, window: ClosedRange<Double>? = nil, title: String? = nil,
+               log: Bool? = nil, markers: [(Double, String)] = [], png: Bool = false) throws(ExitCode) -> [String] {
+    let figure: SVGFigure
+    do { figure = try TracePlot.figure(csv: csv, columns: columns, window: window, title: title, logScale: log, markers: markers) } catch {
+        throw fail("\(error)")
+    }
+    do { try AtomicFileWriter.write(Data(figure.render().utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
+    var files = [svg]
+    if png, let converter = ["/usr/bin/rsvg-convert", "/usr/local/bin/rsvg-convert", "/usr/bin/convert", "/usr/local/bin/convert"]
+        .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+        let target = String(svg.dropLast(4)) + ".png"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: converter)
+        p.arguments = converter.hasSuffix("rsvg-convert") ? ["-o", target, svg] : ["-density", "110", svg, target]
+        p.standardError = FileHandle.nullDevice
+        if (try? p.run()) != nil {
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { files.append(target) } else { printErr("warning: \(converter) could not convert \(svg) to PNG") }
+        }
+    }
+    return files
+}

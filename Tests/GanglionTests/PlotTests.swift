@@ -1,0 +1,87 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import Ganglion
+
+/// An attribute of an element found by XPath (by its serialisation: FoundationXML's attribute lookup
+/// does not see attributes of elements in the default SVG namespace).
+func attribute(_ node: XMLNode, _ name: String) -> String? {
+    if let e = node as? XMLElement, let v = e.attribute(forName: name)?.stringValue { return v }
+    let xml = node.xmlString
+    guard let start = xml.range(of: " \(name)=\"") else { return nil }
+    let rest = xml[start.upperBound...]
+    return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+}
+
+@Suite("Plots")
+struct PlotTests {
+    @Test("min/max decimation keeps every spike peak of a known trace")
+    func decimationKeepsPeaks() {
+        // 300 s at 0.1 ms (3 million samples) with a 1 ms spike to +40 mV every 137.3 ms on a −60 mV baseline.
+        var d = MinMaxDecimator(range: 0...300_000, columns: 700)
+        var peaks: [Double] = []
+        var t = 0.0, k = 0
+        while t <= 300_000 {
+            let phase = t.truncatingRemainder(dividingBy: 137.3)
+            let v = phase < 1 ? -60 + 100 * sin(Double.pi * phase) : -60
+            if phase < 1, abs(phase - 0.5) < 0.05 { peaks.append(t) }
+            d.add(t, v)
+            k += 1
+            t = Double(k) * 0.1
+        }
+        d.finish()
+        #expect(d.points.count <= 4 * 700)
+        // Every pixel column that holds a spike keeps its maximum (≈ +40 mV).
+        let columnWidth = 300_000.0 / 700
+        var columnsWithSpike = Set<Int>()
+        for p in peaks { columnsWithSpike.insert(Int(p / columnWidth)) }
+        var columnMax: [Int: Double] = [:]
+        for (x, y) in d.points { columnMax[Int(x / columnWidth), default: -.infinity] = max(columnMax[Int(x / columnWidth), default: -.infinity], y) }
+        for c in columnsWithSpike { #expect((columnMax[c] ?? -100) > 39.9, "column \(c) lost its spike") }
+        #expect(d.points.allSatisfy { $0.1 >= -60 && $0.1 <= 40 })
+    }
+
+    @Test("a network trace plots as an SVG with one panel per cell, each a series; conductances on a log axis")
+    func networkFigure() throws {
+        var r = NetworkRequest(network: try NetworkTests.hco(), duration: 3000)
+        let folder = temporaryPath("plot-test")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        r.tracePath = folder + "/trace.csv"
+        r.conductanceInterval = 100
+        r.conductancesPath = folder + "/conductances.csv"
+        _ = try simulateNetwork(r)
+        let svg = try TracePlot.figure(csv: folder + "/trace.csv").render()
+        let doc = try XMLDocument(data: Data(svg.utf8))
+        let panels = try doc.nodes(forXPath: "//*[local-name()='g'][@class='panel']")
+        #expect(panels.count == 2)
+        let labels = panels.compactMap { attribute($0, "data-label") }
+        #expect(labels == ["A V (mV)", "B V (mV)"])
+        let series = try doc.nodes(forXPath: "//*[local-name()='path'][@class='series']")
+        #expect(series.count == 2)
+        for s in series {
+            let d = attribute(s, "d") ?? ""
+            #expect(d.hasPrefix("M") && d.count > 1000)
+        }
+        let g = try TracePlot.figure(csv: folder + "/conductances.csv")
+        #expect(g.panels.count == 2 && g.panels.allSatisfy(\.logY))
+        #expect(g.panels[0].series.map(\.name) == ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H", "leak"])
+        _ = try XMLDocument(data: Data(g.render().utf8))
+    }
+
+    @Test("ganglion plot writes an SVG; a missing column is an error naming it")
+    func command() throws {
+        let csv = temporaryPath("plot-cli.csv"), svg = temporaryPath("plot-cli.svg")
+        defer { for p in [csv, svg] { try? FileManager.default.removeItem(atPath: p) } }
+        let s = try ganglion(["simulate", "stg-bursting", "--duration", "2000", "--out", csv, "--json", "--quiet"])
+        #expect(s.status == 0, "\(s.stderr)")
+        let r = try ganglion(["plot", csv, "--out", svg])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try XMLDocument(data: Data(contentsOf: URL(fileURLWithPath: svg)))
+        #expect(try doc.nodes(forXPath: "//*[local-name()='g'][@class='panel']").count == 2)   // V and Ca
+        let bad = try ganglion(["plot", csv, "--columns", "Vm", "--out", svg])
+        #expect(bad.status != 0 && bad.stderr.contains("no column 'Vm'"), "\(bad.stderr)")
+    }
+}
