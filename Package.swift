@@ -29,6 +29,8 @@ let package = Package(
         .executableTarget(name: "ganglion", dependencies: [
             "Ganglion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Scripting Ganglion in Swift (no files): examples/swift-api/main.swift.
+        .executableTarget(name: "ganglion-swift-api-example", dependencies: ["Ganglion"], path: "examples/swift-api"),
         .testTarget(name: "GanglionTests", dependencies: ["Ganglion"]),
     ],
     swiftLanguageModes: [.v6]

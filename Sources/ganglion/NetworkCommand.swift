@@ -74,6 +74,20 @@ struct NetworkCommand: ParsableCommand {
             let markers = e.request.events.map { ($0.time, "t = \($0.time / 1000) s") }
             if let t = report.tracePath {
                 figures += try writePlot(csv: t, to: folder + "/trace.svg", title: "\(e.name): membrane potential", markers: markers)
+                // The raster of the trace's span, annotated with the analysis window that overlaps it most.
+                let span = e.request.traceWindow ?? 0...e.request.duration
+                let best = report.windows.max { a, b in
+                    func overlap(_ w: [Double]) -> Double { max(0, min(w[1], span.upperBound) - max(w[0], span.lowerBound)) }
+                    return overlap(a.window) < overlap(b.window)
+                }!
+                let phases = Dictionary(uniqueKeysWithValues: best.cells.compactMap { c in c.phase.meanPhase.map { (c.name, $0) } })
+                let onsets = Dictionary(uniqueKeysWithValues: best.cells.map { ($0.name, $0.burstOnsets) })
+                do {
+                    let svg = try RasterPlot.svg(csv: t, title: "\(e.name): spikes and burst onsets", phases: phases, onsets: onsets,
+                                                 reference: report.referenceCell)
+                    try AtomicFileWriter.write(Data(svg.utf8), to: folder + "/raster.svg")
+                    figures.append(folder + "/raster.svg")
+                } catch { throw fail("\(folder)/raster.svg: \(error)") }
             }
             if let c = report.conductancesPath {
                 figures += try writePlot(csv: c, to: folder + "/conductances.svg", title: "\(e.name): conductances", markers: markers)

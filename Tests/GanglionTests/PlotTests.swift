@@ -69,6 +69,15 @@ struct PlotTests {
         #expect(g.panels.count == 2 && g.panels.allSatisfy(\.logY))
         #expect(g.panels[0].series.map(\.name) == ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H", "leak"])
         _ = try XMLDocument(data: Data(g.render().utf8))
+        // The raster: one row per cell, each with the spikes the detector finds in the trace.
+        let raster = try XMLDocument(data: Data(try RasterPlot.svg(csv: folder + "/trace.csv", title: "HCO").utf8))
+        let rows = try raster.nodes(forXPath: "//*[local-name()='g'][@class='row']")
+        #expect(rows.count == 2)
+        var expected = [SpikeDetector(), SpikeDetector()]
+        try CSVTraceReader.read(path: folder + "/trace.csv", column: "A.V_mV") { t, v, _ in expected[0].observe(t: t, V: v) }
+        try CSVTraceReader.read(path: folder + "/trace.csv", column: "B.V_mV") { t, v, _ in expected[1].observe(t: t, V: v) }
+        #expect(rows.compactMap { attribute($0, "data-spikes") } == expected.map { "\($0.spikeTimes.count)" })
+        #expect(expected[0].spikeTimes.count > 10)
     }
 
     @Test("ganglion plot writes an SVG; a missing column is an error naming it")
@@ -83,5 +92,31 @@ struct PlotTests {
         #expect(try doc.nodes(forXPath: "//*[local-name()='g'][@class='panel']").count == 2)   // V and Ca
         let bad = try ganglion(["plot", csv, "--columns", "Vm", "--out", svg])
         #expect(bad.status != 0 && bad.stderr.contains("no column 'Vm'"), "\(bad.stderr)")
+    }
+}
+
+@Suite("Swift API example")
+struct SwiftAPIExampleTests {
+    @Test("examples/swift-api builds a controlled neuron in code, runs the protocol and writes its figures")
+    func runs() throws {
+        let root = packageRoot()
+        let tool = [".build/release/ganglion-swift-api-example", ".build/debug/ganglion-swift-api-example"].map { root + "/" + $0 }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        let path = try #require(tool, "build the example first (swift build -c release)")
+        let folder = temporaryPath("swift-api")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["--duration", "8000", "--out", folder]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("V_th = ") && text.contains("before the switch: tonic"), "\(text)")
+        for f in ["trace.csv", "conductances.csv", "trace.svg", "conductances.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + f), "\(f)")
+        }
     }
 }

@@ -155,7 +155,8 @@ public struct SVGFigure: Sendable {
     }
 
     func f(_ x: Double) -> String { String(format: "%.1f", x) }
-    func escape(_ s: String) -> String {
+    func escape(_ s: String) -> String { Self.escape(s) }
+    static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
             .replacingOccurrences(of: "\"", with: "&quot;")
     }
