@@ -13,6 +13,7 @@ struct DICs: ParsableCommand {
     @Option(parsing: .unconditional, help: "DIC curve START:END:STEP (mV), written to --out as CSV (V_mV,gf,gs,gu,gin).") var curve: String?
     @Option(help: "CSV file for --curve.") var out: String?
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
+    @Flag(help: "With --curve: also draw g_f, g_s, g_u over V with the threshold marked (the CSV's name with .svg).") var plot = false
 
     func run() throws {
         let neuron: NeuronDescription
@@ -20,6 +21,8 @@ struct DICs: ParsableCommand {
         let calc: DICCalculator
         do { calc = try DICCalculator(neuron) } catch { throw fail("\(model): \(error)") }
         if let at, !(at > -150 && at < 100) { throw fail("--at \(at): voltage outside the models' range −150…100 mV") }
+        if plot, curve == nil { throw fail("--plot needs --curve START:END:STEP and --out FILE.csv") }
+        var curvePoints: [(V: Double, f: Double, s: Double, u: Double)] = []
         if let curve {
             guard let out else { throw fail("--curve needs --out FILE.csv") }
             let p = curve.split(separator: ":").compactMap { Double($0) }
@@ -32,6 +35,7 @@ struct DICs: ParsableCommand {
                 for i in 0...n {
                     let V = p[0] + Double(i) * p[2]
                     let d = calc.dics(at: V)
+                    curvePoints.append((V, d.gf, d.gs, d.gu))
                     try [d.gf, d.gs, d.gu, d.gin].withUnsafeBufferPointer { try w.write(time: V, values: $0) }
                 }
                 try w.commit()
@@ -42,6 +46,19 @@ struct DICs: ParsableCommand {
         do { th = try calc.threshold(threshold) } catch { th = nil; thresholdError = error.description }
         guard let V = at ?? th?.V else {
             throw fail("\(model): \(thresholdError ?? "no threshold"); give a voltage with --at")
+        }
+        if plot, let out {
+            // DIC curves (dimensionless, per g_leak) with the threshold marked.
+            let panel = PlotPanel(yLabel: "DIC / g_leak", series: [
+                PlotSeries(name: "g_f", points: curvePoints.map { ($0.V, $0.f) }),
+                PlotSeries(name: "g_s", points: curvePoints.map { ($0.V, $0.s) }),
+                PlotSeries(name: "g_u", points: curvePoints.map { ($0.V, $0.u) }),
+                PlotSeries(name: "0", points: [(curvePoints.first!.V, 0), (curvePoints.last!.V, 0)]),
+            ], markers: th.map { [($0.V, String(format: "V_th = %.2f mV", $0.V))] } ?? [])
+            let svg = (out.hasSuffix(".csv") ? String(out.dropLast(4)) : out) + ".svg"
+            let figure = SVGFigure(title: "\(neuron.name): dynamic input conductances", xLabel: "V (mV)", panels: [panel])
+            do { try AtomicFileWriter.write(Data(figure.render().utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
+            if !json { printErr("wrote \(svg)") }
         }
         let d = calc.dics(at: V)
         let S = calc.sensitivity(at: V)

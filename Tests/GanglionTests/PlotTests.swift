@@ -90,6 +90,15 @@ struct PlotTests {
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try XMLDocument(data: Data(contentsOf: URL(fileURLWithPath: svg)))
         #expect(try doc.nodes(forXPath: "//*[local-name()='g'][@class='panel']").count == 2)   // V and Ca
+        // DIC curves: g_f, g_s, g_u (and the zero line) over V, with the threshold marked.
+        let dic = temporaryPath("dic-curve.csv"), dicSVG = String(dic.dropLast(4)) + ".svg"
+        defer { for p in [dic, dicSVG] { try? FileManager.default.removeItem(atPath: p) } }
+        let d = try ganglion(["dics", "stg-bursting", "--curve", "-80:-40:0.5", "--out", dic, "--plot"])
+        #expect(d.status == 0, "\(d.stderr)")
+        let dicDoc = try XMLDocument(data: Data(contentsOf: URL(fileURLWithPath: dicSVG)))
+        let names = try dicDoc.nodes(forXPath: "//*[local-name()='path'][@class='series']").compactMap { attribute($0, "data-name") }
+        #expect(names == ["g_f", "g_s", "g_u", "0"])
+        #expect(try dicDoc.nodes(forXPath: "//*[local-name()='line'][@class='marker']").count == 1)
         let bad = try ganglion(["plot", csv, "--columns", "Vm", "--out", svg])
         #expect(bad.status != 0 && bad.stderr.contains("no column 'Vm'"), "\(bad.stderr)")
     }
