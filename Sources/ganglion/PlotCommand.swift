@@ -11,7 +11,7 @@ struct PlotCommand: ParsableCommand {
             log axis. Long traces are decimated to the minimum and maximum of every pixel column, so no spike is lost.
             """)
 
-    @Argument(help: "CSV file with a t_ms column (a trace or conductances.csv).") var file: String
+    @Argument(help: "CSV file with a t_ms column (a trace or conductances.csv), or a population experiment's summary.json (box plots).") var file: String
     @Option(help: "Columns to plot, comma-separated (one panel each).") var columns: String?
     @Option(help: "Time window START:END (ms).") var window: String?
     @Option(help: "Output SVG (default: the CSV's name with .svg).") var out: String?
@@ -20,6 +20,12 @@ struct PlotCommand: ParsableCommand {
     @Flag(help: "Also write a PNG next to the SVG when ImageMagick's convert or rsvg-convert is installed.") var png = false
 
     func run() throws {
+        if file.hasSuffix(".json") {
+            let output = out ?? String(file.dropLast(5)) + ".svg"
+            try writePopulationPlot(summary: file, to: output, title: title)
+            print("wrote \(output)")
+            return
+        }
         let output = out ?? (file.hasSuffix(".csv") ? String(file.dropLast(4)) : file) + ".svg"
         let written = try writePlot(csv: file, to: output, columns: columns.map { $0.split(separator: ",").map(String.init) },
                                     window: try parseWindow(window), title: title, log: log, png: png)
@@ -50,4 +56,15 @@ func writePlot(csv: String, to svg: String, columns: [String]? = nil, window: Cl
         }
     }
     return files
+}
+
+/// Box plots of a population summary.json (frequency and burstiness per window and snapshot).
+func writePopulationPlot(summary path: String, to svg: String, title: String? = nil) throws(ExitCode) {
+    guard let data = FileManager.default.contents(atPath: path),
+          let object = (try? JSONInput.parse(data)) as? [String: Any] else { throw fail("\(path): cannot read a JSON object") }
+    let conditions = PopulationPlot.conditions(object)
+    guard !conditions.isEmpty else { throw fail("\(path): no population rows with windows or snapshots (is it a population experiment's summary.json?)") }
+    let name = object["experiment"] as? String ?? URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
+    let text = PopulationPlot.svg(title: title ?? "\(name): \(conditions[0].cells) cells", conditions: conditions)
+    do { try AtomicFileWriter.write(Data(text.utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
 }

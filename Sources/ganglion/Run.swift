@@ -110,6 +110,10 @@ struct Run: ParsableCommand {
             if e.isPopulation {
                 folders = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cells")) ?? []).sorted().map { folder + "/cells/" + $0 }
             }
+            if e.isPopulation, FileManager.default.fileExists(atPath: folder + "/summary.json") {
+                try writePopulationPlot(summary: folder + "/summary.json", to: folder + "/population.svg", title: "\(e.name): \(e.cells.count) cells")
+                figures.append(folder + "/population.svg")
+            }
             for f in folders {
                 for (csv, name) in [("trace.csv", "membrane potential"), ("conductances.csv", "conductances")]
                 where FileManager.default.fileExists(atPath: f + "/" + csv) {

@@ -104,6 +104,28 @@ struct PlotTests {
     }
 }
 
+@Suite("Population plots")
+struct PopulationPlotTests {
+    @Test("box plots: one box per condition and quantity, medians as the data say, cells counted")
+    func boxes() throws {
+        func cell(_ f: Double, _ b: Double?, _ pattern: String) -> [String: Any] {
+            ["windows": [["window_ms": [0.0, 10_000.0], "frequency_hz": f, "burstiness_hz2": b as Any, "pattern": pattern]],
+             "snapshots": [["t_ms": 9000.0, "frequency_hz": f + 1, "burstiness_hz2": b.map { $0 * 2 } as Any, "pattern": pattern]]]
+        }
+        let summary: [String: Any] = ["rows": [cell(10, 100, "bursting"), cell(12, nil, "tonic"), cell(14, 300, "bursting"),
+                                               ["error": "failed"]]]
+        let conditions = PopulationPlot.conditions(summary)
+        #expect(conditions.map(\.label) == ["0–10 s", "snapshot 9 s"])
+        #expect(conditions.map(\.bursting) == [2, 2] && conditions.map(\.cells) == [3, 3])
+        let doc = try XMLDocument(data: Data(PopulationPlot.svg(title: "test", conditions: conditions).utf8))
+        let boxes = try doc.nodes(forXPath: "//*[local-name()='g'][@class='box']")
+        #expect(boxes.count == 4)
+        #expect(boxes.compactMap { attribute($0, "data-median").flatMap(Double.init) } == [12, 13, 200, 400])
+        #expect(boxes.compactMap { attribute($0, "data-count") } == ["3", "3", "2", "2"])
+        #expect(try doc.nodes(forXPath: "//*[local-name()='circle']").count == 10)
+    }
+}
+
 @Suite("Swift API example")
 struct SwiftAPIExampleTests {
     @Test("examples/swift-api builds a controlled neuron in code, runs the protocol and writes its figures")

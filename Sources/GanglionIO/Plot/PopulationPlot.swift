@@ -1,0 +1,102 @@
+import Foundation
+
+/// Box plots of a population experiment's summary (`ganglion run` on a population): per condition — each
+/// analysis window and each firing-pattern snapshot — the frequency and the burstiness of every cell
+/// (dots), the box from the 25th to the 75th percentile with the median, whiskers from the 10th to the
+/// 90th, and the fraction of cells bursting.
+public enum PopulationPlot {
+    public struct Condition: Sendable {
+        public var label: String
+        public var frequency: [Double]
+        public var burstiness: [Double]
+        public var bursting: Int, cells: Int
+    }
+
+    /// The conditions of a population summary object (`rows` with `windows` and `snapshots`).
+    public static func conditions(_ summary: [String: Any]) -> [Condition] {
+        let rows = (summary["rows"] as? [[String: Any]] ?? []).filter { $0["error"] == nil }
+        var out: [Condition] = []
+        func collect(_ key: String, label: ([String: Any]) -> String) {
+            let count = rows.map { ($0[key] as? [[String: Any]])?.count ?? 0 }.max() ?? 0
+            for i in 0..<count {
+                let entries = rows.compactMap { ($0[key] as? [[String: Any]]).flatMap { i < $0.count ? $0[i] : nil } }
+                guard let first = entries.first else { continue }
+                out.append(Condition(label: label(first),
+                                     frequency: entries.compactMap { $0["frequency_hz"] as? Double },
+                                     burstiness: entries.compactMap { $0["burstiness_hz2"] as? Double },
+                                     bursting: entries.filter { $0["pattern"] as? String == "bursting" }.count, cells: entries.count))
+            }
+        }
+        collect("windows") { e in
+            let w = e["window_ms"] as? [Double] ?? [0, 0]
+            return String(format: "%g–%g s", w[0] / 1000, w[1] / 1000)
+        }
+        collect("snapshots") { e in String(format: "snapshot %g s", (e["t_ms"] as? Double ?? 0) / 1000) }
+        return out
+    }
+
+    /// Linear-interpolation quantile (NumPy's default) of sorted values.
+    static func quantile(_ s: [Double], _ q: Double) -> Double {
+        let h = q * Double(s.count - 1)
+        let lo = Int(h.rounded(.down)), hi = min(lo + 1, s.count - 1)
+        return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
+    }
+
+    public static func svg(title: String, conditions: [Condition]) -> String {
+        let left = 78.0, top = 34.0, panelHeight = 200.0, gap = 40.0, width = max(520.0, 160 + 110 * Double(conditions.count))
+        let plotWidth = width - left - 30
+        let height = top + 2 * panelHeight + gap + 60
+        func f(_ x: Double) -> String { String(format: "%.1f", x) }
+        var out = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(f(width / 2))" y="20" text-anchor="middle" font-size="14">\(SVGFigure.escape(title))</text>
+
+        """
+        let slot = plotWidth / Double(max(conditions.count, 1))
+        for (p, (label, values, log)) in [("frequency (Hz)", conditions.map(\.frequency), false),
+                                         ("burstiness (Hz²)", conditions.map(\.burstiness), true)].enumerated() {
+            let y0 = top + Double(p) * (panelHeight + gap)
+            let all = values.flatMap { $0 }.filter { $0.isFinite && (!log || $0 > 0) }
+            let range = SVGFigure.range(all, log: log)
+            func py(_ v: Double) -> Double {
+                let (a, b, x) = log ? (log10(range.lowerBound), log10(range.upperBound), log10(max(v, range.lowerBound)))
+                                    : (range.lowerBound, range.upperBound, v)
+                return y0 + panelHeight - (x - a) / (b - a) * panelHeight
+            }
+            out += "<g class=\"panel\" data-label=\"\(label)\">\n"
+            out += "<rect x=\"\(f(left))\" y=\"\(f(y0))\" width=\"\(f(plotWidth))\" height=\"\(f(panelHeight))\" fill=\"none\" stroke=\"#888\" stroke-width=\"0.8\"/>\n"
+            out += "<text transform=\"translate(16,\(f(y0 + panelHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(label)</text>\n"
+            for t in SVGFigure.ticks(range, log: log) {
+                out += "<line x1=\"\(f(left - 4))\" y1=\"\(f(py(t)))\" x2=\"\(f(left))\" y2=\"\(f(py(t)))\" stroke=\"#444\"/><text x=\"\(f(left - 7))\" y=\"\(f(py(t) + 4))\" text-anchor=\"end\">\(SVGFigure.label(t))</text>\n"
+            }
+            for (i, v) in values.enumerated() {
+                let cx = left + slot * (Double(i) + 0.5)
+                let s = v.filter { $0.isFinite && (!log || $0 > 0) }.sorted()
+                for (k, x) in s.enumerated() {
+                    let jitter = (Double((k * 7919) % 101) / 100 - 0.5) * slot * 0.35
+                    out += "<circle class=\"cell\" cx=\"\(f(cx + jitter))\" cy=\"\(f(py(x)))\" r=\"1.6\" fill=\"#1f4e79\" fill-opacity=\"0.45\"/>"
+                }
+                out += "\n"
+                if p == 1 {
+                    let c = conditions[i]
+                    out += "<text x=\"\(f(cx))\" y=\"\(f(y0 + panelHeight + 17))\" text-anchor=\"middle\">\(SVGFigure.escape(c.label))</text>"
+                    out += "<text x=\"\(f(cx))\" y=\"\(f(y0 + panelHeight + 32))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(c.bursting)/\(c.cells) bursting</text>\n"
+                }
+                guard !s.isEmpty else {
+                    out += "<text x=\"\(f(cx))\" y=\"\(f(y0 + panelHeight / 2))\" text-anchor=\"middle\" fill=\"#777\">none</text>\n"
+                    continue
+                }
+                let (q10, q25, q50, q75, q90) = (quantile(s, 0.1), quantile(s, 0.25), quantile(s, 0.5), quantile(s, 0.75), quantile(s, 0.9))
+                let w = slot * 0.28
+                out += "<g class=\"box\" data-median=\"\(q50)\" data-count=\"\(s.count)\">"
+                out += "<line x1=\"\(f(cx))\" y1=\"\(f(py(q10)))\" x2=\"\(f(cx))\" y2=\"\(f(py(q90)))\" stroke=\"#c0392b\"/>"
+                out += "<rect x=\"\(f(cx - w / 2))\" y=\"\(f(py(q75)))\" width=\"\(f(w))\" height=\"\(f(max(py(q25) - py(q75), 0.5)))\" fill=\"#c0392b\" fill-opacity=\"0.15\" stroke=\"#c0392b\"/>"
+                out += "<line x1=\"\(f(cx - w / 2))\" y1=\"\(f(py(q50)))\" x2=\"\(f(cx + w / 2))\" y2=\"\(f(py(q50)))\" stroke=\"#c0392b\" stroke-width=\"2\"/></g>\n"
+            }
+            out += "</g>\n"
+        }
+        out += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">dots: cells; box: 25th–75th percentile and median; whiskers: 10th–90th</text>\n</svg>\n"
+        return out
+    }
+}
