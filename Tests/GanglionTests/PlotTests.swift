@@ -151,3 +151,29 @@ struct SwiftAPIExampleTests {
         }
     }
 }
+
+@Suite("Getting started")
+struct GettingStartedTests {
+    /// Every `ganglion` command of Docs/getting-started.md, run as written (outputs redirected to a temporary
+    /// folder), except the 20-cell paper run (minutes; its experiment is tested in short elsewhere).
+    @Test("the tutorial's commands run as written")
+    func tutorialCommands() throws {
+        let text = try String(contentsOfFile: packageRoot() + "/Docs/getting-started.md", encoding: .utf8)
+        let folder = temporaryPath("tutorial")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let commands = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix(".build/release/ganglion ") && !$0.contains("examples/paper/") }
+        #expect(commands.count >= 8)
+        for c in commands {
+            let arguments = c.replacingOccurrences(of: "out/tutorial", with: folder).split(separator: " ").dropFirst().map(String.init)
+            let r = try ganglion(arguments + (arguments.first == "run" || arguments.first == "network" ? ["--quiet"] : []))
+            #expect(r.status == 0, "\(c): \(r.stderr)")
+            if arguments.first == "simulate", c.contains("stg-bursting") {
+                #expect(r.stdout.contains("bursting"), "\(r.stdout)")
+            }
+        }
+        for f in ["bursting.svg", "spiking.svg", "dics.svg", "modulated.json", "modulated.svg", "h-blockade/summary.json", "hco/raster.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + f), "\(f)")
+        }
+    }
+}
