@@ -126,6 +126,8 @@ final class NetworkRun {
     var conductanceWriter: CSVTraceWriter?
     var traceColumns: [Int] = []
     var nextConductanceTime = 0.0
+    /// Progress is reported about once per simulated second, whatever the output grid.
+    var nextProgressTime = 0.0
 
     init(_ r: NetworkRequest) throws(SimulationError) {
         request = r
@@ -239,7 +241,7 @@ final class NetworkRun {
                         try self.writeConductances(cw, time, y)
                         self.nextConductanceTime += dt
                     }
-                    if Int(time * 10) % 10_000 == 0 { self.request.progress?(time) }
+                    if time >= self.nextProgressTime { self.request.progress?(time); self.nextProgressTime = time + 1000 }
                     if self.request.shouldStop?() == true { throw CancellationError() }
                 }
                 statistics += solution.statistics

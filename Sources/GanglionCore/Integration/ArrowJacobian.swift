@@ -129,30 +129,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             }
         }
         // LU with partial pivoting on the k×k Schur complement.
-        for col in 0..<k {
-            var p = col
-            var best = abs(schur[col * k + col])
-            var r = col + 1
-            while r < k {
-                if abs(schur[r * k + col]) > best { best = abs(schur[r * k + col]); p = r }
-                r += 1
-            }
-            if best == 0 || !best.isFinite { return false }
-            pivots[col] = p
-            if p != col {
-                for c in 0..<k { swap(&schur[col * k + c], &schur[p * k + c]) }
-            }
-            let inv = 1 / schur[col * k + col]
-            r = col + 1
-            while r < k {
-                let f = schur[r * k + col] * inv
-                schur[r * k + col] = f
-                var c = col + 1
-                while c < k { schur[r * k + c] -= f * schur[col * k + c]; c += 1 }
-                r += 1
-            }
-        }
-        return true
+        return DenseLU.factor(schur, k, pivots: pivots)
     }
 
     /// Solves M x = b in place (`b` has k + n entries), with the factors of the last `factor(gamma:)`.
@@ -164,20 +141,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             for j in rowStart[r]..<rowStart[r + 1] { let i = rowGates[j]; acc += row[i] * b[k + i] }
             scratch[r] = acc
         }
-        for col in 0..<k where pivots[col] != col { swap(&scratch[col], &scratch[pivots[col]]) }
-        for r in 0..<k {
-            var s = scratch[r]
-            for c in 0..<r { s -= schur[r * k + c] * scratch[c] }
-            scratch[r] = s
-        }
-        var r = k - 1
-        while r >= 0 {
-            var s = scratch[r]
-            var c = r + 1
-            while c < k { s -= schur[r * k + c] * scratch[c]; c += 1 }
-            scratch[r] = s / schur[r * k + r]
-            r -= 1
-        }
+        DenseLU.solve(schur, k, pivots: pivots, scratch)
         for c in 0..<k { b[c] = scratch[c] }
         // Gates: x_g = (b_g + (γC) x_c) · diag⁻¹
         for i in 0..<n {

@@ -123,22 +123,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         for i in 0..<n { lu[i * n + i] = 1 }
         for c in couplings { lu[c.row * n + c.column] += unitResponse[net.offsets[c.row]] * c.value }
         return lu.withUnsafeMutableBufferPointer { a in
-            for col in 0..<n {
-                var p = col, best = abs(a[col * n + col])
-                for r in (col + 1)..<max(col + 1, n) where abs(a[r * n + col]) > best { best = abs(a[r * n + col]); p = r }
-                guard best > 0, best.isFinite else { return false }
-                pivots[col] = p
-                if p != col { for c in 0..<n { a.swapAt(col * n + c, p * n + c) } }
-                let inv = 1 / a[col * n + col]
-                for r in (col + 1)..<max(col + 1, n) {
-                    let f = a[r * n + col]
-                    if f == 0 { continue }
-                    let m = f * inv
-                    a[r * n + col] = m
-                    for c in (col + 1)..<n { a[r * n + c] -= m * a[col * n + c] }
-                }
-            }
-            return true
+            pivots.withUnsafeMutableBufferPointer { DenseLU.factor(a.baseAddress!, n, pivots: $0.baseAddress!) }
         }
     }
 
@@ -151,18 +136,10 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         for (i, c) in cells.enumerated() { c.solve(b + net.offsets[i]) }
         // (I + G W) v = Uᵀ M_D⁻¹ r
         for i in 0..<n { vScratch[i] = b[net.offsets[i]] }
-        for col in 0..<n where pivots[col] != col { vScratch.swapAt(col, pivots[col]) }
-        for r in 0..<n {
-            var s = vScratch[r]
-            for c in 0..<r { s -= lu[r * n + c] * vScratch[c] }
-            vScratch[r] = s
-        }
-        var r = n - 1
-        while r >= 0 {
-            var s = vScratch[r]
-            for c in (r + 1)..<max(r + 1, n) { s -= lu[r * n + c] * vScratch[c] }
-            vScratch[r] = s / lu[r * n + r]
-            r -= 1
+        vScratch.withUnsafeMutableBufferPointer { x in
+            lu.withUnsafeBufferPointer { a in
+                pivots.withUnsafeBufferPointer { DenseLU.solve(a.baseAddress!, n, pivots: $0.baseAddress!, x.baseAddress!) }
+            }
         }
         for i in 0..<n { wv[i] = 0 }
         for c in couplings { wv[c.row] += c.value * vScratch[c.column] }
