@@ -14,6 +14,8 @@ let package = Package(
     targets: [
         // C boundary: SUNDIALS CVODE (Debian libsundials-dev). Only GanglionCVODE imports it.
         .systemLibrary(name: "CSundials", path: "Sources/CSundials"),
+        // C boundary: the HDF5 library (Debian libhdf5-dev, serial) for NWB export. Only GanglionNWB imports it.
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5"),
         // C-free domain core: channels, cells, state layout, problem/algorithm/solution,
         // fixed-step integrators, firing analysis.
         .target(name: "GanglionCore"),
@@ -23,8 +25,10 @@ let package = Package(
         .target(name: "GanglionModels", dependencies: ["GanglionCore"]),
         // I/O: model files, CSV traces, JSON summaries.
         .target(name: "GanglionIO", dependencies: ["GanglionCore", "GanglionModels"]),
+        // NWB 2 export of traces (HDF5); owns every HDF5 identifier.
+        .target(name: "GanglionNWB", dependencies: ["GanglionIO", "CHDF5"]),
         // Umbrella: re-exports the above and adds the `simulate` entry point.
-        .target(name: "Ganglion", dependencies: ["GanglionCore", "GanglionCVODE", "GanglionModels", "GanglionIO"]),
+        .target(name: "Ganglion", dependencies: ["GanglionCore", "GanglionCVODE", "GanglionModels", "GanglionIO", "GanglionNWB"]),
         // The command-line tool.
         .executableTarget(name: "ganglion", dependencies: [
             "Ganglion", .product(name: "ArgumentParser", package: "swift-argument-parser"),

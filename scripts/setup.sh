@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
-# Installs what Ganglion needs beyond the Swift toolchain: SUNDIALS CVODE (Debian libsundials-dev).
+# Installs what Ganglion needs beyond the Swift toolchain: SUNDIALS CVODE (Debian libsundials-dev) and the
+# HDF5 C library for NWB export (libhdf5-dev). With --test, also what the tests need: a Python virtual
+# environment in .venv with pynwb and nwbinspector (from PyPI), which read the NWB files back.
 # Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-if ! dpkg -s libsundials-dev >/dev/null 2>&1; then
-    echo "setup: installing libsundials-dev (SUNDIALS CVODE; about a minute)..." >&2
+missing=()
+for p in libsundials-dev libhdf5-dev; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${1:-}" = "--test" ] && ! command -v python3 >/dev/null; then missing+=(python3 python3-venv); fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]} (a minute or two)..." >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libsundials-dev >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain (swift) is not on PATH" >&2; exit 1; }
+
+if [ "${1:-}" = "--test" ]; then
+    # pynwb and nwbinspector, pinned: the NWB round-trip test reads Ganglion's files back with them.
+    if ! .venv/bin/python3 -c "import pynwb, nwbinspector" >/dev/null 2>&1; then
+        echo "setup: installing pynwb and nwbinspector into .venv (about 30 s)..." >&2
+        if ! python3 -m venv .venv >/dev/null 2>&1; then
+            DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+            python3 -m venv .venv
+        fi
+        .venv/bin/python3 -m pip install --quiet --disable-pip-version-check "pynwb==4.2.0" "nwbinspector==0.7.2"
+    fi
+fi

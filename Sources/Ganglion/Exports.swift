@@ -3,3 +3,4 @@
 @_exported import GanglionCVODE
 @_exported import GanglionModels
 @_exported import GanglionIO
+@_exported import GanglionNWB

@@ -19,6 +19,7 @@ struct NetworkCommand: ParsableCommand {
     @Option(help: "Fixed step (ms) of exp-euler / rk4.") var dt: Double?
     @Option(help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
     var duration: Double?
+    @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2).") var format: TraceFormat = .csv
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write the figures next to the summary: trace.svg (one panel per cell) and conductances.svg.") var plot = false
@@ -67,6 +68,19 @@ struct NetworkCommand: ParsableCommand {
             case .startHomeostasis(let initial): return "t = \(ev.time) ms: homeostasis on (m from \(initial ? "ḡ(0)" : "ḡ(t)")) [\(cells)]"
             }
         }
+        var nwbTrace: String?
+        if format == .nwb, let t = report.tracePath {
+            let path = folder + "/trace.nwb"
+            let networkText = (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            var m = nwbMetadata(description: "Ganglion: network \(e.name) (\(e.request.network.cells.count) cells) simulated for \(e.request.duration) ms",
+                                model: networkText, protocol: ["events": summary["events"] as Any], solver: summary["solver"], input: file)
+            m.subject.subjectID = e.name
+            m.subject.description = "In-silico subject: a network of \(e.request.network.cells.count) conductance-based model neurons ("
+                + e.request.network.cells.map(\.name).joined(separator: ", ") + ") simulated by Ganglion, not an animal."
+            do { try NWBExport.convert(csv: t, to: path, metadata: m) } catch { throw fail("\(error) (the trace is kept as CSV: \(t))") }
+            summary["trace"] = path
+            nwbTrace = path
+        }
         let text = JSONOutput.string(summary, pretty: true) + "\n"
         do { try AtomicFileWriter.write(Data(text.utf8), to: folder + "/summary.json") } catch { throw fail("\(folder)/summary.json: \(error)") }
         var figures: [String] = []
@@ -93,6 +107,7 @@ struct NetworkCommand: ParsableCommand {
                 figures += try writePlot(csv: c, to: folder + "/conductances.svg", title: "\(e.name): conductances", markers: markers)
             }
         }
+        if nwbTrace != nil, let t = report.tracePath { unlink(t) }
         if json {
             print(JSONOutput.string(summary))
         } else {
@@ -100,7 +115,7 @@ struct NetworkCommand: ParsableCommand {
             let rate = e.request.duration / report.wallMilliseconds
             print(String(format: "%@: %.1f s simulated in %.2f s (%.0f× real time), %d steps; wrote %@/summary.json%@", e.name,
                          e.request.duration / 1000, report.wallMilliseconds / 1000, rate, report.statistics.steps, folder,
-                         report.tracePath.map { ", \($0)" } ?? "") + figures.map { ", " + $0 }.joined())
+                         (nwbTrace ?? report.tracePath).map { ", \($0)" } ?? "") + figures.map { ", " + $0 }.joined())
         }
     }
 }

@@ -17,6 +17,7 @@ struct Run: ParsableCommand {
     @Option(help: "Profile, replacing the file's: ganglion (the correct computations) or paper (the authors' choices; control.md §6).")
     var profile: String?
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
+    @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2).") var format: TraceFormat = .csv
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write figures next to the summary: trace.svg and conductances.svg (of each cell folder for a population).")
     var plot = false
@@ -98,18 +99,18 @@ struct Run: ParsableCommand {
             throw fail("\(e.name): \(error.description)\(hint)")
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        let s = outcome.summary
+        var s = outcome.summary
         if outcome.interrupted {
             printErr("interrupted: \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells finished; resume with: ganglion run --resume \(folder)")
             throw ExitCode(130)
         }
         var figures: [String] = []
+        var folders = [folder]
+        if e.isPopulation {
+            folders = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cells")) ?? []).sorted().map { folder + "/cells/" + $0 }
+        }
         if plot {
             let events = e.request.events.map { ($0.time, $0.summary) }
-            var folders = [folder]
-            if e.isPopulation {
-                folders = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cells")) ?? []).sorted().map { folder + "/cells/" + $0 }
-            }
             if e.isPopulation, FileManager.default.fileExists(atPath: folder + "/summary.json") {
                 try writePopulationPlot(summary: folder + "/summary.json", to: folder + "/population.svg", title: "\(e.name): \(e.cells.count) cells")
                 figures.append(folder + "/population.svg")
@@ -120,6 +121,23 @@ struct Run: ParsableCommand {
                     figures += try writePlot(csv: f + "/" + csv, to: f + "/" + csv.replacingOccurrences(of: ".csv", with: ".svg"),
                                              title: "\(e.name): \(name)", markers: events)
                 }
+            }
+        }
+        if format == .nwb {
+            let experimentText = FileManager.default.contents(atPath: folder + "/experiment.json").flatMap { try? JSONInput.parse($0) }
+            let events: [[String: Any]] = e.request.events.map { ["time_ms": $0.time, "action": $0.summary] }
+            for f in folders where FileManager.default.fileExists(atPath: f + "/trace.csv") {
+                let cell = URL(fileURLWithPath: f).lastPathComponent
+                var m = nwbMetadata(description: "Ganglion: experiment \(e.name)" + (e.isPopulation ? ", cell \(cell)" : "")
+                                        + ", \(e.request.duration) ms",
+                                    model: experimentText, protocol: ["events": events], solver: s["solver"], input: experiment)
+                m.subject.subjectID = e.isPopulation ? "\(e.name)-\(cell)" : e.name
+                try finishNWB(scratch: f + "/trace.csv", to: f + "/trace.nwb", metadata: m)
+            }
+            if !e.isPopulation, s["trace"] is String {
+                s["trace"] = folder + "/trace.nwb"
+                do { try AtomicFileWriter.write(Data((JSONOutput.string(s, pretty: true) + "\n").utf8), to: folder + "/summary.json") }
+                catch { throw fail("\(folder)/summary.json: \(error)") }
             }
         }
         if e.isPopulation {

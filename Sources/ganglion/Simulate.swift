@@ -10,7 +10,9 @@ struct Simulate: ParsableCommand {
     var model: String
     @Option(help: "Simulated duration (ms).") var duration: Double
     @Option(name: .customLong("dt-out"), help: "Output sample spacing (ms).") var dtOut: Double = 0.1
-    @Option(help: "Trace file (CSV) to write.") var out: String?
+    @Option(help: "Trace file to write (CSV, or NWB with --format nwb or a .nwb name).") var out: String?
+    @Option(help: "Trace format: csv or nwb (Neurodata Without Borders 2; default from --out's extension, else csv).")
+    var format: TraceFormat?
     @Option(help: "Integrator: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice = .cvodeBDF
     @Option(help: "Fixed step (ms) for exp-euler (default 0.05) and rk4 (default 0.0015).") var dt: Double?
     @Option(help: "CVODE relative tolerance.") var rtol: Double = 1e-6
@@ -65,25 +67,40 @@ struct Simulate: ParsableCommand {
         request.maxStep = maxStep
         request.linearSolver = linearSolver
         request.window = try parseWindow(window)
-        request.tracePath = out
+        let traceFormat = TraceFormat.resolve(format, path: out)
+        if traceFormat == .nwb, out == nil { throw fail("--format nwb needs --out FILE.nwb") }
+        // NWB: the run streams a scratch CSV (kept if the run fails), converted when it completes.
+        let csvTrace = traceFormat == .nwb ? out.map { $0 + ".csv" } : out
+        request.tracePath = csvTrace
         request.record = record.map(RecordItem.parseList) ?? []
         request.events = try event.map(parseEvent)
         if !quiet, isatty(STDERR_FILENO) != 0 {
             request.progress = progressReporter(duration: duration)
         }
         request.shouldStop = installInterruptHandler()
-        let report: SimulationReport
+        var report: SimulationReport
         do { report = try simulate(request) } catch {
             if request.progress != nil { printErr("") }
             throw fail(error.description)
         }
         if request.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if plot {
-            guard let out else { throw fail("--plot needs --out (the trace to plot)") }
-            let svg = (out.hasSuffix(".csv") ? String(out.dropLast(4)) : out) + ".svg"
-            try writePlot(csv: out, to: svg, title: "\(report.model): \(duration / 1000) s, \(solver.rawValue)",
+            guard let out, let csvTrace else { throw fail("--plot needs --out (the trace to plot)") }
+            let svg = (out.hasSuffix(".csv") || out.hasSuffix(".nwb") ? String(out.dropLast(4)) : out) + ".svg"
+            try writePlot(csv: csvTrace, to: svg, title: "\(report.model): \(duration / 1000) s, \(solver.rawValue)",
                           markers: request.events.map { ($0.time, $0.summary) })
             if !json { printErr("wrote \(svg)") }
+        }
+        if traceFormat == .nwb, let out, let csvTrace {
+            let modelFile = FileManager.default.fileExists(atPath: model) ? model : nil
+            var m = nwbMetadata(description: "Ganglion: \(report.model) simulated for \(duration) ms (\(solver.rawValue))",
+                                model: ModelFile.jsonObject(neuron, source: modelFile),
+                                protocol: ["events": request.events.map { ["time_ms": $0.time, "action": $0.summary] as [String: Any] },
+                                           "dt_out_ms": dtOut],
+                                solver: report.jsonObject["solver"], input: modelFile)
+            m.subject.subjectID = report.model
+            try finishNWB(scratch: csvTrace, to: out, metadata: m)
+            report.tracePath = out
         }
         if json {
             print(JSONOutput.string(report.jsonObject))

@@ -172,7 +172,8 @@ struct GettingStartedTests {
                 #expect(r.stdout.contains("bursting"), "\(r.stdout)")
             }
         }
-        for f in ["bursting.svg", "spiking.svg", "dics.svg", "modulated.json", "modulated.svg", "h-blockade/summary.json", "hco/raster.svg"] {
+        for f in ["bursting.svg", "spiking.svg", "dics.svg", "modulated.json", "modulated.svg", "h-blockade/summary.json", "hco/raster.svg",
+                  "bursting.nwb", "spiking.nwb"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + f), "\(f)")
         }
     }

@@ -8,7 +8,7 @@ public enum RasterPlot {
     /// cycle) and `onsets` (cell → burst onset times, ms) annotate it when given.
     public static func svg(csv path: String, title: String, phases: [String: Double] = [:], onsets: [String: [Double]] = [:],
                            reference: String? = nil) throws(IOError) -> String {
-        let names = try TracePlot.header(path)
+        let names = try CSVTable.header(path)
         let tIndex = names.firstIndex(of: "t_ms") ?? 0
         let cells = names.enumerated().filter { $0.element.hasSuffix(".V_mV") }.map { ($0.offset, String($0.element.dropLast(5))) }
         guard !cells.isEmpty else { throw IOError(file: path, message: "no <cell>.V_mV columns: not a network trace") }
@@ -17,7 +17,7 @@ public enum RasterPlot {
         var needed = Array(repeating: false, count: names.count)
         needed[tIndex] = true
         for c in cells { needed[c.0] = true }
-        try TracePlot.rows(path, count: names.count, needed: needed) { v in
+        try CSVTable.rows(path, count: names.count, needed: needed) { v in
             let t = v[tIndex]
             if first == nil { first = t }
             last = t

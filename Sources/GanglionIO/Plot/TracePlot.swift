@@ -8,7 +8,7 @@ public enum TracePlot {
     /// (`g_<X>_mS_cm2`, or `<cell>.<X>` in a network's conductances file) on a log axis, one panel per cell.
     public static func figure(csv path: String, columns requested: [String]? = nil, window: ClosedRange<Double>? = nil,
                               title: String? = nil, logScale: Bool? = nil, markers: [(Double, String)] = []) throws(IOError) -> SVGFigure {
-        let names = try header(path)
+        let names = try CSVTable.header(path)
         let tIndex = names.firstIndex(of: "t_ms") ?? 0
         // Panels as lists of (column index, series name).
         var panels: [(label: String, log: Bool, columns: [(Int, String)])] = []
@@ -58,7 +58,7 @@ public enum TracePlot {
         var needed = Array(repeating: false, count: names.count)
         needed[tIndex] = true
         for p in panels { for c in p.columns { needed[c.0] = true } }
-        try rows(path, count: names.count, needed: needed) { v in
+        try CSVTable.rows(path, count: names.count, needed: needed) { v in
             let t = v[tIndex]
             guard r.contains(t) else { return }
             for p in panels.indices {
@@ -80,22 +80,10 @@ public enum TracePlot {
         return column
     }
 
-    /// The header's column names.
-    static func header(_ path: String) throws(IOError) -> [String] {
-        guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))") }
-        defer { fclose(fp) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        guard getline(&line, &capacity, fp) > 0, let p = line else { throw IOError(file: path, message: "empty file (no header row)") }
-        return String(cString: p).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-    }
-
     /// The times of the first and the last data row (the last found by reading the file's tail).
     static func timeSpan(_ path: String, column: Int, count: Int) throws(IOError) -> (Double, Double)? {
         var first: Double?
-        try rows(path, count: count, limit: 1) { first = $0[column] }
+        try CSVTable.rows(path, count: count, limit: 1) { first = $0[column] }
         guard let first else { return nil }
         guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open") }
         defer { fclose(fp) }
@@ -115,42 +103,4 @@ public enum TracePlot {
         return (first, last)
     }
 
-    /// Streams the data rows as numbers (strtod on the raw line: millions of rows per second); columns not
-    /// `needed` are skipped (left NaN).
-    static func rows(_ path: String, count: Int, needed: [Bool]? = nil, limit: Int = .max,
-                     _ body: (UnsafeBufferPointer<Double>) -> Void) throws(IOError) {
-        guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))") }
-        defer { fclose(fp) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        _ = getline(&line, &capacity, fp)
-        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(count, 1))
-        defer { values.deallocate() }
-        var number = 1
-        var delivered = 0
-        for k in 0..<count { values[k] = .nan }
-        while delivered < limit, getline(&line, &capacity, fp) > 0, var p = line {
-            number += 1
-            if p.pointee == 10 || p.pointee == 13 { continue }
-            for k in 0..<count {
-                if let needed, !needed[k] {
-                    while p.pointee != 44 && p.pointee != 10 && p.pointee != 13 && p.pointee != 0 { p += 1 }
-                } else {
-                    var end: UnsafeMutablePointer<CChar>?
-                    values[k] = strtod(p, &end)
-                    guard let e = end, e != p else {
-                        throw IOError(file: path, message: "line \(number), column \(k + 1): not a number")
-                    }
-                    p = e
-                }
-                if k < count - 1 {
-                    guard p.pointee == 44 else { throw IOError(file: path, message: "line \(number): \(k + 1) fields, the header has \(count)") }
-                    p += 1
-                }
-            }
-            body(UnsafeBufferPointer(values))
-            delivered += 1
-        }
-    }
 }

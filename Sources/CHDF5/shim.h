@@ -1,0 +1,21 @@
+// The HDF5 C library (Debian libhdf5-dev, serial build 1.10+), for NWB export. Only GanglionNWB imports it.
+// HDF5 names its type and property-list identifiers with macros Swift cannot import; these inline
+// functions hand them over.
+#ifndef GANGLION_CHDF5_SHIM_H
+#define GANGLION_CHDF5_SHIM_H
+#include <hdf5/serial/hdf5.h>
+
+static inline hid_t ganglion_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t ganglion_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
+static inline hid_t ganglion_h5t_std_i32le(void) { return H5T_STD_I32LE; }
+static inline hid_t ganglion_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t ganglion_h5t_c_s1(void) { return H5T_C_S1; }
+static inline size_t ganglion_h5t_variable(void) { return H5T_VARIABLE; }
+static inline hid_t ganglion_h5p_default(void) { return H5P_DEFAULT; }
+static inline hid_t ganglion_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t ganglion_h5s_all(void) { return H5S_ALL; }
+static inline unsigned ganglion_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline hsize_t ganglion_h5s_unlimited(void) { return H5S_UNLIMITED; }
+/// Stops HDF5 printing its error stack to stderr: Ganglion reports failures as Swift errors.
+static inline void ganglion_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+#endif

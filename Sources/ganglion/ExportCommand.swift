@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Ganglion
+
+/// The format of a written trace.
+enum TraceFormat: String, ExpressibleByArgument, CaseIterable {
+    /// Comma-separated values with a header of column names and units (`t_ms,V_mV,Ca,…`).
+    case csv
+    /// Neurodata Without Borders 2 (HDF5): one TimeSeries per column in `/acquisition`.
+    case nwb
+
+    /// The format asked for, else the one `path`'s extension names, else CSV.
+    static func resolve(_ asked: TraceFormat?, path: String?) -> TraceFormat {
+        asked ?? (path.map { $0.lowercased().hasSuffix(".nwb") } == true ? .nwb : .csv)
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a trace CSV (from Ganglion or another simulator) to NWB.",
+        discussion: """
+        Every column but t_ms becomes a TimeSeries in /acquisition with its unit read from the column name \
+        (V_mV → volts with conversion 1e-3, *_uA_cm2 → A/m^2, *_mS_cm2 → S/m^2). A regular grid is stored as \
+        starting_time + rate, anything else as timestamps. See Docs/nwb.md.
+        """)
+
+    @Argument(help: "Trace CSV with a t_ms column.") var trace: String
+    @Option(help: "Output file (default: the trace with .nwb).") var out: String?
+    @Option(help: "Output format (only nwb for now).") var format: TraceFormat = .nwb
+    @Option(help: "Columns to export, comma-separated (default: all).") var columns: String?
+    @Option(help: "Session description written into the file.") var description: String?
+
+    func run() throws {
+        guard format == .nwb else { throw fail("--format \(format.rawValue): export writes nwb (the trace already is CSV)") }
+        let target = out ?? ((trace.hasSuffix(".csv") ? String(trace.dropLast(4)) : trace) + ".nwb")
+        var m = NWBMetadata(sessionDescription: description ?? "Trace \(URL(fileURLWithPath: trace).lastPathComponent) exported by Ganglion")
+        m.sourceScript = CommandLine.arguments.joined(separator: " ")
+        m.sourceScriptFileName = trace
+        m.experimentDescription = "Trace table \(trace) converted to NWB by Ganglion; its columns are in /acquisition."
+        m.keywords = ["conductance-based model", "simulation"]
+        let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let n: Int
+        do { n = try NWBExport.convert(csv: trace, to: target, metadata: m, columns: chosen) } catch { throw fail("\(error)") }
+        printErr("wrote \(target) (\(n) samples)")
+    }
+}
+
+/// The NWB session metadata of a Ganglion run: the model (notes), the protocol, the solver (data collection)
+/// and the command line (source script).
+func nwbMetadata(description: String, model: Any?, protocol protocolObject: Any?, solver: Any?, input: String?) -> NWBMetadata {
+    var m = NWBMetadata(sessionDescription: description)
+    m.experimentDescription = "In-silico experiment: a conductance-based model simulated with Ganglion. No animal; "
+        + "the series are the model's states. Model in general/notes, protocol in general/protocol, "
+        + "solver in general/data_collection (JSON)."
+    m.notes = model.map { JSONOutput.string($0, pretty: true) }
+    m.protocolText = protocolObject.map { JSONOutput.string($0, pretty: true) }
+    m.dataCollection = solver.map { JSONOutput.string($0, pretty: true) }
+    m.sourceScript = CommandLine.arguments.joined(separator: " ")
+    m.sourceScriptFileName = input
+    m.keywords = ["conductance-based model", "simulation", "Ganglion"]
+    return m
+}
+
+/// Converts a run's scratch CSV trace to NWB at `path`, then deletes the scratch file.
+func finishNWB(scratch: String, to path: String, metadata: NWBMetadata) throws(ExitCode) {
+    do { try NWBExport.convert(csv: scratch, to: path, metadata: metadata) } catch {
+        throw fail("\(error) (the trace is kept as CSV: \(scratch))")
+    }
+    unlink(scratch)
+}

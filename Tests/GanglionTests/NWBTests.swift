@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import Ganglion
+
+/// The Python that reads NWB files back (pynwb, nwbinspector): `GANGLION_NWB_PYTHON`, else the virtual
+/// environment `scripts/setup.sh --test` makes in `.venv`.
+func nwbPython() throws -> String {
+    if let p = ProcessInfo.processInfo.environment["GANGLION_NWB_PYTHON"] { return p }
+    let p = packageRoot() + "/.venv/bin/python3"
+    guard FileManager.default.isExecutableFile(atPath: p) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(p): run `bash scripts/setup.sh --test` (installs pynwb and nwbinspector)"])
+    }
+    return p
+}
+
+/// Runs `Tests/nwb/check_nwb.py` on an NWB file and the CSV it should hold; returns its JSON report.
+func checkNWB(_ nwb: String, against csv: String) throws -> [String: Any] {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: try nwbPython())
+    p.arguments = [packageRoot() + "/Tests/nwb/check_nwb.py", nwb, csv]
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: o) as? [String: Any] else {
+        throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: "check_nwb.py failed: \(String(decoding: e, as: UTF8.self))"])
+    }
+    return object
+}
+
+/// The inspector's findings that are errors: CRITICAL and best-practice violations. The one violation a
+/// simulation cannot honestly fix — the subject's species, which no model file states — is reported apart.
+func inspectorErrors(_ report: [String: Any]) -> [String] {
+    (report["inspector"] as? [[String: Any]] ?? []).compactMap { m in
+        let importance = m["importance"] as? String ?? ""
+        let check = m["check"] as? String ?? ""
+        guard importance == "CRITICAL" || importance == "BEST_PRACTICE_VIOLATION", check != "check_subject_species_exists" else { return nil }
+        return "\(importance) \(check): \(m["message"] ?? "")"
+    }
+}
+
+@Suite("NWB export")
+struct NWBTests {
+    @Test("simulate --format nwb round-trips through pynwb: same samples as the CSV, units, metadata; validator and nwbinspector clean")
+    func simulateRoundTrip() throws {
+        let dir = temporaryPath("nwb")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The protocol step at 1000 ms records two rows at one time: the file must switch to timestamps.
+        let common = ["simulate", "stg-bursting", "--duration", "2000", "--event", "1000:current:0.5", "--record", "Na.m", "--quiet"]
+        var r = try ganglion(common + ["--out", dir + "/trace.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try ganglion(common + ["--out", dir + "/trace.nwb", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(summary["trace"] as? String == dir + "/trace.nwb")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/trace.nwb.csv"), "the scratch CSV is removed")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/trace.nwb.partial"))
+
+        let report = try checkNWB(dir + "/trace.nwb", against: dir + "/trace.csv")
+        let series = try #require(report["series"] as? [String: [String: Any]])
+        #expect(Set(series.keys) == ["V", "Ca", "Na_m"])
+        let v = try #require(series["V"])
+        #expect(v["unit"] as? String == "volts")
+        #expect(v["conversion"] as? Double == 1e-3)
+        #expect(v["n"] as? Int == 20002)
+        #expect(v["has_timestamps"] as? Bool == true)
+        #expect(abs((v["si_first"] as? Double ?? 0) - -0.070) < 1e-12, "V(0) = −70 mV = −0.070 V")
+        for (name, s) in series {
+            #expect(s["max_abs_data_error"] as? Double == 0, "\(name): the NWB data equal the CSV's")
+            #expect((s["max_abs_time_error_s"] as? Double ?? 1) < 1e-12, "\(name): times")
+        }
+        #expect(report["session_start_time_has_tz"] as? Bool == true)
+        let notes = try #require(report["notes"] as? String)
+        #expect(notes.contains("\"Na\"") && notes.contains("\"KCa\""), "the model's conductances are in general/notes")
+        #expect((report["protocol"] as? String)?.contains("1000") == true)
+        #expect((report["data_collection"] as? String)?.contains("cvode-bdf") == true)
+        #expect((report["validation_errors"] as? [Any])?.isEmpty == true, "\(report["validation_errors"] ?? "")")
+        #expect(inspectorErrors(report).isEmpty, "\(inspectorErrors(report))")
+    }
+
+    @Test("a regular grid is stored as starting_time and rate; a network has one series per cell")
+    func networkRegularGrid() throws {
+        let dir = temporaryPath("nwb-net")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try ganglion(["network", "examples/networks/hco.json", "--duration", "600", "--out", dir, "--format", "nwb", "--quiet", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/trace.nwb"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/trace.csv"))
+        // The same rows as CSV, from the converter, to compare against.
+        let csv = dir + "/again.csv"
+        let r2 = try ganglion(["network", "examples/networks/hco.json", "--duration", "600", "--out", dir + "/csv", "--quiet"])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        try FileManager.default.moveItem(atPath: dir + "/csv/trace.csv", toPath: csv)
+        let report = try checkNWB(dir + "/trace.nwb", against: csv)
+        let series = try #require(report["series"] as? [String: [String: Any]])
+        #expect(series.count == 2)
+        for (name, s) in series {
+            #expect(s["has_timestamps"] as? Bool == false, "\(name): regular grid")
+            #expect(abs((s["rate"] as? Double ?? 0) - 10_000) < 1e-6, "\(name): 0.1 ms samples = 10 kHz")
+            #expect(s["max_abs_data_error"] as? Double == 0, "\(name)")
+            #expect((s["max_abs_time_error_s"] as? Double ?? 1) < 1e-9, "\(name)")
+            #expect((s["description"] as? String)?.contains("of cell") == true)
+        }
+        #expect(inspectorErrors(report).isEmpty, "\(inspectorErrors(report))")
+    }
+
+    @Test("bad input: no time column, decreasing time, bad series names and empty traces are errors; no file is left behind")
+    func badInput() throws {
+        let dir = temporaryPath("nwb-bad")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let meta = NWBMetadata(sessionDescription: "test")
+        try "time,V_mV\n0,1\n".write(toFile: dir + "/a.csv", atomically: true, encoding: .utf8)
+        #expect(throws: NWBError.self) { try NWBExport.convert(csv: dir + "/a.csv", to: dir + "/a.nwb", metadata: meta) }
+        try "t_ms,V_mV\n0,1\n0.1,2\n0.05,3\n".write(toFile: dir + "/b.csv", atomically: true, encoding: .utf8)
+        do {
+            try NWBExport.convert(csv: dir + "/b.csv", to: dir + "/b.nwb", metadata: meta)
+            Issue.record("a decreasing time must fail")
+        } catch {
+            #expect(error.description.contains("b.csv") && error.description.contains("decreases"), "\(error)")
+        }
+        try "t_ms,V_mV\n0,1\n0.1,x\n".write(toFile: dir + "/c.csv", atomically: true, encoding: .utf8)
+        #expect(throws: NWBError.self) { try NWBExport.convert(csv: dir + "/c.csv", to: dir + "/c.nwb", metadata: meta) }
+        try "t_ms,V_mV\n".write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+        #expect(throws: NWBError.self) { try NWBExport.convert(csv: dir + "/d.csv", to: dir + "/d.nwb", metadata: meta) }
+        #expect(throws: NWBError.self) {
+            try NWBTraceWriter(path: dir + "/e.nwb", metadata: meta, series: [NWBSeries(name: "a/b", description: "", unit: "volts")])
+        }
+        #expect(throws: NWBError.self) {
+            try NWBTraceWriter(path: dir + "/nonexistent-folder/f.nwb", metadata: meta, series: [NWBSeries(name: "V", description: "", unit: "volts")])
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".nwb") }
+        #expect(left.isEmpty, "\(left)")
+        let r = try ganglion(["simulate", "stg-bursting", "--duration", "100", "--format", "nwb", "--quiet"])
+        #expect(r.status != 0 && r.stderr.contains("--format nwb needs --out"), "\(r.stderr)")
+    }
+}
