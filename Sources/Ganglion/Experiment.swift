@@ -9,26 +9,37 @@ public enum Profile: String, Sendable, CaseIterable {
     /// in the currents), the sharp switch restarts V, gates and Ca.
     case paper
 
+    /// The compensation computation of this profile: `paper` for the paper profile, else `exact`.
     public var compensationVariant: CompensationVariant { self == .paper ? .paper : .exact }
 }
 
 /// How the homeostatic controller of an experiment is built for each cell.
 public struct HomeostasisPlan: Sendable {
+    /// How the time constants τ_X of the regulated conductances are set.
     public enum Form: Sendable {
         /// τ_X = τ_Na ḡ_Na(0)/ḡ_X(0) (the paper's).
         case paper(tauNa: Double)
         /// τ_X given per regulated channel (ms), the general O'Leary et al. form.
         case oleary(tauM: [String: Double])
     }
+    /// Where the calcium target Ca_tgt comes from.
     public enum Target: Sendable {
+        /// A given Ca_tgt (model units).
         case value(Double)
         /// The mean calcium of a reference run of the plain cell, over this window (ms).
         case reference(window: ClosedRange<Double>)
     }
+    /// How the τ_X are set.
     public var form: Form
+    /// Regulated conductances by name (`leak` included if regulated); `nil`: every conductance and the
+    /// leak, less the modulated ones when the cell has a neuromodulation controller. The O'Leary form
+    /// regulates the channels of its `tauM`.
     public var regulated: [String]?
+    /// τ_g (ms).
     public var tauG: Double
+    /// The calcium target Ca_tgt: a value, or the mean calcium of a reference run.
     public var target: Target
+    /// Whether ḡ_X may go below zero, as in the authors' code (the paper profile's default).
     public var allowsNegativeConductance: Bool
 
     /// The controller for one cell (a reference run first if the target is taken from one).
@@ -71,6 +82,8 @@ public struct NeuromodulationPlan: Sendable {
     /// nil: the grid threshold of each initial cell (a model's fixed threshold, e.g. DA's −55.5, if it has one).
     public var thresholdVoltage: Double?
 
+    /// The controller for one cell: the template with `thresholdVoltage`, or else the cell's grid
+    /// threshold (mV). Throws `SimulationError` if the threshold cannot be found.
     public func neuromodulation(for cell: NeuronDescription) throws(SimulationError) -> Neuromodulation {
         var m = template
         if let v = thresholdVoltage { m.thresholdVoltage = v } else {
@@ -86,21 +99,29 @@ public struct NeuromodulationPlan: Sendable {
 /// targets), then the experiment starts from its conductances with fresh initial conditions (V, gates, Ca,
 /// m = ḡ, pool = ḡ, z at steady state) and τ_X recomputed from them; V_th stays the initial cell's.
 public struct Preparation: Sendable {
+    /// Duration of the preparatory run (ms).
     public var duration: Double
+    /// DIC targets g_s and g_u (dimensionless) from the start of the preparatory run; `nil`: the
+    /// controller's own.
     public var gs: Double?, gu: Double?
 }
 
 /// An experiment file (`Docs/experiment-files.md`): the cell or a population, optional homeostasis, a
 /// duration, a protocol of timed events, the outputs, and the profile.
 public struct Experiment: Sendable {
+    /// Name of the experiment: the file's `name`, else the file name without its extension.
     public var name: String
     /// The cells: one, or the chosen cells of a population file (with their indices).
     public var cells: [(index: Int?, neuron: NeuronDescription)]
     /// Everything but the cell (`request.neuron` is the first cell).
     public var request: SimulationRequest
+    /// How each cell's homeostatic controller is built; `nil`: no homeostasis.
     public var homeostasis: HomeostasisPlan?
+    /// How each cell's neuromodulation controller is built; `nil`: no neuromodulation.
     public var neuromodulation: NeuromodulationPlan?
+    /// A preparatory run before the experiment proper; `nil`: none.
     public var preparation: Preparation?
+    /// Which computations are used where the authors' code differs (the file's, or the override).
     public var profile: Profile
     /// Sampling of the trace file (ms), nil: no trace.
     public var traceInterval: Double?

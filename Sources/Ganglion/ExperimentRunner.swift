@@ -6,25 +6,34 @@ import Synchronization
 /// `summary.json` with per-cell rows and population statistics. Each cell checkpoints into its folder;
 /// `resume` continues every unfinished cell from its checkpoint and keeps the finished ones.
 public struct ExperimentRunner: Sendable {
+    /// The experiment to run.
     public var experiment: Experiment
+    /// The output folder: `summary.json` there, and for a population one `cells/<index>/` per cell.
     public var folder: String
     /// Parallel workers (cells at a time).
     public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Continue unfinished cells from their checkpoints and keep the finished ones; default false.
     public var resume = false
     /// Called with (cells finished, cells in all, simulated ms of the cell in progress for single runs).
     public var progress: (@Sendable (Int, Int, Double) -> Void)?
+    /// Polled during each cell's run and between cells; returning true stops the run. A single cell's
+    /// run then fails (its partial outputs kept); a population's unfinished cells are left for `resume`.
     public var shouldStop: (@Sendable () -> Bool)?
 
+    /// A runner writing `experiment` into `folder`, one worker per core, not resuming.
     public init(experiment: Experiment, folder: String) {
         self.experiment = experiment
         self.folder = folder
     }
 
+    /// What a run produced: the summary, how many cells failed, and whether it was stopped.
     public struct Outcome: Sendable {
         /// The summary object written to `folder/summary.json`.
         public var summary: [String: Any] { summaryBox.value }
         let summaryBox: UncheckedBox
+        /// Cells that failed (a population's; a single cell's failure is thrown instead).
         public var failures: Int
+        /// Whether `shouldStop` stopped a population run before every cell was done (false for a single cell).
         public var interrupted: Bool
     }
 

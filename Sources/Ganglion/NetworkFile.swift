@@ -3,8 +3,11 @@ import Foundation
 /// A network experiment file (`Docs/network-files.md`): cells, synapses, gap junctions, controllers,
 /// a protocol addressed to cells, and the outputs.
 public struct NetworkExperiment: Sendable {
+    /// Name of the experiment: the file's `name`, else the file name without its extension.
     public var name: String
+    /// Which computations are used where the authors' code differs (the file's, or the override).
     public var profile: Profile
+    /// The run: network, duration, solver, protocol, analysis windows and outputs.
     public var request: NetworkRequest
     /// Trace file name inside the output folder (nil: no trace).
     public var traceName: String?
@@ -20,6 +23,8 @@ public struct NetworkExperiment: Sendable {
         return try parse(data, file: path, folder: folder, profile: override)
     }
 
+    /// Parses a network file's contents; `file` names it in errors, relative paths are taken from `folder`,
+    /// and `override` replaces the file's profile. Throws `ModelFileError` naming the field at fault.
     public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
         let f = FieldReader(file: file)
         let parsed: Any

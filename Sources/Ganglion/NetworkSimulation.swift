@@ -2,6 +2,7 @@ import Foundation
 
 /// A timed change to some cells of a network.
 public struct NetworkEvent: Sendable {
+    /// What a network event does to each cell it addresses.
     public enum Action: Sendable {
         /// Any single-cell protocol action (block, current, DIC targets, set, sharp, Ca target…).
         case cell(ProtocolEvent.Action)
@@ -13,7 +14,9 @@ public struct NetworkEvent: Sendable {
     public var time: Double
     /// Indices of the cells addressed.
     public var cells: [Int]
+    /// What the event does.
     public var action: Action
+    /// An event at `time` (ms) applying `action` to the cells with indices `cells`.
     public init(time: Double, cells: [Int], action: Action) {
         self.time = time
         self.cells = cells
@@ -23,21 +26,27 @@ public struct NetworkEvent: Sendable {
 
 /// Everything a network run needs besides the network.
 public struct NetworkRequest: Sendable {
+    /// The network to simulate: cells and synapses.
     public var network: NetworkDescription
     /// Duration (ms).
     public var duration: Double
+    /// Integration method; default CVODE BDF.
     public var solver: SolverChoice = .cvodeBDF
+    /// CVODE's relative tolerance (dimensionless); unused by the fixed-step methods.
     public var rtol = 1e-6
     /// Fixed step (ms) of exp-euler / rk4; nil: the solver's default.
     public var dt: Double?
+    /// Linear solver of CVODE's Newton iteration; default the structured solve of the network Jacobian.
     public var linearSolver: CVODEOptions.LinearSolver = .structured
     /// Output grid (ms): spikes are detected on it, the trace is written on it.
     public var outputInterval = 0.1
+    /// Timed changes to cells, in time order, each within 0…`duration` ms.
     public var events: [NetworkEvent] = []
     /// Per cell: the homeostasis a `startHomeostasis` event switches on.
     public var pendingHomeostasis: [Homeostasis?] = []
     /// Per cell: the threshold V_th (mV) for sharp events (nil: the cell's grid threshold at t = 0).
     public var thresholds: [Double?] = []
+    /// Trace file (CSV): t, then per cell V (mV) and the `record` states; `nil`: none.
     public var tracePath: String?
     /// Part of the run written to the trace (ms); nil: all of it.
     public var traceWindow: ClosedRange<Double>?
@@ -45,15 +54,22 @@ public struct NetworkRequest: Sendable {
     public var record: [String] = []
     /// Conductances in effect of every cell, every this many ms, to `conductancesPath`.
     public var conductanceInterval: Double?
+    /// Conductance file (CSV), written when `conductanceInterval` is set too; `nil`: none.
     public var conductancesPath: String?
     /// Windows of the firing and phase analysis (ms); each gets its own results.
     public var windows: [ClosedRange<Double>]
+    /// How burst onsets are found for the phase analysis; default the half-range rule.
     public var onsetRule: BurstOnsetRule = .halfRange
     /// The cell whose cycle the phases refer to.
     public var referenceCell = 0
+    /// Called with the simulated time (ms) about once per simulated second, for progress reports.
     public var progress: (@Sendable (Double) -> Void)?
+    /// Polled at every output sample; returning true stops the run with a `SimulationError`, keeping
+    /// the trace computed so far.
     public var shouldStop: (@Sendable () -> Bool)?
 
+    /// A request to simulate `network` for `duration` ms, analysed in `window` (ms);
+    /// `nil`: from min(3000 ms, duration / 5) to the end.
     public init(network: NetworkDescription, duration: Double, window: ClosedRange<Double>? = nil) {
         self.network = network
         self.duration = duration
@@ -79,26 +95,41 @@ extension NetworkRequest {
 
 /// What a network run measured: per analysis window and cell, firing features, burst onsets and phases.
 public struct NetworkReport: Sendable, Codable {
+    /// The results of one analysis window.
     public struct Window: Sendable, Codable {
+        /// The window [start, end] (ms).
         public var window: [Double]
+        /// Per cell, in network order.
         public var cells: [CellResult]
         enum CodingKeys: String, CodingKey { case window = "window_ms", cells }
     }
+    /// One cell's results in one window.
     public struct CellResult: Sendable, Codable {
+        /// The cell's name.
         public var name: String
+        /// Firing features of the cell's spikes in the window.
         public var features: FiringFeatures
+        /// Burst onset times in the window (ms), by the request's `onsetRule`.
         public var burstOnsets: [Double]
+        /// Timing of the cell's burst onsets relative to the reference cell's cycle.
         public var phase: PhaseRelation
         enum CodingKeys: String, CodingKey { case name, features, burstOnsets = "burst_onsets_ms", phase }
     }
+    /// One entry per `NetworkRequest.windows`, in order.
     public var windows: [Window]
     /// The results of the first window.
     public var cells: [CellResult] { windows[0].cells }
+    /// Name of the cell whose cycle the phases refer to.
     public var referenceCell: String
+    /// Solver work counters, summed over all segments of the run.
     public var statistics: SolverStatistics
+    /// The solver used (`cvode-bdf`, `cvode-adams`, `exp-euler`, `rk4`).
     public var solver: String
+    /// Wall-clock time of the run, trace writing included (ms).
     public var wallMilliseconds: Double
+    /// The trace file, if one was written.
     public var tracePath: String?
+    /// The conductance file, if one was written.
     public var conductancesPath: String?
     /// Names of the final state's entries, and the state.
     public var finalState: [String: Double]

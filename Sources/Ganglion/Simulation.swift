@@ -23,23 +23,29 @@ public enum RecordItem: Sendable, Equatable {
 
 /// A single-neuron simulation: what to integrate, how, and what to write.
 public struct SimulationRequest: Sendable {
+    /// The neuron to simulate: conductances, calcium dynamics, initial state and any controllers.
     public var neuron: NeuronDescription
     /// Duration (ms).
     public var duration: Double
     /// Output sample spacing (ms).
     public var outputInterval: Double = 0.1
+    /// Integration method; default CVODE BDF.
     public var solver: SolverChoice = .cvodeBDF
+    /// CVODE's relative tolerance (dimensionless); unused by the fixed-step methods.
     public var rtol: Double = 1e-6
     /// V's absolute tolerance (mV); see `SolverChoice.integrator`.
     public var atol: Double?
     /// Fixed step (ms) for exp-euler and rk4.
     public var dt: Double?
+    /// Largest internal CVODE step (ms); `nil`: no bound.
     public var maxStep: Double?
+    /// Linear solver of CVODE's Newton iteration; default the structured (arrow-Jacobian) solve.
     public var linearSolver: CVODEOptions.LinearSolver = .structured
     /// Analysis window (ms); `nil`: 3000 ms to the end (the paper's), or the whole run if shorter.
     public var window: ClosedRange<Double>?
     /// Trace file to write (CSV); `nil`: none.
     public var tracePath: String?
+    /// Extra quantities written to the trace besides t, V and Ca; empty: none.
     public var record: [RecordItem] = []
     /// Called with the simulated time (ms) now and then, for progress reports.
     public var progress: (@Sendable (Double) -> Void)?
@@ -54,6 +60,7 @@ public struct SimulationRequest: Sendable {
     /// Conductances in effect and the calcium moving average, sampled every so often (ms) into
     /// `conductancesPath` (CSV); nil: none.
     public var conductanceInterval: Double?
+    /// Conductance samples file (CSV), written every `conductanceInterval`; `nil`: none.
     public var conductancesPath: String?
     /// Window of the calcium moving average (ms); a multiple of `conductanceInterval`.
     public var calciumAverageWindow: Double = 5000
@@ -63,16 +70,21 @@ public struct SimulationRequest: Sendable {
     /// the plain model is rerun from the standard initial conditions for `snapshotDuration` and analysed
     /// in `snapshotWindow` (the paper: 15 s, 3–15 s).
     public var snapshotTimes: [Double] = []
+    /// Duration of each snapshot rerun (ms).
     public var snapshotDuration: Double = 15000
+    /// Analysis window of each snapshot rerun (ms); must lie inside `snapshotDuration`.
     public var snapshotWindow: ClosedRange<Double> = 3000...15000
     /// Write a checkpoint to `checkpointPath` every so often (simulated ms); nil: none. Checkpoint times are
     /// segment boundaries of every run with the same interval, so a resumed run is identical to an
     /// uninterrupted one.
     public var checkpointInterval: Double?
+    /// Checkpoint file, overwritten atomically at each checkpoint and removed when the run completes;
+    /// required with `checkpointInterval`.
     public var checkpointPath: String?
     /// Continue from this checkpoint file (written by an earlier run of the same request).
     public var resumeFrom: String?
 
+    /// A request to simulate `neuron` for `duration` ms, with the defaults for everything else.
     public init(neuron: NeuronDescription, duration: Double) {
         self.neuron = neuron
         self.duration = duration
@@ -81,19 +93,30 @@ public struct SimulationRequest: Sendable {
 
 /// What a simulation produced.
 public struct SimulationReport: Sendable {
+    /// Name of the simulated model.
     public var model: String
+    /// Firing features in the analysis window `window`.
     public var features: FiringFeatures
+    /// Time-averaged calcium over the analysis window (model units); `nil` if no sample fell in it.
     public var meanCalcium: Double?
     /// Analysis window actually covered (ms).
     public var window: ClosedRange<Double>
+    /// Name of the integrator that ran (`cvode-bdf`, `cvode-adams`, `exp-euler`, `rk4`).
     public var solverName: String
+    /// Relative tolerance used (dimensionless); `nil` for the fixed-step methods.
     public var rtol: Double?
+    /// Absolute tolerances used, keyed `V` (mV), `Ca` (model units) and `gates` (dimensionless);
+    /// `nil` for the fixed-step methods.
     public var atol: [String: Double]?
+    /// Fixed step used (ms); `nil` for CVODE.
     public var dt: Double?
+    /// Solver work counters, summed over all segments of the run.
     public var statistics: SolverStatistics
     /// Wall-clock time of the integration, trace writing included (ms).
     public var wallMilliseconds: Double
+    /// Simulated duration (ms).
     public var duration: Double
+    /// The trace file (CSV), if one was requested.
     public var tracePath: String?
     /// Per homeostatically regulated conductance, the time (ms) its ḡ spent clamped at zero.
     public var clampedTime: [String: Double] = [:]
@@ -123,9 +146,13 @@ public struct ConductanceSample: Sendable, Codable, Equatable {
 
 /// A firing-pattern snapshot: the plain model with the conductances of time `time`, rerun and analysed.
 public struct Snapshot: Sendable, Codable {
+    /// Time the conductances were taken at (ms).
     public var time: Double
+    /// ḡ in effect at `time` by channel (mS/cm², block fractions applied).
     public var conductances: [String: Double]
+    /// Firing features of the rerun in `SimulationRequest.snapshotWindow` (silent if the rerun failed).
     public var features: FiringFeatures
+    /// Time-averaged calcium of the rerun over its window (model units); `nil` if the rerun failed.
     public var meanCalcium: Double?
     /// Why the rerun failed, if it did.
     public var error: String?
@@ -133,9 +160,13 @@ public struct Snapshot: Sendable, Codable {
 
 /// A simulation that failed; what was computed before the failure was kept (`partialTracePath`).
 public struct SimulationError: Error, CustomStringConvertible {
+    /// What went wrong, ready to show.
     public var message: String
+    /// Where the trace computed before the failure was kept (`<trace>.partial`); `nil`: no trace.
     public var partialTracePath: String?
+    /// The integrator's error, when the integrator failed.
     public var solverError: SolverError?
+    /// The message, plus where the partial trace was kept.
     public var description: String {
         var s = message
         if let p = partialTracePath { s += "\nthe trace computed so far was kept in \(p)" }
@@ -145,7 +176,9 @@ public struct SimulationError: Error, CustomStringConvertible {
 
 /// The run was stopped on request (e.g. Ctrl-C).
 public struct Interrupted: Error, CustomStringConvertible {
+    /// Creates the error.
     public init() {}
+    /// The text "interrupted".
     public var description: String { "interrupted" }
 }
 

@@ -3,10 +3,15 @@ import Synchronization
 
 /// Compensation applied to every cell of a sweep before it is simulated.
 public struct SweepCompensation: Sendable {
+    /// Conductances solved for, by channel name.
     public var unknowns: [String]
+    /// Target DICs (dimensionless, normalised by g_leak); a DIC not listed is left free.
     public var targets: [DICName: Double]
+    /// Where the DICs are matched: a given voltage (mV) or each cell's own threshold.
     public var voltage: CompensationVoltage
+    /// Which DIC computation the solve uses (exact, or one of the authors').
     public var variant: CompensationVariant
+    /// A compensation solving `unknowns` for `targets` at `voltage`, with `variant`'s computation.
     public init(unknowns: [String], targets: [DICName: Double], voltage: CompensationVoltage, variant: CompensationVariant) {
         self.unknowns = unknowns
         self.targets = targets
@@ -19,8 +24,11 @@ public struct SweepCompensation: Sendable {
 public struct SweepRow: Sendable {
     /// Index of the cell in its population (0-based).
     public var index: Int
+    /// The cell's model name.
     public var name: String
+    /// The cell's simulation report; `nil` if compensation or integration failed.
     public var report: SimulationReport?
+    /// The compensation solve's result, when the sweep compensates and the solve succeeded.
     public var compensation: CompensationResult?
     /// Why the cell has no result (compensation or integration failure).
     public var error: String?
@@ -29,11 +37,17 @@ public struct SweepRow: Sendable {
 /// Simulates many cells in parallel (one worker per core by default), each optionally compensated
 /// first. A cell that fails gets a row saying why; the others go on.
 public struct SweepRequest: Sendable {
+    /// The cells to simulate, each with its index in its population.
     public var cells: [(index: Int, neuron: NeuronDescription)]
+    /// Simulated duration of each cell (ms).
     public var duration: Double
+    /// Analysis window (ms); `nil`: 3000 ms to the end, or the whole run if shorter.
     public var window: ClosedRange<Double>?
+    /// Integration method; default CVODE BDF.
     public var solver: SolverChoice = .cvodeBDF
+    /// CVODE's relative tolerance (dimensionless); unused by the fixed-step methods.
     public var rtol: Double = 1e-6
+    /// Compensation applied to each cell before it is simulated; `nil`: none.
     public var compensation: SweepCompensation?
     /// Worker threads (default: the number of cores).
     public var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -42,6 +56,7 @@ public struct SweepRequest: Sendable {
     /// Polled between cells; true stops the sweep, keeping the finished rows.
     public var shouldStop: (@Sendable () -> Bool)?
 
+    /// A sweep simulating each of `cells` for `duration` ms, with the defaults for everything else.
     public init(cells: [(index: Int, neuron: NeuronDescription)], duration: Double) {
         self.cells = cells
         self.duration = duration
@@ -88,12 +103,16 @@ public func sweep(_ request: SweepRequest) -> [SweepRow] {
 /// Sweep rows as CSV: one row per cell with its firing features, the solved conductances when compensated,
 /// the population size (for `ganglion merge`) and the error, if any.
 public enum SweepTable {
+    /// The CSV header: cell, features, then one `solved_<name>` column per conductance in `solved`,
+    /// wall time, population size and error.
     public static func header(solved: [String]) -> [String] {
         ["cell", "name", "status", "pattern", "spikes", "frequency_hz", "burstiness_hz2", "spikes_per_burst",
          "intraburst_hz", "interburst_hz", "burst_period_ms", "duty_cycle", "mean_ca", "V_solve_mV"]
             + solved.map { "solved_\($0)" } + ["wall_ms", "population_size", "error"]
     }
 
+    /// One cell's CSV line, with the columns of `header(solved:)`; frequencies in Hz, burstiness in Hz²,
+    /// times in ms, solved ḡ in mS/cm²; empty fields for unavailable values.
     public static func line(_ r: SweepRow, solved: [String], populationSize: Int) -> String {
         func num(_ x: Double?) -> String { x.map { $0.isFinite ? DecimalFormatter.string($0) : "" } ?? "" }
         let f = r.report?.features

@@ -7,11 +7,16 @@ import GanglionCore
 /// (default) the Newton matrix I − γJ is formed and solved in Swift in O(n) using the Jacobian's arrow
 /// structure, so CVODE's own (unoptimised, on Debian) dense algebra is never called.
 public struct CVODEIntegrator: Integrator {
+    /// Method, linear solver, tolerances and step limits.
     public let options: CVODEOptions
+    /// `cvode-bdf` or `cvode-adams`.
     public var name: String { options.method == .bdf ? "cvode-bdf" : "cvode-adams" }
 
+    /// An integrator with these settings (default: BDF, structured linear solver, rtol 1e-6).
     public init(options: CVODEOptions = CVODEOptions()) { self.options = options }
 
+    /// Integrates `problem` with CVODE, re-initialised at its start; a failed setup is a `SolverError`
+    /// with reason `other`.
     public func solve(_ problem: ODEProblem, observer: SampleObserver) throws(SolverError) -> Solution {
         let session: CVODESession
         do {

@@ -12,7 +12,9 @@ public struct CVODEOptions: Sendable {
         case dense
     }
 
+    /// BDF (default, for stiff systems) or Adams–Moulton.
     public var method: Method
+    /// Linear solver of the Newton iteration (default the structured one).
     public var linearSolver: LinearSolver
     /// Relative tolerance.
     public var relativeTolerance: Double
@@ -25,6 +27,8 @@ public struct CVODEOptions: Sendable {
     /// Steps between Newton-matrix refreshes (CVODE's msbp) and between Jacobian evaluations (msbj).
     public var jacobianRefresh: Int
 
+    /// Settings; defaults: BDF, structured linear solver, rtol 1e-6, the system's absolute tolerances,
+    /// no step bound, 500 000 steps per output interval, refresh every 5 steps.
     public init(method: Method = .bdf, linearSolver: LinearSolver = .structured, relativeTolerance: Double = 1e-6,
                 absoluteTolerances: [Double]? = nil, maxStep: Double? = nil, maxStepsPerOutput: Int = 500_000,
                 jacobianRefresh: Int = 5) {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The scalar a gating function is written over: `Double` for simulation, `Dual` for exact
-/// derivatives (forward-mode automatic differentiation) in Jacobians and, later, DICs.
+/// derivatives (forward-mode automatic differentiation) in Jacobians and DICs.
 public protocol GateScalar: Sendable, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {
     init(_ value: Double)
     static func + (lhs: Self, rhs: Self) -> Self
@@ -21,7 +21,9 @@ extension GateScalar {
 }
 
 extension Double: GateScalar {
+    /// The value itself.
     @inlinable public var primal: Double { self }
+    /// e^x.
     @inlinable @inline(__always)
     public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
 }
@@ -29,30 +31,43 @@ extension Double: GateScalar {
 /// A dual number `value + derivative·ε` with ε² = 0: evaluating f on `Dual(x, 1)` gives f(x) and f′(x)
 /// exactly (to rounding), with no step size to choose.
 public struct Dual: GateScalar, Equatable {
+    /// The function's value.
     public var value: Double
+    /// Its derivative with respect to the independent variable.
     public var derivative: Double
 
+    /// A dual number with this value and derivative.
     @inlinable public init(_ value: Double, derivative: Double) {
         self.value = value
         self.derivative = derivative
     }
+    /// A constant (derivative 0).
     @inlinable public init(_ value: Double) { self.init(value, derivative: 0) }
+    /// The value, without the derivative.
     @inlinable public var primal: Double { value }
+    /// A constant from a literal.
     @inlinable public init(floatLiteral value: Double) { self.init(value) }
+    /// A constant from a literal.
     @inlinable public init(integerLiteral value: Int) { self.init(Double(value)) }
     /// The independent variable at `value` (derivative 1).
     @inlinable public static func variable(_ value: Double) -> Dual { Dual(value, derivative: 1) }
 
+    /// Sum, with (a + b)′ = a′ + b′.
     @inlinable public static func + (a: Dual, b: Dual) -> Dual { Dual(a.value + b.value, derivative: a.derivative + b.derivative) }
+    /// Difference, with (a − b)′ = a′ − b′.
     @inlinable public static func - (a: Dual, b: Dual) -> Dual { Dual(a.value - b.value, derivative: a.derivative - b.derivative) }
+    /// Product, with (a b)′ = a′ b + a b′.
     @inlinable public static func * (a: Dual, b: Dual) -> Dual {
         Dual(a.value * b.value, derivative: a.derivative * b.value + a.value * b.derivative)
     }
+    /// Quotient, with (a / b)′ = (a′ − (a / b) b′) / b.
     @inlinable public static func / (a: Dual, b: Dual) -> Dual {
         let q = a.value / b.value
         return Dual(q, derivative: (a.derivative - q * b.derivative) / b.value)
     }
+    /// Negation, with (−a)′ = −a′.
     @inlinable public static prefix func - (a: Dual) -> Dual { Dual(-a.value, derivative: -a.derivative) }
+    /// e^x, with derivative e^x · x′.
     @inlinable public static func exp(_ x: Dual) -> Dual {
         let e = Foundation.exp(x.value)
         return Dual(e, derivative: e * x.derivative)

@@ -3,6 +3,7 @@ import Foundation
 /// A file written through a temporary name and renamed into place only when complete, so a reader
 /// never sees a half-written file. Buffered; memory stays bounded whatever the amount written.
 public final class AtomicFileWriter {
+    /// The final path, where the file appears when committed.
     public let path: String
     let temporaryPath: String
     private var handle: UnsafeMutablePointer<FILE>?
@@ -125,11 +126,15 @@ public final class AtomicFileWriter {
 
 /// A file-system failure, naming the file.
 public struct IOError: Error, CustomStringConvertible {
+    /// The file concerned.
     public var file: String
+    /// What failed.
     public var message: String
+    /// A failure on `file`, described by `message`.
     public init(file: String, message: String) {
         self.file = file
         self.message = message
     }
+    /// The file and the message, as `file: message`.
     public var description: String { "\(file): \(message)" }
 }

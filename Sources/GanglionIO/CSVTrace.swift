@@ -5,6 +5,7 @@ import GanglionCore
 /// columns) and one row per sample. Nothing is kept in memory; the file appears under its name only
 /// when `commit()` is called.
 public final class CSVTraceWriter {
+    /// The column names, `t_ms` first.
     public let columns: [String]
     private let file: AtomicFileWriter
     private let line: UnsafeMutablePointer<UInt8>
@@ -47,6 +48,7 @@ public final class CSVTraceWriter {
         try file.write(bytes: UnsafeBufferPointer(start: line, count: n))
     }
 
+    /// The trace's final path (the file is `<path>.partial` until committed).
     public var path: String { file.path }
     /// Completes the file.
     public func commit() throws { try file.commit() }

@@ -37,7 +37,10 @@ public enum JSONInput {
     }
 }
 
+/// Text that is not valid JSON.
 public struct JSONInputError: Error, CustomStringConvertible {
+    /// What is wrong, and where (the decoder's message).
     public var message: String
+    /// The message.
     public var description: String { message }
 }

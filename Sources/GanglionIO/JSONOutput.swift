@@ -4,6 +4,7 @@ import Foundation
 /// with sorted keys. Doubles are written in the shortest form that reads back to the same value (so
 /// population and model files round-trip exactly); non-finite numbers and `nil` become `null`.
 public enum JSONOutput {
+    /// The JSON text of `value`; `pretty`: indented by two spaces, one entry per line.
     public static func string(_ value: Any, pretty: Bool = false) -> String {
         var out = ""
         write(value, into: &out, indent: pretty ? 0 : nil)

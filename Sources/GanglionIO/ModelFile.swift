@@ -4,14 +4,19 @@ import GanglionModels
 
 /// A model file that cannot be used. The description names the file, the field and the value.
 public struct ModelFileError: Error, CustomStringConvertible, Equatable {
+    /// The file's path.
     public var file: String
+    /// The field at fault (`conductances.Na`), or `nil` for the file as a whole.
     public var field: String?
+    /// What is wrong.
     public var message: String
+    /// An error in `file`, at `field` if given.
     public init(file: String, field: String?, message: String) {
         self.file = file
         self.field = field
         self.message = message
     }
+    /// The file, the field if any, and the message.
     public var description: String {
         if let field { return "\(file): field '\(field)': \(message)" }
         return "\(file): \(message)"

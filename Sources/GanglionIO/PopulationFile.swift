@@ -6,8 +6,10 @@ import GanglionModels
 /// the number of rejected draws, and every cell as a model-file object. One cell of a population is
 /// usable wherever a model file is, as `POP.json#INDEX` (0-based) or `POP.json#NAME`.
 public enum PopulationFile {
+    /// The `format` tag of population files.
     public static let format = "ganglion-population"
 
+    /// The file's JSON object: the generation's metadata and every cell's conductances (mS/cm²).
     public static func jsonObject(_ p: Population) -> [String: Any] {
         [
             "format": format, "version": 1, "kind": p.kind, "seed": p.seed, "generator": p.generator,
@@ -20,6 +22,7 @@ public enum PopulationFile {
         ]
     }
 
+    /// Writes the population to `path` atomically; throws `IOError` on a file-system failure.
     public static func write(_ p: Population, to path: String) throws {
         let w = try AtomicFileWriter(path: path)
         try w.write(JSONOutput.string(jsonObject(p), pretty: true) + "\n")

@@ -2,8 +2,11 @@ import GanglionCore
 
 /// The named conductance sets of `models.md` (mS/cm²), with the behaviour the spec states for them.
 public struct NamedModel: Sendable {
+    /// The model's name, usable wherever a model file is.
     public let name: String
+    /// The model family (`stg`, `da`).
     public let kind: String
+    /// ḡ by channel, `leak` included (mS/cm²).
     public let conductances: [String: Double]
     /// Where the numbers come from.
     public let source: String

@@ -13,7 +13,9 @@ public struct NeuronKind: Sendable {
     public let leakReversal: Double
     /// Default initial potential (mV) and calcium.
     public let initialVoltage: Double, initialCalcium: Double
+    /// The family's calcium pool (τ_Ca in ms, Ca_rest and influx in model units).
     public let calcium: CalciumPool
+    /// The family's reference time constants for the DIC timescale split.
     public let dicReferences: DICReferences
     /// A threshold fixed by the model (mV), or nil when it is computed from the DICs.
     public let fixedThreshold: Double?
@@ -45,6 +47,7 @@ public struct NeuronKind: Sendable {
 
     /// Every family, for look-up by name.
     public static let all: [NeuronKind] = [.stg, .da]
+    /// The family with this name (`stg`, `da`), or `nil`.
     public static func named(_ name: String) -> NeuronKind? { all.first { $0.name == name } }
 
     /// Builds a neuron of this family.

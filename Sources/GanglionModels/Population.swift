@@ -3,24 +3,35 @@ import GanglionCore
 /// A degenerate population (`dics.md` §5): cells whose free conductances are drawn at random and whose
 /// remaining conductances are solved so that every cell has the same DICs at V*.
 public struct Population: Sendable {
+    /// The model family (`stg`, `da`).
     public var kind: String
+    /// Seed of the random draws: the same seed and settings give the same cells.
     public var seed: UInt64
+    /// The DICs every cell has at `V` (dimensionless, normalised by g_leak), defaults included.
     public var targets: [DICName: Double]
     /// The voltage of the generation solve (mV).
     public var V: Double
+    /// The conductances solved for in each cell.
     public var unknowns: [String]
+    /// The compensation computation of the solve.
     public var variant: CompensationVariant
+    /// Name of the random generator.
     public var generator: String
     /// Draws rejected because the solve gave a negative conductance (or failed).
     public var rejected: Int
+    /// The cells, named `<kind>-<seed>-<index>`.
     public var cells: [NeuronDescription]
 
     /// The paper's generation recipe for a family: free-conductance distributions, unknowns, V* and
     /// default targets.
     public struct Recipe: Sendable {
+        /// The model family.
         public let kind: NeuronKind
+        /// The conductances solved for in each cell.
         public let unknowns: [String]
+        /// V* of the solve (mV).
         public let V: Double
+        /// DIC targets (dimensionless) used where none are given.
         public let defaultTargets: [DICName: Double]
         /// g_f as a function of g_s when only g_s (and g_u) are given.
         public let fastRule: @Sendable (Double) -> Double
@@ -55,6 +66,7 @@ public struct Population: Sendable {
                 return ["leak": gl, "CaL": caL, "Kd": kd, "NMDA": 0.12 * gl / 0.013, "Na": 0, "CaN": 0, "ERG": 0]
             })
 
+        /// The recipe of a family by name (`stg`, `da`), or `nil`.
         public static func named(_ name: String) -> Recipe? { ["stg": stg, "da": da][name] }
     }
 
@@ -95,8 +107,11 @@ public struct Population: Sendable {
 
 /// A population that cannot be generated or read.
 public enum PopulationError: Error, CustomStringConvertible {
+    /// A parameter out of range; the message says which.
     case invalid(String)
+    /// More draws rejected than allowed, with the last solve's error.
     case tooManyRejections(Int, lastError: String)
+    /// What went wrong.
     public var description: String {
         switch self {
         case .invalid(let s): s

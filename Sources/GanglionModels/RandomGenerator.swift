@@ -7,6 +7,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     public static let name = "xoshiro256** seeded by SplitMix64; r = (x >> 11) * 2^-53"
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
+    /// A stream seeded from `seed` by SplitMix64.
     public init(seed: UInt64) {
         var z = seed
         func splitMix() -> UInt64 {
@@ -19,6 +20,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
         s = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         @inline(__always) func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
         let result = rotl(s.1 &* 5, 7) &* 9

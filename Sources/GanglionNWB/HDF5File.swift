@@ -3,9 +3,13 @@ import Foundation
 
 /// A failure writing an HDF5/NWB file: the file and what went wrong.
 public struct NWBError: Error, CustomStringConvertible, Sendable {
+    /// The file concerned.
     public let file: String
+    /// What went wrong.
     public let message: String
+    /// A failure on `file`, described by `message`.
     public init(file: String, message: String) { self.file = file; self.message = message }
+    /// The file and the message, as `file: message`.
     public var description: String { "\(file): \(message)" }
 }
 

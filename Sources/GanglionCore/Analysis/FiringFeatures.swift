@@ -8,6 +8,7 @@ public enum FiringPattern: String, Sendable, Codable {
 public struct FiringFeatures: Sendable, Equatable, Codable {
     /// Spike times (ms).
     public var spikeTimes: [Double]
+    /// Silent, tonic, bursting or irregular (`analysis.md`).
     public var pattern: FiringPattern
     /// Which rule decided `pattern`.
     public var rule: String
@@ -87,6 +88,7 @@ public struct WindowAnalyzer: Sendable, Codable {
     private var caLastT: Double?, caLastValue = 0.0
     private var caFirstTime: Double?
 
+    /// An analyzer of the samples inside `window` (ms).
     public init(window: ClosedRange<Double>) { self.window = window }
 
     /// Feeds one sample (t in ms, V in mV, Ca in model units; Ca may be NaN if not recorded).
@@ -105,7 +107,7 @@ public struct WindowAnalyzer: Sendable, Codable {
     /// Firing features of the samples seen so far.
     public var features: FiringFeatures { FiringFeatures(spikeTimes: detector.spikeTimes) }
 
-    /// Time-averaged calcium over the samples seen, or nil without at least two samples.
+    /// Time-averaged calcium over the samples seen (model units): the one value after a single sample, nil before any.
     public var meanCalcium: Double? {
         guard let lastT = caLastT else { return nil }
         guard let t0 = caFirstTime, lastT > t0 else { return caLastValue }

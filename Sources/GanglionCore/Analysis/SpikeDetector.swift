@@ -7,10 +7,12 @@ public struct SpikeDetector: Sendable, Codable {
     public var threshold = 10.0
     /// Re-arm level (mV).
     public var rearm = 0.0
+    /// Spike times detected so far (ms).
     public private(set) var spikeTimes: [Double] = []
     private var armed = true
     private var lastT: Double?, lastV = 0.0
 
+    /// A detector with detection threshold `threshold` and re-arm level `rearm` (mV); defaults 10 and 0 mV.
     public init(threshold: Double = 10, rearm: Double = 0) {
         self.threshold = threshold
         self.rearm = rearm

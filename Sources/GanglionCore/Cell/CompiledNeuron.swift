@@ -29,8 +29,12 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let frozen: Bool
     }
 
+    /// The description it was compiled from.
     public let neuron: NeuronDescription
+    /// Names of the state entries, in state-vector order.
     public let layout: StateLayout
+    /// Number of states in the dense core of the Jacobian: V, Ca, coupled channel states, homeostatic ḡ
+    /// and the neuromodulation controller's states.
     public let coreCount: Int
     @usableFromInline let slots: [Slot]
     @usableFromInline let gLeak: Double, eLeak: Double, capacitance: Double
@@ -57,6 +61,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// Index of V and Ca in the state vector.
     public static let voltageIndex = 0, calciumIndex = 1
 
+    /// Compiles a neuron after validating it; throws `ModelError` naming the field at fault.
     public init(_ d: NeuronDescription) throws(ModelError) {
         try d.validate()
         neuron = d
@@ -198,6 +203,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         }
     }
 
+    /// The equations above, with the homeostasis and neuromodulation states (each state's unit per ms).
     public func rightHandSide(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
         let V = y[0], Ca = y[1]
         let gl = leak(y)
@@ -220,6 +226,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         if modulation != nil { controllerDerivatives(y, dy, reference: controllerReference(y)) }
     }
 
+    /// The exact Jacobian, channel derivatives by dual numbers, in arrow form.
     public func jacobian(_ t: Double, _ y: UnsafePointer<Double>, into J: inout ArrowJacobian) {
         let V = y[0], Ca = y[1]
         let k = coreCount, n = dimension - coreCount
@@ -336,6 +343,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// Stage 0: every channel state; stage 1: V and Ca.
     public var linearStages: [[Range<Int>]] { [[2..<dimension], [0..<2]] }
 
+    /// Stage 0: each channel state's x∞ and τ, the controllers' states; stage 1: V and Ca, with
+    /// V∞ the conductance-weighted reversal (mV), τ_V = C/g_total (ms), and Ca∞, τ_Ca.
     public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                            steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
         let V = y[0], Ca = y[1]
@@ -392,6 +401,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         timeConstant[1] = calcium.tau
     }
 
+    /// V 1e-3 mV, Ca 1e-4, gates 1e-6; homeostatic and controller states 1e-6 of their initial size
+    /// (ḡ in mS/cm², z in mS cm⁻² ms).
     public var defaultAbsoluteTolerances: [Double] {
         var a = (0..<dimension).map { $0 == 0 ? 1e-3 : ($0 == 1 ? 1e-4 : 1e-6) }
         // Homeostatic states (mS/cm²): 1e-6 of their initial size.

@@ -26,11 +26,15 @@ public struct Neuromodulation: Sendable, Equatable {
     public var thresholdVoltage: Double
     /// α, β (ms⁻¹); K_p (ms⁻¹); K_i (ms⁻²); K_t (ms); u_max (mS cm⁻² ms⁻¹).
     public var alpha = 5e-3, beta = 5e-3, kp = 3e-4, ki = 5e-6, kt = 1000.0, uMax = 1e7
+    /// Anti-windup by back-calculation (default true); false: u_X = v_X and dz_X/dt = e_X.
     public var antiWindup = true
+    /// How z starts (default at steady state).
     public var integratorStart = IntegratorStart.steadyState
     /// The reference solve: Ganglion's exact Ca∞ (`.exact`) or the authors' ḡ_CaS := 10 linearisation (`.paper`).
     public var variant: CompensationVariant = .exact
 
+    /// A controller of `conductances` with targets `gs`, `gu` (dimensionless) at V_th = `thresholdVoltage`
+    /// (mV), with the default gains, anti-windup and a steady-state start.
     public init(conductances: [String], gs: Double, gu: Double, thresholdVoltage: Double) {
         self.conductances = conductances
         self.gs = gs

@@ -9,6 +9,8 @@ public struct Conductance: Sendable {
     /// Kinetic modifiers: time-constant factor (e.g. k_KCa), magnesium for NMDA.
     public var context: ChannelContext
 
+    /// A conductance of `channel` with maximal conductance `gbar` (mS/cm²) and reversal potential
+    /// `reversal` (mV); default modifiers (time-constant factor 1, Mg 1.4 mM).
     public init(_ channel: any IonChannel.Type, gbar: Double, reversal: Double, context: ChannelContext = ChannelContext()) {
         self.channel = channel
         self.gbar = gbar
@@ -40,6 +42,7 @@ public struct CalciumPool: Sendable, Equatable {
     /// Influx factor f (model units per µA/cm²).
     public var influx: Double
 
+    /// A calcium pool; defaults τ_Ca = 20 ms, Ca_rest = 0.05 and f = 0.94 (model units).
     public init(tau: Double = 20, rest: Double = 0.05, influx: Double = 0.94) {
         self.tau = tau
         self.rest = rest
@@ -57,9 +60,13 @@ public enum TimescaleReference: Sendable, Equatable {
 
 /// The fast, slow and ultraslow reference time constants of a model family (`dics.md` §1).
 public struct DICReferences: Sendable, Equatable {
+    /// The fast reference time constant τ_f (e.g. τ_mNa(V)).
     public var fast: TimescaleReference
+    /// The slow reference time constant τ_s (e.g. τ_mKd(V)).
     public var slow: TimescaleReference
+    /// The ultraslow reference time constant τ_u (e.g. τ_mH(V) for STG).
     public var ultraslow: TimescaleReference
+    /// The references τ_f, τ_s and τ_u.
     public init(fast: TimescaleReference, slow: TimescaleReference, ultraslow: TimescaleReference) {
         self.fast = fast
         self.slow = slow
@@ -67,7 +74,7 @@ public struct DICReferences: Sendable, Equatable {
     }
 }
 
-/// A single-compartment conductance-based neuron, as plain data. Compile it with `compile()` to get a
+/// A single-compartment conductance-based neuron, as plain data. Compile it with `CompiledNeuron(_:)` to get a
 /// right-hand side over a flat state vector.
 public struct NeuronDescription: Sendable {
     /// A name for traces and summaries.
@@ -106,6 +113,8 @@ public struct NeuronDescription: Sendable {
     /// `end` and stays at `to` afterwards (`appliedCurrent` is ignored while a ramp is set).
     public var currentRamp: CurrentRamp?
 
+    /// A neuron without controllers, blockades or ramp, of family `custom` with no DIC references;
+    /// C in µF/cm², g_leak in mS/cm², E_leak and V₀ in mV, I_app in µA/cm², Ca₀ in model units.
     public init(name: String, capacitance: Double = 1, conductances: [Conductance],
                 leakConductance: Double, leakReversal: Double, calcium: CalciumPool = CalciumPool(),
                 appliedCurrent: Double = 0, initialVoltage: Double, initialCalcium: Double) {
@@ -197,7 +206,9 @@ public struct NeuronDescription: Sendable {
 
 /// A linear ramp of the applied current (µA/cm²) from `start` to `end` (ms).
 public struct CurrentRamp: Sendable, Equatable, Codable {
+    /// Start and end times (ms), and the applied currents there (µA/cm²).
     public var start: Double, end: Double, from: Double, to: Double
+    /// A ramp from `from` at `start` to `to` at `end` (µA/cm², ms).
     public init(start: Double, end: Double, from: Double, to: Double) {
         self.start = start
         self.end = end
@@ -217,6 +228,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case invalidValue(field: String, value: Double, reason: String)
     case duplicateChannel(String)
 
+    /// The offending field or channel and what is wrong with it.
     public var description: String {
         switch self {
         case let .invalidValue(field, value, reason): "field '\(field)' = \(value): \(reason)"

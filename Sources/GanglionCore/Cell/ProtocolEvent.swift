@@ -1,6 +1,7 @@
 /// A change to a neuron at an exact time (ms). The integrator stops at the event, applies it, and
 /// restarts from the same state (re-initialised); the trace records the state just before and just after.
 public struct ProtocolEvent: Sendable, Equatable {
+    /// What a protocol event does.
     public enum Action: Sendable, Equatable {
         /// Multiply the channel's ḡ by `fraction` (0: complete blockade; 0.5 halves it). A regulated
         /// conductance leaves homeostasis while blocked (its ḡ and m are frozen).
@@ -26,8 +27,10 @@ public struct ProtocolEvent: Sendable, Equatable {
 
     /// Time (ms).
     public var time: Double
+    /// What the event does.
     public var action: Action
 
+    /// An event doing `action` at `time` (ms).
     public init(time: Double, action: Action) {
         self.time = time
         self.action = action
@@ -54,7 +57,7 @@ public struct ProtocolEvent: Sendable, Equatable {
 
 /// The parameters of a sharp neuromodulation event.
 public struct SharpNeuromodulation: Sendable, Equatable {
-    /// Target g_s and g_u at threshold (mS/cm², normalised by g_leak as in dics.md); nil: not targeted.
+    /// Target g_s and g_u at threshold (dimensionless, normalised by g_leak as in dics.md); nil: not targeted.
     public var gs: Double?, gu: Double?
     /// The conductances solved for (the paper's pair: CaS and A for STG, CaL and CaN for DA).
     public var conductances: [String]
@@ -67,6 +70,8 @@ public struct SharpNeuromodulation: Sendable, Equatable {
     /// other regulated m_X reset to its ḡ_X.
     public var restart: Bool
 
+    /// Sharp neuromodulation solving `conductances` for the targets `gs`, `gu` (dimensionless) at
+    /// `voltage` (mV; `nil`: the cell's threshold); by default the exact computation, without the restart.
     public init(gs: Double?, gu: Double?, conductances: [String], voltage: Double? = nil,
                 variant: CompensationVariant = .exact, restart: Bool = false) {
         self.gs = gs
@@ -90,8 +95,11 @@ public struct SharpNeuromodulation: Sendable, Equatable {
 public struct ProtocolError: Error, Equatable, CustomStringConvertible {
     /// Index of the offending event (0-based).
     public var index: Int
+    /// The offending event.
     public var event: ProtocolEvent
+    /// Why it cannot be run.
     public var reason: String
+    /// The event's index, time and summary, and the reason.
     public var description: String {
         "event \(index) (t = \(event.time) ms, \(event.summary)): \(reason)"
     }
@@ -101,15 +109,18 @@ public struct ProtocolError: Error, Equatable, CustomStringConvertible {
 public struct StateEdit: Sendable, Equatable {
     /// The state's layout name (`homeostasis.A.gbar`).
     public var state: String
+    /// The new value (mS/cm²: a regulated ḡ or its m).
     public var value: Double
 }
 
 /// Applies a protocol's events to a neuron description.
 public struct ProtocolState: Sendable {
+    /// The neuron with every event applied so far.
     public private(set) var neuron: NeuronDescription
     /// The DIC targets in effect (set by `dicTargets` events).
     public private(set) var dicTargets: (gs: Double?, gu: Double?) = (nil, nil)
 
+    /// The protocol's starting point: `neuron` as described, no DIC targets set by events.
     public init(_ neuron: NeuronDescription) {
         self.neuron = neuron
     }
@@ -198,14 +209,21 @@ public struct ProtocolState: Sendable {
 
     /// What an event changed, as plain data (for checkpoints): everything `apply` can change.
     public struct Record: Sendable, Codable, Equatable {
+        /// ḡ of every conductance, `leak` included (mS/cm²).
         public var gbar: [String: Double]
+        /// Blocked channels, with the fraction of ḡ left.
         public var blockFractions: [String: Double]
+        /// The applied current I_app (µA/cm²); while a ramp is set, its final value.
         public var appliedCurrent: Double
+        /// The applied-current ramp in effect, if any.
         public var ramp: CurrentRamp?
+        /// The homeostasis calcium target Ca_tgt (model units); `nil` without homeostasis.
         public var calciumTarget: Double?
+        /// The DIC targets g_s and g_u in effect (dimensionless); `nil`: not set.
         public var gs: Double?, gu: Double?
     }
 
+    /// The protocol's present state as plain data (for a checkpoint); `restore(_:)` takes it back.
     public var record: Record {
         Record(gbar: Dictionary(uniqueKeysWithValues: neuron.conductanceNames.map { ($0, neuron.gbar($0)!) }),
                blockFractions: neuron.blockFractions, appliedCurrent: neuron.appliedCurrent, ramp: neuron.currentRamp,

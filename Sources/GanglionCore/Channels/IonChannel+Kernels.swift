@@ -23,12 +23,14 @@ func integerPower<T: GateScalar>(_ x: T, _ p: Int) -> T {
 
 // The Hodgkin–Huxley defaults of the kernels.
 extension IonChannel {
+    /// Hodgkin–Huxley default: m = m∞(V, Ca) and h = h∞(V), at rest.
     @inlinable
     public static func initialStates(V: Double, calcium Ca: Double, context: ChannelContext, into s: UnsafeMutablePointer<Double>) {
         s[0] = mInf(V, calcium: Ca)
         if inactivationExponent > 0 { s[1] = hInf(V) }
     }
 
+    /// Hodgkin–Huxley default: dx/dt = (x∞ − x)/(k τ_x) (1/ms), k the time-constant factor; returns m^p h^q.
     @inlinable
     public static func stateDerivatives(V: Double, calcium Ca: Double, states: UnsafePointer<Double>,
                                         context: ChannelContext, into d: UnsafeMutablePointer<Double>) -> Double {
@@ -43,6 +45,7 @@ extension IonChannel {
         return open
     }
 
+    /// Hodgkin–Huxley default: x∞ and k τ_x (ms) of m and h, exactly the gates' own linear kinetics.
     @inlinable
     public static func linearForm(V: Double, calcium Ca: Double, states: UnsafePointer<Double>, context: ChannelContext,
                                   inf: UnsafeMutablePointer<Double>, tau: UnsafeMutablePointer<Double>) {
@@ -54,6 +57,7 @@ extension IonChannel {
         }
     }
 
+    /// Hodgkin–Huxley default: m^p h^q, with ∂/∂m, ∂/∂h and ∂/∂V = 0.
     @inlinable
     public static func openFraction(V: Double, states: UnsafePointer<Double>, context: ChannelContext,
                                     dOpen: UnsafeMutablePointer<Double>) -> Double {
@@ -73,6 +77,7 @@ extension IonChannel {
         return mp * hq
     }
 
+    /// Hodgkin–Huxley default: exact derivatives by dual numbers; the gates are uncoupled (diagonal `dLocal`).
     @inlinable
     public static func stateJacobian(V: Double, calcium Ca: Double, states: UnsafePointer<Double>, context: ChannelContext,
                                      dV: UnsafeMutablePointer<Double>, dCa: UnsafeMutablePointer<Double>,
@@ -97,6 +102,7 @@ extension IonChannel {
         }
     }
 
+    /// Hodgkin–Huxley default: m∞^p h∞^q at (V, Ca), and the m (and h) gate terms by dual numbers.
     public static func dicTerms(V: Double, calcium Ca: Double, context: ChannelContext) -> (open: Double, gates: DICGates) {
         let p = activationExponent, q = inactivationExponent
         let m = mInf(Dual.variable(V), calcium: Dual(Ca))
@@ -112,6 +118,7 @@ extension IonChannel {
                                               tau: context.tauScale * tauH(V))))
     }
 
+    /// Hodgkin–Huxley default: m∞(V, Ca)^p h∞(V)^q.
     @inlinable
     public static func steadyOpenFraction<T: GateScalar>(_ V: T, calcium Ca: T, context: ChannelContext) -> T {
         integerPower(mInf(V, calcium: Ca), activationExponent) * integerPower(hInf(V), inactivationExponent)

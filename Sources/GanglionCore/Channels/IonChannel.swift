@@ -9,29 +9,37 @@ public struct ChannelContext: Sendable, Equatable {
     public var tauScale: Double
     /// Extracellular magnesium (mM), for Mg-blocked channels (NMDA).
     public var magnesium: Double
+    /// Modifiers with time-constant factor `tauScale` (dimensionless) and magnesium `magnesium` (mM);
+    /// defaults: unscaled kinetics, 1.4 mM.
     public init(tauScale: Double = 1, magnesium: Double = 1.4) {
         self.tauScale = tauScale
         self.magnesium = magnesium
     }
 }
 
-/// What the DIC computation needs to know about one gating variable at steady state.
 /// The gates of one channel for the DICs (one or two), without a heap allocation: the DICs of the
 /// controller's reference are evaluated at every right-hand-side evaluation.
 public struct DICGates: RandomAccessCollection, Sendable, Equatable {
+    /// The first gate (the activation m of a Hodgkin–Huxley channel).
     public let first: DICGate
     let second: DICGate
+    /// Number of gates: 1 or 2.
     public let count: Int
+    /// The gates `a` and, for a channel with two, `b`.
     public init(_ a: DICGate, _ b: DICGate? = nil) {
         first = a
         second = b ?? a
         count = b == nil ? 1 : 2
     }
+    /// Index of the first gate, 0.
     public var startIndex: Int { 0 }
+    /// One past the last gate's index: `count`.
     public var endIndex: Int { count }
+    /// Gate `i` (0: the first, 1: the second).
     public subscript(i: Int) -> DICGate { i == 0 ? first : second }
 }
 
+/// What the DIC computation needs to know about one gating variable at steady state.
 public struct DICGate: Sendable, Equatable {
     /// ∂(open fraction)/∂x at steady state.
     public var openSlope: Double
@@ -41,6 +49,7 @@ public struct DICGate: Sendable, Equatable {
     public var calciumSlope: Double
     /// τ_x(V) in ms (0: instantaneous, fully fast; ≥ 1e5: ultraslow).
     public var tau: Double
+    /// A gate's DIC terms: ∂open/∂x, dx∞/dV (1/mV), ∂x∞/∂Ca (per calcium unit; default 0) and τ_x (ms).
     public init(openSlope: Double, voltageSlope: Double, calciumSlope: Double = 0, tau: Double) {
         self.openSlope = openSlope
         self.voltageSlope = voltageSlope
@@ -113,12 +122,19 @@ public protocol IonChannel: Sendable {
 }
 
 extension IonChannel {
+    /// Default: 0, no inactivation gate.
     public static var inactivationExponent: Int { 0 }
+    /// Default: false, m∞ depends on V only.
     public static var calciumGated: Bool { false }
+    /// Default: 1 + q (the Hodgkin–Huxley gates m and, if any, h).
     public static var stateCount: Int { 1 + inactivationExponent }
+    /// Default: `m`, and `h` when the channel inactivates.
     public static var stateNames: [String] { inactivationExponent > 0 ? ["m", "h"] : ["m"] }
+    /// Default: false, independent Hodgkin–Huxley gates.
     public static var coupledStates: Bool { false }
+    /// Default: 1, for channels without inactivation.
     public static func hInf<T: GateScalar>(_ V: T) -> T { 1 }
+    /// Default: 1 ms, unused without inactivation.
     public static func tauH<T: GateScalar>(_ V: T) -> T { 1 }
 }
 

@@ -33,11 +33,13 @@ public enum CompensationVoltage: Sendable, Equatable {
 public struct CompensationResult: Sendable {
     /// The voltage of the solve (mV) and how it was chosen.
     public var V: Double
+    /// How V was chosen: `given`, or the threshold method (`grid`, `exact`, `fixed`).
     public var voltageMethod: String
     /// The solved conductances (mS/cm²), by name.
     public var solved: [String: Double]
     /// The neuron with the solved conductances.
     public var neuron: NeuronDescription
+    /// The target DICs (dimensionless).
     public var targets: [DICName: Double]
     /// The DICs the solved neuron actually has at V, computed exactly.
     public var achieved: DICValues
@@ -45,23 +47,35 @@ public struct CompensationResult: Sendable {
     public var residual: Double
     /// max |DIC − target| of the variant's own equations (what the solver drove to zero).
     public var solverResidual: Double
-    /// `linear`, `newton`, `least squares` or `minimum norm`.
+    /// `linear`, `newton`, `calcium fixed point`, `calcium fixed point + newton`, `least squares` or
+    /// `minimum norm`.
     public var method: String
+    /// 1 for the first solve, plus one per Newton step.
     public var iterations: Int
+    /// The computation the solve used.
     public var variant: CompensationVariant
 }
 
 /// A compensation solve that has no meaningful answer.
 public enum CompensationError: Error, Equatable, CustomStringConvertible {
+    /// An unknown that is not one of the model's conductances (those are listed).
     case unknownConductance(String, available: [String])
+    /// A conductance listed twice among the unknowns.
     case duplicateUnknown(String)
+    /// No conductance to solve for.
     case noUnknowns
+    /// No DIC to match.
     case noTargets
+    /// The unknowns cannot set the targeted DICs independently at V.
     case singular(unknowns: [String], detail: String)
+    /// The solution has these negative conductances (mS/cm²).
     case negativeConductances([String: Double])
+    /// Newton's method stopped with this max |DIC − target| (dimensionless).
     case noConvergence(residual: Double)
+    /// The DICs or the threshold could not be computed.
     case dic(DICError)
 
+    /// What makes the solve meaningless, naming the conductances involved.
     public var description: String {
         switch self {
         case let .unknownConductance(name, available):

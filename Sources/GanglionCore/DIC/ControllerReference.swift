@@ -24,6 +24,8 @@ public struct ControllerReference: Sendable {
     let rest: Double, influx: Double
     let iterates: Bool
 
+    /// The reference of `m` for `neuron`, with the sensitivities precomputed at V_th. Throws `DICError`
+    /// if the model family has no DIC reference time constants.
     public init(_ neuron: NeuronDescription, modulation m: Neuromodulation) throws(DICError) {
         let calculator = try DICCalculator(neuron)
         V = m.thresholdVoltage

@@ -9,6 +9,7 @@ public struct DICValues: Sendable, Equatable {
     public var gs: Double
     /// Ultraslow DIC g_u.
     public var gu: Double
+    /// The DICs g_f, g_s and g_u (dimensionless).
     public init(gf: Double, gs: Double, gu: Double) {
         self.gf = gf
         self.gs = gs
@@ -29,6 +30,7 @@ public struct DICValues: Sendable, Equatable {
 /// The names of the three DICs (`gf`, `gs`, `gu` on command lines).
 public enum DICName: String, Sendable, CaseIterable, Comparable {
     case f = "gf", s = "gs", u = "gu"
+    /// Orders the DICs from fast to ultraslow: f, s, u.
     public static func < (a: DICName, b: DICName) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }
 
@@ -42,6 +44,7 @@ public struct DICOptions: Sendable, Equatable {
     public var excludedChannels: Set<String> = []
     /// Whether g_f includes the leak's "+1" (the paper's DA generation leaves it out).
     public var leakInFastDIC = true
+    /// Options; the defaults are the exact computation.
     public init(calciumConductanceOverrides: [String: Double] = [:], excludedChannels: Set<String> = [],
                 leakInFastDIC: Bool = true) {
         self.calciumConductanceOverrides = calciumConductanceOverrides
@@ -58,8 +61,11 @@ public struct SensitivityMatrix: Sendable, Equatable {
     public var V: Double
     /// Channel names, in model order (the columns).
     public var channels: [String]
+    /// Per channel, its contribution to g_f per unit ḡ (dimensionless, unscaled).
     public var f: [Double]
+    /// Per channel, its contribution to g_s per unit ḡ (dimensionless, unscaled).
     public var s: [Double]
+    /// Per channel, its contribution to g_u per unit ḡ (dimensionless, unscaled).
     public var u: [Double]
     /// The row of a DIC.
     public func row(_ name: DICName) -> [Double] {
@@ -75,10 +81,14 @@ public struct SensitivityMatrix: Sendable, Equatable {
 /// functions: derivatives are exact (dual numbers), the timescale split uses the model family's
 /// reference time constants, and calcium-gated channels get the calcium path through Ca∞(V).
 public struct DICCalculator: Sendable {
+    /// The neuron whose DICs are computed, with its conductances as given.
     public let neuron: NeuronDescription
+    /// The computation's options (exact by default).
     public let options: DICOptions
     let references: DICReferences
 
+    /// A calculator for `neuron`. Throws `DICError.noReferences` if its family defines no reference
+    /// time constants, or one refers to a channel the cell does not have.
     public init(_ neuron: NeuronDescription, options: DICOptions = DICOptions()) throws(DICError) {
         guard let references = neuron.dicReferences else { throw .noReferences(kind: neuron.kind) }
         for r in [references.fast, references.slow, references.ultraslow] {
@@ -186,10 +196,14 @@ public struct DICCalculator: Sendable {
 
 /// A DIC computation that cannot be done.
 public enum DICError: Error, Equatable, CustomStringConvertible {
+    /// The model family defines no usable DIC reference time constants.
     case noReferences(kind: String)
+    /// No threshold: g_in does not change sign from + to − in `range` (mV) by this search method.
     case noThreshold(method: String, range: ClosedRange<Double>)
+    /// The voltage (mV) lies outside the models' range −150…100 mV.
     case voltageOutOfRange(Double)
 
+    /// What cannot be computed, and why.
     public var description: String {
         switch self {
         case .noReferences(let kind): "the model family '\(kind)' defines no DIC reference time constants"

@@ -14,6 +14,7 @@ public struct Threshold: Sendable, Equatable {
     public var V: Double
     /// `grid`, `exact`, or `fixed` (a model parameter, as the DA model's −55.5 mV).
     public var method: String
+    /// A threshold `V` (mV) found by `method`.
     public init(V: Double, method: String) {
         self.V = V
         self.method = method

@@ -17,6 +17,7 @@ public struct TimescaleWeights: Sendable, Equatable {
     /// Slow-versus-ultraslow weight w_su.
     public var su: Double
 
+    /// Weights w_fs and w_su (dimensionless, in [0, 1]).
     public init(fs: Double, su: Double) {
         self.fs = fs
         self.su = su

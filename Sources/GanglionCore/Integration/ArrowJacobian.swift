@@ -6,13 +6,20 @@
 ///
 /// Storage is row-major for A and B, and gate-major for C.
 public struct ArrowJacobian: Sendable {
+    /// k, the size of the dense core block.
     public let coreCount: Int
+    /// n, the number of diagonal (gate) states.
     public let gateCount: Int
+    /// The core block ∂f_core/∂y_core, k×k row-major.
     public var A: [Double]
+    /// The core rows' gate columns ∂f_core/∂y_gate, k×n row-major.
     public var B: [Double]
+    /// The gate rows' core columns ∂f_gate/∂y_core, n×k gate-major.
     public var C: [Double]
+    /// The diagonal ∂f_i/∂y_i of the gates, n entries.
     public var D: [Double]
 
+    /// A zero Jacobian with `coreCount` core and `gateCount` gate states.
     public init(coreCount: Int, gateCount: Int) {
         self.coreCount = coreCount
         self.gateCount = gateCount
@@ -58,6 +65,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
     private let rowGates: UnsafeMutablePointer<Int>
     private let cWidth: UnsafeMutablePointer<Int>
 
+    /// A solver for Jacobians with `coreCount` core and `gateCount` gate states (storage allocated once).
     public init(coreCount: Int, gateCount: Int) {
         k = coreCount
         n = gateCount

@@ -43,11 +43,15 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
 /// gate (x∞, τ at V(t), Ca(t)), then V (V∞ = Σ g E / Σ g, τ_V = C / Σ g, with the new gates) and Ca.
 /// First order; stable at steps far beyond explicit methods (the method of xolotl and Brian2).
 public struct ExponentialEuler: Integrator {
+    /// `exp-euler`.
     public let name = "exp-euler"
     /// Step Δt (ms).
     public let dt: Double
+    /// An integrator with step `dt` (ms).
     public init(dt: Double) { self.dt = dt }
 
+    /// Integrates in stages with at most `dt` per step, each output interval split into equal steps. Throws
+    /// `SolverError` if the system is not conditionally linear, `dt` is not positive, or a state stops being finite.
     public func solve(_ problem: ODEProblem, observer: SampleObserver) throws(SolverError) -> Solution {
         guard let system = problem.system as? any ConditionallyLinearSystem else {
             throw SolverError(algorithm: name, time: problem.startTime, reason: .other,
@@ -81,11 +85,15 @@ public struct ExponentialEuler: Integrator {
 /// The classical fourth-order Runge–Kutta method with a fixed step. Explicit: on a spiking neuron it
 /// needs a step well below the fastest membrane time constant (see `Docs/performance.md`).
 public struct RungeKutta4: Integrator {
+    /// `rk4`.
     public let name = "rk4"
     /// Step Δt (ms).
     public let dt: Double
+    /// An integrator with step `dt` (ms).
     public init(dt: Double) { self.dt = dt }
 
+    /// Integrates with at most `dt` per step, each output interval split into equal steps. Throws
+    /// `SolverError` if `dt` is not positive or a state stops being finite.
     public func solve(_ problem: ODEProblem, observer: SampleObserver) throws(SolverError) -> Solution {
         try checkStep(dt, name: name, problem)
         let system = problem.system

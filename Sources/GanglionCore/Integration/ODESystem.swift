@@ -19,6 +19,7 @@ public protocol ODESystem: AnyObject, Sendable {
 }
 
 extension ODESystem {
+    /// Default: an `ArrowSystemSolver` on the system's arrow-shaped Jacobian.
     public func makeNewtonSolver() -> any NewtonSystemSolver { ArrowSystemSolver(self) }
 }
 
@@ -38,15 +39,21 @@ public protocol NewtonSystemSolver: AnyObject {
 /// `NewtonSystemSolver` for a system with an arrow-shaped Jacobian (one cell).
 public final class ArrowSystemSolver: NewtonSystemSolver {
     let system: any ODESystem
+    /// The arrow-form Jacobian and its factorisation.
     public let newton: ArrowNewtonSolver
 
+    /// A solver for `system`, sized by its `coreCount` and state count.
     public init(_ system: any ODESystem) {
         self.system = system
         newton = ArrowNewtonSolver(coreCount: system.coreCount, gateCount: system.layout.count - system.coreCount)
     }
+    /// Writes the system's Jacobian at (t, y) into `newton`.
     public func evaluateJacobian(_ t: Double, _ y: UnsafePointer<Double>) { system.jacobian(t, y, into: &newton.jacobian) }
+    /// Entry (i, j) of the last evaluated Jacobian.
     public func jacobianEntry(_ i: Int, _ j: Int) -> Double { newton.jacobian.entry(i, j) }
+    /// Factorises I − γJ; false if it is singular.
     public func factor(gamma: Double) -> Bool { newton.factor(gamma: gamma) }
+    /// Solves (I − γJ) x = b in place.
     public func solve(_ b: UnsafeMutablePointer<Double>) { newton.solve(b) }
 }
 

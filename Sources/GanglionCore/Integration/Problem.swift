@@ -1,7 +1,9 @@
 /// An initial-value problem: a compiled system, its initial state, a time span and an output grid.
 /// Immutable; `remake` returns a modified copy.
 public struct ODEProblem: Sendable {
+    /// The compiled system.
     public let system: any ODESystem
+    /// The state at t₀, in the system's layout order.
     public let initialState: [Double]
     /// Start time t₀ (ms).
     public let startTime: Double
@@ -18,6 +20,9 @@ public struct ODEProblem: Sendable {
     /// Number of output samples after t₀.
     public let outputCount: Int
 
+    /// A problem on `system` from `initialState` at `startTime` to `endTime` (ms), sampled every
+    /// `outputInterval` ms on a grid from `outputOrigin` (`nil`: t₀). Throws `ProblemError` if the state does
+    /// not fit the layout or is not finite, or the span or interval is not positive.
     public init(system: any ODESystem, initialState: [Double], startTime: Double = 0, endTime: Double,
                 outputInterval: Double = 0.1, outputOrigin: Double? = nil) throws(ProblemError) {
         guard initialState.count == system.layout.count else {
@@ -66,7 +71,9 @@ public struct ODEProblem: Sendable {
 
 /// A problem that cannot be solved as posed.
 public enum ProblemError: Error, Equatable, CustomStringConvertible {
+    /// A field with a value that cannot be used, and why.
     case invalid(field: String, value: String, reason: String)
+    /// The field, its value and the reason, as `field = value: reason`.
     public var description: String {
         switch self {
         case let .invalid(field, value, reason): "\(field) = \(value): \(reason)"

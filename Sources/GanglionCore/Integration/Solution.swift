@@ -14,6 +14,7 @@ public struct SolverStatistics: Sendable, Equatable, Codable {
     public var nonlinearIterations = 0
     /// Nonlinear-solver convergence failures.
     public var nonlinearConvergenceFailures = 0
+    /// All counters at zero.
     public init() {}
 
     /// Adds another run's counters (for runs split into segments).
@@ -43,8 +44,10 @@ public struct Solution: Sendable {
     public var finalTime: Double
     /// State at `finalTime`.
     public var finalState: [Double]
+    /// Work counters of the integration.
     public var statistics: SolverStatistics
 
+    /// A completed integration of `algorithm` that reached `finalTime` (ms) in `finalState`.
     public init(algorithm: String, finalTime: Double, finalState: [Double], statistics: SolverStatistics) {
         self.algorithm = algorithm
         self.finalTime = finalTime
@@ -55,17 +58,26 @@ public struct Solution: Sendable {
 
 /// An integration that failed. The samples produced before `time` have been delivered.
 public struct SolverError: Error, CustomStringConvertible {
+    /// Why an integration failed: `tooMuchWork` (too many steps between two output samples),
+    /// `convergenceFailure` (the Newton iteration kept failing), `errorTestFailure` (the local error test
+    /// kept failing), `nonFiniteState` (a state or its derivative became NaN or infinite), `rhsFailure` (the right-hand side
+    /// failed), `observerFailed` (the sample observer threw, e.g. on a write error or a stop request),
+    /// `other` (setup or any other solver error).
     public enum Reason: Sendable, Equatable {
         case tooMuchWork, convergenceFailure, errorTestFailure, nonFiniteState, rhsFailure, observerFailed, other
     }
+    /// The algorithm's name (`cvode-bdf`, `exp-euler`, …).
     public var algorithm: String
     /// Time the solver had reached (ms).
     public var time: Double
+    /// Why it failed.
     public var reason: Reason
     /// Human-readable detail (e.g. CVODE's own message).
     public var message: String
+    /// Work counters up to the failure.
     public var statistics: SolverStatistics
 
+    /// A failure of `algorithm` at `time` (ms), for `reason`, with its detail and counters.
     public init(algorithm: String, time: Double, reason: Reason, message: String, statistics: SolverStatistics) {
         self.algorithm = algorithm
         self.time = time
@@ -74,6 +86,7 @@ public struct SolverError: Error, CustomStringConvertible {
         self.statistics = statistics
     }
 
+    /// The algorithm, the time reached (ms) and the detail: `cvode-bdf failed at t = … ms: …`.
     public var description: String {
         "\(algorithm) failed at t = \(time) ms: \(message)"
     }

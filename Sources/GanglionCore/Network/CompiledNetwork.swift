@@ -6,13 +6,17 @@
 /// their presynaptic V. Implicit integrators get `NetworkNewtonSolver`, whose cost grows linearly with
 /// the cells (plus a small dense solve on the cells' voltages).
 public final class CompiledNetwork: ConditionallyLinearSystem {
+    /// The description it was compiled from.
     public let network: NetworkDescription
+    /// Each cell compiled, in network order.
     public let cells: [CompiledNeuron]
     /// Index of each cell's first state (its V).
     public let offsets: [Int]
     /// Index of the first synaptic state.
     public let synapseOffset: Int
+    /// Names of the state entries: `<cell>.<state>`, then `syn.<pre>-><post>.s`.
     public let layout: StateLayout
+    /// Every state: the network's Jacobian is treated as dense (`NetworkNewtonSolver` exploits its structure).
     public var coreCount: Int { layout.count }
 
     /// A synapse with its endpoints resolved to state indices.
@@ -31,6 +35,7 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
     @usableFromInline let wired: [Wired]
     @usableFromInline let gaps: [Gap]
 
+    /// Compiles a network after validating it; throws `NetworkError` naming the cell or synapse at fault.
     public init(_ d: NetworkDescription) throws(NetworkError) {
         try d.validate()
         network = d
@@ -66,7 +71,9 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
         layout = StateLayout(names: names)
     }
 
+    /// The cells' names, in network order.
     public var cellNames: [String] { network.cells.map(\.name) }
+    /// Number of states.
     public var dimension: Int { layout.count }
 
     /// The initial state: each cell's own initial state, every synapse at s∞ of its presynaptic V₀.
@@ -83,6 +90,7 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
         for w in wired { y[w.state] = w.synapse.steadyState(y[w.preV]) }
     }
 
+    /// Each cell's equations plus the synaptic and gap-junction currents on V, and ds/dt of each synapse.
     public func rightHandSide(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
         for (i, c) in cells.enumerated() { c.rightHandSide(t, y + offsets[i], dy + offsets[i]) }
         for w in wired {
@@ -116,8 +124,10 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
         for i in 0..<n { for j in 0..<n { J.A[i * n + j] = solver.jacobianEntry(i, j) } }
     }
 
+    /// A `NetworkNewtonSolver`, linear in the number of cells.
     public func makeNewtonSolver() -> any NewtonSystemSolver { NetworkNewtonSolver(self) }
 
+    /// Each cell's own, then 1e-6 for each synaptic gate.
     public var defaultAbsoluteTolerances: [Double] {
         cells.flatMap(\.defaultAbsoluteTolerances) + Array(repeating: 1e-6, count: wired.count)
     }
@@ -129,6 +139,8 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
          offsets.map { $0..<($0 + 2) }]
     }
 
+    /// The cells' linear forms, with each synapse's s∞ and τ_s (ms) in stage 0 and the synaptic and
+    /// gap-junction conductances added to each V's in stage 1.
     public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                            steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
         for (i, c) in cells.enumerated() {

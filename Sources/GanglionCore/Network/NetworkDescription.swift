@@ -7,17 +7,24 @@
 public struct NetworkDescription: Sendable {
     /// A named cell (names are unique; they name the trace columns `<cell>.V_mV`).
     public struct Cell: Sendable {
+        /// The cell's name.
         public var name: String
+        /// The cell's model.
         public var neuron: NeuronDescription
+        /// A cell named `name` with model `neuron`.
         public init(name: String, neuron: NeuronDescription) {
             self.name = name
             self.neuron = neuron
         }
     }
+    /// The cells, in network order (the order of the state vector and of the reports).
     public var cells: [Cell]
+    /// Graded chemical synapses between cells.
     public var synapses: [ChemicalSynapse]
+    /// Gap junctions between cells.
     public var electricalSynapses: [ElectricalSynapse]
 
+    /// A network of `cells` coupled by `synapses` and `electricalSynapses` (none by default).
     public init(cells: [Cell], synapses: [ChemicalSynapse] = [], electricalSynapses: [ElectricalSynapse] = []) {
         self.cells = cells
         self.synapses = synapses
@@ -83,11 +90,15 @@ public struct NetworkDescription: Sendable {
 
 /// A network that cannot be built as described: which field, and why.
 public struct NetworkError: Error, Equatable, CustomStringConvertible {
+    /// The field at fault (`cells[1].name`, `synapses[0] (AB → LP).gbar`, …).
     public var field: String
+    /// Why it is wrong.
     public var reason: String
+    /// An error in `field`, for `reason`.
     public init(field: String, reason: String) {
         self.field = field
         self.reason = reason
     }
+    /// The field and the reason, as `field: reason`.
     public var description: String { "\(field): \(reason)" }
 }

@@ -27,6 +27,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
     var pivots: [Int]
     var vScratch: [Double], wv: [Double]
 
+    /// A solver for `network`, its storage allocated once.
     public init(_ network: CompiledNetwork) {
         self.network = network
         n = network.cells.count
@@ -44,6 +45,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         couplings.reserveCapacity(m + 2 * network.gaps.count)
     }
 
+    /// Evaluates each cell's arrow Jacobian and the synapses' and gap junctions' coupling entries at (t, y).
     public func evaluateJacobian(_ t: Double, _ y: UnsafePointer<Double>) {
         for (i, c) in network.cells.enumerated() { c.jacobian(t, y + network.offsets[i], into: &cells[i].jacobian) }
         for (k, w) in network.wired.enumerated() {
@@ -60,6 +62,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         }
     }
 
+    /// Entry (i, j) of the full network Jacobian.
     public func jacobianEntry(_ i: Int, _ j: Int) -> Double {
         let net = network
         func cell(of index: Int) -> Int? {
@@ -89,6 +92,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         }
     }
 
+    /// Factorises each cell's block, the synapse diagonal and the N×N voltage system I + G W; false if any is singular.
     public func factor(gamma: Double) -> Bool {
         self.gamma = gamma
         let net = network
@@ -127,6 +131,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         }
     }
 
+    /// Solves M x = b in place: synapse rows eliminated, the voltage system solved, then cells and synapses.
     public func solve(_ b: UnsafeMutablePointer<Double>) {
         let net = network
         // Eliminate the synapse rows: r_Vpost = b_Vpost − M[V_post, s] b_s / M[s, s].

@@ -29,8 +29,11 @@ public struct ChemicalSynapse: Sendable, Equatable {
     public var gbar: Double
     /// Reversal potential E_syn (mV).
     public var reversal: Double
+    /// How s∞ and τ_s depend on the presynaptic voltage.
     public var kinetics: Kinetics
 
+    /// A synapse from `pre` onto `post` with ḡ_syn `gbar` (mS/cm²) and E_syn `reversal` (mV; default
+    /// −75 mV, inhibitory), with the paper's graded kinetics by default.
     public init(from pre: String, to post: String, gbar: Double, reversal: Double = -75, kinetics: Kinetics = .paper) {
         self.pre = pre
         self.post = post
@@ -82,9 +85,11 @@ public struct ChemicalSynapse: Sendable, Equatable {
 
 /// A symmetric electrical synapse (gap junction): I_el,a = g_el (V_a − V_b), and the opposite current in b.
 public struct ElectricalSynapse: Sendable, Equatable {
+    /// Names of the two coupled cells.
     public var a: String, b: String
     /// Coupling conductance g_el (mS/cm²).
     public var conductance: Double
+    /// A gap junction between cells `a` and `b` with coupling conductance `conductance` (mS/cm²).
     public init(_ a: String, _ b: String, conductance: Double) {
         self.a = a
         self.b = b

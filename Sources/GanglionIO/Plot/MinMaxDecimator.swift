@@ -4,6 +4,7 @@
 public struct MinMaxDecimator: Sendable {
     /// Time range mapped to the columns (ms).
     public let range: ClosedRange<Double>
+    /// Number of pixel columns (at least 1).
     public let columns: Int
     private var column = -1
     private var first = (t: 0.0, y: 0.0), last = (t: 0.0, y: 0.0)
@@ -11,6 +12,7 @@ public struct MinMaxDecimator: Sendable {
     /// The kept points (time, value).
     public private(set) var points: [(Double, Double)] = []
 
+    /// A decimator over `range` (ms) into `columns` pixel columns.
     public init(range: ClosedRange<Double>, columns: Int) {
         self.range = range
         self.columns = max(1, columns)

@@ -5,10 +5,15 @@ import Foundation
 /// (dots), the box from the 25th to the 75th percentile with the median, whiskers from the 10th to the
 /// 90th, and the fraction of cells bursting.
 public enum PopulationPlot {
+    /// One condition (an analysis window or a snapshot) with the values of every cell that has results in it.
     public struct Condition: Sendable {
+        /// The label under the boxes (`3–15 s`, `snapshot 60 s`).
         public var label: String
+        /// Spike frequencies (Hz), of the cells that have one.
         public var frequency: [Double]
+        /// Burstiness (Hz²), of the bursting cells.
         public var burstiness: [Double]
+        /// Cells bursting, and cells with results in this condition.
         public var bursting: Int, cells: Int
     }
 
@@ -42,6 +47,8 @@ public enum PopulationPlot {
         return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
     }
 
+    /// The box plots as a self-contained SVG: frequency (Hz, linear axis) above burstiness (Hz², log
+    /// axis), one column per condition labelled with its fraction of cells bursting.
     public static func svg(title: String, conditions: [Condition]) -> String {
         let left = 78.0, top = 34.0, panelHeight = 200.0, gap = 40.0, width = max(520.0, 160 + 110 * Double(conditions.count))
         let plotWidth = width - left - 30

@@ -2,8 +2,11 @@ import Foundation
 
 /// One line of a panel: (x, y) points in data units.
 public struct PlotSeries: Sendable {
+    /// The line's name, shown in the legend when the panel has several lines.
     public var name: String
+    /// (x, y) points in data units, joined in order; a non-finite y breaks the line.
     public var points: [(Double, Double)]
+    /// A line named `name` through `points`.
     public init(name: String, points: [(Double, Double)]) {
         self.name = name
         self.points = points
@@ -12,11 +15,15 @@ public struct PlotSeries: Sendable {
 
 /// One panel: a y axis with its label and unit, lines, and vertical markers (protocol events).
 public struct PlotPanel: Sendable {
+    /// The y axis label, with its unit (`V (mV)`).
     public var yLabel: String
+    /// The lines, drawn in palette order.
     public var series: [PlotSeries]
+    /// Whether the y axis is logarithmic (decade ticks); values ≤ 0 are left out, breaking the line.
     public var logY: Bool
     /// Vertical markers at x (data units) with a label.
     public var markers: [(Double, String)]
+    /// A panel with a linear y axis and no markers unless given.
     public init(yLabel: String, series: [PlotSeries], logY: Bool = false, markers: [(Double, String)] = []) {
         self.yLabel = yLabel
         self.series = series
@@ -28,12 +35,18 @@ public struct PlotPanel: Sendable {
 /// A figure of panels stacked on one shared x axis, rendered as a self-contained SVG: labelled axes with
 /// units, ticks at round numbers (decades on log axes), a legend when a panel has several lines.
 public struct SVGFigure: Sendable {
+    /// The title above the panels.
     public var title: String
+    /// The shared x axis label, with its unit (`t (ms)`).
     public var xLabel: String
+    /// The panels, top to bottom.
     public var panels: [PlotPanel]
+    /// Width of the figure (px).
     public var width = 960.0
+    /// Height of each panel (px).
     public var panelHeight = 170.0
 
+    /// A figure of `panels`, 960 px wide with 170 px per panel.
     public init(title: String, xLabel: String, panels: [PlotPanel]) {
         self.title = title
         self.xLabel = xLabel
@@ -42,7 +55,7 @@ public struct SVGFigure: Sendable {
 
     static let palette = ["#1f4e79", "#c0392b", "#27823b", "#8e44ad", "#d35400", "#2c3e50", "#16a085", "#7f6000", "#b03a84", "#4d4d4d"]
 
-    /// Left margin (room for the y labels), right margin, and the plot width in pixels.
+    /// Left margin (room for the y labels), top margin, gap between panels and bottom margin (px).
     static let left = 78.0, top = 34.0, gap = 26.0, bottom = 46.0
     /// Right margin: room for a legend when a panel has several lines.
     public var right: Double { panels.contains { $0.series.count > 1 } ? 150 : 30 }
@@ -52,6 +65,7 @@ public struct SVGFigure: Sendable {
     /// The number of pixel columns of the plot area (for decimation).
     public var plotWidth: Double { width - Self.left - (legend ? 150 : right) }
 
+    /// The figure as a self-contained SVG document.
     public func render() -> String {
         let height = Self.top + Double(panels.count) * (panelHeight + Self.gap) - Self.gap + Self.bottom
         var out = """
