@@ -16,6 +16,7 @@ static inline hid_t ganglion_h5p_dataset_create(void) { return H5P_DATASET_CREAT
 static inline hid_t ganglion_h5s_all(void) { return H5S_ALL; }
 static inline unsigned ganglion_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline hsize_t ganglion_h5s_unlimited(void) { return H5S_UNLIMITED; }
+static inline unsigned ganglion_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 /// Stops HDF5 printing its error stack to stderr: Ganglion reports failures as Swift errors.
 static inline void ganglion_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

@@ -6,7 +6,7 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Firing summary of a voltage trace (CSV from Ganglion or another simulator).")
 
-    @Argument(help: "Trace CSV: a header row, a time column t_ms (else the first column) in ms, a voltage column in mV.")
+    @Argument(help: "Trace CSV (a header row, a time column t_ms (else the first column) in ms, a voltage column in mV), or an NWB file (a voltage series).")
     var trace: String
     @Option(help: "Voltage column (default V_mV, else V).") var column: String?
     @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole trace if it ends before 3000 ms).")
@@ -19,8 +19,17 @@ struct Analyze: ParsableCommand {
         var analyzer = WindowAnalyzer(window: requested ?? 3000...Double.infinity)
         var fallback = WindowAnalyzer(window: 0...Double.infinity)
         var first = Double.nan, last = Double.nan
+        var path = trace
+        var voltageColumn = column
+        if isNWB(trace) {
+            // The chosen series (by series or column name), else every voltage series: the first is analysed.
+            let converted = try temporaryCSV(fromNWB: trace, series: column.map { [$0] })
+            path = converted.csv
+            voltageColumn = converted.columns.first { $0 == "V_mV" } ?? converted.columns.first { $0.hasSuffix("V_mV") } ?? converted.columns[0]
+        }
+        defer { if path != trace { unlink(path) } }
         do {
-            try CSVTraceReader.read(path: trace, column: column) { t, V, Ca in
+            try CSVTraceReader.read(path: path, column: voltageColumn) { t, V, Ca in
                 if first.isNaN { first = t }
                 last = t
                 analyzer.observe(t: t, V: V, Ca: Ca)

@@ -68,3 +68,15 @@ func finishNWB(scratch: String, to path: String, metadata: NWBMetadata) throws(E
     }
     unlink(scratch)
 }
+
+/// An NWB file's series as a temporary trace CSV (for `plot` and `analyze`); the caller deletes it.
+func temporaryCSV(fromNWB path: String, series: [String]? = nil) throws(ExitCode) -> (csv: String, columns: [String]) {
+    let csv = FileManager.default.temporaryDirectory.appendingPathComponent("ganglion-\(UUID().uuidString).csv").path
+    do {
+        let columns = try NWBReader.writeCSV(nwb: path, to: csv, series: series)
+        return (csv, columns)
+    } catch { throw fail("\(error)") }
+}
+
+/// Whether `path` names an NWB file (by its extension).
+func isNWB(_ path: String) -> Bool { path.lowercased().hasSuffix(".nwb") }

@@ -11,7 +11,7 @@ struct PlotCommand: ParsableCommand {
             log axis. Long traces are decimated to the minimum and maximum of every pixel column, so no spike is lost.
             """)
 
-    @Argument(help: "CSV file with a t_ms column (a trace or conductances.csv), or a population experiment's summary.json (box plots).") var file: String
+    @Argument(help: "CSV file with a t_ms column (a trace or conductances.csv), an NWB file (its voltage series), or a population experiment's summary.json (box plots).") var file: String
     @Option(help: "Columns to plot, comma-separated (one panel each).") var columns: String?
     @Option(help: "Time window START:END (ms).") var window: String?
     @Option(help: "Output SVG (default: the CSV's name with .svg).") var out: String?
@@ -26,8 +26,13 @@ struct PlotCommand: ParsableCommand {
             print("wrote \(output)")
             return
         }
-        let output = out ?? (file.hasSuffix(".csv") ? String(file.dropLast(4)) : file) + ".svg"
-        let written = try writePlot(csv: file, to: output, columns: columns.map { $0.split(separator: ",").map(String.init) },
+        let output = out ?? (file.hasSuffix(".csv") || isNWB(file) ? String(file.dropLast(4)) : file) + ".svg"
+        var csv = file
+        if isNWB(file) {
+            csv = try temporaryCSV(fromNWB: file).csv
+        }
+        defer { if csv != file { unlink(csv) } }
+        let written = try writePlot(csv: csv, to: output, columns: columns.map { $0.split(separator: ",").map(String.init) },
                                     window: try parseWindow(window), title: title, log: log, png: png)
         print("wrote \(written.joined(separator: ", "))")
     }

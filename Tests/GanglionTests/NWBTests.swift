@@ -138,4 +138,56 @@ struct NWBTests {
         let r = try ganglion(["simulate", "stg-bursting", "--duration", "100", "--format", "nwb", "--quiet"])
         #expect(r.status != 0 && r.stderr.contains("--format nwb needs --out"), "\(r.stderr)")
     }
+
+    @Test("analyze and plot read NWB files: Ganglion's give the CSV's numbers; a pynwb-written recording in volts is read in mV")
+    func readBack() throws {
+        let dir = temporaryPath("nwb-read")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for ext in ["csv", "nwb"] {
+            let r = try ganglion(["simulate", "stg-bursting", "--duration", "4000", "--out", "\(dir)/t.\(ext)", "--quiet"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        var results: [[String: Any]] = []
+        for ext in ["csv", "nwb"] {
+            let r = try ganglion(["analyze", "\(dir)/t.\(ext)", "--window", "1000:4000", "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            results.append(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])
+        }
+        for key in ["spikes", "frequency_hz", "burstiness_hz2", "burst_period_ms", "mean_ca", "pattern"] {
+            #expect("\(results[0][key] ?? "nil")" == "\(results[1][key] ?? "nil")", "\(key)")
+        }
+        #expect(results[1]["pattern"] as? String == "bursting")
+
+        // A recording written by pynwb: V in volts (conversion 1), 20 kHz, a 10 Hz train of 1 ms spikes to +20 mV.
+        let script = """
+        import sys, datetime, numpy as np
+        from pynwb import NWBFile, TimeSeries, NWBHDF5IO
+        f = NWBFile(session_description="s", identifier="i", session_start_time=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+        t = np.arange(40000) / 20000.0
+        v = np.full(t.size, -0.065)
+        for k in range(20):
+            v[(t >= 0.05 + 0.1 * k) & (t < 0.051 + 0.1 * k)] = 0.02
+        f.add_acquisition(TimeSeries(name="cell", data=v, unit="volts", rate=20000.0, starting_time=0.0, description="recorded"))
+        with NWBHDF5IO(sys.argv[1], "w") as io:
+            io.write(f)
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try nwbPython())
+        p.arguments = ["-c", script, dir + "/foreign.nwb"]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let r = try ganglion(["analyze", dir + "/foreign.nwb", "--window", "0:2000", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(o["spikes"] as? Int == 20)
+        #expect(abs((o["frequency_hz"] as? Double ?? 0) - 10) < 0.01)
+        let plot = try ganglion(["plot", dir + "/foreign.nwb"])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let svg = try String(contentsOfFile: dir + "/foreign.svg", encoding: .utf8)
+        #expect(svg.contains("cell V (mV)"), "the voltage panel is labelled in mV")
+        let bad = try ganglion(["analyze", dir + "/foreign.nwb", "--column", "nope"])
+        #expect(bad.status != 0 && bad.stderr.contains("no series 'nope'"), "\(bad.stderr)")
+    }
 }
