@@ -178,3 +178,44 @@ struct GettingStartedTests {
         }
     }
 }
+
+@Suite("Documented commands")
+struct DocumentedCommandsTests {
+    /// Every `ganglion` command line in README.md and Docs/*.md names a real subcommand, only options that
+    /// subcommand has, and files of examples/ and models/ that exist — so the docs cannot drift from the
+    /// tool. (The tutorial's commands are also run, in `tutorialCommands`.)
+    @Test("every command in the docs uses a real subcommand, real options and existing example files")
+    func documentedCommands() throws {
+        let root = packageRoot()
+        let docs = ["README.md"] + (try FileManager.default.contentsOfDirectory(atPath: root + "/Docs"))
+            .filter { $0.hasSuffix(".md") }.map { "Docs/" + $0 }
+        var help: [String: String] = [:]
+        var checked = 0
+        for doc in docs {
+            let text = try String(contentsOfFile: root + "/" + doc, encoding: .utf8)
+            for raw in text.split(separator: "\n") {
+                var line = raw.trimmingCharacters(in: .whitespaces)
+                guard line.hasPrefix(".build/release/ganglion ") || line.hasPrefix("ganglion ") else { continue }
+                if let hash = line.range(of: " #") { line = String(line[..<hash.lowerBound]) }
+                let tokens = line.split(separator: " ").map(String.init)
+                guard tokens.count >= 2, !tokens[1].hasPrefix("-") else { continue }
+                let sub = tokens[1]
+                if help[sub] == nil {
+                    let r = try ganglion([sub, "--help"])
+                    #expect(r.status == 0, "\(doc): `\(line)`: unknown subcommand '\(sub)'")
+                    help[sub] = r.stdout
+                }
+                for t in tokens.dropFirst(2) {
+                    if t.hasPrefix("--") {
+                        let option = String(t.split(separator: "=")[0])
+                        #expect(help[sub]!.contains(option), "\(doc): `\(line)`: '\(sub)' has no option \(option)")
+                    } else if t.hasPrefix("examples/") || t.hasPrefix("models/") {
+                        #expect(FileManager.default.fileExists(atPath: root + "/" + t), "\(doc): `\(line)`: no file \(t)")
+                    }
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 60, "found \(checked) documented commands")
+    }
+}
