@@ -17,6 +17,8 @@ struct Run: ParsableCommand {
     @Option(help: "Profile, replacing the file's: ganglion (the correct computations) or paper (the authors' choices; control.md §6).")
     var profile: String?
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
+    @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
+    @Option(help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2).") var format: TraceFormat = .csv
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write figures next to the summary: trace.svg and conductances.svg (of each cell folder for a population).")
@@ -28,6 +30,10 @@ struct Run: ParsableCommand {
         if let cells, cells < 1 { throw ValidationError("--cells must be ≥ 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
+        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
+        if resumeFolder != nil, solver != nil || dt != nil || profile != nil {
+            throw ValidationError("--resume continues with the run's own solver and profile (run.json): no --solver, --dt or --profile")
+        }
     }
 
     func run() throws {
@@ -46,6 +52,8 @@ struct Run: ParsableCommand {
             let saved = (run["profile"] as? String).flatMap(Profile.init(rawValue:))
             do { e = try Experiment.parse(text, file: file, folder: source, profile: saved) } catch { throw fail("\(error)") }
             if limit == nil, let n = run["cells"] as? Double { limit = Int(n) }
+            if let name = run["solver"] as? String, let c = SolverChoice(rawValue: name) { e.request.solver = c }
+            if let step = run["dt"] as? Double { e.request.dt = step }
         } else {
             let path = experiment!
             do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
@@ -54,6 +62,8 @@ struct Run: ParsableCommand {
             var run: [String: Any] = ["experiment_file": URL(fileURLWithPath: path).standardizedFileURL.path, "experiment_folder": source]
             if let cells { run["cells"] = cells }
             if let profile { run["profile"] = profile }
+            if let solver { e.request.solver = solver; run["solver"] = solver.rawValue }
+            if let dt { e.request.dt = dt; run["dt"] = dt }
             do {
                 try AtomicFileWriter.write(try Data(contentsOf: URL(fileURLWithPath: path)), to: folder + "/experiment.json")
                 try AtomicFileWriter.write(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")

@@ -129,3 +129,24 @@ struct CommandLineTests {
         #expect(last[0] == 0 && abs(last[1] - 2712.186654147375) < 1e-5 && abs(last[4] - (last[1] + last[2] + last[3])) < 1e-5)
     }
 }
+
+@Suite("run --solver")
+struct RunSolverOverrideTests {
+    @Test("run --solver/--dt replace the file's solver, are kept for --resume, and cannot be changed on --resume")
+    func solverOverride() throws {
+        let dir = temporaryPath("run-solver")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try ganglion(["run", "examples/h-blockade.json", "--out", dir, "--solver", "exp-euler", "--dt", "0.025", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
+        let solver = try #require(summary["solver"] as? [String: Any])
+        #expect(solver["name"] as? String == "exp-euler")
+        #expect(solver["dt_ms"] as? Double == 0.025)
+        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json"))) as! [String: Any]
+        #expect(run["solver"] as? String == "exp-euler" && run["dt"] as? Double == 0.025)
+        let bad = try ganglion(["run", "--resume", dir, "--solver", "cvode-bdf"])
+        #expect(bad.status != 0 && bad.stderr.contains("--resume continues"), "\(bad.stderr)")
+        let badDt = try ganglion(["run", "examples/h-blockade.json", "--out", dir, "--dt", "-1"])
+        #expect(badDt.status != 0 && badDt.stderr.contains("--dt"), "\(badDt.stderr)")
+    }
+}
