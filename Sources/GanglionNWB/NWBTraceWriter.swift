@@ -122,6 +122,11 @@ public final class NWBTraceWriter {
         blockRows = max(1024, min(65536, (1 << 21) / series.count))
         buffer = [Double](repeating: 0, count: blockRows * series.count)
         times = [Double](repeating: 0, count: blockRows)
+        // Like Ganglion's other outputs, the file's folder is created if missing.
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw NWBError(file: path, message: "cannot create the folder \(folder) (\(error.localizedDescription))")
+        }
         hdf5Lock.lock()
         defer { hdf5Lock.unlock() }
         file = try HDF5File(creating: temporaryPath)

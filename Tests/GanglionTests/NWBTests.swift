@@ -131,7 +131,8 @@ struct NWBTests {
             try NWBTraceWriter(path: dir + "/e.nwb", metadata: meta, series: [NWBSeries(name: "a/b", description: "", unit: "volts")])
         }
         #expect(throws: NWBError.self) {
-            try NWBTraceWriter(path: dir + "/nonexistent-folder/f.nwb", metadata: meta, series: [NWBSeries(name: "V", description: "", unit: "volts")])
+            // A folder cannot be made below a regular file.
+            try NWBTraceWriter(path: dir + "/a.csv/f.nwb", metadata: meta, series: [NWBSeries(name: "V", description: "", unit: "volts")])
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".nwb") }
         #expect(left.isEmpty, "\(left)")
