@@ -87,24 +87,24 @@ final class HDF5File {
 
     /// A scalar float64 attribute.
     func attribute(_ name: String, _ value: Double, on object: hid_t) throws(NWBError) {
-        let space = H5Screate(H5S_SCALAR)
-        defer { H5Sclose(space) }
-        let a = try check(id: H5Acreate2(object, name, ganglion_h5t_ieee_f64le(), space, ganglion_h5p_default(), ganglion_h5p_default()),
-                          "create the attribute '\(name)'")
-        defer { H5Aclose(a) }
         var v = value
-        try check(H5Awrite(a, ganglion_h5t_native_double(), &v), "write the attribute '\(name)'")
+        try scalarAttribute(name, fileType: ganglion_h5t_ieee_f64le(), memoryType: ganglion_h5t_native_double(), &v, on: object)
     }
 
     /// A scalar int32 attribute.
     func attribute(_ name: String, _ value: Int32, on object: hid_t) throws(NWBError) {
+        var v = value
+        try scalarAttribute(name, fileType: ganglion_h5t_std_i32le(), memoryType: ganglion_h5t_native_int32(), &v, on: object)
+    }
+
+    private func scalarAttribute(_ name: String, fileType: hid_t, memoryType: hid_t, _ value: UnsafeRawPointer,
+                                 on object: hid_t) throws(NWBError) {
         let space = H5Screate(H5S_SCALAR)
         defer { H5Sclose(space) }
-        let a = try check(id: H5Acreate2(object, name, ganglion_h5t_std_i32le(), space, ganglion_h5p_default(), ganglion_h5p_default()),
+        let a = try check(id: H5Acreate2(object, name, fileType, space, ganglion_h5p_default(), ganglion_h5p_default()),
                           "create the attribute '\(name)'")
         defer { H5Aclose(a) }
-        var v = value
-        try check(H5Awrite(a, ganglion_h5t_native_int32(), &v), "write the attribute '\(name)'")
+        try check(H5Awrite(a, memoryType, value), "write the attribute '\(name)'")
     }
 
     /// A string dataset: scalar for one string (`array: false`), else one-dimensional.

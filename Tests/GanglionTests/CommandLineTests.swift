@@ -2,17 +2,12 @@ import Foundation
 import Testing
 import Ganglion
 
-/// Runs the built `ganglion` tool (the test command builds it first).
-func ganglion(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let root = packageRoot()
-    let candidates = [".build/release/ganglion", ".build/debug/ganglion"].map { root + "/" + $0 }
-    guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "ganglion executable: build it first (swift build -c release)"])
-    }
+/// Runs an executable to completion; its exit status and what it printed.
+func runProcess(_ executable: String, _ arguments: [String], in folder: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: root)
+    if let folder { p.currentDirectoryURL = URL(fileURLWithPath: folder) }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -21,6 +16,16 @@ func ganglion(_ arguments: [String]) throws -> (status: Int32, stdout: String, s
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Runs the built `ganglion` tool (the test command builds it first).
+func ganglion(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let root = packageRoot()
+    let candidates = [".build/release/ganglion", ".build/debug/ganglion"].map { root + "/" + $0 }
+    guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "ganglion executable: build it first (swift build -c release)"])
+    }
+    return try runProcess(tool, arguments, in: root)
 }
 
 @Suite("Command line")

@@ -15,18 +15,9 @@ func nwbPython() throws -> String {
 
 /// Runs `Tests/nwb/check_nwb.py` on an NWB file and the CSV it should hold; returns its JSON report.
 func checkNWB(_ nwb: String, against csv: String) throws -> [String: Any] {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: try nwbPython())
-    p.arguments = [packageRoot() + "/Tests/nwb/check_nwb.py", nwb, csv]
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: o) as? [String: Any] else {
-        throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: "check_nwb.py failed: \(String(decoding: e, as: UTF8.self))"])
+    let r = try runProcess(try nwbPython(), [packageRoot() + "/Tests/nwb/check_nwb.py", nwb, csv])
+    guard r.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
+        throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: "check_nwb.py failed: \(r.stderr)"])
     }
     return object
 }
@@ -173,12 +164,8 @@ struct NWBTests {
         with NWBHDF5IO(sys.argv[1], "w") as io:
             io.write(f)
         """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try nwbPython())
-        p.arguments = ["-c", script, dir + "/foreign.nwb"]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let written = try runProcess(try nwbPython(), ["-c", script, dir + "/foreign.nwb"])
+        #expect(written.status == 0, "\(written.stderr)")
         let r = try ganglion(["analyze", dir + "/foreign.nwb", "--window", "0:2000", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
