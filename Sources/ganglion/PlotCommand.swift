@@ -11,7 +11,7 @@ struct PlotCommand: ParsableCommand {
             log axis. Long traces are decimated to the minimum and maximum of every pixel column, so no spike is lost.
             """)
 
-    @Argument(help: "CSV file with a t_ms column (a trace or conductances.csv), an NWB file (its voltage series), or a population experiment's summary.json (box plots).") var file: String
+    @Argument(help: "CSV file with a t_ms column (a trace or conductances.csv), an NWB file (its voltage series), a sweep's features CSV or a population experiment's summary.json (box plots).") var file: String
     @Option(help: "Columns to plot, comma-separated (one panel each).") var columns: String?
     @Option(help: "Time window START:END (ms).") var window: String?
     @Option(help: "Output SVG (default: the CSV's name with .svg).") var out: String?
@@ -27,6 +27,11 @@ struct PlotCommand: ParsableCommand {
             return
         }
         let output = out ?? (file.hasSuffix(".csv") || isNWB(file) ? String(file.dropLast(4)) : file) + ".svg"
+        if file.hasSuffix(".csv"), (try? CSVTable.header(file))?.contains("population_size") == true {
+            try writeSweepPlot(table: file, to: output, title: title)
+            print("wrote \(output)")
+            return
+        }
         var csv = file
         if isNWB(file) {
             csv = try temporaryCSV(fromNWB: file).csv
@@ -71,5 +76,15 @@ func writePopulationPlot(summary path: String, to svg: String, title: String? = 
     guard !conditions.isEmpty else { throw fail("\(path): no population rows with windows or snapshots (is it a population experiment's summary.json?)") }
     let name = object["experiment"] as? String ?? URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
     let text = PopulationPlot.svg(title: title ?? "\(name): \(conditions[0].cells) cells", conditions: conditions)
+    do { try AtomicFileWriter.write(Data(text.utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
+}
+
+/// Box plots of a sweep's features table (frequency, burstiness of the bursting cells).
+func writeSweepPlot(table path: String, to svg: String, title: String? = nil) throws(ExitCode) {
+    let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    let condition: PopulationPlot.Condition
+    do { condition = try PopulationPlot.condition(sweepTable: path, label: name) } catch { throw fail("\(error)") }
+    guard condition.cells > 0 else { throw fail("\(path): no cell ran (every row failed or the table is empty)") }
+    let text = PopulationPlot.svg(title: title ?? "\(name): \(condition.cells) cells", conditions: [condition])
     do { try AtomicFileWriter.write(Data(text.utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
 }

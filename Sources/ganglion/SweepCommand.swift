@@ -40,6 +40,7 @@ struct SweepCommand: ParsableCommand {
     var shard: String?
     @Option(help: "Features CSV to write.") var out: String
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Flag(help: "Also write box plots of the frequency and burstiness next to the table (OUT with .svg).") var plot = false
 
     func run() throws {
         guard duration > 0, duration.isFinite else { throw fail("--duration \(duration): must be > 0 ms") }
@@ -87,6 +88,12 @@ struct SweepCommand: ParsableCommand {
         printErr(String(format: "sweep: %d cells (shard %d/%d) in %.1f s (%.2f cells/s, %d jobs): %d tonic, %d bursting, %d failed",
                         rows.count, i, n, wall, Double(rows.count) / wall, jobs, tonic, bursting, failed))
         if interrupted { throw fail("interrupted: \(rows.count) of \(hi - lo) cells done, kept in \(out).partial") }
+        if plot {
+            let svg = (out.hasSuffix(".csv") ? String(out.dropLast(4)) : out) + ".svg"
+            let what = target.map { "compensated to \($0)" } ?? "as generated"
+            try writeSweepPlot(table: out, to: svg, title: "\(URL(fileURLWithPath: population).lastPathComponent): \(rows.count) cells, \(what)")
+            printErr("wrote \(svg)")
+        }
         print(out)
     }
 }

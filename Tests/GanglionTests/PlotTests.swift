@@ -126,6 +126,38 @@ struct PopulationPlotTests {
     }
 }
 
+@Suite("Sweep plots")
+struct SweepPlotTests {
+    @Test("sweep --plot and plot FEATURES.csv: one box per quantity over the cells that ran, medians from the table")
+    func sweepPlot() throws {
+        let dir = temporaryPath("sweep-plot")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try ganglion(["population", "stg", "--count", "4", "--seed", "1", "--out", dir + "/pop.json"]).status == 0)
+        let r = try ganglion(["sweep", dir + "/pop.json", "--duration", "5000", "--target", "gs=-8,gu=4", "--out", dir + "/f.csv",
+                              "--plot", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // The table, read independently of the plot code.
+        let lines = try String(contentsOfFile: dir + "/f.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        let frequencies = lines.dropFirst().compactMap { Double($0[header.firstIndex(of: "frequency_hz")!]) }.sorted()
+        #expect(frequencies.count == 4)
+        let median = (frequencies[1] + frequencies[2]) / 2
+        for svg in [dir + "/f.svg"] + [try { () throws -> String in
+            let p = try ganglion(["plot", dir + "/f.csv", "--out", dir + "/g.svg"])
+            #expect(p.status == 0, "\(p.stderr)")
+            return dir + "/g.svg"
+        }()] {
+            let doc = try XMLDocument(data: Data(contentsOf: URL(fileURLWithPath: svg)))
+            let boxes = try doc.nodes(forXPath: "//*[local-name()='g'][@class='box']")
+            #expect(boxes.count == 2, "frequency and burstiness")
+            let m = try #require(boxes.first.flatMap { attribute($0, "data-median") }.flatMap(Double.init))
+            #expect(abs(m - median) < 1e-3 * median, "median frequency \(m) vs the table's \(median)")
+            #expect(boxes.first.flatMap { attribute($0, "data-count") } == "4")
+        }
+    }
+}
+
 @Suite("Swift API example")
 struct SwiftAPIExampleTests {
     @Test("examples/swift-api builds a controlled neuron in code, runs the protocol and writes its figures")

@@ -15,6 +15,30 @@ public enum PopulationPlot {
         public var burstiness: [Double]
         /// Cells bursting, and cells with results in this condition.
         public var bursting: Int, cells: Int
+
+        public init(label: String, frequency: [Double], burstiness: [Double], bursting: Int, cells: Int) {
+            self.label = label
+            self.frequency = frequency
+            self.burstiness = burstiness
+            self.bursting = bursting
+            self.cells = cells
+        }
+    }
+
+    /// The one condition of a sweep's features table (`ganglion sweep --out F.csv`): the frequency and
+    /// burstiness of every cell that ran (`status` ok).
+    public static func condition(sweepTable path: String, label: String) throws(IOError) -> Condition {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw IOError(file: path, message: "cannot read")
+        }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first, let fi = header.firstIndex(of: "frequency_hz"), let bi = header.firstIndex(of: "burstiness_hz2"),
+              let pi = header.firstIndex(of: "pattern"), let si = header.firstIndex(of: "status") else {
+            throw IOError(file: path, message: "not a sweep table (no frequency_hz, burstiness_hz2, pattern and status columns)")
+        }
+        let rows = lines.dropFirst().filter { $0.count == header.count && $0[si] == "ok" }
+        return Condition(label: label, frequency: rows.compactMap { Double($0[fi]) }, burstiness: rows.compactMap { Double($0[bi]) },
+                         bursting: rows.filter { $0[pi] == "bursting" }.count, cells: rows.count)
     }
 
     /// The conditions of a population summary object (`rows` with `windows` and `snapshots`).
