@@ -38,6 +38,9 @@ struct RunProgress: Codable {
     var lookbackState: [Double]?
     var traceBytes: Int?
     var conductanceBytes: Int?
+    /// Whether the next segment's first sample was already recorded (no event changed the system at the
+    /// checkpoint); when events acted there, it is the state just after them and must be recorded on resume.
+    var skipFirstSample: Bool?
 }
 
 /// Trailing time-average of calcium over a window, from the trapezoid integral at regular ticks.
@@ -269,7 +272,7 @@ final class SimulationRun {
             }
             try atBoundary(0, changed: true)
         } else {
-            skipFirst = true
+            skipFirst = progress.skipFirstSample ?? true
         }
         do {
             for boundary in boundaries where boundary > progress.time {
@@ -306,6 +309,7 @@ final class SimulationRun {
                 skipFirst = !changed
                 try atBoundary(boundary, changed: changed)
                 if checkpointTimes.contains(boundary) {
+                    progress.skipFirstSample = skipFirst
                     progress.wallMilliseconds = wallNow()
                     try writeCheckpoint()
                 }

@@ -116,7 +116,7 @@ public enum SweepTable {
     public static func line(_ r: SweepRow, solved: [String], populationSize: Int) -> String {
         func num(_ x: Double?) -> String { x.map { $0.isFinite ? DecimalFormatter.string($0) : "" } ?? "" }
         let f = r.report?.features
-        var fields = [String(r.index), r.name, r.error == nil ? "ok" : "failed", f?.pattern.rawValue ?? "",
+        var fields = [String(r.index), csvEscape(r.name), r.error == nil ? "ok" : "failed", f?.pattern.rawValue ?? "",
                       f.map { String($0.spikeTimes.count) } ?? "", num(f?.frequency), num(f?.burstiness),
                       f?.spikesPerBurst.map(String.init) ?? "", num(f?.intraburstFrequency), num(f?.interburstFrequency),
                       num(f?.burstPeriod), num(f?.dutyCycle), num(r.report?.meanCalcium), num(r.compensation?.V)]
@@ -125,8 +125,8 @@ public enum SweepTable {
         return fields.joined(separator: ",")
     }
 
+    /// A text field: line breaks become spaces (one row per line), then quoted as CSV needs.
     static func csvEscape(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n")
-            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\n", with: " ") + "\"" : s
+        CSVTable.quoted(s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " "))
     }
 }

@@ -47,10 +47,38 @@ public enum CSVTable {
                 if k < count - 1 {
                     guard p.pointee == 44 else { throw IOError(file: path, message: "line \(number): \(k + 1) fields, the header has \(count)") }
                     p += 1
+                } else {
+                    while p.pointee == 32 || p.pointee == 9 { p += 1 }
+                    guard p.pointee == 10 || p.pointee == 13 || p.pointee == 0 else {
+                        throw IOError(file: path, message: "line \(number), column \(k + 1): text after the number, or more fields than the header's \(count)")
+                    }
                 }
             }
             body(UnsafeBufferPointer(values))
             delivered += 1
         }
+    }
+
+    /// The fields of one CSV line, with RFC 4180 quoting (`"a,b"`, `"say ""hi"""`).
+    public static func fields(_ line: Substring) -> [String] {
+        var out: [String] = [], field = "", quoted = false, i = line.startIndex
+        while i < line.endIndex {
+            let c = line[i]
+            if quoted {
+                if c == "\"" {
+                    let next = line.index(after: i)
+                    if next < line.endIndex, line[next] == "\"" { field.append("\""); i = next } else { quoted = false }
+                } else { field.append(c) }
+            } else if c == "\"" { quoted = true } else if c == "," { out.append(field); field = "" } else if c != "\r" { field.append(c) }
+            i = line.index(after: i)
+        }
+        out.append(field)
+        return out
+    }
+
+    /// `text` as one CSV field: quoted when it holds a comma, a quote or a line break.
+    public static func quoted(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -64,8 +64,8 @@ public final class CSVTraceWriter {
 /// Reads a trace CSV (from Ganglion or another simulator) column by column, streaming.
 public enum CSVTraceReader {
     /// Calls `body(t, V, Ca)` for each row (times non-decreasing). The time column is `t_ms` (or the first column); the voltage
-    /// column is `column` (default `V_mV`, else `V`); calcium is `Ca` if present, else NaN.
-    public static func read(path: String, column: String?,
+    /// column is `column` (default `V_mV`, else `V`); calcium is the column `calcium` if present, else NaN.
+    public static func read(path: String, column: String?, calcium: String? = "Ca",
                             _ body: (Double, Double, Double) -> Void) throws(IOError) {
         guard let fp = fopen(path, "r") else {
             throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))")
@@ -99,7 +99,7 @@ public enum CSVTraceReader {
             vIndex = i
         }
         guard vIndex != tIndex else { throw IOError(file: path, message: "the voltage column is the time column") }
-        let caIndex = names.firstIndex(of: "Ca")
+        let caIndex = calcium.flatMap { names.firstIndex(of: $0) }
         var lineNumber = 1
         var lastT = -Double.infinity
         var rows = 0

@@ -29,9 +29,11 @@ final class HDF5Reader {
         return true
     }
 
-    /// Visits the groups below `group`, depth first; `visit` returns true when it consumed a group (its
-    /// members are then not visited).
-    func walk(_ group: String, _ visit: (String) -> Bool) {
+    /// Visits the groups below `group`, depth first, at most `depth` levels down (NWB nests series a few
+    /// levels deep; the bound also ends hard-link cycles); `visit` returns true when it consumed a group
+    /// (its members are then not visited).
+    func walk(_ group: String, depth: Int = 6, _ visit: (String) -> Bool) {
+        guard depth > 0 else { return }
         let g = H5Gopen2(file, group, ganglion_h5p_default())
         guard g >= 0 else { return }
         var info = H5G_info_t()
@@ -50,7 +52,7 @@ final class HDF5Reader {
             let cg = H5Gopen2(file, child, ganglion_h5p_default())
             guard cg >= 0 else { continue }   // a dataset
             H5Gclose(cg)
-            if !visit(child) { walk(child, visit) }
+            if !visit(child) { walk(child, depth: depth - 1, visit) }
         }
     }
 
@@ -96,19 +98,18 @@ final class HDF5Reader {
         return H5Aread(a, ganglion_h5t_native_double(), &v) >= 0 ? v : nil
     }
 
-    /// The number of elements of a one-dimensional dataset (1 for a scalar).
-    func length(_ dataset: String) -> Int? {
+    /// The dimensions of a dataset (empty for a scalar).
+    func shape(_ dataset: String) -> [Int]? {
         let d = H5Dopen2(file, dataset, ganglion_h5p_default())
         guard d >= 0 else { return nil }
         defer { H5Dclose(d) }
         let space = H5Dget_space(d)
         defer { H5Sclose(space) }
         let rank = H5Sget_simple_extent_ndims(space)
-        if rank == 0 { return 1 }
-        guard rank == 1 else { return nil }
-        var dims: [hsize_t] = [0]
+        guard rank > 0 else { return [] }
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
         H5Sget_simple_extent_dims(space, &dims, nil)
-        return Int(dims[0])
+        return dims.map { Int($0) }
     }
 
     /// `count` values from `start` of a one-dimensional (or scalar) numeric dataset, as Double.

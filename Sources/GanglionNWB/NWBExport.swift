@@ -3,42 +3,61 @@ import GanglionIO
 
 /// Converts trace tables (Ganglion's CSV: `t_ms`, then one column per quantity) into NWB files.
 public enum NWBExport {
-    /// The NWB series for a trace column, its unit read from the column name: `…V_mV` → volts (×1e-3),
-    /// `…_uA_cm2` → A/m² (×1e-2), `…_mS_cm2` → S/m² (×10), calcium in the model's units, anything else
-    /// dimensionless. A network column `<cell>.<quantity>` names its cell in the description.
-    public static func series(forColumn column: String, source: String) -> NWBSeries {
+    /// The NWB series for a trace column, its unit read from the column name: `…V_mV` (and a bare `V`, in mV
+    /// as `ganglion analyze` reads it) → volts (×1e-3), `…_uA_cm2` → A/m² (×1e-2), `…_mS_cm2` and the
+    /// homeostasis and controller conductances (`homeostasis.X.gbar`, `homeostasis.X.m`,
+    /// `neuromodulation.X.gbar`/`.pool`) → S/m² (×10), the controller integrator `neuromodulation.X.z` →
+    /// S·s/m² (×1e-2), calcium in the model's units, gates (`X.m`, `X.h`) dimensionless, anything else
+    /// "unknown". A column `<cell>.<quantity>` of a network trace names its cell when `cells` lists it.
+    /// `source` says where the data come from, for the description.
+    public static func series(forColumn column: String, cells: Set<String> = [], source: String) -> NWBSeries {
         var quantity = Substring(column)
-        var owner: Substring?
-        if let dot = column.lastIndex(of: ".") {
-            owner = column[..<dot]
+        var owner = ""
+        if column.hasPrefix("syn."), let arrow = column.range(of: "->"), let dot = column[arrow.upperBound...].firstIndex(of: ".") {
+            owner = " of synapse \(column[column.index(column.startIndex, offsetBy: 4)..<dot])"
+            quantity = column[column.index(after: dot)...]
+        } else if let dot = column.firstIndex(of: "."), cells.contains(String(column[..<dot])) {
+            owner = " of cell \(column[..<dot])"
             quantity = column[column.index(after: dot)...]
         }
-        let of = owner.map { $0.hasPrefix("syn.") ? " of synapse \($0.dropFirst(4))" : " of cell \($0)" } ?? ""
         var base = column
+        let parts = quantity.split(separator: ".")
         let (unit, conversion, what): (String, Double, String)
         if quantity.hasSuffix("_mV") {
             base = String(column.dropLast(3))
             (unit, conversion, what) = ("volts", 1e-3, quantity == "V_mV" ? "membrane potential" : String(quantity.dropLast(3)))
+        } else if quantity == "V" {
+            (unit, conversion, what) = ("volts", 1e-3, "membrane potential (column 'V', read as mV)")
         } else if quantity.hasSuffix("_uA_cm2") {
             base = String(column.dropLast(7))
             (unit, conversion, what) = ("A/m^2", 1e-2, "current density \(quantity.dropLast(7)) (outward positive)")
         } else if quantity.hasSuffix("_mS_cm2") {
             base = String(column.dropLast(7))
             (unit, conversion, what) = ("S/m^2", 10, "conductance density \(quantity.dropLast(7))")
+        } else if parts.count == 3, parts[0] == "homeostasis" || parts[0] == "neuromodulation", parts[2] != "z" {
+            let role = ["gbar": "maximal conductance", "m": "mRNA (homeostasis integrator)", "pool": "intracellular pool"][String(parts[2])] ?? String(parts[2])
+            (unit, conversion, what) = ("S/m^2", 10, "\(parts[0]) state: \(parts[1]) \(role)")
+        } else if parts.count == 3, parts[0] == "neuromodulation", parts[2] == "z" {
+            (unit, conversion, what) = ("S*s/m^2", 1e-2, "neuromodulation controller integrator of \(parts[1])")
         } else if quantity == "Ca" || quantity.hasPrefix("Ca_") {
             (unit, conversion, what) = ("model calcium units", 1, "intracellular calcium (model units)")
+        } else if parts.count == 2, ["m", "h"].contains(parts[1]) {
+            (unit, conversion, what) = ("dimensionless", 1, "gate \(parts[1]) of \(parts[0])")
         } else {
-            (unit, conversion, what) = ("dimensionless", 1, "state \(quantity)")
+            (unit, conversion, what) = ("unknown", 1, "column \(quantity)")
         }
         let name = String(base.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" })
-        return NWBSeries(name: name, description: "\(what)\(of), simulated (\(source) column '\(column)', stored in its units; × conversion gives \(unit))",
-                         unit: unit, conversion: conversion)
+        return NWBSeries(name: name, description: "\(what)\(owner) (\(source); stored in the trace's units, × conversion gives \(unit))",
+                         unit: unit, conversion: conversion, comments: "ganglion-column: \(column)")
     }
 
     /// Converts the trace table `csv` to the NWB file `path` (written, then renamed), keeping `columns` (all
-    /// but the time column by default). Returns the number of samples. Memory does not grow with the trace.
+    /// but the time column by default); `cells` are a network's cell names (for the descriptions) and
+    /// `source` says where the data come from. Returns the number of samples. Memory does not grow with the
+    /// trace.
     @discardableResult
-    public static func convert(csv: String, to path: String, metadata: NWBMetadata, columns: [String]? = nil) throws(NWBError) -> Int {
+    public static func convert(csv: String, to path: String, metadata: NWBMetadata, columns: [String]? = nil,
+                               cells: Set<String> = [], source: String? = nil) throws(NWBError) -> Int {
         let names: [String]
         do { names = try CSVTable.header(csv) } catch { throw NWBError(file: csv, message: error.message) }
         guard let tIndex = names.firstIndex(of: "t_ms") else {
@@ -56,9 +75,9 @@ public enum NWBExport {
             chosen = names.indices.filter { $0 != tIndex }
         }
         guard !chosen.isEmpty else { throw NWBError(file: csv, message: "no data columns besides 't_ms'") }
-        let file = URL(fileURLWithPath: csv).lastPathComponent
+        let origin = source ?? "from \(URL(fileURLWithPath: csv).lastPathComponent)"
         let writer = try NWBTraceWriter(path: path, metadata: metadata,
-                                        series: chosen.map { series(forColumn: names[$0], source: file) })
+                                        series: chosen.map { series(forColumn: names[$0], cells: cells, source: origin) })
         let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: chosen.count)
         defer { row.deallocate() }
         var failure: NWBError?

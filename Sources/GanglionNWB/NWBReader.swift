@@ -2,7 +2,8 @@ import CHDF5
 import Foundation
 import GanglionIO
 
-/// One `TimeSeries` of an NWB file (found in `/acquisition`, `/stimulus/presentation` or a processing module).
+/// One time series of an NWB file (found in `/acquisition`, `/stimulus/presentation`, `/processing` or
+/// `/analysis`).
 public struct NWBSeriesInfo: Sendable, Equatable {
     /// The path in the file, e.g. `/acquisition/V`.
     public var path: String
@@ -10,34 +11,40 @@ public struct NWBSeriesInfo: Sendable, Equatable {
     /// `neurodata_type` (TimeSeries, CurrentClampSeries, …).
     public var type: String
     public var description: String
+    /// The trace column this series was written from, when Ganglion wrote it (its `comments` say
+    /// `ganglion-column: <name>`); nil for other files.
+    public var ganglionColumn: String?
     /// The unit of `data × conversion + offset` (e.g. "volts").
     public var unit: String
     public var conversion: Double
     public var offset: Double
-    /// Number of samples.
+    /// Number of samples (0 when the data are not one-dimensional).
     public var count: Int
+    /// Dimensions of `data` (1 for a one-dimensional series).
+    public var rank: Int
     /// Start (s) and sampling rate (Hz) of a regular series; nil when it has timestamps.
     public var startingTime: Double?
     public var rate: Double?
+    /// The path of its timestamps dataset, if it has one.
+    public var timestampsPath: String?
 
-    /// The CSV column this series came from when Ganglion wrote it (its description says "column 'X'"), else
-    /// a column name with the unit Ganglion uses: `<name>.V_mV` for a voltage, `<name>` otherwise.
-    public var columnName: String {
-        if let r = description.range(of: "column '"), let end = description[r.upperBound...].firstIndex(of: "'") {
-            return String(description[r.upperBound..<end])
-        }
-        return unit == "volts" || unit == "V" ? "\(name).V_mV" : name
-    }
+    /// Whether the series is a membrane potential (unit volts).
+    public var isVoltage: Bool { ["volts", "volt", "V"].contains(unit) }
 
-    /// Whether Ganglion wrote this series from a trace column (its description names the column).
-    public var isGanglionColumn: Bool { description.contains("column '") }
+    /// Its column in a trace CSV: Ganglion's own column name, else `<name>.V_mV` for a voltage and `<name>`
+    /// otherwise.
+    public var columnName: String { ganglionColumn ?? (isVoltage ? "\(name).V_mV" : name) }
 
-    /// Factor and offset from the stored values to the CSV column's unit: volts are written in mV.
+    /// Factor and offset from the stored values to the CSV column's unit: Ganglion's columns are stored in
+    /// their own unit; other voltages are written in mV, anything else in its SI unit.
     var toColumnUnit: (scale: Double, offset: Double) {
-        if columnName.hasSuffix("V_mV"), unit == "volts" || unit == "V" { return (conversion * 1000, offset * 1000) }
-        if isGanglionColumn { return (1, 0) }   // Ganglion's own column: stored in its unit
+        if ganglionColumn != nil { return (1, 0) }
+        if isVoltage { return (conversion * 1000, offset * 1000) }
         return (conversion, offset)
     }
+
+    /// Whether `name` designates this series (its name, its column name or its path).
+    public func matches(_ name: String) -> Bool { self.name == name || columnName == name || path == name }
 }
 
 /// Reads NWB 2 files: lists their time series and writes chosen ones as a Ganglion trace CSV (`t_ms`, then
@@ -57,13 +64,19 @@ public enum NWBReader {
                 guard file.exists(objectPath + "/data"), let type = file.stringAttribute("neurodata_type", of: objectPath),
                       type.hasSuffix("Series") else { return false }
                 let data = objectPath + "/data"
-                let count = file.length(data) ?? 0
+                let shape = file.shape(data) ?? []
                 let name = String(objectPath.split(separator: "/").last ?? "")
+                let comments = file.stringAttribute("comments", of: objectPath) ?? ""
+                let marker = "ganglion-column: "
                 var info = NWBSeriesInfo(path: objectPath, name: name, type: type,
                                          description: file.stringAttribute("description", of: objectPath) ?? "",
+                                         ganglionColumn: comments.hasPrefix(marker) ? String(comments.dropFirst(marker.count)) : nil,
                                          unit: file.stringAttribute("unit", of: data) ?? "", conversion: file.doubleAttribute("conversion", of: data) ?? 1,
-                                         offset: file.doubleAttribute("offset", of: data) ?? 0, count: count)
-                if !file.exists(objectPath + "/timestamps"), file.exists(objectPath + "/starting_time") {
+                                         offset: file.doubleAttribute("offset", of: data) ?? 0,
+                                         count: shape.count == 1 ? shape[0] : 0, rank: shape.count)
+                if file.exists(objectPath + "/timestamps") {
+                    info.timestampsPath = objectPath + "/timestamps"
+                } else if file.exists(objectPath + "/starting_time") {
                     info.startingTime = file.readDoubles(objectPath + "/starting_time", from: 0, count: 1)?.first
                     info.rate = file.doubleAttribute("rate", of: objectPath + "/starting_time")
                 }
@@ -74,9 +87,32 @@ public enum NWBReader {
         return found
     }
 
-    /// Writes the series `names` (default: every voltage series, else every series) as a trace CSV at
-    /// `csv`: `t_ms` and one column per series (`columnName`), voltages in mV. The series must share one
-    /// time base. Returns the columns written.
+    /// The series `analyze` reads as the membrane potential: Ganglion's `V_mV` (or the first `<cell>.V_mV`),
+    /// else the first series in volts; nil if there is none.
+    public static func defaultVoltage(_ all: [NWBSeriesInfo]) -> NWBSeriesInfo? {
+        all.first { $0.ganglionColumn == "V_mV" } ?? all.first { $0.ganglionColumn?.hasSuffix(".V_mV") == true }
+            ?? all.first { $0.ganglionColumn == "V" } ?? all.first(where: \.isVoltage)
+    }
+
+    /// Checks that a series can be read as a column: one-dimensional, not empty, with a usable time base.
+    static func checkReadable(_ s: NWBSeriesInfo, in path: String) throws(NWBError) {
+        guard s.rank == 1 else {
+            throw NWBError(file: path, message: "series '\(s.name)': \(s.rank)-dimensional data; only one-dimensional series can be read")
+        }
+        guard s.count > 0 else { throw NWBError(file: path, message: "series '\(s.name)' has no samples") }
+        if s.timestampsPath == nil {
+            guard let rate = s.rate, rate.isFinite, rate > 0 else {
+                throw NWBError(file: path, message: "series '\(s.name)': rate \(s.rate.map { "\($0)" } ?? "missing") Hz; it needs a finite rate > 0 or timestamps")
+            }
+            guard let t0 = s.startingTime, t0.isFinite else {
+                throw NWBError(file: path, message: "series '\(s.name)': starting_time \(s.startingTime.map { "\($0)" } ?? "missing") s is not a finite number")
+            }
+        }
+    }
+
+    /// Writes the series `names` (default: all of a Ganglion file, else every voltage series, else every
+    /// series) as a trace CSV at `csv`: `t_ms` and one column per series (`columnName`), voltages in mV. The
+    /// series must share one time base (equal rate and start, or equal timestamps). Returns the columns written.
     @discardableResult
     public static func writeCSV(nwb path: String, to csv: String, series names: [String]? = nil) throws(NWBError) -> [String] {
         let all = try series(in: path)
@@ -84,53 +120,62 @@ public enum NWBReader {
         var chosen: [NWBSeriesInfo]
         if let names {
             chosen = try names.map { n throws(NWBError) in
-                guard let s = all.first(where: { $0.name == n || $0.columnName == n || $0.path == n }) else {
+                guard let s = all.first(where: { $0.matches(n) }) else {
                     throw NWBError(file: path, message: "no series '\(n)' (series: \(all.map(\.name).joined(separator: ", ")))")
                 }
                 return s
             }
+        } else if all.allSatisfy({ $0.ganglionColumn != nil }) {
+            chosen = all
         } else {
-            let volts = all.filter { $0.unit == "volts" || $0.unit == "V" }
+            let volts = all.filter(\.isVoltage)
             chosen = volts.isEmpty ? all : volts
-            // Ganglion's own files: every series (calcium, gates, …) shares the time base.
-            if chosen.count < all.count, all.allSatisfy(\.isGanglionColumn) { chosen = all }
         }
-        let n = chosen[0].count
-        for s in chosen where s.count != n || s.rate != chosen[0].rate || s.startingTime != chosen[0].startingTime {
-            throw NWBError(file: path, message: "series '\(s.name)' (\(s.count) samples) and '\(chosen[0].name)' (\(n)) do not share a time base; choose one with --columns")
+        for s in chosen { try checkReadable(s, in: path) }
+        let first = chosen[0]
+        for s in chosen.dropFirst() where s.count != first.count || (s.timestampsPath == nil) != (first.timestampsPath == nil)
+            || (s.timestampsPath == nil && (s.rate != first.rate || s.startingTime != first.startingTime)) {
+            throw NWBError(file: path, message: "series '\(s.name)' and '\(first.name)' do not share a time base (\(s.count) and \(first.count) samples, "
+                + "\(s.rate.map { "\($0) Hz" } ?? "timestamps") and \(first.rate.map { "\($0) Hz" } ?? "timestamps")); read one at a time")
         }
         hdf5Lock.lock()
         defer { hdf5Lock.unlock() }
         let file = try HDF5Reader(path: path)
-        let first = chosen[0]
-        let timestamps: String? = first.rate == nil ? first.path + "/timestamps" : nil
-        if let timestamps, !file.exists(timestamps) {
-            throw NWBError(file: path, message: "series '\(first.name)' has neither timestamps nor starting_time and rate")
-        }
-        if let rate = first.rate, !(rate > 0 && rate.isFinite) { throw NWBError(file: path, message: "series '\(first.name)': rate \(rate) Hz") }
         let columns = chosen.map(\.columnName)
+        guard Set(columns).count == columns.count else {
+            throw NWBError(file: path, message: "two chosen series have the same column name (\(columns.joined(separator: ", ")))")
+        }
         let writer: CSVTraceWriter
         do { writer = try CSVTraceWriter(path: csv, columns: ["t_ms"] + columns) } catch {
             throw NWBError(file: csv, message: "\(error)")
         }
-        let block = 65536
+        func discard() { if let kept = try? writer.keepPartial() { unlink(kept) } }
+        let block = 65536, n = first.count
         var row = [Double](repeating: 0, count: chosen.count)
         let scales = chosen.map(\.toColumnUnit)
         var start = 0
         while start < n {
             let k = min(block, n - start)
-            let times: [Double]
-            if let timestamps {
-                guard let t = file.readDoubles(timestamps, from: start, count: k) else { throw NWBError(file: path, message: "cannot read \(timestamps)") }
-                times = t.map { $0 * 1000 }
+            var times: [Double]
+            if let ts = first.timestampsPath {
+                guard let t = file.readDoubles(ts, from: start, count: k) else { discard(); throw NWBError(file: path, message: "cannot read \(ts) as numbers") }
+                times = t
+                for s in chosen.dropFirst() {
+                    guard let other = s.timestampsPath, other == ts || file.readDoubles(other, from: start, count: k) == t else {
+                        discard()
+                        throw NWBError(file: path, message: "series '\(s.name)' and '\(first.name)' have different timestamps; read one at a time")
+                    }
+                }
+                times = times.map { $0 * 1000 }
             } else {
-                let t0 = (first.startingTime ?? 0) * 1000, dt = 1000 / first.rate!
+                let t0 = first.startingTime! * 1000, dt = 1000 / first.rate!
                 times = (0..<k).map { t0 + Double(start + $0) * dt }
             }
             var columnsData: [[Double]] = []
             for s in chosen {
                 guard let d = file.readDoubles(s.path + "/data", from: start, count: k) else {
-                    throw NWBError(file: path, message: "cannot read \(s.path)/data as numbers (one-dimensional series only)")
+                    discard()
+                    throw NWBError(file: path, message: "cannot read \(s.path)/data as numbers")
                 }
                 columnsData.append(d)
             }
@@ -140,7 +185,7 @@ public enum NWBReader {
                     try row.withUnsafeBufferPointer { try writer.write(time: times[i], values: $0) }
                 }
             } catch {
-                if let kept = try? writer.keepPartial() { unlink(kept) }
+                discard()
                 throw NWBError(file: csv, message: "\(error)")
             }
             start += k

@@ -21,21 +21,44 @@ struct Analyze: ParsableCommand {
         var first = Double.nan, last = Double.nan
         var path = trace
         var voltageColumn = column
+        var calciumColumn: String? = "Ca"
         if isNWB(trace) {
-            // The chosen series (by series or column name), else every voltage series: the first is analysed.
-            let converted = try temporaryCSV(fromNWB: trace, series: column.map { [$0] })
+            // The chosen series (by series or column name), else the membrane potential (analyze's CSV rule:
+            // V_mV, else a series in volts), with the calcium of the same cell when there is one.
+            let all: [NWBSeriesInfo]
+            do { all = try NWBReader.series(in: trace) } catch { throw fail("\(error)") }
+            let voltage: NWBSeriesInfo
+            if let column {
+                guard let s = all.first(where: { $0.matches(column) }) else {
+                    throw fail("\(trace): no series '\(column)' (series: \(all.map(\.name).joined(separator: ", ")))")
+                }
+                voltage = s
+            } else {
+                guard let s = NWBReader.defaultVoltage(all) else {
+                    throw fail("\(trace): no voltage series (unit volts, or Ganglion's V_mV); name one with --column (series: \(all.map { "\($0.name) [\($0.unit)]" }.joined(separator: ", ")))")
+                }
+                voltage = s
+            }
+            var pick = [voltage.path]
+            let owner = voltage.columnName.hasSuffix(".V_mV") ? String(voltage.columnName.dropLast(5)) : ""
+            if let ca = all.first(where: { $0.ganglionColumn != nil && $0.ganglionColumn == owner + "Ca" }),
+               ca.count == voltage.count, ca.rate == voltage.rate, ca.startingTime == voltage.startingTime {
+                pick.append(ca.path)
+            }
+            let converted = try temporaryCSV(fromNWB: trace, series: pick)
             path = converted.csv
-            voltageColumn = converted.columns.first { $0 == "V_mV" } ?? converted.columns.first { $0.hasSuffix("V_mV") } ?? converted.columns[0]
+            voltageColumn = converted.columns[0]
+            calciumColumn = converted.columns.count > 1 ? converted.columns[1] : nil
         }
         defer { if path != trace { unlink(path) } }
         do {
-            try CSVTraceReader.read(path: path, column: voltageColumn) { t, V, Ca in
+            try CSVTraceReader.read(path: path, column: voltageColumn, calcium: calciumColumn) { t, V, Ca in
                 if first.isNaN { first = t }
                 last = t
                 analyzer.observe(t: t, V: V, Ca: Ca)
                 if requested == nil, t < 3000 { fallback.observe(t: t, V: V, Ca: Ca) }
             }
-        } catch { throw fail("\(error)") }
+        } catch { throw fail(path == trace ? "\(error)" : nwbMessage(error, csv: path, nwb: trace)) }
         if let requested, requested.lowerBound > last || requested.upperBound < first {
             throw fail("--window \(requested.lowerBound):\(requested.upperBound) ms lies outside the trace (\(first)–\(last) ms)")
         }

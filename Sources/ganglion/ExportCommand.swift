@@ -39,16 +39,24 @@ struct Export: ParsableCommand {
         m.experimentDescription = "Trace table \(trace) converted to NWB by Ganglion; its columns are in /acquisition."
         m.keywords = ["conductance-based model", "simulation"]
         let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        m.subject.subjectID = URL(fileURLWithPath: trace).deletingPathExtension().lastPathComponent
+        m.subject.description = "The subject of the trace table \(URL(fileURLWithPath: trace).lastPathComponent), converted by Ganglion; "
+            + "a model neuron if the table comes from a simulator."
         let n: Int
-        do { n = try NWBExport.convert(csv: trace, to: target, metadata: m, columns: chosen) } catch { throw fail("\(error)") }
+        do {
+            n = try NWBExport.convert(csv: trace, to: target, metadata: m, columns: chosen,
+                                      source: "converted by `ganglion export` from \(URL(fileURLWithPath: trace).lastPathComponent)")
+        } catch { throw fail("\(error)") }
         printErr("wrote \(target) (\(n) samples)")
     }
 }
 
 /// The NWB session metadata of a Ganglion run: the model (notes), the protocol, the solver (data collection)
 /// and the command line (source script).
-func nwbMetadata(description: String, model: Any?, protocol protocolObject: Any?, solver: Any?, input: String?) -> NWBMetadata {
+func nwbMetadata(description: String, model: Any?, protocol protocolObject: Any?, solver: Any?, input: String?,
+                 started: Date) -> NWBMetadata {
     var m = NWBMetadata(sessionDescription: description)
+    m.sessionStartTime = started
     m.experimentDescription = "In-silico experiment: a conductance-based model simulated with Ganglion. No animal; "
         + "the series are the model's states. Model in general/notes, protocol in general/protocol, "
         + "solver in general/data_collection (JSON)."
@@ -62,11 +70,17 @@ func nwbMetadata(description: String, model: Any?, protocol protocolObject: Any?
 }
 
 /// Converts a run's scratch CSV trace to NWB at `path`, then deletes the scratch file.
-func finishNWB(scratch: String, to path: String, metadata: NWBMetadata) throws(ExitCode) {
-    do { try NWBExport.convert(csv: scratch, to: path, metadata: metadata) } catch {
+func finishNWB(scratch: String, to path: String, metadata: NWBMetadata, cells: Set<String> = []) throws(ExitCode) {
+    precondition(scratch != path)
+    do { try NWBExport.convert(csv: scratch, to: path, metadata: metadata, cells: cells, source: "simulated by Ganglion") } catch {
         throw fail("\(error) (the trace is kept as CSV: \(scratch))")
     }
     unlink(scratch)
+}
+
+/// An error message about a temporary CSV made from an NWB file, naming the NWB file instead.
+func nwbMessage(_ error: Error, csv: String, nwb: String) -> String {
+    "\(error)".replacingOccurrences(of: csv + ":", with: nwb + " (read as a trace):").replacingOccurrences(of: csv, with: nwb)
 }
 
 /// An NWB file's series as a temporary trace CSV (for `plot` and `analyze`); the caller deletes it.
@@ -75,8 +89,16 @@ func temporaryCSV(fromNWB path: String, series: [String]? = nil) throws(ExitCode
     do {
         let columns = try NWBReader.writeCSV(nwb: path, to: csv, series: series)
         return (csv, columns)
-    } catch { throw fail("\(error)") }
+    } catch { throw fail(nwbMessage(error, csv: csv, nwb: path)) }
 }
 
 /// Whether `path` names an NWB file (by its extension).
 func isNWB(_ path: String) -> Bool { path.lowercased().hasSuffix(".nwb") }
+
+/// Warns when a fixed step exceeds the output interval: each output interval is split into equal steps
+/// no longer than `dt`, so the steps are the output interval itself.
+func noteStep(_ dt: Double?, outputInterval: Double) {
+    if let dt, dt > outputInterval {
+        printErr("note: --dt \(dt) ms exceeds the output interval \(outputInterval) ms: the fixed steps are \(outputInterval) ms")
+    }
+}

@@ -19,7 +19,8 @@ struct NetworkCommand: ParsableCommand {
     @Option(help: "Fixed step (ms) of exp-euler / rk4.") var dt: Double?
     @Option(help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
     var duration: Double?
-    @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2).") var format: TraceFormat = .csv
+    @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); default from the file's trace name, else csv.")
+    var format: TraceFormat?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write the figures next to the summary: trace.svg (one panel per cell) and conductances.svg.") var plot = false
@@ -31,6 +32,7 @@ struct NetworkCommand: ParsableCommand {
     }
 
     func run() throws {
+        let started = Date()
         var e: NetworkExperiment
         do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
         if let solver { e.request.solver = solver }
@@ -38,7 +40,22 @@ struct NetworkCommand: ParsableCommand {
         if let duration { e.request.shorten(to: duration) }
         let folder = out ?? "out/\(e.name)"
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch { throw fail("\(folder): \(error)") }
-        if let t = e.traceName { e.request.tracePath = folder + "/" + t }
+        let traceFormat = TraceFormat.resolve(format, path: e.traceName)
+        var nwbPath: String?
+        if let t = e.traceName {
+            if traceFormat == .nwb {
+                // The run streams a scratch CSV next to the NWB file and converts it at the end.
+                let base = t.lowercased().hasSuffix(".nwb") || t.lowercased().hasSuffix(".csv") ? String(t.dropLast(4)) : t
+                nwbPath = folder + "/" + base + ".nwb"
+                e.request.tracePath = folder + "/" + base + ".csv"
+                let names = e.request.network.cells.map { NWBExport.series(forColumn: "\($0.name).V_mV", source: "").name }
+                if let clash = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                    throw fail("--format nwb: two cells get the NWB series name '\(clash)' (NWB names allow letters, digits, '_' and '-'); rename a cell")
+                }
+            } else {
+                e.request.tracePath = folder + "/" + t
+            }
+        }
         if e.writesConductances { e.request.conductancesPath = folder + "/conductances.csv" }
         e.request.shouldStop = installInterruptHandler()
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
@@ -69,15 +86,17 @@ struct NetworkCommand: ParsableCommand {
             }
         }
         var nwbTrace: String?
-        if format == .nwb, let t = report.tracePath {
-            let path = folder + "/trace.nwb"
+        if let path = nwbPath, let t = report.tracePath {
             let networkText = (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
             var m = nwbMetadata(description: "Ganglion: network \(e.name) (\(e.request.network.cells.count) cells) simulated for \(e.request.duration) ms",
-                                model: networkText, protocol: ["events": summary["events"] as Any], solver: summary["solver"], input: file)
+                                model: networkText, protocol: ["events": summary["events"] as Any], solver: summary["solver"], input: file,
+                                started: started)
             m.subject.subjectID = e.name
             m.subject.description = "In-silico subject: a network of \(e.request.network.cells.count) conductance-based model neurons ("
                 + e.request.network.cells.map(\.name).joined(separator: ", ") + ") simulated by Ganglion, not an animal."
-            do { try NWBExport.convert(csv: t, to: path, metadata: m) } catch { throw fail("\(error) (the trace is kept as CSV: \(t))") }
+            do {
+                try NWBExport.convert(csv: t, to: path, metadata: m, cells: Set(e.request.network.cells.map(\.name)), source: "simulated by Ganglion")
+            } catch { throw fail("\(error) (the trace is kept as CSV: \(t))") }
             summary["trace"] = path
             nwbTrace = path
         }

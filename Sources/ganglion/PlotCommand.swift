@@ -28,17 +28,25 @@ struct PlotCommand: ParsableCommand {
         }
         let output = out ?? (file.hasSuffix(".csv") || isNWB(file) ? String(file.dropLast(4)) : file) + ".svg"
         if file.hasSuffix(".csv"), (try? CSVTable.header(file))?.contains("population_size") == true {
+            guard columns == nil, window == nil, !png, log == nil else {
+                throw fail("\(file) is a sweep table: its box plots take no --columns, --window, --png or --log")
+            }
             try writeSweepPlot(table: file, to: output, title: title)
             print("wrote \(output)")
             return
         }
         var csv = file
+        var chosen = columns.map { $0.split(separator: ",").map(String.init) }
         if isNWB(file) {
-            csv = try temporaryCSV(fromNWB: file).csv
+            // --columns names series (or their columns); the temporary CSV has their column names.
+            let converted = try temporaryCSV(fromNWB: file, series: chosen)
+            csv = converted.csv
+            if chosen != nil { chosen = converted.columns }
         }
         defer { if csv != file { unlink(csv) } }
-        let written = try writePlot(csv: csv, to: output, columns: columns.map { $0.split(separator: ",").map(String.init) },
-                                    window: try parseWindow(window), title: title, log: log, png: png)
+        let written = try writePlot(csv: csv, to: output, columns: chosen, window: try parseWindow(window),
+                                    title: title ?? URL(fileURLWithPath: file).lastPathComponent, log: log, png: png,
+                                    readFrom: csv == file ? nil : file)
         print("wrote \(written.joined(separator: ", "))")
     }
 }
@@ -46,10 +54,10 @@ struct PlotCommand: ParsableCommand {
 /// Plots a CSV to an SVG (written atomically) and optionally a PNG; returns the files written.
 @discardableResult
 func writePlot(csv: String, to svg: String, columns: [String]? = nil, window: ClosedRange<Double>? = nil, title: String? = nil,
-               log: Bool? = nil, markers: [(Double, String)] = [], png: Bool = false) throws(ExitCode) -> [String] {
+               log: Bool? = nil, markers: [(Double, String)] = [], png: Bool = false, readFrom source: String? = nil) throws(ExitCode) -> [String] {
     let figure: SVGFigure
     do { figure = try TracePlot.figure(csv: csv, columns: columns, window: window, title: title, logScale: log, markers: markers) } catch {
-        throw fail("\(error)")
+        throw fail(source.map { nwbMessage(error, csv: csv, nwb: $0) } ?? "\(error)")
     }
     do { try AtomicFileWriter.write(Data(figure.render().utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
     var files = [svg]

@@ -19,7 +19,8 @@ struct Run: ParsableCommand {
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
     @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
     @Option(help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
-    @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2).") var format: TraceFormat = .csv
+    @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); kept for --resume.")
+    var format: TraceFormat?
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write figures next to the summary: trace.svg and conductances.svg (of each cell folder for a population).")
     var plot = false
@@ -31,8 +32,8 @@ struct Run: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
-        if resumeFolder != nil, solver != nil || dt != nil || profile != nil {
-            throw ValidationError("--resume continues with the run's own solver and profile (run.json): no --solver, --dt or --profile")
+        if resumeFolder != nil, solver != nil || dt != nil || profile != nil || format != nil {
+            throw ValidationError("--resume continues with the run's own solver, profile and format (run.json): no --solver, --dt, --profile or --format")
         }
     }
 
@@ -41,6 +42,8 @@ struct Run: ParsableCommand {
         var e: Experiment
         let folder: String
         var limit = cells
+        var traceFormat = format ?? .csv
+        var started = Date()
         if let dir = resumeFolder {
             folder = dir
             guard let data = FileManager.default.contents(atPath: dir + "/run.json"),
@@ -54,6 +57,8 @@ struct Run: ParsableCommand {
             if limit == nil, let n = run["cells"] as? Double { limit = Int(n) }
             if let name = run["solver"] as? String, let c = SolverChoice(rawValue: name) { e.request.solver = c }
             if let step = run["dt"] as? Double { e.request.dt = step }
+            if let f = (run["format"] as? String).flatMap(TraceFormat.init(rawValue:)) { traceFormat = f }
+            if let t = run["started"] as? String, let d = ISO8601DateFormatter().date(from: t) { started = d }
         } else {
             let path = experiment!
             do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
@@ -63,12 +68,20 @@ struct Run: ParsableCommand {
             if let cells { run["cells"] = cells }
             if let profile { run["profile"] = profile }
             if let solver { e.request.solver = solver; run["solver"] = solver.rawValue }
-            if let dt { e.request.dt = dt; run["dt"] = dt }
+            if let dt {
+                guard e.request.solver != .cvodeBDF, e.request.solver != .cvodeAdams else {
+                    throw fail("--dt applies to the fixed-step solvers (exp-euler, rk4); this run uses \(e.request.solver.rawValue) (choose one with --solver)")
+                }
+                e.request.dt = dt; run["dt"] = dt
+            }
+            if traceFormat == .nwb { run["format"] = traceFormat.rawValue }
+            run["started"] = ISO8601DateFormatter().string(from: started)
             do {
                 try AtomicFileWriter.write(try Data(contentsOf: URL(fileURLWithPath: path)), to: folder + "/experiment.json")
                 try AtomicFileWriter.write(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")
             } catch { throw fail("\(folder): \(error)") }
         }
+        noteStep(dt, outputInterval: e.request.outputInterval)
         if let limit {
             guard e.isPopulation else { throw fail("--cells: the experiment '\(e.name)' is not a population experiment") }
             e.cells = Array(e.cells.prefix(limit))
@@ -115,10 +128,8 @@ struct Run: ParsableCommand {
             throw ExitCode(130)
         }
         var figures: [String] = []
-        var folders = [folder]
-        if e.isPopulation {
-            folders = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cells")) ?? []).sorted().map { folder + "/cells/" + $0 }
-        }
+        // This run's folders (a folder reused with fewer cells keeps the others' files: leave them alone).
+        let folders = e.isPopulation ? e.cells.compactMap(\.index).map { "\(folder)/cells/\($0)" } : [folder]
         if plot {
             let events = e.request.events.map { ($0.time, $0.summary) }
             if e.isPopulation, FileManager.default.fileExists(atPath: folder + "/summary.json") {
@@ -133,16 +144,27 @@ struct Run: ParsableCommand {
                 }
             }
         }
-        if format == .nwb {
+        if traceFormat == .nwb {
+            if !folders.contains(where: { FileManager.default.fileExists(atPath: $0 + "/trace.csv") }) {
+                printErr("note: --format nwb: this experiment writes no voltage trace (its outputs have no \"trace\"), so no NWB file")
+            }
             let experimentText = FileManager.default.contents(atPath: folder + "/experiment.json").flatMap { try? JSONInput.parse($0) }
             let events: [[String: Any]] = e.request.events.map { ["time_ms": $0.time, "action": $0.summary] }
             for f in folders where FileManager.default.fileExists(atPath: f + "/trace.csv") {
                 let cell = URL(fileURLWithPath: f).lastPathComponent
                 var m = nwbMetadata(description: "Ganglion: experiment \(e.name)" + (e.isPopulation ? ", cell \(cell)" : "")
                                         + ", \(e.request.duration) ms",
-                                    model: experimentText, protocol: ["events": events], solver: s["solver"], input: experiment)
+                                    model: experimentText, protocol: ["events": events], solver: s["solver"], input: experiment,
+                                    started: started)
                 m.subject.subjectID = e.isPopulation ? "\(e.name)-\(cell)" : e.name
                 try finishNWB(scratch: f + "/trace.csv", to: f + "/trace.nwb", metadata: m)
+                // A population cell's own summary names its trace too.
+                if e.isPopulation, let data = FileManager.default.contents(atPath: f + "/summary.json"),
+                   var cellSummary = (try? JSONInput.parse(data)) as? [String: Any], cellSummary["trace"] is String {
+                    cellSummary["trace"] = f + "/trace.nwb"
+                    do { try AtomicFileWriter.write(Data((JSONOutput.string(cellSummary, pretty: true) + "\n").utf8), to: f + "/summary.json") }
+                    catch { throw fail("\(f)/summary.json: \(error)") }
+                }
             }
             if !e.isPopulation, s["trace"] is String {
                 s["trace"] = folder + "/trace.nwb"

@@ -39,6 +39,7 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Also plot the trace (needs --out): OUT with .svg, protocol events marked.") var plot = false
 
     func run() throws {
+        let started = Date()
         guard duration.isFinite, duration > 0 else { throw fail("--duration \(duration): must be a finite number of ms > 0") }
         guard dtOut.isFinite, dtOut > 0 else { throw fail("--dt-out \(dtOut): must be > 0 ms") }
         if let dt, !(dt.isFinite && dt > 0) { throw fail("--dt \(dt): must be > 0 ms") }
@@ -64,6 +65,7 @@ struct Simulate: ParsableCommand {
         request.rtol = rtol
         request.atol = atol
         request.dt = dt
+        noteStep(dt, outputInterval: dtOut)
         request.maxStep = maxStep
         request.linearSolver = linearSolver
         request.window = try parseWindow(window)
@@ -97,7 +99,7 @@ struct Simulate: ParsableCommand {
                                 model: ModelFile.jsonObject(neuron, source: modelFile),
                                 protocol: ["events": request.events.map { ["time_ms": $0.time, "action": $0.summary] as [String: Any] },
                                            "dt_out_ms": dtOut],
-                                solver: report.jsonObject["solver"], input: modelFile)
+                                solver: report.jsonObject["solver"], input: modelFile, started: started)
             m.subject.subjectID = report.model
             try finishNWB(scratch: csvTrace, to: out, metadata: m)
             report.tracePath = out

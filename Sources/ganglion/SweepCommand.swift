@@ -88,7 +88,9 @@ struct SweepCommand: ParsableCommand {
         printErr(String(format: "sweep: %d cells (shard %d/%d) in %.1f s (%.2f cells/s, %d jobs): %d tonic, %d bursting, %d failed",
                         rows.count, i, n, wall, Double(rows.count) / wall, jobs, tonic, bursting, failed))
         if interrupted { throw fail("interrupted: \(rows.count) of \(hi - lo) cells done, kept in \(out).partial") }
-        if plot {
+        if plot, rows.allSatisfy({ $0.error != nil }) {
+            printErr("note: --plot: no cell ran, so no figure")
+        } else if plot {
             let svg = (out.hasSuffix(".csv") ? String(out.dropLast(4)) : out) + ".svg"
             let what = target.map { "compensated to \($0)" } ?? "as generated"
             try writeSweepPlot(table: out, to: svg, title: "\(URL(fileURLWithPath: population).lastPathComponent): \(rows.count) cells, \(what)")
@@ -121,7 +123,7 @@ struct Merge: ParsableCommand {
                 throw fail("\(file): not a sweep output (no 'cell' and 'population_size' columns)")
             }
             for (k, line) in lines.enumerated() {
-                let f = line.split(separator: ",", omittingEmptySubsequences: false)
+                let f = CSVTable.fields(Substring(line))
                 guard f.count > max(ci, si), let cell = Int(f[ci]), let s = Int(f[si]) else {
                     throw fail("\(file): line \(k + 2): cannot read 'cell' and 'population_size'")
                 }

@@ -60,7 +60,7 @@ struct LongRunTests {
         #expect(snap.conductances["Na"]! > 4000, "homeostasis grew ḡ_Na before the snapshot")
     }
 
-    @Test("a run interrupted after a checkpoint and resumed ends in the same state with the same trace",
+    @Test("a run interrupted after a checkpoint (with an event at it) and resumed ends in the same state with the same trace",
           arguments: [SolverChoice.cvodeBDF, .expEuler])
     func resume(solver: SolverChoice) throws {
         let base = ["whole": temporaryPath("resume-\(solver.rawValue)-whole"), "parts": temporaryPath("resume-\(solver.rawValue)-parts")]
@@ -76,6 +76,9 @@ struct LongRunTests {
             r.snapshotTimes = [1500, 4500]
             r.snapshotDuration = 2000
             r.snapshotWindow = 500...2000
+            // An event exactly at the checkpoint the run resumes from: the trace has the state just before
+            // and just after it, and the resumed run must write both.
+            r.events = [ProtocolEvent(time: 5000, action: .appliedCurrent(0.2))]
             return r
         }
         let whole = try request("whole")

@@ -97,6 +97,19 @@ struct NWBTests {
             #expect((s["description"] as? String)?.contains("of cell") == true)
         }
         #expect(inspectorErrors(report).isEmpty, "\(inspectorErrors(report))")
+
+        // A network file whose trace is named trace.nwb writes NWB without --format (and keeps it).
+        var network = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: packageRoot() + "/examples/networks/hco.json"))) as! [String: Any]
+        var outputs = network["outputs"] as? [String: Any] ?? [:]
+        outputs["trace"] = "trace.nwb"
+        network["outputs"] = outputs
+        network["population"] = ["generate": "stg", "seed": 2]
+        let named = dir + "/named.json"
+        try JSONSerialization.data(withJSONObject: network).write(to: URL(fileURLWithPath: named))
+        let n = try ganglion(["network", named, "--duration", "300", "--out", dir + "/named", "--quiet"])
+        #expect(n.status == 0, "\(n.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/named/trace.nwb"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/named/trace.csv"))
     }
 
     @Test("bad input: no time column, decreasing time, bad series names and empty traces are errors; no file is left behind")
@@ -116,6 +129,12 @@ struct NWBTests {
         }
         try "t_ms,V_mV\n0,1\n0.1,x\n".write(toFile: dir + "/c.csv", atomically: true, encoding: .utf8)
         #expect(throws: NWBError.self) { try NWBExport.convert(csv: dir + "/c.csv", to: dir + "/c.nwb", metadata: meta) }
+        for (name, text) in [("g1", "t_ms,V_mV\n0,1\n0.1,-59abc\n"), ("g2", "t_ms,V_mV\n0,1\n0.1,2,3\n")] {
+            try text.write(toFile: dir + "/\(name).csv", atomically: true, encoding: .utf8)
+            #expect(throws: NWBError.self, "\(name): trailing text is an error") {
+                try NWBExport.convert(csv: dir + "/\(name).csv", to: dir + "/\(name).nwb", metadata: meta)
+            }
+        }
         try "t_ms,V_mV\n".write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
         #expect(throws: NWBError.self) { try NWBExport.convert(csv: dir + "/d.csv", to: dir + "/d.nwb", metadata: meta) }
         #expect(throws: NWBError.self) {
@@ -160,21 +179,44 @@ struct NWBTests {
         v = np.full(t.size, -0.065)
         for k in range(20):
             v[(t >= 0.05 + 0.1 * k) & (t < 0.051 + 0.1 * k)] = 0.02
-        f.add_acquisition(TimeSeries(name="cell", data=v, unit="volts", rate=20000.0, starting_time=0.0, description="recorded"))
+        # A description that happens to mention a column must not make it look like Ganglion's own series.
+        f.add_acquisition(TimeSeries(name="cell", data=v, unit="volts", rate=20000.0, starting_time=0.0,
+                                     description="exported from column 'Vm' of the rig file"))
+        f.add_acquisition(TimeSeries(name="other", data=v, unit="volts", timestamps=t + 100.0, description="later"))
         with NWBHDF5IO(sys.argv[1], "w") as io:
             io.write(f)
+        g = NWBFile(session_description="s", identifier="j", session_start_time=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+        g.add_acquisition(TimeSeries(name="I", data=np.zeros(100), unit="amperes", rate=1000.0, starting_time=0.0, description="a current"))
+        with NWBHDF5IO(sys.argv[2], "w") as io:
+            io.write(g)
         """
-        let written = try runProcess(try nwbPython(), ["-c", script, dir + "/foreign.nwb"])
+        let written = try runProcess(try nwbPython(), ["-c", script, dir + "/foreign.nwb", dir + "/amps.nwb"])
         #expect(written.status == 0, "\(written.stderr)")
-        let r = try ganglion(["analyze", dir + "/foreign.nwb", "--window", "0:2000", "--json"])
+        let r = try ganglion(["analyze", dir + "/foreign.nwb", "--column", "cell", "--window", "0:2000", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         #expect(o["spikes"] as? Int == 20)
         #expect(abs((o["frequency_hz"] as? Double ?? 0) - 10) < 0.01)
-        let plot = try ganglion(["plot", dir + "/foreign.nwb"])
+        // Two voltage series on different timestamps cannot share a plot; one chosen with --columns can.
+        let both = try ganglion(["plot", dir + "/foreign.nwb"])
+        #expect(both.status != 0 && both.stderr.contains("foreign.nwb") && both.stderr.contains("time base"), "\(both.stderr)")
+        let plot = try ganglion(["plot", dir + "/foreign.nwb", "--columns", "cell"])
         #expect(plot.status == 0, "\(plot.stderr)")
+        // A file with no voltage series: analyze says so instead of reading a current as mV.
+        let amps = try ganglion(["analyze", dir + "/amps.nwb"])
+        #expect(amps.status != 0 && amps.stderr.contains("no voltage series"), "\(amps.stderr)")
+        // A CSV with a plain V column (mV, as analyze reads it) keeps its spikes through export.
+        var text = "t_ms,V,Ca\n"
+        for k in 0..<4000 { text += "\(Double(k) * 0.5),\(k % 100 < 2 ? 20.0 : -65.0),0.5\n" }
+        try text.write(toFile: dir + "/plainV.csv", atomically: true, encoding: .utf8)
+        #expect(try ganglion(["export", dir + "/plainV.csv"]).status == 0)
+        let viaCSV = try ganglion(["analyze", dir + "/plainV.csv", "--window", "0:2000", "--json"])
+        let viaNWB = try ganglion(["analyze", dir + "/plainV.nwb", "--window", "0:2000", "--json"])
+        let a = try JSONSerialization.jsonObject(with: Data(viaCSV.stdout.utf8)) as! [String: Any]
+        let b = try JSONSerialization.jsonObject(with: Data(viaNWB.stdout.utf8)) as! [String: Any]
+        #expect(a["spikes"] as? Int == 40 && b["spikes"] as? Int == 40, "\(viaNWB.stderr)")
         let svg = try String(contentsOfFile: dir + "/foreign.svg", encoding: .utf8)
-        #expect(svg.contains("cell V (mV)"), "the voltage panel is labelled in mV")
+        #expect(svg.contains("V (mV)"), "the voltage panel is labelled in mV")
         let bad = try ganglion(["analyze", dir + "/foreign.nwb", "--column", "nope"])
         #expect(bad.status != 0 && bad.stderr.contains("no series 'nope'"), "\(bad.stderr)")
     }

@@ -158,6 +158,17 @@ struct SweepPlotTests {
     }
 }
 
+@Suite("CSV fields")
+struct CSVFieldTests {
+    @Test("names with commas and quotes survive a CSV field round trip (sweep tables quote them)")
+    func quoting() {
+        for name in ["cell, one", "a\"b", "plain", ""] {
+            let line = ["3", CSVTable.quoted(name), "ok"].joined(separator: ",")
+            #expect(CSVTable.fields(Substring(line)) == ["3", name, "ok"], "\(line)")
+        }
+    }
+}
+
 @Suite("Swift API example")
 struct SwiftAPIExampleTests {
     @Test("examples/swift-api builds a controlled neuron in code, runs the protocol and writes its figures")

@@ -31,8 +31,8 @@ def main(nwb_path, csv_path):
             entry = {"unit": ts.unit, "conversion": ts.conversion, "n": int(data.size),
                      "rate": ts.rate, "has_timestamps": ts.timestamps is not None,
                      "description": ts.description}
-            # The column the series came from is named in its description: column 'X'.
-            column = ts.description.split("column '")[1].split("'")[0]
+            # The column the series came from is named in its comments: "ganglion-column: X".
+            column = ts.comments.split("ganglion-column: ", 1)[1] if ts.comments.startswith("ganglion-column: ") else ts.name
             entry["column"] = column
             if column in names:
                 expected = table[column]
