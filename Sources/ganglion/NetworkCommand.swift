@@ -39,7 +39,6 @@ struct NetworkCommand: ParsableCommand {
         if let dt { e.request.dt = dt }
         if let duration { e.request.shorten(to: duration) }
         let folder = out ?? "out/\(e.name)"
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch { throw fail("\(folder): \(error)") }
         let traceFormat = TraceFormat.resolve(format, path: e.traceName)
         var nwbPath: String?
         if let t = e.traceName {
@@ -56,6 +55,7 @@ struct NetworkCommand: ParsableCommand {
                 e.request.tracePath = folder + "/" + t
             }
         }
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch { throw fail("\(folder): \(error)") }
         if e.writesConductances { e.request.conductancesPath = folder + "/conductances.csv" }
         e.request.shouldStop = installInterruptHandler()
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
