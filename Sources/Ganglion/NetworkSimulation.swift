@@ -409,9 +409,7 @@ extension NetworkReport {
                     },
                 ] as [String: Any]
             },
-            "solver": ["name": solver, "steps": statistics.steps, "rhs_evals": statistics.rhsEvaluations,
-                       "jacobian_evals": statistics.jacobianEvaluations, "linear_setups": statistics.linearSolverSetups,
-                       "error_test_failures": statistics.errorTestFailures, "convergence_failures": statistics.nonlinearConvergenceFailures] as [String: Any],
+            "solver": statistics.jsonObject.merging(["name": solver]) { $1 },
             "wall_ms": wallMilliseconds,
             "trace": tracePath as Any,
             "conductances": conductancesPath as Any,

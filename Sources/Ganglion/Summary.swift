@@ -43,18 +43,10 @@ extension SimulationReport {
         o["mean_ca"] = meanCalcium as Any
         o["window_ms"] = [window.lowerBound, window.upperBound]
         o["duration_ms"] = duration
-        var solver: [String: Any] = [
-            "name": solverName,
-            "rtol": rtol as Any,
-            "atol": atol?["V"] as Any,
-            "steps": statistics.steps,
-            "rhs_evals": statistics.rhsEvaluations,
-            "jacobian_evals": statistics.jacobianEvaluations,
-            "linear_setups": statistics.linearSolverSetups,
-            "error_test_failures": statistics.errorTestFailures,
-            "nonlinear_iterations": statistics.nonlinearIterations,
-            "convergence_failures": statistics.nonlinearConvergenceFailures,
-        ]
+        var solver = statistics.jsonObject
+        solver["name"] = solverName
+        solver["rtol"] = rtol as Any
+        solver["atol"] = atol?["V"] as Any
         if let atol { solver["atol_per_state"] = atol }
         if let dt { solver["dt_ms"] = dt }
         o["solver"] = solver
@@ -88,5 +80,15 @@ extension SimulationReport {
         if let r = resumedAt { o["resumed_at_ms"] = r }
         if let c = conductancesPath { o["conductances_file"] = c }
         return o
+    }
+}
+
+extension SolverStatistics {
+    /// The counters as JSON (`steps`, `rhs_evals`, `jacobian_evals`, `linear_setups`, `error_test_failures`,
+    /// `nonlinear_iterations`, `convergence_failures`), for the summaries.
+    public var jsonObject: [String: Any] {
+        ["steps": steps, "rhs_evals": rhsEvaluations, "jacobian_evals": jacobianEvaluations, "linear_setups": linearSolverSetups,
+         "error_test_failures": errorTestFailures, "nonlinear_iterations": nonlinearIterations,
+         "convergence_failures": nonlinearConvergenceFailures]
     }
 }

@@ -87,11 +87,29 @@ public enum NWBReader {
         return found
     }
 
-    /// The series `analyze` reads as the membrane potential: Ganglion's `V_mV` (or the first `<cell>.V_mV`),
-    /// else the first series in volts; nil if there is none.
-    public static func defaultVoltage(_ all: [NWBSeriesInfo]) -> NWBSeriesInfo? {
-        all.first { $0.ganglionColumn == "V_mV" } ?? all.first { $0.ganglionColumn?.hasSuffix(".V_mV") == true }
-            ?? all.first { $0.ganglionColumn == "V" } ?? all.first(where: \.isVoltage)
+    /// The series `analyze` reads, as paths: the membrane potential — `column` (a series or column name),
+    /// else Ganglion's `V_mV` (or the first `<cell>.V_mV`), else the first series in volts — then, when the
+    /// file has it on the same time base, the calcium of the same cell. Throws if there is no such series.
+    public static func analysisSeries(in path: String, column: String?) throws(NWBError) -> [String] {
+        let all = try series(in: path)
+        let voltage: NWBSeriesInfo
+        if let column {
+            guard let s = all.first(where: { $0.matches(column) }) else {
+                throw NWBError(file: path, message: "no series '\(column)' (series: \(all.map(\.name).joined(separator: ", ")))")
+            }
+            voltage = s
+        } else {
+            guard let s = all.first(where: { $0.ganglionColumn == "V_mV" }) ?? all.first(where: { $0.ganglionColumn?.hasSuffix(".V_mV") == true })
+                    ?? all.first(where: { $0.ganglionColumn == "V" }) ?? all.first(where: \.isVoltage) else {
+                throw NWBError(file: path, message: "no voltage series (unit volts, or Ganglion's V_mV); name one with --column (series: "
+                               + all.map { "\($0.name) [\($0.unit)]" }.joined(separator: ", ") + ")")
+            }
+            voltage = s
+        }
+        let cell = voltage.columnName.hasSuffix(".V_mV") ? String(voltage.columnName.dropLast(5)) : ""
+        guard let calcium = all.first(where: { $0.ganglionColumn == cell + "Ca" }), calcium.count == voltage.count,
+              calcium.rate == voltage.rate, calcium.startingTime == voltage.startingTime else { return [voltage.path] }
+        return [voltage.path, calcium.path]
     }
 
     /// Checks that a series can be read as a column: one-dimensional, not empty, with a usable time base.

@@ -23,28 +23,8 @@ struct Analyze: ParsableCommand {
         var voltageColumn = column
         var calciumColumn: String? = "Ca"
         if isNWB(trace) {
-            // The chosen series (by series or column name), else the membrane potential (analyze's CSV rule:
-            // V_mV, else a series in volts), with the calcium of the same cell when there is one.
-            let all: [NWBSeriesInfo]
-            do { all = try NWBReader.series(in: trace) } catch { throw fail("\(error)") }
-            let voltage: NWBSeriesInfo
-            if let column {
-                guard let s = all.first(where: { $0.matches(column) }) else {
-                    throw fail("\(trace): no series '\(column)' (series: \(all.map(\.name).joined(separator: ", ")))")
-                }
-                voltage = s
-            } else {
-                guard let s = NWBReader.defaultVoltage(all) else {
-                    throw fail("\(trace): no voltage series (unit volts, or Ganglion's V_mV); name one with --column (series: \(all.map { "\($0.name) [\($0.unit)]" }.joined(separator: ", ")))")
-                }
-                voltage = s
-            }
-            var pick = [voltage.path]
-            let owner = voltage.columnName.hasSuffix(".V_mV") ? String(voltage.columnName.dropLast(5)) : ""
-            if let ca = all.first(where: { $0.ganglionColumn != nil && $0.ganglionColumn == owner + "Ca" }),
-               ca.count == voltage.count, ca.rate == voltage.rate, ca.startingTime == voltage.startingTime {
-                pick.append(ca.path)
-            }
+            let pick: [String]
+            do { pick = try NWBReader.analysisSeries(in: trace, column: column) } catch { throw fail("\(error)") }
             let converted = try temporaryCSV(fromNWB: trace, series: pick)
             path = converted.csv
             voltageColumn = converted.columns[0]

@@ -33,19 +33,17 @@ struct Export: ParsableCommand {
     func run() throws {
         guard format == .nwb else { throw fail("--format \(format.rawValue): export writes nwb (the trace already is CSV)") }
         let target = out ?? ((trace.hasSuffix(".csv") ? String(trace.dropLast(4)) : trace) + ".nwb")
-        var m = NWBMetadata(sessionDescription: description ?? "Trace \(URL(fileURLWithPath: trace).lastPathComponent) exported by Ganglion")
-        m.sourceScript = CommandLine.arguments.joined(separator: " ")
-        m.sourceScriptFileName = trace
+        let name = URL(fileURLWithPath: trace).lastPathComponent
+        var m = nwbMetadata(description: description ?? "Trace \(name) exported by Ganglion", model: nil, protocol: nil, solver: nil,
+                            input: trace, started: Date())
         m.experimentDescription = "Trace table \(trace) converted to NWB by Ganglion; its columns are in /acquisition."
-        m.keywords = ["conductance-based model", "simulation"]
-        let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         m.subject.subjectID = URL(fileURLWithPath: trace).deletingPathExtension().lastPathComponent
-        m.subject.description = "The subject of the trace table \(URL(fileURLWithPath: trace).lastPathComponent), converted by Ganglion; "
-            + "a model neuron if the table comes from a simulator."
+        m.subject.description = "The subject of the trace table \(name), converted by Ganglion; a model neuron if the table comes from a simulator."
+        let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let n: Int
         do {
             n = try NWBExport.convert(csv: trace, to: target, metadata: m, columns: chosen,
-                                      source: "converted by `ganglion export` from \(URL(fileURLWithPath: trace).lastPathComponent)")
+                                      source: "converted by `ganglion export` from \(name)")
         } catch { throw fail("\(error)") }
         printErr("wrote \(target) (\(n) samples)")
     }
@@ -69,13 +67,23 @@ func nwbMetadata(description: String, model: Any?, protocol protocolObject: Any?
     return m
 }
 
-/// Converts a run's scratch CSV trace to NWB at `path`, then deletes the scratch file.
-func finishNWB(scratch: String, to path: String, metadata: NWBMetadata, cells: Set<String> = []) throws(ExitCode) {
+/// Converts a run's scratch CSV trace to NWB at `path`, then deletes the scratch file unless the caller
+/// still needs it (`removeScratch: false`, e.g. to plot from it). `cells` are a network's cell names.
+func finishNWB(scratch: String, to path: String, metadata: NWBMetadata, cells: Set<String> = [], removeScratch: Bool = true) throws(ExitCode) {
     precondition(scratch != path)
     do { try NWBExport.convert(csv: scratch, to: path, metadata: metadata, cells: cells, source: "simulated by Ganglion") } catch {
         throw fail("\(error) (the trace is kept as CSV: \(scratch))")
     }
-    unlink(scratch)
+    if removeScratch { unlink(scratch) }
+}
+
+/// Points the `trace` of the summary file `summary` (if it names one) at `path`.
+func repointTrace(inSummary summary: String, to path: String) throws(ExitCode) {
+    guard let data = FileManager.default.contents(atPath: summary),
+          var object = (try? JSONInput.parse(data)) as? [String: Any], object["trace"] is String else { return }
+    object["trace"] = path
+    do { try AtomicFileWriter.write(Data((JSONOutput.string(object, pretty: true) + "\n").utf8), to: summary) }
+    catch { throw fail("\(summary): \(error)") }
 }
 
 /// An error message about a temporary CSV made from an NWB file, naming the NWB file instead.

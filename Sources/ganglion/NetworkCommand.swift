@@ -94,9 +94,8 @@ struct NetworkCommand: ParsableCommand {
             m.subject.subjectID = e.name
             m.subject.description = "In-silico subject: a network of \(e.request.network.cells.count) conductance-based model neurons ("
                 + e.request.network.cells.map(\.name).joined(separator: ", ") + ") simulated by Ganglion, not an animal."
-            do {
-                try NWBExport.convert(csv: t, to: path, metadata: m, cells: Set(e.request.network.cells.map(\.name)), source: "simulated by Ganglion")
-            } catch { throw fail("\(error) (the trace is kept as CSV: \(t))") }
+            // The scratch CSV stays until the figures are drawn from it.
+            try finishNWB(scratch: t, to: path, metadata: m, cells: Set(e.request.network.cells.map(\.name)), removeScratch: false)
             summary["trace"] = path
             nwbTrace = path
         }

@@ -158,19 +158,9 @@ struct Run: ParsableCommand {
                                     started: started)
                 m.subject.subjectID = e.isPopulation ? "\(e.name)-\(cell)" : e.name
                 try finishNWB(scratch: f + "/trace.csv", to: f + "/trace.nwb", metadata: m)
-                // A population cell's own summary names its trace too.
-                if e.isPopulation, let data = FileManager.default.contents(atPath: f + "/summary.json"),
-                   var cellSummary = (try? JSONInput.parse(data)) as? [String: Any], cellSummary["trace"] is String {
-                    cellSummary["trace"] = f + "/trace.nwb"
-                    do { try AtomicFileWriter.write(Data((JSONOutput.string(cellSummary, pretty: true) + "\n").utf8), to: f + "/summary.json") }
-                    catch { throw fail("\(f)/summary.json: \(error)") }
-                }
+                try repointTrace(inSummary: f + "/summary.json", to: f + "/trace.nwb")
             }
-            if !e.isPopulation, s["trace"] is String {
-                s["trace"] = folder + "/trace.nwb"
-                do { try AtomicFileWriter.write(Data((JSONOutput.string(s, pretty: true) + "\n").utf8), to: folder + "/summary.json") }
-                catch { throw fail("\(folder)/summary.json: \(error)") }
-            }
+            if !e.isPopulation, s["trace"] is String { s["trace"] = folder + "/trace.nwb" }
         }
         if e.isPopulation {
             let stats = (s["statistics"] as? [String: Any])?["main_window"] as? [String: Any]

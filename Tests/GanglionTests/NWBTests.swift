@@ -37,8 +37,7 @@ func inspectorErrors(_ report: [String: Any]) -> [String] {
 struct NWBTests {
     @Test("simulate --format nwb round-trips through pynwb: same samples as the CSV, units, metadata; validator and nwbinspector clean")
     func simulateRoundTrip() throws {
-        let dir = temporaryPath("nwb")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("nwb")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // The protocol step at 1000 ms records two rows at one time: the file must switch to timestamps.
         let common = ["simulate", "stg-bursting", "--duration", "2000", "--event", "1000:current:0.5", "--record", "Na.m", "--quiet"]
@@ -114,8 +113,7 @@ struct NWBTests {
 
     @Test("bad input: no time column, decreasing time, bad series names and empty traces are errors; no file is left behind")
     func badInput() throws {
-        let dir = temporaryPath("nwb-bad")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("nwb-bad")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let meta = NWBMetadata(sessionDescription: "test")
         try "time,V_mV\n0,1\n".write(toFile: dir + "/a.csv", atomically: true, encoding: .utf8)
@@ -152,8 +150,7 @@ struct NWBTests {
 
     @Test("analyze and plot read NWB files: Ganglion's give the CSV's numbers; a pynwb-written recording in volts is read in mV")
     func readBack() throws {
-        let dir = temporaryPath("nwb-read")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("nwb-read")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for ext in ["csv", "nwb"] {
             let r = try ganglion(["simulate", "stg-bursting", "--duration", "4000", "--out", "\(dir)/t.\(ext)", "--quiet"])

@@ -130,8 +130,7 @@ struct PopulationPlotTests {
 struct SweepPlotTests {
     @Test("sweep --plot and plot FEATURES.csv: one box per quantity over the cells that ran, medians from the table")
     func sweepPlot() throws {
-        let dir = temporaryPath("sweep-plot")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("sweep-plot")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try ganglion(["population", "stg", "--count", "4", "--seed", "1", "--out", dir + "/pop.json"]).status == 0)
         let r = try ganglion(["sweep", dir + "/pop.json", "--duration", "5000", "--target", "gs=-8,gu=4", "--out", dir + "/f.csv",
@@ -143,11 +142,9 @@ struct SweepPlotTests {
         let frequencies = lines.dropFirst().compactMap { Double($0[header.firstIndex(of: "frequency_hz")!]) }.sorted()
         #expect(frequencies.count == 4)
         let median = (frequencies[1] + frequencies[2]) / 2
-        for svg in [dir + "/f.svg"] + [try { () throws -> String in
-            let p = try ganglion(["plot", dir + "/f.csv", "--out", dir + "/g.svg"])
-            #expect(p.status == 0, "\(p.stderr)")
-            return dir + "/g.svg"
-        }()] {
+        let p = try ganglion(["plot", dir + "/f.csv", "--out", dir + "/g.svg"])
+        #expect(p.status == 0, "\(p.stderr)")
+        for svg in [dir + "/f.svg", dir + "/g.svg"] {
             let doc = try XMLDocument(data: Data(contentsOf: URL(fileURLWithPath: svg)))
             let boxes = try doc.nodes(forXPath: "//*[local-name()='g'][@class='box']")
             #expect(boxes.count == 2, "frequency and burstiness")

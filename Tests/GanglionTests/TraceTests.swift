@@ -6,6 +6,13 @@ func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ganglion-\(UUID())-\(name)").path
 }
 
+/// A new empty folder at a `temporaryPath`; the caller removes it.
+func temporaryFolder(_ name: String) throws -> String {
+    let dir = temporaryPath(name)
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
 /// A numeric CSV file (a Ganglion trace or conductance file): its header and its rows.
 func readCSV(_ path: String) throws -> (header: [String], rows: [[Double]]) {
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
