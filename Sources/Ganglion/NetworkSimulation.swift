@@ -38,6 +38,8 @@ public struct NetworkRequest: Sendable {
     public var dt: Double?
     /// Linear solver of CVODE's Newton iteration; default the structured solve of the network Jacobian.
     public var linearSolver: CVODEOptions.LinearSolver = .structured
+    /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
+    public var exactRates = false
     /// Output grid (ms): spikes are detected on it, the trace is written on it.
     public var outputInterval = 0.1
     /// Timed changes to cells, in time order, each within 0…`duration` ms.
@@ -239,7 +241,8 @@ final class NetworkRun {
     func run() throws(SimulationError) -> NetworkReport {
         let clock = ContinuousClock.now
         let integratorFor = { (s: CompiledNetwork) in
-            self.request.solver.integrator(for: s, rtol: self.request.rtol, dt: self.request.dt, linearSolver: self.request.linearSolver)
+            self.request.solver.integrator(for: s, rtol: self.request.rtol, dt: self.request.dt, linearSolver: self.request.linearSolver,
+                                        exactRates: self.request.exactRates)
         }
         var boundaries = Set(request.events.map(\.time))
         boundaries.insert(request.duration)

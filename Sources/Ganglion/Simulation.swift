@@ -41,6 +41,8 @@ public struct SimulationRequest: Sendable {
     public var maxStep: Double?
     /// Linear solver of CVODE's Newton iteration; default the structured (arrow-Jacobian) solve.
     public var linearSolver: CVODEOptions.LinearSolver = .structured
+    /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
+    public var exactRates = false
     /// Analysis window (ms); `nil`: 3000 ms to the end (the paper's), or the whole run if shorter.
     public var window: ClosedRange<Double>?
     /// Trace file to write (CSV); `nil`: none.

@@ -250,7 +250,8 @@ final class SimulationRun {
     func execute() throws(SimulationError) -> SimulationReport {
         let resumedAt = request.resumeFrom != nil ? progress.time : nil
         let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
-                                                   maxStep: request.maxStep, linearSolver: request.linearSolver)
+                                                   maxStep: request.maxStep, linearSolver: request.linearSolver,
+                                                   exactRates: request.exactRates)
         let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
         let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(header.count, conductanceColumns.count))
         let currents = UnsafeMutablePointer<Double>.allocate(capacity: conductanceNames.count + 1)

@@ -49,10 +49,13 @@ struct TraceTests {
     func decimalText() {
         let cases: [(Double, String)] = [(0, "0"), (-70, "-70"), (0.5, "0.5"), (0.1 * 3, "0.3"), (3000.1, "3000.1"),
                                          (-69.23589893230483, "-69.23589893"), (1.5e-7, "1.5e-07"), (2.5e20, "2.5e+20"),
-                                         (0.00012345678901, "0.000123456789"), (9.9999999999, "10"), (.nan, "nan")]
+                                         (0.00012345678901, "0.000123456789"), (9.9999999999, "10"), (.nan, "nan"),
+                                         (1e300, "1e+300"), (-.greatestFiniteMagnitude, "-1.797693135e+308"),
+                                         (5e-324, "4.940656458e-324"), (2.2250738585072014e-308, "2.225073859e-308"),
+                                         (0.001, "0.001"), (1e15, "1e+15"), (99999.99999999, "100000"), (1e-5, "0.00001")]
         for (x, text) in cases { #expect(DecimalFormatter.string(x) == text, "\(x)") }
-        for k in 0..<2000 {
-            let x = sin(Double(k) * 12.9898) * pow(10, Double(k % 30 - 15))
+        for k in 0..<4000 {
+            let x = sin(Double(k) * 12.9898) * pow(10, Double(k % 600 - 300))
             let back = Double(DecimalFormatter.string(x))!
             #expect(abs(back - x) <= 5e-10 * abs(x), "\(x) → \(DecimalFormatter.string(x))")
         }

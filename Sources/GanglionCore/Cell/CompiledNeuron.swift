@@ -21,6 +21,12 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let gbarState: Int
         /// Block fraction applied to a homeostatic ḡ state (constants have it folded into `gbar`).
         let scale: Double
+        /// Hodgkin–Huxley gates (`IonChannel.tabulatesRates`): open = m^p h^q, rates tabulatable.
+        let hodgkinHuxley: Bool
+        /// Exponents p and q of a Hodgkin–Huxley channel.
+        let p: Int, q: Int
+        /// Whether m∞ depends on Ca (then it is computed, not tabulated).
+        let calciumGated: Bool
     }
     /// A homeostatically regulated conductance: its ḡ and m states and τ_X (ms).
     @usableFromInline struct Regulated: Sendable {
@@ -57,6 +63,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline let modulated: [Modulated]
     @usableFromInline let modulation: Neuromodulation?
     @usableFromInline let reference: ControllerReference?
+    /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
+    let everyStageZeroStateTabulated: Bool
 
     /// Index of V and Ca in the state vector.
     public static let voltageIndex = 0, calciumIndex = 1
@@ -118,7 +126,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         slots = d.conductances.enumerated().map { i, g in
             Slot(channel: g.channel, gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, context: g.context,
                  offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
-                 coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1, scale: d.blockFractions[g.name] ?? 1)
+                 coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1, scale: d.blockFractions[g.name] ?? 1,
+                 hodgkinHuxley: g.channel.tabulatesRates, p: g.channel.activationExponent, q: g.channel.inactivationExponent,
+                 calciumGated: g.channel.calciumGated)
         }
         self.regulated = regulated
         leakState = gbarIndex["leak"] ?? -1
@@ -135,6 +145,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         calcium = d.calcium
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
+        everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && regulated.isEmpty
     }
 
     /// ḡ of a slot at state y (mS/cm²): the homeostatic state (never below 0) or the constant.
@@ -347,58 +358,77 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// V∞ the conductance-weighted reversal (mV), τ_V = C/g_total (ms), and Ca∞, τ_Ca.
     public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                            steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
-        let V = y[0], Ca = y[1]
+        let V = y[0]
         if stage == 0 {
-            for s in slots {
-                s.channel.linearForm(V: V, calcium: Ca, states: y + s.offset, context: s.context,
-                                     inf: steadyState + s.offset, tau: timeConstant + s.offset)
-            }
-            if let m = modulation {
-                // The controller: the pool relaxes to (α ḡ + u)/(α + β), ḡ to the pool, z at a constant rate.
-                let r = controllerReference(y)
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { dy in
-                    controllerDerivatives(y, dy.baseAddress!, reference: r)
-                    for x in modulated {
-                        let u = dy[x.poolIndex] - m.alpha * (y[x.gbarIndex] - y[x.poolIndex]) + m.beta * y[x.poolIndex]
-                        steadyState[x.poolIndex] = (m.alpha * y[x.gbarIndex] + u) / (m.alpha + m.beta)
-                        timeConstant[x.poolIndex] = 1 / (m.alpha + m.beta)
-                        steadyState[x.gbarIndex] = y[x.poolIndex]
-                        timeConstant[x.gbarIndex] = 1 / m.alpha
-                        steadyState[x.zIndex] = dy[x.zIndex]
-                        timeConstant[x.zIndex] = .infinity
-                    }
-                }
-            }
-            for r in regulated {
-                if r.frozen {
-                    steadyState[r.mIndex] = 0; timeConstant[r.mIndex] = .infinity
-                    steadyState[r.gbarIndex] = 0; timeConstant[r.gbarIndex] = .infinity
-                    continue
-                }
-                // m: a constant rate over the step (τ = ∞); ḡ relaxes to m with τ_g (to max(m, 0) when clamped at zero).
-                steadyState[r.mIndex] = (calciumTarget - Ca) / r.tauX
-                timeConstant[r.mIndex] = .infinity
-                steadyState[r.gbarIndex] = clampsAtZero ? max(y[r.mIndex], 0) : y[r.mIndex]
-                timeConstant[r.gbarIndex] = tauG
-            }
+            stateLinearForm(y, steadyState: steadyState, timeConstant: timeConstant, includingTabulated: true)
             return
         }
-        let gl = leak(y)
-        var gTotal = gl, gE = gl * eLeak, iCa = 0.0
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
-            for s in slots {
-                let g = gbar(s, y) * s.channel.openFraction(V: V, states: y + s.offset, context: s.context,
-                                                            dOpen: dOpen.baseAddress!)
-                gTotal += g
-                gE += g * s.reversal
-                if s.carriesCalcium { iCa += g * (V - s.reversal) }
-            }
+        let (gTotal, gE, iCa) = withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) {
+            membraneConductances(y, scratch: $0.baseAddress!)
         }
         // V relaxes to the conductance-weighted reversal with τ_V = C / g_total.
         steadyState[0] = (gE + appliedCurrent(at: t)) / gTotal
         timeConstant[0] = capacitance / gTotal
         steadyState[1] = calcium.rest - calcium.influx * iCa
         timeConstant[1] = calcium.tau
+    }
+
+    /// Σ g (total conductance, mS/cm²), Σ g E (µA/cm²) and the calcium current (µA/cm²) at state y, g
+    /// including the leak; `scratch` holds maxStates + 1 doubles.
+    @inline(__always)
+    func membraneConductances(_ y: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
+        let V = y[0]
+        let gl = leak(y)
+        var gTotal = gl, gE = gl * eLeak, iCa = 0.0
+        for s in slots {
+            let open = s.hodgkinHuxley
+                ? integerPower(y[s.offset], s.p) * (s.q > 0 ? integerPower(y[s.offset + 1], s.q) : 1)
+                : s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: scratch)
+            let g = gbar(s, y) * open
+            gTotal += g
+            gE += g * s.reversal
+            if s.carriesCalcium { iCa += g * (V - s.reversal) }
+        }
+        return (gTotal, gE, iCa)
+    }
+
+    /// Stage-0 linear forms (x∞ and τ in ms) of the channel states (of the Hodgkin–Huxley gates only when
+    /// `includingTabulated`), the controller's and the homeostasis states.
+    func stateLinearForm(_ y: UnsafePointer<Double>, steadyState: UnsafeMutablePointer<Double>,
+                         timeConstant: UnsafeMutablePointer<Double>, includingTabulated: Bool) {
+        let V = y[0], Ca = y[1]
+        for s in slots where includingTabulated || !s.hodgkinHuxley {
+            s.channel.linearForm(V: V, calcium: Ca, states: y + s.offset, context: s.context,
+                                 inf: steadyState + s.offset, tau: timeConstant + s.offset)
+        }
+        if let m = modulation {
+            // The controller: the pool relaxes to (α ḡ + u)/(α + β), ḡ to the pool, z at a constant rate.
+            let r = controllerReference(y)
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { dy in
+                controllerDerivatives(y, dy.baseAddress!, reference: r)
+                for x in modulated {
+                    let u = dy[x.poolIndex] - m.alpha * (y[x.gbarIndex] - y[x.poolIndex]) + m.beta * y[x.poolIndex]
+                    steadyState[x.poolIndex] = (m.alpha * y[x.gbarIndex] + u) / (m.alpha + m.beta)
+                    timeConstant[x.poolIndex] = 1 / (m.alpha + m.beta)
+                    steadyState[x.gbarIndex] = y[x.poolIndex]
+                    timeConstant[x.gbarIndex] = 1 / m.alpha
+                    steadyState[x.zIndex] = dy[x.zIndex]
+                    timeConstant[x.zIndex] = .infinity
+                }
+            }
+        }
+        for r in regulated {
+            if r.frozen {
+                steadyState[r.mIndex] = 0; timeConstant[r.mIndex] = .infinity
+                steadyState[r.gbarIndex] = 0; timeConstant[r.gbarIndex] = .infinity
+                continue
+            }
+            // m: a constant rate over the step (τ = ∞); ḡ relaxes to m with τ_g (to max(m, 0) when clamped at zero).
+            steadyState[r.mIndex] = (calciumTarget - Ca) / r.tauX
+            timeConstant[r.mIndex] = .infinity
+            steadyState[r.gbarIndex] = clampsAtZero ? max(y[r.mIndex], 0) : y[r.mIndex]
+            timeConstant[r.gbarIndex] = tauG
+        }
     }
 
     /// V 1e-3 mV, Ca 1e-4, gates 1e-6; homeostatic and controller states 1e-6 of their initial size

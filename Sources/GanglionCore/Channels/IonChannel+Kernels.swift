@@ -23,6 +23,16 @@ func integerPower<T: GateScalar>(_ x: T, _ p: Int) -> T {
 
 // The Hodgkin–Huxley defaults of the kernels.
 extension IonChannel {
+    /// m∞(V, Ca).
+    @inlinable
+    public static func activationSteadyState(V: Double, calcium Ca: Double) -> Double { mInf(V, calcium: Ca) }
+
+    /// The gating functions on dual numbers.
+    @inlinable
+    public static func gateRates(V: Dual, calcium Ca: Double) -> (mInf: Dual, tauM: Dual, hInf: Dual, tauH: Dual) {
+        (mInf(V, calcium: Dual(Ca)), tauM(V), hInf(V), tauH(V))
+    }
+
     /// Hodgkin–Huxley default: m = m∞(V, Ca) and h = h∞(V), at rest.
     @inlinable
     public static func initialStates(V: Double, calcium Ca: Double, context: ChannelContext, into s: UnsafeMutablePointer<Double>) {

@@ -86,6 +86,11 @@ public protocol IonChannel: Sendable {
     /// Whether the states are coupled to each other (a kinetic scheme): they then join the dense core
     /// block of the Newton matrix instead of its diagonal.
     static var coupledStates: Bool { get }
+    /// Whether the channel's states are exactly its Hodgkin–Huxley gates (`m`, and `h` when q = 1) with
+    /// x∞ and τ given by `mInf`, `tauM`, `hInf`, `tauH`, and its open fraction is m^p h^q: the exponential
+    /// integrator may then tabulate its gate updates over V (`GateTable`). A channel that overrides
+    /// `linearForm` or `openFraction` must say `false`.
+    static var tabulatesRates: Bool { get }
 
     /// Steady-state activation m∞(V, Ca) (dimensionless). `V` in mV, `Ca` in the model's units.
     static func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T
@@ -99,6 +104,12 @@ public protocol IonChannel: Sendable {
     // Kernels of the compiled right-hand side (default implementations in `IonChannel+Kernels.swift`).
     // Being requirements, each channel gets its own specialised copy.
 
+    /// m∞(V, Ca) on `Double`, specialised for the channel (the tabulated integrator calls it for a
+    /// calcium-gated m∞, which a voltage table cannot hold).
+    static func activationSteadyState(V: Double, calcium Ca: Double) -> Double
+    /// m∞, τ_m (ms), h∞ and τ_h (ms) at a dual-number V (values and V-derivatives), m∞ at calcium Ca;
+    /// specialised for the channel (the gate tables are built from it).
+    static func gateRates(V: Dual, calcium Ca: Double) -> (mInf: Dual, tauM: Dual, hInf: Dual, tauH: Dual)
     /// Writes the initial states (default: steady state at V₀, Ca₀).
     static func initialStates(V: Double, calcium Ca: Double, context: ChannelContext, into s: UnsafeMutablePointer<Double>)
     /// Writes the states' time derivatives (1/ms) to `d[0..<stateCount]` and returns the open fraction.
@@ -132,6 +143,8 @@ extension IonChannel {
     public static var stateNames: [String] { inactivationExponent > 0 ? ["m", "h"] : ["m"] }
     /// Default: false, independent Hodgkin–Huxley gates.
     public static var coupledStates: Bool { false }
+    /// Default: true for independent Hodgkin–Huxley gates (1 + q states, not coupled).
+    public static var tabulatesRates: Bool { !coupledStates && stateCount == 1 + inactivationExponent }
     /// Default: 1, for channels without inactivation.
     public static func hInf<T: GateScalar>(_ V: T) -> T { 1 }
     /// Default: 1 ms, unused without inactivation.

@@ -1,3 +1,12 @@
+import Foundation
+
+/// The Rush–Larsen update x ← x∞ + (x − x∞) e^(−h/τ) over a step h (ms); τ = +∞ means the constant
+/// rate dx/dt = x∞.
+@inline(__always)
+func rushLarsen(_ x: Double, steadyState: Double, timeConstant: Double, step h: Double) -> Double {
+    timeConstant == .infinity ? x + h * steadyState : steadyState + (x - steadyState) * exp(-h / timeConstant)
+}
+
 /// Shared loop of the fixed-step methods. Each output interval is split into the fewest equal steps
 /// no longer than `dt`, so every output time is hit exactly and no sliver steps appear.
 @inline(__always)
@@ -47,8 +56,13 @@ public struct ExponentialEuler: Integrator {
     public let name = "exp-euler"
     /// Step Δt (ms).
     public let dt: Double
-    /// An integrator with step `dt` (ms).
-    public init(dt: Double) { self.dt = dt }
+    /// Whether to read the gates' updates from voltage tables (`GateTable`) when the system offers them.
+    public var usesRateTables: Bool
+    /// An integrator with step `dt` (ms), with rate tables unless `rateTables` is false.
+    public init(dt: Double, rateTables: Bool = true) {
+        self.dt = dt
+        usesRateTables = rateTables
+    }
 
     /// Integrates in stages with at most `dt` per step, each output interval split into equal steps. Throws
     /// `SolverError` if the system is not conditionally linear, `dt` is not positive, or a state stops being finite.
@@ -58,27 +72,65 @@ public struct ExponentialEuler: Integrator {
                               message: "the system is not in conditionally linear form", statistics: .init())
         }
         try checkStep(dt, name: name, problem)
-        let n = problem.initialState.count
-        let inf = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        let tau = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        defer { inf.deallocate(); tau.deallocate() }
         var evaluations = 0
         let stages = system.linearStages
+        var tables = RateTableCache(system: system, enabled: usesRateTables)
+        let n = problem.initialState.count
+        var work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n)
+        var capacity = 2 * n
+        defer { work.deallocate() }
+        var current: RateTables?
         var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, y in
-            for (stage, ranges) in stages.enumerated() {
-                system.linearForm(stage: stage, t, y, steadyState: inf, timeConstant: tau)
-                for range in ranges { for i in range {
-                    if tau[i] == .infinity {
-                        y[i] += h * inf[i]      // a constant rate over the step
-                    } else {
-                        y[i] = inf[i] + (y[i] - inf[i]) * Double.exp(-h / tau[i])
-                    }
-                } }
+            if current == nil || !current!.serves(h) {
+                current = tables.tables(for: h)
+                if let table = current, 2 * n + table.columns > capacity {
+                    work.deallocate()
+                    capacity = 2 * n + table.columns
+                    work = .allocate(capacity: capacity)
+                }
+            }
+            if let table = current {
+                system.rushLarsenStep(t, y, step: h, tables: table, work: work)
+            } else {
+                for (stage, ranges) in stages.enumerated() {
+                    system.advanceGenerically(stage: stage, ranges: ranges, t, y, step: h, work: work)
+                }
             }
             evaluations += 1
         }
         solution.statistics.rhsEvaluations = evaluations
         return solution
+    }
+}
+
+/// The exponential integrator's tables by step: a step's tables are built once it has been used for 256
+/// steps (building costs about as much as a few hundred exact steps), so the odd short intervals around
+/// protocol events stay exact and cost nothing; at most four are kept.
+struct RateTableCache {
+    let system: any ConditionallyLinearSystem
+    let enabled: Bool
+    var built: [RateTables] = []
+    var unavailable = false
+    var uses: [(step: Double, count: Int)] = []
+
+    init(system: any ConditionallyLinearSystem, enabled: Bool) {
+        self.system = system
+        self.enabled = enabled
+    }
+
+    /// Tables for a step of h ms, or nil (compute exactly): counts the step's use and builds its tables at
+    /// the 256th.
+    mutating func tables(for h: Double) -> RateTables? {
+        guard enabled, !unavailable else { return nil }
+        if let t = built.first(where: { $0.serves(h) }) { return t }
+        let i = uses.firstIndex { abs($0.step - h) <= 1e-9 * $0.step } ?? { uses.append((h, 0)); return uses.count - 1 }()
+        uses[i].count += 1
+        guard uses[i].count >= 256 else { return nil }
+        uses.remove(at: i)
+        guard let t = system.makeRateTables(step: h) else { unavailable = true; return nil }
+        if built.count == 4 { built.removeFirst() }
+        built.append(t)
+        return t
     }
 }
 

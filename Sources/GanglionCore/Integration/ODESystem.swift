@@ -70,4 +70,34 @@ public protocol ConditionallyLinearSystem: ODESystem {
     /// τ = +∞ means the state moves at the constant rate written as x∞ (dx/dt = x∞) over the step.
     func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                     steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>)
+    /// Tables that let `advance` skip rate functions for steps of h ms (`GateTable`); nil (the default)
+    /// when the system has none.
+    func makeRateTables(step h: Double) -> RateTables?
+    /// Advances every state by one Rush–Larsen step h in place (every stage, in order), with `tables` made
+    /// for h. Must agree with the stages of `linearForm` up to the tables' interpolation error. `work`:
+    /// 2·dimension + tables.columns doubles. Default: from `linearForm`.
+    func rushLarsenStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, tables: RateTables,
+                        work: UnsafeMutablePointer<Double>)
+}
+
+extension ConditionallyLinearSystem {
+    /// Default: no tables.
+    public func makeRateTables(step h: Double) -> RateTables? { nil }
+    /// Default: every stage from `linearForm`.
+    public func rushLarsenStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, tables: RateTables,
+                               work: UnsafeMutablePointer<Double>) {
+        for (stage, ranges) in linearStages.enumerated() { advanceGenerically(stage: stage, ranges: ranges, t, y, step: h, work: work) }
+    }
+
+    /// One Rush–Larsen step of `stage` from `linearForm`: x∞ and τ at (t, y), then every state of `ranges`
+    /// updated. `work`: 2·dimension doubles.
+    @inline(__always)
+    public func advanceGenerically(stage: Int, ranges: [Range<Int>], _ t: Double, _ y: UnsafeMutablePointer<Double>,
+                                   step h: Double, work: UnsafeMutablePointer<Double>) {
+        let inf = work, tau = work + layout.count
+        linearForm(stage: stage, t, y, steadyState: inf, timeConstant: tau)
+        for range in ranges { for i in range {
+            y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h)
+        } }
+    }
 }

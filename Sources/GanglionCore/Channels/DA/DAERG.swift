@@ -14,6 +14,7 @@ extension DA {
         public static let stateCount = 2
         public static let stateNames = ["o", "i"]
         public static let coupledStates = true
+        public static let tabulatesRates = false
         /// The time constant given to o for the DIC timescale weights (ms).
         public static let dicTau = 1e5
 

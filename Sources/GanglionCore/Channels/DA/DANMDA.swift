@@ -7,6 +7,7 @@ extension DA {
         public static let activationExponent = 1
         public static let stateCount = 0
         public static let stateNames: [String] = []
+        public static let tabulatesRates = false
 
         /// The magnesium block at magnesium `Mg` (mM).
         @inlinable public static func block<T: GateScalar>(_ V: T, magnesium Mg: Double) -> T {
