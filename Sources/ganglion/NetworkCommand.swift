@@ -17,6 +17,8 @@ struct NetworkCommand: ParsableCommand {
     @Option(help: "Profile, replacing the file's: ganglion or paper (control.md §6).") var profile: String?
     @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
     @Option(help: "Fixed step (ms) of exp-euler / rk4.") var dt: Double?
+    @Flag(name: .customLong("exact-rates"), help: "exp-euler: compute every gate's x∞ and τ exactly instead of reading voltage tables.")
+    var exactRates = false
     @Option(help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
     var duration: Double?
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); default from the file's trace name, else csv.")
@@ -37,6 +39,7 @@ struct NetworkCommand: ParsableCommand {
         do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
         if let solver { e.request.solver = solver }
         if let dt { e.request.dt = dt }
+        if exactRates { e.request.exactRates = true }
         if let duration { e.request.shorten(to: duration) }
         let folder = out ?? "out/\(e.name)"
         let traceFormat = TraceFormat.resolve(format, path: e.traceName)

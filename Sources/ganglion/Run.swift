@@ -19,6 +19,8 @@ struct Run: ParsableCommand {
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
     @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
     @Option(help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
+    @Flag(name: .customLong("exact-rates"), help: "exp-euler: compute every gate's x∞ and τ exactly instead of reading voltage tables.")
+    var exactRates = false
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); kept for --resume.")
     var format: TraceFormat?
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -32,8 +34,8 @@ struct Run: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
-        if resumeFolder != nil, solver != nil || dt != nil || profile != nil || format != nil {
-            throw ValidationError("--resume continues with the run's own solver, profile and format (run.json): no --solver, --dt, --profile or --format")
+        if resumeFolder != nil, solver != nil || dt != nil || profile != nil || format != nil || exactRates {
+            throw ValidationError("--resume continues with the run's own solver, profile and format (run.json): no --solver, --dt, --exact-rates, --profile or --format")
         }
     }
 
@@ -57,6 +59,7 @@ struct Run: ParsableCommand {
             if limit == nil, let n = run["cells"] as? Double { limit = Int(n) }
             if let name = run["solver"] as? String, let c = SolverChoice(rawValue: name) { e.request.solver = c }
             if let step = run["dt"] as? Double { e.request.dt = step }
+            if run["exact_rates"] as? Bool == true { e.request.exactRates = true }
             if let f = (run["format"] as? String).flatMap(TraceFormat.init(rawValue:)) { traceFormat = f }
             if let t = run["started"] as? String, let d = ISO8601DateFormatter().date(from: t) { started = d }
         } else {
@@ -74,6 +77,7 @@ struct Run: ParsableCommand {
                 }
                 e.request.dt = dt; run["dt"] = dt
             }
+            if exactRates { e.request.exactRates = true; run["exact_rates"] = true }
             if traceFormat == .nwb { run["format"] = traceFormat.rawValue }
             run["started"] = ISO8601DateFormatter().string(from: started)
             do {
