@@ -2,59 +2,133 @@ import Foundation
 import GanglionCore
 
 /// Streams samples of a run to a CSV file: a header with units (`t_ms,V_mV,Ca`, then recorded
-/// columns) and one row per sample. Nothing is kept in memory; the file appears under its name only
-/// when `commit()` is called.
-public final class CSVTraceWriter {
+/// columns) and one row per sample. The file appears under its name only when `commit()` is called.
+///
+/// Rows are formatted and written on a background queue, in blocks of 4096, so that a run's integration
+/// and the writing of its trace use two cores: the caller only copies the numbers. At most two blocks are
+/// in flight (memory does not grow with the run). A write error is reported by the next call after it;
+/// `synchronize()`, `commit()` and `keepPartial()` first wait for every row given so far.
+public final class CSVTraceWriter: @unchecked Sendable {
+    // Thread use: `fill` (the block being filled) belongs to the caller; `file` and `text` to `queue` (or to
+    // the caller once the queue is drained); `failure` is guarded by `lock`.
     /// The column names, `t_ms` first.
     public let columns: [String]
     private let file: AtomicFileWriter
-    private let line: UnsafeMutablePointer<UInt8>
-    private let lineCapacity: Int
+    private let queue = DispatchQueue(label: "ganglion.csv-trace")
+    private let inFlight = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var failure: (any Error)?
+    /// The block being filled: per row, its value count, the time, the values (behind a pointer, so that
+    /// the per-row path has no exclusivity checks).
+    private struct Block: @unchecked Sendable { var values: UnsafeMutablePointer<Double>; var used: Int; var rows: Int }
+    private let fill: UnsafeMutablePointer<Block>
+    private static let blockRows = 4096
+    private let blockCapacity: Int
+    private let text: UnsafeMutablePointer<UInt8>
+    private let textCapacity: Int
 
     /// Starts the file; it is written as `<path>.partial` until `commit()`.
-    public init(path: String, columns: [String]) throws {
-        self.columns = columns
-        file = try AtomicFileWriter(path: path, temporaryPath: path + ".partial")
+    public convenience init(path: String, columns: [String]) throws {
+        try self.init(file: try AtomicFileWriter(path: path, temporaryPath: path + ".partial"), columns: columns)
         try file.write(columns.joined(separator: ",") + "\n")
-        lineCapacity = 32 * (columns.count + 1)
-        line = .allocate(capacity: lineCapacity)
     }
 
     /// Goes on writing `<path>.partial` after its first `size` bytes (from `synchronize()` at a checkpoint).
-    public init(resuming path: String, columns: [String], size: Int) throws {
-        self.columns = columns
-        file = try AtomicFileWriter(resuming: path, temporaryPath: path + ".partial", size: size)
-        lineCapacity = 32 * (columns.count + 1)
-        line = .allocate(capacity: lineCapacity)
+    public convenience init(resuming path: String, columns: [String], size: Int) throws {
+        try self.init(file: try AtomicFileWriter(resuming: path, temporaryPath: path + ".partial", size: size), columns: columns)
     }
 
-    /// Flushes to the disk; returns the size written so far (bytes).
-    public func synchronize() throws -> Int { try file.synchronize() }
+    private init(file: AtomicFileWriter, columns: [String]) throws {
+        self.columns = columns
+        self.file = file
+        textCapacity = 32 * (columns.count + 1) * Self.blockRows
+        text = .allocate(capacity: textCapacity)
+        blockCapacity = (columns.count + 1) * Self.blockRows
+        fill = .allocate(capacity: 1)
+        fill.initialize(to: Block(values: .allocate(capacity: blockCapacity), used: 0, rows: 0))
+    }
 
-    deinit { line.deallocate() }
+    deinit {
+        queue.sync {}
+        fill.pointee.values.deallocate()
+        fill.deallocate()
+        text.deallocate()
+    }
 
     /// Writes one row: the time (ms) and the values, in column order after `t_ms`. Numbers are written
     /// with 10 significant digits (`DecimalFormatter`); 0.1·3 reads "0.3".
     public func write(time: Double, values: UnsafeBufferPointer<Double>) throws {
         precondition(values.count < columns.count)
-        var n = 0
-        @inline(__always) func put(_ x: Double) { n += DecimalFormatter.write(x, into: line + n) }
-        put(time)
-        for v in values {
-            line[n] = UInt8(ascii: ","); n += 1
-            put(v)
+        let b = fill.pointee.values + fill.pointee.used
+        b[0] = Double(values.count)
+        b[1] = time
+        if let v = values.baseAddress { (b + 2).update(from: v, count: values.count) }
+        fill.pointee.used += 2 + values.count
+        fill.pointee.rows += 1
+        if fill.pointee.rows == Self.blockRows { try handOver() }
+    }
+
+    /// Gives the filled block to the queue (waiting while two blocks are in flight).
+    private func handOver() throws {
+        if let failure = currentFailure() { throw failure }
+        let full = fill.pointee
+        guard full.rows > 0 else { return }
+        fill.pointee = Block(values: .allocate(capacity: blockCapacity), used: 0, rows: 0)
+        inFlight.wait()
+        queue.async { [self] in
+            defer { full.values.deallocate(); inFlight.signal() }
+            guard currentFailure() == nil else { return }
+            do { try format(UnsafeBufferPointer(start: full.values, count: full.used)) } catch { lock.withLock { failure = error } }
         }
-        line[n] = UInt8(ascii: "\n"); n += 1
-        try file.write(bytes: UnsafeBufferPointer(start: line, count: n))
+    }
+
+    /// Formats a block of rows and writes it (on the queue).
+    private func format(_ b: UnsafeBufferPointer<Double>) throws {
+        var n = 0, i = 0
+        while i < b.count {
+            let count = Int(b[i])
+            if n + 32 * (count + 1) > textCapacity {
+                try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
+                n = 0
+            }
+            n += DecimalFormatter.write(b[i + 1], into: text + n)
+            for k in 0..<count {
+                text[n] = UInt8(ascii: ","); n += 1
+                n += DecimalFormatter.write(b[i + 2 + k], into: text + n)
+            }
+            text[n] = UInt8(ascii: "\n"); n += 1
+            i += 2 + count
+        }
+        try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
+    }
+
+    private func currentFailure() -> (any Error)? { lock.withLock { failure } }
+
+    /// Hands over the pending rows and waits until every row is written; throws the first write error.
+    private func drain() throws {
+        try handOver()
+        queue.sync {}
+        if let failure = currentFailure() { throw failure }
+    }
+
+    /// Writes every row given so far, flushes to the disk and returns the size written so far (bytes).
+    public func synchronize() throws -> Int {
+        try drain()
+        return try file.synchronize()
     }
 
     /// The trace's final path (the file is `<path>.partial` until committed).
     public var path: String { file.path }
-    /// Completes the file.
-    public func commit() throws { try file.commit() }
-    /// Keeps what was written as `<path>.partial` and returns that path.
+    /// Writes every row given so far and completes the file.
+    public func commit() throws {
+        try drain()
+        try file.commit()
+    }
+    /// Keeps what was written as `<path>.partial` (every row given so far, if they could be written) and
+    /// returns that path.
     @discardableResult
     public func keepPartial() throws -> String {
+        try? drain()
         let kept = file.path + ".partial"
         try file.abandon(keepingAs: kept)
         return kept

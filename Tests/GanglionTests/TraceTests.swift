@@ -45,6 +45,40 @@ struct TraceTests {
         #expect(abs(analyzer.meanCalcium! - report.meanCalcium!) < 1e-8 * report.meanCalcium!)
     }
 
+    @Test("the trace writer (formatting on a background queue) keeps every row, in order, through synchronize, commit and keepPartial")
+    func backgroundWriter() throws {
+        let path = temporaryPath("rows.csv")
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: path + ".partial") }
+        let rows = 10_000   // more than two blocks of 4096
+        func value(_ i: Int, _ k: Int) -> Double { sin(Double(i) * 0.37 + Double(k)) * 100 }
+        var w: CSVTraceWriter? = try CSVTraceWriter(path: path, columns: ["t_ms", "a", "b"])
+        for i in 0..<5000 {
+            try [value(i, 1), value(i, 2)].withUnsafeBufferPointer { try w!.write(time: Double(i) * 0.1, values: $0) }
+        }
+        // synchronize: every row given so far is in the file, and the size it returns is the file's.
+        let size = try w!.synchronize()
+        let partial = try String(contentsOfFile: path + ".partial", encoding: .utf8)
+        #expect(size == partial.utf8.count)
+        #expect(partial.split(separator: "\n").count == 5001)
+        for i in 5000..<rows {
+            try [value(i, 1), value(i, 2)].withUnsafeBufferPointer { try w!.write(time: Double(i) * 0.1, values: $0) }
+        }
+        try w!.commit()
+        w = nil
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == rows + 1 && lines[0] == "t_ms,a,b")
+        for i in stride(from: 0, to: rows, by: 997) {
+            let f = lines[i + 1].split(separator: ",").map { Double($0)! }
+            #expect(abs(f[0] - Double(i) * 0.1) < 1e-9 && abs(f[1] - value(i, 1)) < 1e-7 && abs(f[2] - value(i, 2)) < 1e-7, "row \(i)")
+        }
+        // keepPartial keeps rows still waiting in the block being filled.
+        let kept = try CSVTraceWriter(path: path + "-2", columns: ["t_ms", "a"])
+        for i in 0..<100 { try [Double(i)].withUnsafeBufferPointer { try kept.write(time: Double(i), values: $0) } }
+        let keptPath = try kept.keepPartial()
+        defer { try? FileManager.default.removeItem(atPath: keptPath) }
+        #expect(try String(contentsOfFile: keptPath, encoding: .utf8).split(separator: "\n").count == 101)
+    }
+
     @Test("trace numbers carry 10 significant digits in fixed or scientific notation")
     func decimalText() {
         let cases: [(Double, String)] = [(0, "0"), (-70, "-70"), (0.5, "0.5"), (0.1 * 3, "0.3"), (3000.1, "3000.1"),

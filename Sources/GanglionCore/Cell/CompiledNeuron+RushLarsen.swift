@@ -44,20 +44,10 @@ extension CompiledNeuron {
         }
         let others = !everyStageZeroStateTabulated
         if others { stateLinearForm(y, steadyState: inf, timeConstant: tau, includingTabulated: false) }
-        var c = 0
-        for s in slots where s.hodgkinHuxley {
-            let o = s.offset
-            let mInf: Double
-            if s.calciumGated {
-                mInf = s.channel.activationSteadyState(V: V, calcium: Ca)
-            } else {
-                mInf = column[c]; c += 1
-            }
-            y[o] = mInf + (y[o] - mInf) * column[c]
-            c += 1
-            if s.q > 0 {
-                y[o + 1] = column[c] + (y[o + 1] - column[c]) * column[c + 1]
-                c += 2
+        gateUpdates.withUnsafeBufferPointer { updates in
+            for g in updates {
+                let xInf = g.inf >= 0 ? column[g.inf] : slots[g.slot].channel.activationSteadyState(V: V, calcium: Ca)
+                y[g.state] = xInf + (y[g.state] - xInf) * column[g.decay]
             }
         }
         guard others else { return }

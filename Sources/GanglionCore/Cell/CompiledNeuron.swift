@@ -65,6 +65,20 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline let reference: ControllerReference?
     /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
     let everyStageZeroStateTabulated: Bool
+    /// One Hodgkin–Huxley gate's update from a gate table: its state, its x∞ column (−1: a calcium-gated
+    /// m∞, computed from slot `slot`) and its decay column.
+    @usableFromInline struct GateUpdate: Sendable {
+        let state: Int, inf: Int, decay: Int, slot: Int
+    }
+    /// The gate updates in the column order of `makeGateTable(step:)`.
+    let gateUpdates: [GateUpdate]
+    /// A channel's term of Σ g and Σ g E, flattened for the exponential integrator's hot loop.
+    @usableFromInline struct MembraneTerm: Sendable {
+        let offset: Int, p: Int, q: Int, gbarState: Int
+        let gbar: Double, scale: Double, reversal: Double
+        let carriesCalcium: Bool, hodgkinHuxley: Bool
+    }
+    let membraneTerms: [MembraneTerm]
 
     /// Index of V and Ca in the state vector.
     public static let voltageIndex = 0, calciumIndex = 1
@@ -146,6 +160,23 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
         everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && regulated.isEmpty
+        var updates: [GateUpdate] = []
+        var column = 0
+        for (i, s) in slots.enumerated() where s.hodgkinHuxley {
+            let inf = s.calciumGated ? -1 : column
+            column += s.calciumGated ? 0 : 1
+            updates.append(GateUpdate(state: s.offset, inf: inf, decay: column, slot: i))
+            column += 1
+            if s.q > 0 {
+                updates.append(GateUpdate(state: s.offset + 1, inf: column, decay: column + 1, slot: i))
+                column += 2
+            }
+        }
+        gateUpdates = updates
+        membraneTerms = slots.map {
+            MembraneTerm(offset: $0.offset, p: $0.p, q: $0.q, gbarState: $0.gbarState, gbar: $0.gbar, scale: $0.scale,
+                         reversal: $0.reversal, carriesCalcium: $0.carriesCalcium, hodgkinHuxley: $0.hodgkinHuxley)
+        }
     }
 
     /// ḡ of a slot at state y (mS/cm²): the homeostatic state (never below 0) or the constant.
@@ -380,14 +411,16 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let V = y[0]
         let gl = leak(y)
         var gTotal = gl, gE = gl * eLeak, iCa = 0.0
-        for s in slots {
-            let open = s.hodgkinHuxley
-                ? integerPower(y[s.offset], s.p) * (s.q > 0 ? integerPower(y[s.offset + 1], s.q) : 1)
-                : s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: scratch)
-            let g = gbar(s, y) * open
-            gTotal += g
-            gE += g * s.reversal
-            if s.carriesCalcium { iCa += g * (V - s.reversal) }
+        membraneTerms.withUnsafeBufferPointer { terms in
+            for (i, m) in terms.enumerated() {
+                let open = m.hodgkinHuxley
+                    ? integerPower(y[m.offset], m.p) * (m.q > 0 ? integerPower(y[m.offset + 1], m.q) : 1)
+                    : slots[i].channel.openFraction(V: V, states: y + m.offset, context: slots[i].context, dOpen: scratch)
+                let g = (m.gbarState >= 0 ? max(y[m.gbarState], 0) * m.scale : m.gbar) * open
+                gTotal += g
+                gE += g * m.reversal
+                if m.carriesCalcium { iCa += g * (V - m.reversal) }
+            }
         }
         return (gTotal, gE, iCa)
     }
