@@ -9,28 +9,25 @@ import GanglionCore
 /// in flight (memory does not grow with the run). A write error is reported by the next call after it;
 /// `synchronize()`, `commit()` and `keepPartial()` first wait for every row given so far.
 public final class CSVTraceWriter: @unchecked Sendable {
-    // Thread use: `fill` (the block being filled) belongs to the caller; `file` and `text` to `queue` (or to
-    // the caller once the queue is drained); `failure` is guarded by `lock`.
+    // Thread use: `fill` (the block being filled) belongs to the caller; the sink's file and text buffer
+    // to `queue` (or to the caller once the queue is drained). The queue's blocks hold the sink, not the
+    // writer, so the writer's deinit always runs on its owner's thread.
     /// The column names, `t_ms` first.
     public let columns: [String]
-    private let file: AtomicFileWriter
+    private let sink: Sink
     private let queue = DispatchQueue(label: "ganglion.csv-trace")
     private let inFlight = DispatchSemaphore(value: 2)
-    private let lock = NSLock()
-    private var failure: (any Error)?
     /// The block being filled: per row, its value count, the time, the values (behind a pointer, so that
     /// the per-row path has no exclusivity checks).
     private struct Block: @unchecked Sendable { var values: UnsafeMutablePointer<Double>; var used: Int; var rows: Int }
     private let fill: UnsafeMutablePointer<Block>
     private static let blockRows = 4096
     private let blockCapacity: Int
-    private let text: UnsafeMutablePointer<UInt8>
-    private let textCapacity: Int
 
     /// Starts the file; it is written as `<path>.partial` until `commit()`.
     public convenience init(path: String, columns: [String]) throws {
         try self.init(file: try AtomicFileWriter(path: path, temporaryPath: path + ".partial"), columns: columns)
-        try file.write(columns.joined(separator: ",") + "\n")
+        try sink.file.write(columns.joined(separator: ",") + "\n")
     }
 
     /// Goes on writing `<path>.partial` after its first `size` bytes (from `synchronize()` at a checkpoint).
@@ -40,9 +37,7 @@ public final class CSVTraceWriter: @unchecked Sendable {
 
     private init(file: AtomicFileWriter, columns: [String]) throws {
         self.columns = columns
-        self.file = file
-        textCapacity = 32 * (columns.count + 1) * Self.blockRows
-        text = .allocate(capacity: textCapacity)
+        sink = Sink(file: file, capacity: 32 * (columns.count + 1) * Self.blockRows)
         blockCapacity = (columns.count + 1) * Self.blockRows
         fill = .allocate(capacity: 1)
         fill.initialize(to: Block(values: .allocate(capacity: blockCapacity), used: 0, rows: 0))
@@ -52,7 +47,6 @@ public final class CSVTraceWriter: @unchecked Sendable {
         queue.sync {}
         fill.pointee.values.deallocate()
         fill.deallocate()
-        text.deallocate()
     }
 
     /// Writes one row: the time (ms) and the values, in column order after `t_ms`. Numbers are written
@@ -70,68 +64,89 @@ public final class CSVTraceWriter: @unchecked Sendable {
 
     /// Gives the filled block to the queue (waiting while two blocks are in flight).
     private func handOver() throws {
-        if let failure = currentFailure() { throw failure }
+        if let failure = sink.failure { throw failure }
         let full = fill.pointee
         guard full.rows > 0 else { return }
         fill.pointee = Block(values: .allocate(capacity: blockCapacity), used: 0, rows: 0)
         inFlight.wait()
-        queue.async { [self] in
+        let sink = self.sink, inFlight = self.inFlight
+        queue.async {
             defer { full.values.deallocate(); inFlight.signal() }
-            guard currentFailure() == nil else { return }
-            do { try format(UnsafeBufferPointer(start: full.values, count: full.used)) } catch { lock.withLock { failure = error } }
+            sink.write(UnsafeBufferPointer(start: full.values, count: full.used))
         }
     }
-
-    /// Formats a block of rows and writes it (on the queue).
-    private func format(_ b: UnsafeBufferPointer<Double>) throws {
-        var n = 0, i = 0
-        while i < b.count {
-            let count = Int(b[i])
-            if n + 32 * (count + 1) > textCapacity {
-                try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
-                n = 0
-            }
-            n += DecimalFormatter.write(b[i + 1], into: text + n)
-            for k in 0..<count {
-                text[n] = UInt8(ascii: ","); n += 1
-                n += DecimalFormatter.write(b[i + 2 + k], into: text + n)
-            }
-            text[n] = UInt8(ascii: "\n"); n += 1
-            i += 2 + count
-        }
-        try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
-    }
-
-    private func currentFailure() -> (any Error)? { lock.withLock { failure } }
 
     /// Hands over the pending rows and waits until every row is written; throws the first write error.
     private func drain() throws {
         try handOver()
         queue.sync {}
-        if let failure = currentFailure() { throw failure }
+        if let failure = sink.failure { throw failure }
     }
 
     /// Writes every row given so far, flushes to the disk and returns the size written so far (bytes).
     public func synchronize() throws -> Int {
         try drain()
-        return try file.synchronize()
+        return try sink.file.synchronize()
     }
 
     /// The trace's final path (the file is `<path>.partial` until committed).
-    public var path: String { file.path }
+    public var path: String { sink.file.path }
     /// Writes every row given so far and completes the file.
     public func commit() throws {
         try drain()
-        try file.commit()
+        try sink.file.commit()
     }
     /// Keeps what was written as `<path>.partial` (every row given so far, if they could be written) and
     /// returns that path.
     @discardableResult
     public func keepPartial() throws -> String {
         try? drain()
-        let kept = file.path + ".partial"
-        try file.abandon(keepingAs: kept)
+        let kept = sink.file.path + ".partial"
+        try sink.file.abandon(keepingAs: kept)
         return kept
+    }
+
+    /// The file, a text buffer and the first write error: what the queue works on.
+    private final class Sink: @unchecked Sendable {
+        let file: AtomicFileWriter
+        let text: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        private let lock = NSLock()
+        private var error: (any Error)?
+
+        init(file: AtomicFileWriter, capacity: Int) {
+            self.file = file
+            self.capacity = capacity
+            text = .allocate(capacity: capacity)
+        }
+        deinit { text.deallocate() }
+
+        var failure: (any Error)? { lock.withLock { error } }
+
+        /// Formats rows (per row: value count, time, values) and writes them; keeps the first error.
+        func write(_ b: UnsafeBufferPointer<Double>) {
+            guard failure == nil else { return }
+            do {
+                var n = 0, i = 0
+                while i < b.count {
+                    let count = Int(b[i])
+                    if n + 32 * (count + 1) > capacity {
+                        try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
+                        n = 0
+                    }
+                    n += DecimalFormatter.write(b[i + 1], into: text + n)
+                    for k in 0..<count {
+                        text[n] = UInt8(ascii: ","); n += 1
+                        n += DecimalFormatter.write(b[i + 2 + k], into: text + n)
+                    }
+                    text[n] = UInt8(ascii: "\n"); n += 1
+                    i += 2 + count
+                }
+                try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
+            } catch {
+                lock.withLock { self.error = error }
+            }
+        }
     }
 }
 

@@ -77,6 +77,11 @@ struct TraceTests {
         let keptPath = try kept.keepPartial()
         defer { try? FileManager.default.removeItem(atPath: keptPath) }
         #expect(try String(contentsOfFile: keptPath, encoding: .utf8).split(separator: "\n").count == 101)
+        // A writer dropped with a block in flight neither hangs nor leaves its partial file.
+        var dropped: CSVTraceWriter? = try CSVTraceWriter(path: path + "-3", columns: ["t_ms", "a"])
+        for i in 0..<5000 { try [Double(i)].withUnsafeBufferPointer { try dropped!.write(time: Double(i), values: $0) } }
+        dropped = nil
+        #expect(!FileManager.default.fileExists(atPath: path + "-3.partial") && !FileManager.default.fileExists(atPath: path + "-3"))
     }
 
     @Test("trace numbers carry 10 significant digits in fixed or scientific notation")
