@@ -137,4 +137,21 @@ struct GateTableTests {
         let a = try #require(tabulated.cells[1].phase.antiphase), b = try #require(exact.cells[1].phase.antiphase)
         #expect(abs(a - b) <= 1e-3)
     }
+
+    @Test("cells share a table only when their channel types, kinetics and constant decays are the same")
+    func tableSharing() throws {
+        var controlled = try NamedModel.named("stg-spiking")!.neuron()
+        controlled.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: -8, gu: 4, thresholdVoltage: -50)
+        var slowKCa = try NamedModel.named("stg-spiking")!.neuron()
+        for i in slowKCa.conductances.indices where slowKCa.conductances[i].name == "KCa" { slowKCa.conductances[i].context.tauScale = 2 }
+        let cells: [(String, NeuronDescription)] = [
+            ("stg", try NamedModel.named("stg-spiking")!.neuron()), ("stg2", try NamedModel.named("stg-bursting")!.neuron()),
+            ("da", try NamedModel.named("da-bursting")!.neuron()), ("controlled", controlled), ("slowKCa", slowKCa)]
+        let net = try NetworkDescription(cells: cells.map { .init(name: $0.0, neuron: $0.1) }).compile()
+        let t = try #require(net.makeRateTables(step: 0.05))
+        #expect(t.cells[0] === t.cells[1], "two STG cells with the same channels share")
+        for (i, j) in [(0, 2), (0, 3), (0, 4), (2, 3)] {
+            #expect(t.cells[i] !== t.cells[j], "\(cells[i].0) and \(cells[j].0) must not share a table")
+        }
+    }
 }

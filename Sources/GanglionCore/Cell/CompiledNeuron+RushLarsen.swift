@@ -100,9 +100,14 @@ extension CompiledNeuron {
 }
 
 extension CompiledNeuron {
-    /// Cells with equal keys have equal gate tables (same Hodgkin–Huxley channels, kinetics modifiers and τ_Ca).
+    /// Cells with equal keys have equal gate tables: the same Hodgkin–Huxley channel types (not just names:
+    /// STG and DA both have a `Kd`) with the same kinetics modifiers, and the same constant decays (τ_Ca, τ_g,
+    /// the controller's α and β).
     public var gateTableKey: String {
-        slots.filter(\.hodgkinHuxley).map { "\($0.channel.name):\($0.context.tauScale):\($0.context.magnesium)" }
-            .joined(separator: ",") + "|\(calcium.tau)"
+        let channels = slots.filter(\.hodgkinHuxley).map {
+            "\(ObjectIdentifier($0.channel)):\($0.context.tauScale):\($0.context.magnesium)"
+        }
+        let constants = [calcium.tau, tauG, modulation?.alpha ?? .nan, modulation?.beta ?? .nan].map { "\($0.bitPattern)" }
+        return (channels + constants).joined(separator: ",")
     }
 }
