@@ -63,11 +63,7 @@ struct Bench: ParsableCommand {
         print("|---|---|---|---|---|---|---|---|---|---|")
         for spec in solvers.split(separator: ",") {
             let dense = spec.hasSuffix("/dense")
-            let parts = spec.replacingOccurrences(of: "/dense", with: "").split(separator: "@")
-            guard let solver = SolverChoice(rawValue: String(parts[0])) else {
-                throw fail("--solvers: unknown solver '\(parts[0])'")
-            }
-            let dt = parts.count > 1 ? Double(parts[1]) : nil
+            let (solver, dt) = try solverSpec(spec.replacingOccurrences(of: "/dense", with: ""), option: "--solvers")
             var request = SimulationRequest(neuron: neuron, duration: duration)
             request.solver = solver
             request.dt = dt
@@ -97,6 +93,17 @@ struct Bench: ParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: trace)[.size] as? Int) ?? 0
             print("\nLong run: cvode-bdf, \(memoryDuration) ms with 0.1 ms samples to CSV (\(size / 1_000_000) MB file): peak memory \(m.map { String(format: "%.1f", $0) } ?? "—") MB.")
         }
+    }
+
+    /// A solver and its optional step from `NAME` or `NAME@DT` (ms); errors name `option`.
+    func solverSpec(_ spec: String, option: String) throws -> (SolverChoice, Double?) {
+        let parts = spec.trimmingCharacters(in: .whitespaces).split(separator: "@")
+        guard let name = parts.first, let solver = SolverChoice(rawValue: String(name)), parts.count <= 2 else {
+            throw fail("\(option): unknown solver '\(spec)' (cvode-bdf, cvode-adams, exp-euler[@DT], rk4[@DT])")
+        }
+        guard parts.count == 2 else { return (solver, nil) }
+        guard let dt = Double(parts[1]), dt > 0, dt.isFinite else { throw fail("\(option): bad step in '\(spec)'") }
+        return (solver, dt)
     }
 
     func median(_ xs: [Double]) -> Double {

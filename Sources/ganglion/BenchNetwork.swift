@@ -22,15 +22,9 @@ extension Bench {
         print("| solver | cells | states | wall (s, median) | wall per simulated s (s) | per cell and simulated s (ms) | steps | µs per step |")
         print("|---|---|---|---|---|---|---|---|")
         var fits: [String] = []
-        var choices: [(SolverChoice, Double?)] = []
-        for spec in networkSolvers.split(separator: ",") {
-            let parts = spec.trimmingCharacters(in: .whitespaces).split(separator: "@")
-            guard let solver = SolverChoice(rawValue: String(parts[0])), parts.count <= 2 else {
-                throw fail("--network-solvers: unknown solver '\(spec)' (cvode-bdf, cvode-adams, exp-euler@DT, rk4@DT)")
-            }
-            let dt = parts.count > 1 ? Double(parts[1]) : solver.defaultStep
-            if parts.count > 1, !(dt.map { $0 > 0 && $0.isFinite } ?? false) { throw fail("--network-solvers: bad step in '\(spec)'") }
-            choices.append((solver, dt))
+        let choices = try networkSolvers.split(separator: ",").map { spec in
+            let (solver, dt) = try solverSpec(String(spec), option: "--network-solvers")
+            return (solver, dt ?? solver.defaultStep)
         }
         for (solver, dt) in choices {
             var points: [(Double, Double)] = [], stepPoints: [(Double, Double)] = []

@@ -76,6 +76,8 @@ struct CommandLineTests {
         (["simulate", "stg-bursting", "--duration", "100", "--event", "50:block:H:1.5"], "fraction 1.5"),
         (["simulate", "stg-bursting", "--duration", "100", "--event", "50:melt:H"], "unknown action"),
         (["dics", "stg-bursting", "--curve", "0:-80:1", "--out", "x.csv"], "--curve"),
+        (["bench", "--solvers", "exp-euler@x", "--repeats", "1", "--memory-duration", "0"], "bad step in 'exp-euler@x'"),
+        (["bench", "--only-extras", "--memory-duration", "0", "--network-sizes", "2", "--network-solvers", "bogus"], "unknown solver 'bogus'"),
     ])
     func badArguments(arguments: [String], mention: String) throws {
         let r = try ganglion(arguments)

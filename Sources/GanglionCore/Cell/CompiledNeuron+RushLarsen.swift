@@ -37,11 +37,7 @@ extension CompiledNeuron {
                               work: UnsafeMutablePointer<Double>) {
         let inf = work, tau = work + dimension, column = work + 2 * dimension
         let V = y[0], Ca = y[1]
-        guard table.evaluate(V, into: column) else {
-            stateLinearForm(y, steadyState: inf, timeConstant: tau, includingTabulated: true)
-            for i in 2..<dimension { y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h) }
-            return
-        }
+        guard table.evaluate(V, into: column) else { return advanceStatesExactly(y, step: h, work: work) }
         let others = !everyStageZeroStateTabulated
         if others { stateLinearForm(y, steadyState: inf, timeConstant: tau, includingTabulated: false) }
         gateUpdates.withUnsafeBufferPointer { updates in
@@ -69,6 +65,14 @@ extension CompiledNeuron {
         }
     }
 
+    /// Advances every stage-0 state by one step h in place from the exact rates (no table).
+    /// `work`: 2·dimension doubles.
+    public func advanceStatesExactly(_ y: UnsafeMutablePointer<Double>, step h: Double, work: UnsafeMutablePointer<Double>) {
+        let inf = work, tau = work + dimension
+        stateLinearForm(y, steadyState: inf, timeConstant: tau, includingTabulated: true)
+        for i in 2..<dimension { y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h) }
+    }
+
     /// Advances V and Ca by one step h in place, with the gates already at the end of the step:
     /// V∞ = (Σ g E + I_app)/Σ g, τ_V = C/Σ g (ms); Ca∞ = Ca_rest − f I_Ca, τ_Ca; `calciumDecay` is
     /// e^(−h/τ_Ca) when known. `scratch`: maxStates + 1 doubles.
@@ -91,11 +95,10 @@ extension CompiledNeuron {
                                work: UnsafeMutablePointer<Double>) {
         if let table = tables.first {
             advanceStates(y, step: h, table: table, work: work)
-            advanceMembrane(t, y, step: h, calciumDecay: table.constants[0], scratch: work)
         } else {
-            advanceGenerically(stage: 0, ranges: [2..<dimension], t, y, step: h, work: work)
-            advanceMembrane(t, y, step: h, scratch: work)
+            advanceStatesExactly(y, step: h, work: work)
         }
+        advanceMembrane(t, y, step: h, calciumDecay: tables.first?.constants[0], scratch: work)
     }
 }
 

@@ -389,7 +389,6 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// V∞ the conductance-weighted reversal (mV), τ_V = C/g_total (ms), and Ca∞, τ_Ca.
     public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                            steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
-        let V = y[0]
         if stage == 0 {
             stateLinearForm(y, steadyState: steadyState, timeConstant: timeConstant, includingTabulated: true)
             return

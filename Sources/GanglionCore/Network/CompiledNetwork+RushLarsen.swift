@@ -23,7 +23,7 @@ extension CompiledNetwork {
             if let table = tables.cells[i] {
                 c.advanceStates(y + o, step: h, table: table, work: work)
             } else {
-                c.advanceGenerically(stage: 0, ranges: [2..<c.dimension], t, y + o, step: h, work: work)
+                c.advanceStatesExactly(y + o, step: h, work: work)
             }
         }
         for w in wired {
