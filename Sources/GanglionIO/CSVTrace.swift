@@ -6,7 +6,8 @@ import GanglionCore
 ///
 /// Rows are formatted and written on a background queue, in blocks of 4096, so that a run's integration
 /// and the writing of its trace use two cores: the caller only copies the numbers. At most two blocks are
-/// in flight (memory does not grow with the run). A write error is reported by the next call after it;
+/// in flight, and the three blocks are reused (memory does not grow with the run, and no block is
+/// mapped afresh). A write error is reported by the next call after it;
 /// `synchronize()`, `commit()` and `keepPartial()` first wait for every row given so far.
 public final class CSVTraceWriter: @unchecked Sendable {
     // Thread use: `fill` (the block being filled) belongs to the caller; the sink's file and text buffer
@@ -37,8 +38,8 @@ public final class CSVTraceWriter: @unchecked Sendable {
 
     private init(file: AtomicFileWriter, columns: [String]) throws {
         self.columns = columns
-        sink = Sink(file: file, capacity: 32 * (columns.count + 1) * Self.blockRows)
         blockCapacity = (columns.count + 1) * Self.blockRows
+        sink = Sink(file: file, capacity: 32 * (columns.count + 1) * Self.blockRows, blocks: 2, blockCapacity: blockCapacity)
         fill = .allocate(capacity: 1)
         fill.initialize(to: Block(values: .allocate(capacity: blockCapacity), used: 0, rows: 0))
     }
@@ -67,11 +68,12 @@ public final class CSVTraceWriter: @unchecked Sendable {
         if let failure = sink.failure { throw failure }
         let full = fill.pointee
         guard full.rows > 0 else { return }
-        fill.pointee = Block(values: .allocate(capacity: blockCapacity), used: 0, rows: 0)
         inFlight.wait()
+        // Three blocks: the one handed over, at most one other in flight, so one is free.
+        fill.pointee = Block(values: sink.takeBlock(), used: 0, rows: 0)
         let sink = self.sink, inFlight = self.inFlight
         queue.async {
-            defer { full.values.deallocate(); inFlight.signal() }
+            defer { sink.returnBlock(full.values); inFlight.signal() }
             sink.write(UnsafeBufferPointer(start: full.values, count: full.used))
         }
     }
@@ -113,13 +115,24 @@ public final class CSVTraceWriter: @unchecked Sendable {
         let capacity: Int
         private let lock = NSLock()
         private var error: (any Error)?
+        /// Blocks of row values not in use.
+        private var free: [UnsafeMutablePointer<Double>]
 
-        init(file: AtomicFileWriter, capacity: Int) {
+        init(file: AtomicFileWriter, capacity: Int, blocks: Int, blockCapacity: Int) {
             self.file = file
             self.capacity = capacity
             text = .allocate(capacity: capacity)
+            free = (0..<blocks).map { _ in .allocate(capacity: blockCapacity) }
         }
-        deinit { text.deallocate() }
+        deinit {
+            text.deallocate()
+            for b in free { b.deallocate() }
+        }
+
+        /// A free block (the writer keeps at most two in flight, so there is always one).
+        func takeBlock() -> UnsafeMutablePointer<Double> { lock.withLock { free.removeLast() } }
+        /// Gives a written block back.
+        func returnBlock(_ b: UnsafeMutablePointer<Double>) { lock.withLock { free.append(b) } }
 
         var failure: (any Error)? { lock.withLock { error } }
 
@@ -127,6 +140,7 @@ public final class CSVTraceWriter: @unchecked Sendable {
         func write(_ b: UnsafeBufferPointer<Double>) {
             guard failure == nil else { return }
             do {
+                let tables = DecimalFormatter.tables
                 var n = 0, i = 0
                 while i < b.count {
                     let count = Int(b[i])
@@ -134,10 +148,10 @@ public final class CSVTraceWriter: @unchecked Sendable {
                         try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
                         n = 0
                     }
-                    n += DecimalFormatter.write(b[i + 1], into: text + n)
+                    n += DecimalFormatter.write(b[i + 1], into: text + n, tables)
                     for k in 0..<count {
                         text[n] = UInt8(ascii: ","); n += 1
-                        n += DecimalFormatter.write(b[i + 2 + k], into: text + n)
+                        n += DecimalFormatter.write(b[i + 2 + k], into: text + n, tables)
                     }
                     text[n] = UInt8(ascii: "\n"); n += 1
                     i += 2 + count

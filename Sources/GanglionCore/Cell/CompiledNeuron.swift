@@ -25,8 +25,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let hodgkinHuxley: Bool
         /// Exponents p and q of a Hodgkin–Huxley channel.
         let p: Int, q: Int
-        /// Whether m∞ depends on Ca (then it is computed, not tabulated).
+        /// Whether m∞ depends on Ca (then the table holds its voltage factor a(V) if it factors, else nothing).
         let calciumGated: Bool
+        /// Whether a calcium-gated m∞ factors as a(V) · b(Ca) (`IonChannel.activationCalciumFactor`).
+        let calciumFactorized: Bool
     }
     /// A homeostatically regulated conductance: its ḡ and m states and τ_X (ms).
     @usableFromInline struct Regulated: Sendable {
@@ -66,17 +68,25 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
     let everyStageZeroStateTabulated: Bool
     /// One Hodgkin–Huxley gate's update from a gate table: its state, its x∞ column (−1: a calcium-gated
-    /// m∞, computed from slot `slot`) and its decay column.
+    /// m∞, computed from slot `slot`; with `calciumFactor`, the column holds a(V) of m∞ = a(V) b(Ca)) and
+    /// its decay column.
     @usableFromInline struct GateUpdate: Sendable {
         let state: Int, inf: Int, decay: Int, slot: Int
+        let calciumFactor: Bool
     }
     /// The gate updates in the column order of `makeGateTable(step:)`.
     let gateUpdates: [GateUpdate]
-    /// A channel's term of Σ g and Σ g E, flattened for the exponential integrator's hot loop.
+    /// A channel's term of Σ g and Σ g E, flattened for the exponential integrator's hot loop, with its
+    /// gate-table columns (Hodgkin–Huxley channels): m∞ (−1: computed from the channel), m's decay, h∞ and
+    /// h's decay (−1 without h); `calciumFactor`: the m∞ column holds a(V) of m∞ = a(V) b(Ca).
     @usableFromInline struct MembraneTerm: Sendable {
         let offset: Int, p: Int, q: Int, gbarState: Int
         let gbar: Double, scale: Double, reversal: Double
         let carriesCalcium: Bool, hodgkinHuxley: Bool
+        let mInf: Int, mDecay: Int, hInf: Int, hDecay: Int
+        let calciumFactor: Bool
+        let channel: any IonChannel.Type
+        let context: ChannelContext
     }
     let membraneTerms: [MembraneTerm]
 
@@ -142,7 +152,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                  offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
                  coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1, scale: d.blockFractions[g.name] ?? 1,
                  hodgkinHuxley: g.channel.tabulatesRates, p: g.channel.activationExponent, q: g.channel.inactivationExponent,
-                 calciumGated: g.channel.calciumGated)
+                 calciumGated: g.channel.calciumGated,
+                 calciumFactorized: g.channel.calciumGated && g.channel.activationCalciumFactor(1) != nil)
         }
         self.regulated = regulated
         leakState = gbarIndex["leak"] ?? -1
@@ -162,21 +173,30 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && regulated.isEmpty
         var updates: [GateUpdate] = []
         var column = 0
-        for (i, s) in slots.enumerated() where s.hodgkinHuxley {
-            let inf = s.calciumGated ? -1 : column
-            column += s.calciumGated ? 0 : 1
-            updates.append(GateUpdate(state: s.offset, inf: inf, decay: column, slot: i))
-            column += 1
-            if s.q > 0 {
-                updates.append(GateUpdate(state: s.offset + 1, inf: column, decay: column + 1, slot: i))
-                column += 2
+        var terms: [MembraneTerm] = []
+        for (i, s) in slots.enumerated() {
+            var mInf = -1, mDecay = -1, hInf = -1, hDecay = -1
+            if s.hodgkinHuxley {
+                let tabulatedInf = !s.calciumGated || s.calciumFactorized
+                mInf = tabulatedInf ? column : -1
+                column += tabulatedInf ? 1 : 0
+                mDecay = column
+                updates.append(GateUpdate(state: s.offset, inf: mInf, decay: mDecay, slot: i, calciumFactor: s.calciumFactorized))
+                column += 1
+                if s.q > 0 {
+                    hInf = column
+                    hDecay = column + 1
+                    updates.append(GateUpdate(state: s.offset + 1, inf: hInf, decay: hDecay, slot: i, calciumFactor: false))
+                    column += 2
+                }
             }
+            terms.append(MembraneTerm(offset: s.offset, p: s.p, q: s.q, gbarState: s.gbarState, gbar: s.gbar, scale: s.scale,
+                                      reversal: s.reversal, carriesCalcium: s.carriesCalcium, hodgkinHuxley: s.hodgkinHuxley,
+                                      mInf: mInf, mDecay: mDecay, hInf: hInf, hDecay: hDecay, calciumFactor: s.calciumFactorized,
+                                      channel: s.channel, context: s.context))
         }
         gateUpdates = updates
-        membraneTerms = slots.map {
-            MembraneTerm(offset: $0.offset, p: $0.p, q: $0.q, gbarState: $0.gbarState, gbar: $0.gbar, scale: $0.scale,
-                         reversal: $0.reversal, carriesCalcium: $0.carriesCalcium, hodgkinHuxley: $0.hodgkinHuxley)
-        }
+        membraneTerms = terms
     }
 
     /// ḡ of a slot at state y (mS/cm²): the homeostatic state (never below 0) or the constant.
@@ -411,10 +431,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let gl = leak(y)
         var gTotal = gl, gE = gl * eLeak, iCa = 0.0
         membraneTerms.withUnsafeBufferPointer { terms in
-            for (i, m) in terms.enumerated() {
+            for m in terms {
                 let open = m.hodgkinHuxley
                     ? integerPower(y[m.offset], m.p) * (m.q > 0 ? integerPower(y[m.offset + 1], m.q) : 1)
-                    : slots[i].channel.openFraction(V: V, states: y + m.offset, context: slots[i].context, dOpen: scratch)
+                    : m.channel.openFraction(V: V, states: y + m.offset, context: m.context, dOpen: scratch)
                 let g = (m.gbarState >= 0 ? max(y[m.gbarState], 0) * m.scale : m.gbar) * open
                 gTotal += g
                 gE += g * m.reversal

@@ -107,6 +107,10 @@ public protocol IonChannel: Sendable {
     /// m∞(V, Ca) on `Double`, specialised for the channel (the tabulated integrator calls it for a
     /// calcium-gated m∞, which a voltage table cannot hold).
     static func activationSteadyState(V: Double, calcium Ca: Double) -> Double
+    /// For a calcium-gated channel whose m∞ factors as m∞(V, Ca) = a(V) · b(Ca): b(Ca) (dimensionless),
+    /// so the tabulated integrator can read a(V) from its voltage table and multiply. Nil (the default)
+    /// when m∞ does not factor; the integrator then calls `activationSteadyState` at every step.
+    static func activationCalciumFactor(_ Ca: Double) -> Double?
     /// m∞, τ_m (ms), h∞ and τ_h (ms) at a dual-number V (values and V-derivatives), m∞ at calcium Ca;
     /// specialised for the channel (the gate tables are built from it).
     static func gateRates(V: Dual, calcium Ca: Double) -> (mInf: Dual, tauM: Dual, hInf: Dual, tauH: Dual)
@@ -137,6 +141,8 @@ extension IonChannel {
     public static var inactivationExponent: Int { 0 }
     /// Default: false, m∞ depends on V only.
     public static var calciumGated: Bool { false }
+    /// Default: nil, m∞ is not known to factor into a(V) · b(Ca).
+    public static func activationCalciumFactor(_ Ca: Double) -> Double? { nil }
     /// Default: 1 + q (the Hodgkin–Huxley gates m and, if any, h).
     public static var stateCount: Int { 1 + inactivationExponent }
     /// Default: `m`, and `h` when the channel inactivates.

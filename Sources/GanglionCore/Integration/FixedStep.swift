@@ -8,10 +8,11 @@ func rushLarsen(_ x: Double, steadyState: Double, timeConstant: Double, step h: 
 }
 
 /// Shared loop of the fixed-step methods. Each output interval is split into the fewest equal steps
-/// no longer than `dt`, so every output time is hit exactly and no sliver steps appear.
+/// no longer than `dt`, so every output time is hit exactly and no sliver steps appear. `steps(t, h,
+/// count, y)` advances y by `count` steps of h from t.
 @inline(__always)
 func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observer: SampleObserver,
-                        step: (Double, Double, UnsafeMutablePointer<Double>) -> Void) throws(SolverError) -> Solution {
+                        steps: (Double, Double, Int, UnsafeMutablePointer<Double>) -> Void) throws(SolverError) -> Solution {
     var stats = SolverStatistics()
     let n = problem.initialState.count
     var y = problem.initialState
@@ -30,7 +31,7 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
         let h = span / Double(count)
         let ok: Bool = y.withUnsafeMutableBufferPointer { yp in
             let p = yp.baseAddress!
-            for j in 0..<count { step(t + Double(j) * h, h, p) }
+            steps(t, h, count, p)
             for i in 0..<n where !p[i].isFinite { return false }
             return true
         }
@@ -80,9 +81,9 @@ public struct ExponentialEuler: Integrator {
         var capacity = 2 * n
         defer { work.deallocate() }
         var current: RateTables?
-        var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, y in
+        var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, count, y in
             if current == nil || !current!.serves(h) {
-                current = tables.tables(for: h)
+                current = tables.tables(for: h, steps: count)
                 if let table = current, 2 * n + table.columns > capacity {
                     work.deallocate()
                     capacity = 2 * n + table.columns
@@ -90,13 +91,15 @@ public struct ExponentialEuler: Integrator {
                 }
             }
             if let table = current {
-                system.rushLarsenStep(t, y, step: h, tables: table, work: work)
+                system.rushLarsenSteps(t, y, step: h, count: count, tables: table, work: work)
             } else {
-                for (stage, ranges) in stages.enumerated() {
-                    system.advanceGenerically(stage: stage, ranges: ranges, t, y, step: h, work: work)
+                for j in 0..<count {
+                    for (stage, ranges) in stages.enumerated() {
+                        system.advanceGenerically(stage: stage, ranges: ranges, t + Double(j) * h, y, step: h, work: work)
+                    }
                 }
             }
-            evaluations += 1
+            evaluations += count
         }
         solution.statistics.rhsEvaluations = evaluations
         return solution
@@ -118,13 +121,13 @@ struct RateTableCache {
         self.enabled = enabled
     }
 
-    /// Tables for a step of h ms, or nil (compute exactly): counts the step's use and builds its tables at
-    /// the 256th.
-    mutating func tables(for h: Double) -> RateTables? {
+    /// Tables for a step of h ms, or nil (compute exactly): counts the step's uses (`steps` more) and
+    /// builds its tables once they reach 256.
+    mutating func tables(for h: Double, steps: Int) -> RateTables? {
         guard enabled, !unavailable else { return nil }
         if let t = built.first(where: { $0.serves(h) }) { return t }
         let i = uses.firstIndex { abs($0.step - h) <= 1e-9 * $0.step } ?? { uses.append((h, 0)); return uses.count - 1 }()
-        uses[i].count += 1
+        uses[i].count += steps
         guard uses[i].count >= 256 else { return nil }
         uses.remove(at: i)
         guard let t = system.makeRateTables(step: h) else { unavailable = true; return nil }
@@ -154,16 +157,19 @@ public struct RungeKutta4: Integrator {
         defer { work.deallocate() }
         let k1 = work, k2 = work + n, k3 = work + 2 * n, k4 = work + 3 * n, tmp = work + 4 * n
         var evaluations = 0
-        var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, y in
-            system.rightHandSide(t, y, k1)
-            for i in 0..<n { tmp[i] = y[i] + 0.5 * h * k1[i] }
-            system.rightHandSide(t + 0.5 * h, tmp, k2)
-            for i in 0..<n { tmp[i] = y[i] + 0.5 * h * k2[i] }
-            system.rightHandSide(t + 0.5 * h, tmp, k3)
-            for i in 0..<n { tmp[i] = y[i] + h * k3[i] }
-            system.rightHandSide(t + h, tmp, k4)
-            for i in 0..<n { y[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]) }
-            evaluations += 4
+        var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t0, h, count, y in
+            for j in 0..<count {
+                let t = t0 + Double(j) * h
+                system.rightHandSide(t, y, k1)
+                for i in 0..<n { tmp[i] = y[i] + 0.5 * h * k1[i] }
+                system.rightHandSide(t + 0.5 * h, tmp, k2)
+                for i in 0..<n { tmp[i] = y[i] + 0.5 * h * k2[i] }
+                system.rightHandSide(t + 0.5 * h, tmp, k3)
+                for i in 0..<n { tmp[i] = y[i] + h * k3[i] }
+                system.rightHandSide(t + h, tmp, k4)
+                for i in 0..<n { y[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]) }
+            }
+            evaluations += 4 * count
         }
         solution.statistics.rhsEvaluations = evaluations
         return solution

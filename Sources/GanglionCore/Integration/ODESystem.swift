@@ -78,11 +78,19 @@ public protocol ConditionallyLinearSystem: ODESystem {
     /// 2·dimension + tables.columns doubles. Default: from `linearForm`.
     func rushLarsenStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, tables: RateTables,
                         work: UnsafeMutablePointer<Double>)
+    /// `count` steps h from t (what `rushLarsenStep` does `count` times; a system may run them in one loop).
+    func rushLarsenSteps(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, count: Int, tables: RateTables,
+                         work: UnsafeMutablePointer<Double>)
 }
 
 extension ConditionallyLinearSystem {
     /// Default: no tables.
     public func makeRateTables(step h: Double) -> RateTables? { nil }
+    /// Default: `rushLarsenStep` `count` times.
+    public func rushLarsenSteps(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, count: Int, tables: RateTables,
+                                work: UnsafeMutablePointer<Double>) {
+        for j in 0..<count { rushLarsenStep(t + Double(j) * h, y, step: h, tables: tables, work: work) }
+    }
     /// Default: every stage from `linearForm`.
     public func rushLarsenStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, tables: RateTables,
                                work: UnsafeMutablePointer<Double>) {

@@ -11,6 +11,8 @@ extension STG {
         @inlinable public static func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T {
             (Ca / (Ca + 3)) / (1 + T.exp((V + 28.3) / -12.6))
         }
+        /// m∞ factors: the calcium factor Ca/(Ca + 3).
+        public static func activationCalciumFactor(_ Ca: Double) -> Double? { Ca / (Ca + 3) }
         @inlinable public static func tauM<T: GateScalar>(_ V: T) -> T { sigmoidTau(V, 90.3, 75.1, 46, -22.7) }
     }
 }
