@@ -1,13 +1,14 @@
 import Foundation
 
 extension CompiledNeuron {
-    /// Tables of the Hodgkin–Huxley gates' x∞(V) and decay factors e^(−h/(k τ_x(V))) for steps of `h` ms:
-    /// per such channel, in model order, m∞ (for a calcium-gated m∞ = a(V) b(Ca), a(V); none when it does
-    /// not factor), m's decay, then h∞ and h's decay; and as constants the decays e^(−h/τ) of τ_Ca, τ_g
-    /// and the controller's pool and membrane. Nil when no channel has tabulatable gates.
+    /// Tables of the Hodgkin–Huxley gates for steps of `h` ms: per such channel, in model order, m's
+    /// A = m∞(1 − d) and d = e^(−h/(k τ_m(V))), then h's A and d (`RushLarsenPlan`). For a calcium-gated
+    /// m∞ = a(V) b(Ca) the A column holds a(V)(1 − d); for one that does not factor, 0 (it is written at each
+    /// step). Constants: the decays e^(−h/τ) of τ_Ca, τ_g and the controller's pool and membrane. Nil when
+    /// no channel has tabulatable gates.
     public func makeGateTable(step h: Double) -> GateTable? {
         let tabulated = slots.filter(\.hodgkinHuxley)
-        let columns = tabulated.reduce(0) { $0 + ($1.calciumGated && !$1.calciumFactorized ? 1 : 2) + ($1.q > 0 ? 2 : 0) }
+        let columns = stepPlan.columns
         guard columns > 0 else { return nil }
         // Decays of the constant time constants: τ_Ca, the homeostatic τ_g, the controller's pool 1/(α + β)
         // and membrane 1/α.
@@ -19,26 +20,51 @@ extension CompiledNeuron {
             for s in tabulated {
                 let r = s.channel.gateRates(V: V, calcium: 1)
                 let k = Dual(s.context.tauScale)
-                if !s.calciumGated {
-                    out[c] = r.mInf; c += 1
-                } else if s.calciumFactorized {
-                    out[c] = r.mInf / Dual(s.channel.activationCalciumFactor(1)!); c += 1   // a(V) = m∞(V, 1)/b(1)
-                }
-                out[c] = Dual.exp(Dual(-h) / (k * r.tauM)); c += 1
+                let dm = Dual.exp(Dual(-h) / (k * r.tauM))
+                let mInf = !s.calciumGated ? r.mInf
+                    : (s.calciumFactorized ? r.mInf / Dual(s.channel.activationCalciumFactor(1)!) : Dual(0))   // a(V) = m∞(V, 1)/b(1)
+                out[c] = mInf * (1 - dm)
+                out[c + 1] = dm
+                c += 2
                 if s.q > 0 {
-                    out[c] = r.hInf
-                    out[c + 1] = Dual.exp(Dual(-h) / (k * r.tauH))
+                    let dh = Dual.exp(Dual(-h) / (k * r.tauH))
+                    out[c] = r.hInf * (1 - dh)
+                    out[c + 1] = dh
                     c += 2
                 }
             }
         }
     }
 
-    /// m∞ of a gate update from the table's columns at calcium Ca.
+    /// Advances every Hodgkin–Huxley gate by x ← A + d x from the table's columns at V (the calcium-gated
+    /// m∞ completed at Ca first) and, when `sums`, returns Σ g, Σ g E and the calcium current of these
+    /// conductances with the new gates (else zeros).
     @inline(__always)
-    func steadyState(_ g: GateUpdate, column: UnsafeMutablePointer<Double>, V: Double, calcium Ca: Double) -> Double {
-        if g.inf < 0 { return slots[g.slot].channel.activationSteadyState(V: V, calcium: Ca) }
-        return g.calciumFactor ? column[g.inf] * slots[g.slot].channel.activationCalciumFactor(Ca)! : column[g.inf]
+    func advanceGates(_ y: UnsafeMutablePointer<Double>, columns column: UnsafeMutablePointer<Double>, V: Double, calcium Ca: Double,
+                      conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, groups: UnsafeBufferPointer<RushLarsenPlan.Group>,
+                      calciumGates: UnsafeBufferPointer<RushLarsenPlan.CalciumGate>, sums: Bool) -> (Double, Double, Double) {
+        for g in calciumGates {
+            if g.factorized {
+                column[g.column] *= g.channel.activationCalciumFactor(Ca)!
+            } else {
+                column[g.column] = g.channel.activationSteadyState(V: V, calcium: Ca) * (1 - column[g.decay])
+            }
+        }
+        var sum = MembraneSums()
+        for group in groups {
+            let r = group.range
+            switch (group.p, group.q) {
+            case (3, 1): sum.advance(M3H.self, r, y, column, conductances, V: V, sums: sums)
+            case (4, 0): sum.advance(M4.self, r, y, column, conductances, V: V, sums: sums)
+            case (3, 0): sum.advance(M3.self, r, y, column, conductances, V: V, sums: sums)
+            case (1, 0): sum.advance(M1.self, r, y, column, conductances, V: V, sums: sums)
+            case (1, 1): sum.advance(M1H.self, r, y, column, conductances, V: V, sums: sums)
+            case (4, 1): sum.advance(M4H.self, r, y, column, conductances, V: V, sums: sums)
+            default: sum.advance(r, p: group.p, q: group.q, y, column, conductances, V: V, sums: sums)
+            }
+        }
+        let (gTotal, gE, iCa) = (sum.gTotal, sum.gE, sum.iCa)
+        return (gTotal, gE, iCa)
     }
 
     /// Advances every stage-0 state (channel states, controller, homeostasis) by one step h in place, the
@@ -50,10 +76,12 @@ extension CompiledNeuron {
         let V = y[0], Ca = y[1]
         guard table.evaluate(V, into: column) else { return advanceStatesExactly(y, step: h, work: work) }
         if !everyStageZeroStateTabulated { advanceUntabulatedStates(y, step: h, table: table, work: work) }
-        gateUpdates.withUnsafeBufferPointer { updates in
-            for g in updates {
-                let xInf = steadyState(g, column: column, V: V, calcium: Ca)
-                y[g.state] = xInf + (y[g.state] - xInf) * column[g.decay]
+        stepPlan.conductances.withUnsafeBufferPointer { conductances in
+            stepPlan.groups.withUnsafeBufferPointer { groups in
+                stepPlan.calciumGates.withUnsafeBufferPointer { calciumGates in
+                    _ = advanceGates(y, columns: column, V: V, calcium: Ca, conductances: conductances, groups: groups,
+                                     calciumGates: calciumGates, sums: false)
+                }
             }
         }
     }
@@ -111,50 +139,6 @@ extension CompiledNeuron {
         y[1] = caInf + (y[1] - caInf) * calciumDecay
     }
 
-    /// One whole step from the table, gates and membrane in one pass: each Hodgkin–Huxley gate is advanced
-    /// and its channel's conductance added to Σ g at once (the other stage-0 states first: they do not
-    /// depend on the gates), then V and Ca. Equal to `advanceStates` then `advanceMembrane` up to rounding.
-    /// `work`: 2·dimension + table.columns doubles (and ≥ maxStates + 1).
-    @inline(__always)
-    func tabulatedStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
-                       work: UnsafeMutablePointer<Double>) {
-        let column = work + 2 * dimension
-        let V = y[0], Ca = y[1]
-        guard table.evaluate(V, into: column) else {
-            advanceStatesExactly(y, step: h, work: work)
-            return advanceMembrane(t, y, step: h, calciumDecay: table.calciumDecay, scratch: work)
-        }
-        if !everyStageZeroStateTabulated { advanceUntabulatedStates(y, step: h, table: table, work: work) }
-        let gl = leak(y)
-        var gTotal = gl, gE = gl * eLeak, iCa = 0.0
-        membraneTerms.withUnsafeBufferPointer { terms in
-            for m in terms {
-                let open: Double
-                if m.hodgkinHuxley {
-                    let mInf = m.mInf < 0 ? m.channel.activationSteadyState(V: V, calcium: Ca)
-                        : (m.calciumFactor ? column[m.mInf] * m.channel.activationCalciumFactor(Ca)! : column[m.mInf])
-                    let x = mInf + (y[m.offset] - mInf) * column[m.mDecay]
-                    y[m.offset] = x
-                    var o = integerPower(x, m.p)
-                    if m.hDecay >= 0 {
-                        let hInf = column[m.hInf]
-                        let z = hInf + (y[m.offset + 1] - hInf) * column[m.hDecay]
-                        y[m.offset + 1] = z
-                        o *= integerPower(z, m.q)
-                    }
-                    open = o
-                } else {
-                    open = m.channel.openFraction(V: V, states: y + m.offset, context: m.context, dOpen: work)
-                }
-                let g = (m.gbarState >= 0 ? max(y[m.gbarState], 0) * m.scale : m.gbar) * open
-                gTotal += g
-                gE += g * m.reversal
-                if m.carriesCalcium { iCa += g * (V - m.reversal) }
-            }
-        }
-        advanceMembrane(t, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: table.calciumDecay)
-    }
-
     /// Tables for steps of h ms (one cell), or nil when no channel has tabulatable gates.
     public func makeRateTables(step h: Double) -> RateTables? {
         makeGateTable(step: h).map { RateTables(step: h, cells: [$0]) }
@@ -166,7 +150,7 @@ extension CompiledNeuron {
         rushLarsenSteps(t, y, step: h, count: 1, tables: tables, work: work)
     }
 
-    /// `count` steps from t: one pass per step through the table (`tabulatedStep`).
+    /// `count` steps h from t through the table (`tabulatedStep`), the plan's arrays fetched once.
     public func rushLarsenSteps(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, count: Int,
                                 tables: RateTables, work: UnsafeMutablePointer<Double>) {
         guard let table = tables.first else {
@@ -176,7 +160,48 @@ extension CompiledNeuron {
             }
             return
         }
-        for j in 0..<count { tabulatedStep(t + Double(j) * h, y, step: h, table: table, work: work) }
+        let calciumDecay = table.calciumDecay
+        stepPlan.conductances.withUnsafeBufferPointer { conductances in
+            stepPlan.groups.withUnsafeBufferPointer { groups in
+                stepPlan.calciumGates.withUnsafeBufferPointer { calciumGates in
+                    for j in 0..<count {
+                        tabulatedStep(t + Double(j) * h, y, step: h, table: table, calciumDecay: calciumDecay,
+                                      conductances: conductances, groups: groups, calciumGates: calciumGates, work: work)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One step from the table: the columns at V, the other stage-0 states (they do not depend on the
+    /// gates), every gate with its conductance summed at once, the other channels' conductances, then V
+    /// and Ca. Equal to `advanceStates` then `advanceMembrane` up to rounding.
+    @inline(__always)
+    func tabulatedStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable, calciumDecay: Double,
+                       conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, groups: UnsafeBufferPointer<RushLarsenPlan.Group>,
+                       calciumGates: UnsafeBufferPointer<RushLarsenPlan.CalciumGate>, work: UnsafeMutablePointer<Double>) {
+        let column = work + 2 * dimension
+        let V = y[0], Ca = y[1]
+        guard table.evaluate(V, into: column) else {
+            advanceStatesExactly(y, step: h, work: work)
+            return advanceMembrane(t, y, step: h, calciumDecay: calciumDecay, scratch: work)
+        }
+        if !everyStageZeroStateTabulated { advanceUntabulatedStates(y, step: h, table: table, work: work) }
+        var (gTotal, gE, iCa) = advanceGates(y, columns: column, V: V, calcium: Ca, conductances: conductances, groups: groups,
+                                             calciumGates: calciumGates, sums: true)
+        let gl = leak(y)
+        gTotal += gl
+        gE += gl * eLeak
+        if !everyStageZeroStateTabulated {
+            for m in membraneTerms where !m.hodgkinHuxley {
+                let g = (m.gbarState >= 0 ? max(y[m.gbarState], 0) * m.scale : m.gbar)
+                    * m.channel.openFraction(V: V, states: y + m.offset, context: m.context, dOpen: work)
+                gTotal += g
+                gE += g * m.reversal
+                if m.carriesCalcium { iCa += g * (V - m.reversal) }
+            }
+        }
+        advanceMembrane(t, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: calciumDecay)
     }
 }
 
@@ -196,4 +221,65 @@ extension CompiledNeuron {
 extension GateTable {
     /// A neuron's calcium decay e^(−h/τ_Ca), the first of the constants `makeGateTable(step:)` keeps.
     @inline(__always) var calciumDecay: Double { constants[0] }
+}
+
+/// The open fraction m^p h^q of one group of conductances, known at compile time.
+protocol GateShape {
+    static var inactivates: Bool { get }
+    static func open(_ m: Double, _ h: Double) -> Double
+}
+enum M3H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m * m * m * h } }
+enum M4: GateShape { static let inactivates = false; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { let m2 = m * m; return m2 * m2 } }
+enum M3: GateShape { static let inactivates = false; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m * m * m } }
+enum M1: GateShape { static let inactivates = false; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m } }
+enum M1H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m * h } }
+enum M4H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { let m2 = m * m; return m2 * m2 * h } }
+
+/// Σ g (mS/cm²), Σ g E (µA/cm²) and the calcium current (µA/cm²) of conductances advanced from a gate table.
+struct MembraneSums {
+    var gTotal = 0.0, gE = 0.0, iCa = 0.0
+
+    /// Advances the gates of conductances `range` (x ← A + d x) and, when `sums`, adds their conductances.
+    @inline(__always)
+    mutating func advance<S: GateShape>(_ shape: S.Type, _ range: Range<Int>, _ y: UnsafeMutablePointer<Double>,
+                                        _ column: UnsafeMutablePointer<Double>,
+                                        _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double, sums: Bool) {
+        for i in range {
+            let c = conductances[i]
+            let m = column[c.mA] + column[c.mD] * y[c.m]
+            y[c.m] = m
+            var h = m
+            if S.inactivates {
+                h = column[c.hA] + column[c.hD] * y[c.h]
+                y[c.h] = h
+            }
+            if sums { add(c, S.open(m, h), y, V: V) }
+        }
+    }
+
+    /// `advance` for exponents known only at run time.
+    @inline(__always)
+    mutating func advance(_ range: Range<Int>, p: Int, q: Int, _ y: UnsafeMutablePointer<Double>, _ column: UnsafeMutablePointer<Double>,
+                          _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double, sums: Bool) {
+        for i in range {
+            let c = conductances[i]
+            let m = column[c.mA] + column[c.mD] * y[c.m]
+            y[c.m] = m
+            var open = integerPower(m, p)
+            if q > 0 {
+                let h = column[c.hA] + column[c.hD] * y[c.h]
+                y[c.h] = h
+                open *= integerPower(h, q)
+            }
+            if sums { add(c, open, y, V: V) }
+        }
+    }
+
+    @inline(__always)
+    mutating func add(_ c: RushLarsenPlan.Conductance, _ open: Double, _ y: UnsafeMutablePointer<Double>, V: Double) {
+        let g = (c.gbarState >= 0 ? max(y[c.gbarState], 0) * c.scale : c.gbar) * open
+        gTotal += g
+        gE += g * c.reversal
+        iCa += c.calcium * g * (V - c.reversal)
+    }
 }

@@ -67,28 +67,17 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline let reference: ControllerReference?
     /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
     let everyStageZeroStateTabulated: Bool
-    /// One Hodgkin–Huxley gate's update from a gate table: its state, its x∞ column (−1: a calcium-gated
-    /// m∞, computed from slot `slot`; with `calciumFactor`, the column holds a(V) of m∞ = a(V) b(Ca)) and
-    /// its decay column.
-    @usableFromInline struct GateUpdate: Sendable {
-        let state: Int, inf: Int, decay: Int, slot: Int
-        let calciumFactor: Bool
-    }
-    /// The gate updates in the column order of `makeGateTable(step:)`.
-    let gateUpdates: [GateUpdate]
-    /// A channel's term of Σ g and Σ g E, flattened for the exponential integrator's hot loop, with its
-    /// gate-table columns (Hodgkin–Huxley channels): m∞ (−1: computed from the channel), m's decay, h∞ and
-    /// h's decay (−1 without h); `calciumFactor`: the m∞ column holds a(V) of m∞ = a(V) b(Ca).
+    /// A channel's term of Σ g and Σ g E, flattened for the exponential integrator's loops.
     @usableFromInline struct MembraneTerm: Sendable {
         let offset: Int, p: Int, q: Int, gbarState: Int
         let gbar: Double, scale: Double, reversal: Double
         let carriesCalcium: Bool, hodgkinHuxley: Bool
-        let mInf: Int, mDecay: Int, hInf: Int, hDecay: Int
-        let calciumFactor: Bool
         let channel: any IonChannel.Type
         let context: ChannelContext
     }
     let membraneTerms: [MembraneTerm]
+    /// The exponential integrator's plan for one step from a gate table (`RushLarsenPlan`).
+    let stepPlan: RushLarsenPlan
 
     /// Index of V and Ca in the state vector.
     public static let voltageIndex = 0, calciumIndex = 1
@@ -171,32 +160,12 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
         everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && regulated.isEmpty
-        var updates: [GateUpdate] = []
-        var column = 0
-        var terms: [MembraneTerm] = []
-        for (i, s) in slots.enumerated() {
-            var mInf = -1, mDecay = -1, hInf = -1, hDecay = -1
-            if s.hodgkinHuxley {
-                let tabulatedInf = !s.calciumGated || s.calciumFactorized
-                mInf = tabulatedInf ? column : -1
-                column += tabulatedInf ? 1 : 0
-                mDecay = column
-                updates.append(GateUpdate(state: s.offset, inf: mInf, decay: mDecay, slot: i, calciumFactor: s.calciumFactorized))
-                column += 1
-                if s.q > 0 {
-                    hInf = column
-                    hDecay = column + 1
-                    updates.append(GateUpdate(state: s.offset + 1, inf: hInf, decay: hDecay, slot: i, calciumFactor: false))
-                    column += 2
-                }
-            }
-            terms.append(MembraneTerm(offset: s.offset, p: s.p, q: s.q, gbarState: s.gbarState, gbar: s.gbar, scale: s.scale,
-                                      reversal: s.reversal, carriesCalcium: s.carriesCalcium, hodgkinHuxley: s.hodgkinHuxley,
-                                      mInf: mInf, mDecay: mDecay, hInf: hInf, hDecay: hDecay, calciumFactor: s.calciumFactorized,
-                                      channel: s.channel, context: s.context))
+        membraneTerms = slots.map {
+            MembraneTerm(offset: $0.offset, p: $0.p, q: $0.q, gbarState: $0.gbarState, gbar: $0.gbar, scale: $0.scale,
+                         reversal: $0.reversal, carriesCalcium: $0.carriesCalcium, hodgkinHuxley: $0.hodgkinHuxley,
+                         channel: $0.channel, context: $0.context)
         }
-        gateUpdates = updates
-        membraneTerms = terms
+        stepPlan = RushLarsenPlan(slots)
     }
 
     /// ḡ of a slot at state y (mS/cm²): the homeostatic state (never below 0) or the constant.

@@ -102,7 +102,7 @@ public final class GateTable: @unchecked Sendable {   // immutable after init; t
         return true
     }
 
-    /// The interpolant on interval i at fraction t ∈ [0, 1) of it.
+    /// The interpolant on interval i at fraction t ∈ [0, 1) of it, two columns at a time.
     @inline(__always)
     static func interpolate(_ data: UnsafeMutablePointer<Double>, columns: Int, interval i: Int, fraction t: Double,
                             into out: UnsafeMutablePointer<Double>) {
@@ -111,9 +111,17 @@ public final class GateTable: @unchecked Sendable {   // immutable after init; t
         let h00 = (1 + 2 * t) * s * s, h10 = t * s * s, h01 = t * t * (3 - 2 * t), h11 = -t * t * s
         let a = data + 2 * columns * i, b = a + 2 * columns
         let da = a + columns, db = b + columns
-        for c in 0..<columns {
-            out[c] = h00 * a[c] + h10 * da[c] + h01 * b[c] + h11 * db[c]
+        let w00 = SIMD2(repeating: h00), w10 = SIMD2(repeating: h10), w01 = SIMD2(repeating: h01), w11 = SIMD2(repeating: h11)
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
         }
+        var c = 0
+        while c + 2 <= columns {
+            let v = w00 * load(a + c) + w10 * load(da + c) + w01 * load(b + c) + w11 * load(db + c)
+            UnsafeMutableRawPointer(out + c).storeBytes(of: v, as: SIMD2<Double>.self)
+            c += 2
+        }
+        if c < columns { out[c] = h00 * a[c] + h10 * da[c] + h01 * b[c] + h11 * db[c] }
     }
 }
 
