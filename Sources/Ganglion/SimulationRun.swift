@@ -43,6 +43,23 @@ struct RunProgress: Codable {
     var skipFirstSample: Bool?
 }
 
+extension RunProgress {
+    /// Takes one sample into the analyses: firing, time at ḡ ≤ 0 of the regulated states, calcium average.
+    /// (One mutation of the run's progress per sample instead of one per field.)
+    mutating func record(_ t: Double, _ y: UnsafeBufferPointer<Double>, regulatedIndex: [Int]) {
+        analyzer.observe(t: t, V: y[0], Ca: y[1])
+        for i in extraAnalyzers.indices { extraAnalyzers[i].observe(t: t, V: y[0], Ca: y[1]) }
+        for (k, i) in regulatedIndex.enumerated() {
+            let now = y[i] <= 0
+            if now, wasClamped[k] { clamped[k] += t - lastSample }
+            if now, firstZero[k] == nil { firstZero[k] = t }
+            wasClamped[k] = now
+        }
+        lastSample = t
+        calcium.observe(t: t, Ca: y[1])
+    }
+}
+
 /// Trailing time-average of calcium over a window, from the trapezoid integral at regular ticks.
 struct CalciumAverager: Codable {
     var window: Double
@@ -89,8 +106,10 @@ final class SimulationRun {
     let conductanceNames: [String]
     var protocolState: ProtocolState
     var system: CompiledNeuron
-    var progress: RunProgress
-    var writer: CSVTraceWriter?
+    /// Mutated at every sample: no dynamic exclusivity check (a run is single-threaded, and no access to it
+    /// overlaps another).
+    @exclusivity(unchecked) var progress: RunProgress
+    @exclusivity(unchecked) var writer: CSVTraceWriter?
     var conductanceWriter: CSVTraceWriter?
 
     init(_ request: SimulationRequest) throws(SimulationError) {
@@ -364,16 +383,7 @@ final class SimulationRun {
     /// One output sample.
     func observe(_ t: Double, _ y: UnsafeBufferPointer<Double>, traceWindow: ClosedRange<Double>,
                  row: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutablePointer<Double>) throws {
-        progress.analyzer.observe(t: t, V: y[0], Ca: y[1])
-        for i in progress.extraAnalyzers.indices { progress.extraAnalyzers[i].observe(t: t, V: y[0], Ca: y[1]) }
-        for (k, i) in regulatedIndex.enumerated() {
-            let now = y[i] <= 0
-            if now, progress.wasClamped[k] { progress.clamped[k] += t - progress.lastSample }
-            if now, progress.firstZero[k] == nil { progress.firstZero[k] = t }
-            progress.wasClamped[k] = now
-        }
-        progress.lastSample = t
-        progress.calcium.observe(t: t, Ca: y[1])
+        progress.record(t, y, regulatedIndex: regulatedIndex)
         if let every = request.conductanceInterval, t >= progress.nextConductanceTick - 1e-9 * every {
             let tick = progress.nextConductanceTick
             let average = progress.calcium.tick(at: tick)

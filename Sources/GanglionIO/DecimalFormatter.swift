@@ -12,20 +12,20 @@ public enum DecimalFormatter {
     @usableFromInline struct Tables: @unchecked Sendable {
         /// 10^0 … 10^22, all exact in binary64.
         let powers: UnsafePointer<Double>
-        /// "00", "01", … "99" as ASCII pairs.
+        /// "00", "01", … "99" as ASCII pairs, the first character in the low byte (every word built from them
+        /// is stored little-endian, so the text is the same on any byte order).
         let pairs: UnsafePointer<UInt16>
     }
     @usableFromInline static let tables: Tables = {
         let powers = UnsafeMutablePointer<Double>.allocate(capacity: 23)
         for k in 0...22 { powers[k] = pow(10, Double(k)) }
         let pairs = UnsafeMutablePointer<UInt16>.allocate(capacity: 100)
-        for i in 0..<100 {
-            withUnsafeMutableBytes(of: &pairs[i]) { $0[0] = UInt8(48 + i / 10); $0[1] = UInt8(48 + i % 10) }
-        }
+        for i in 0..<100 { pairs[i] = UInt16(48 + i / 10) | UInt16(48 + i % 10) << 8 }
         return Tables(powers: powers, pairs: pairs)
     }()
 
-    /// Writes `x` at `p` (at most 24 bytes) and returns the number of bytes written.
+    /// Writes `x` at `p` and returns the number of bytes written (at most 24; up to 24 bytes at `p` may be
+    /// overwritten).
     public static func write(_ x: Double, into p: UnsafeMutablePointer<UInt8>) -> Int {
         write(x, into: p, tables)
     }
@@ -42,7 +42,7 @@ public enum DecimalFormatter {
 
     /// round(v) for 0 ≤ v < 2^52 (half away from zero, as `rounded()`): v + 0.5 is exact there.
     @inline(__always)
-    static func roundedDigits(_ v: Double) -> UInt64 { UInt64(v + 0.5) }
+    static func roundedDigits(_ v: Double) -> UInt64 { UInt64(bitPattern: Int64(v + 0.5)) }
 
     /// `write(_:into:)` with the tables passed in (a caller formatting many numbers fetches them once).
     @inline(__always)
@@ -71,19 +71,28 @@ public enum DecimalFormatter {
             m = roundedDigits(scale(a, 9 - e, t.powers))
         }
         if m >= 10_000_000_000 { m /= 10; e += 1 }   // rounded up to the next power of ten
-        // Significant digits without trailing zeros.
-        var count = 10
-        var r = m
-        while r % 10 == 0 { r /= 10; count -= 1 }
-        /// The ten digits of m at q, two at a time.
+        // The ten digits as ASCII, two at a time (d[0…7] in `low`, d[8], d[9] in `high`, little-endian), and
+        // how many are significant (trailing zeros dropped).
+        let v4 = Int(m % 100), r3 = m / 100
+        let v3 = Int(r3 % 100), r2 = r3 / 100
+        let v2 = Int(r2 % 100), r1 = r2 / 100
+        let v1 = Int(r1 % 100), v0 = Int(r1 / 100)
+        let pairs = t.pairs
+        let low = UInt64(pairs[v0]) | UInt64(pairs[v1]) << 16 | UInt64(pairs[v2]) << 32 | UInt64(pairs[v3]) << 48
+        let high = UInt64(pairs[v4])
+        let count: Int
+        if v4 != 0 { count = v4 % 10 == 0 ? 9 : 10 }
+        else if v3 != 0 { count = v3 % 10 == 0 ? 7 : 8 }
+        else if v2 != 0 { count = v2 % 10 == 0 ? 5 : 6 }
+        else if v1 != 0 { count = v1 % 10 == 0 ? 3 : 4 }
+        else { count = v0 % 10 == 0 ? 1 : 2 }   // v0 ≥ 10: m ≥ 1e9
+        /// The ten digits at q (16 bytes are stored; the caller's room allows it).
         @inline(__always) func digits(at q: UnsafeMutablePointer<UInt8>) {
             let raw = UnsafeMutableRawPointer(q)
-            var v = m
-            for i in stride(from: 8, through: 0, by: -2) {
-                raw.storeBytes(of: t.pairs[Int(v % 100)], toByteOffset: i, as: UInt16.self)
-                v /= 100
-            }
+            raw.storeBytes(of: low.littleEndian, as: UInt64.self)
+            raw.storeBytes(of: high.littleEndian, toByteOffset: 8, as: UInt64.self)
         }
+        @inline(__always) func digit(_ k: Int) -> UInt8 { UInt8(truncatingIfNeeded: low >> (8 * k)) }
         if e >= -5, e < 15 {
             if e < 0 {
                 // 0.000ddd
@@ -93,15 +102,23 @@ public enum DecimalFormatter {
                 n += count
             } else {
                 let whole = e + 1
-                digits(at: p + n)
                 if whole >= count {
                     // ddd or ddd000 (no fraction)
+                    digits(at: p + n)
                     for i in min(whole, 10)..<whole { p[n + i] = UInt8(ascii: "0") }
                     n += whole
+                } else if whole <= 7 {
+                    // ddd.ddd in two 8-byte words: the whole part, the point, then the fraction one place right.
+                    let wholeBytes = (UInt64(1) << (8 * whole)) &- 1, withPoint = (UInt64(1) << (8 * (whole + 1))) &- 1
+                    let first = (low & wholeBytes) | UInt64(UInt8(ascii: ".")) << (8 * whole) | ((low << 8) & ~withPoint)
+                    let raw = UnsafeMutableRawPointer(p + n)
+                    raw.storeBytes(of: first.littleEndian, as: UInt64.self)
+                    raw.storeBytes(of: ((low >> 56) | (high << 8)).littleEndian, toByteOffset: 8, as: UInt64.self)
+                    n += count + 1
                 } else {
-                    // ddd.ddd: the fraction moves one place right for the point
-                    var i = count
-                    while i > whole { p[n + i] = p[n + i - 1]; i -= 1 }
+                    // ddd.ddd: the fraction one place right of its digits, then the whole part (whole < count ≤ 10 ≤ 8 + 2)
+                    digits(at: p + n + 1)
+                    for i in 0..<whole { p[n + i] = i < 8 ? digit(i) : UInt8(truncatingIfNeeded: high >> (8 * (i - 8))) }
                     p[n + whole] = UInt8(ascii: ".")
                     n += count + 1
                 }
@@ -109,13 +126,13 @@ public enum DecimalFormatter {
         } else {
             // d.ddde±XX
             digits(at: p + n + 1)
-            p[n] = p[n + 1]
+            p[n] = digit(0)
             if count > 1 { p[n + 1] = UInt8(ascii: "."); n += count + 1 } else { n += 1 }
             p[n] = UInt8(ascii: "e"); n += 1
             if e < 0 { p[n] = UInt8(ascii: "-"); e = -e } else { p[n] = UInt8(ascii: "+") }
             n += 1
             if e >= 100 { p[n] = UInt8(48 + e / 100); n += 1; e %= 100 }
-            UnsafeMutableRawPointer(p + n).storeBytes(of: t.pairs[e], as: UInt16.self)
+            UnsafeMutableRawPointer(p + n).storeBytes(of: t.pairs[e].littleEndian, as: UInt16.self)
             n += 2
         }
         return n

@@ -189,4 +189,15 @@ struct GateTableTests {
             #expect(t.cells[i] !== t.cells[j], "\(cells[i].0) and \(cells[j].0) must not share a table")
         }
     }
+
+    @Test("the process keeps one table per kinetics and step: separately compiled cells with other conductances share it")
+    func processStore() throws {
+        let a = try CompiledNeuron(try NamedModel.named("stg-spiking")!.neuron())
+        let b = try CompiledNeuron(try NamedModel.named("stg-bursting")!.neuron())   // other ḡ, same kinetics
+        let ta = try #require(a.makeGateTable(step: 0.05)), tb = try #require(b.makeGateTable(step: 0.05))
+        #expect(ta === tb)
+        let other = try #require(a.makeGateTable(step: 0.025))
+        #expect(other !== ta && other.constants[0] != ta.constants[0], "another step, another table")
+        #expect(GateTableStore.shared.count <= GateTableStore.shared.capacity)
+    }
 }

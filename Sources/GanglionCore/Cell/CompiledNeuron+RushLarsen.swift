@@ -1,12 +1,19 @@
 import Foundation
 
 extension CompiledNeuron {
-    /// Tables of the Hodgkin–Huxley gates for steps of `h` ms: per such channel, in model order, m's
+    /// Tables of the Hodgkin–Huxley gates for steps of `h` ms (from `GateTableStore.shared` when this
+    /// neuron's kinetics were tabulated for h before in the process): per such channel, in model order, m's
     /// A = m∞(1 − d) and d = e^(−h/(k τ_m(V))), then h's A and d (`RushLarsenPlan`). For a calcium-gated
     /// m∞ = a(V) b(Ca) the A column holds a(V)(1 − d); for one that does not factor, 0 (it is written at each
     /// step). Constants: the decays e^(−h/τ) of τ_Ca, τ_g and the controller's pool and membrane. Nil when
     /// no channel has tabulatable gates.
     public func makeGateTable(step h: Double) -> GateTable? {
+        guard stepPlan.columns > 0 else { return nil }
+        return GateTableStore.shared.table(key: gateTableKey + ",step:\(h.bitPattern)") { buildGateTable(step: h) }
+    }
+
+    /// `makeGateTable(step:)` without the process's store.
+    func buildGateTable(step h: Double) -> GateTable? {
         let tabulated = slots.filter(\.hodgkinHuxley)
         let columns = stepPlan.columns
         guard columns > 0 else { return nil }

@@ -1,3 +1,4 @@
+import Synchronization
 /// Functions of the membrane potential tabulated on a uniform grid and read back by cubic Hermite
 /// interpolation (values and exact first derivatives at the nodes, so the interpolant is C¹).
 ///
@@ -148,4 +149,31 @@ public final class RateTables: Sendable {
     /// output intervals differ in their last bits).
     @inline(__always)
     public func serves(_ h: Double) -> Bool { abs(h - step) <= 1e-9 * step }
+}
+
+/// The gate tables built in this process, by key (a neuron's channel kinetics and constant decays, and the
+/// step): a table depends on neither the conductances nor the state, so every cell of a population, every
+/// segment of a protocol and every repeated run shares one. Thread-safe; at most `capacity` tables are kept.
+public final class GateTableStore: Sendable {
+    /// The process's store.
+    public static let shared = GateTableStore()
+    /// Most tables kept (about 1 MB each).
+    public let capacity = 32
+    private let tables = Mutex<[String: GateTable]>([:])
+
+    /// The table for `key`, built by `build` the first time (outside the lock: workers building other
+    /// tables do not wait). A nil build is not kept.
+    public func table(key: String, build: () -> GateTable?) -> GateTable? {
+        if let t = tables.withLock({ $0[key] }) { return t }
+        guard let t = build() else { return nil }
+        return tables.withLock { stored in
+            if let other = stored[key] { return other }   // another worker built it meanwhile
+            if stored.count >= capacity { stored.removeValue(forKey: stored.keys.first!) }
+            stored[key] = t
+            return t
+        }
+    }
+
+    /// Number of tables kept.
+    public var count: Int { tables.withLock { $0.count } }
 }
