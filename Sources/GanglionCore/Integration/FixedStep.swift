@@ -84,9 +84,9 @@ public struct ExponentialEuler: Integrator {
         var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, count, y in
             if current == nil || !current!.serves(h) {
                 current = tables.tables(for: h, steps: count)
-                if let table = current, 2 * n + table.columns > capacity {
+                if let table = current, 2 * n + table.scratch > capacity {
                     work.deallocate()
-                    capacity = 2 * n + table.columns
+                    capacity = 2 * n + table.scratch
                     work = .allocate(capacity: capacity)
                 }
             }

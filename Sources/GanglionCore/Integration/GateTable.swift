@@ -132,17 +132,20 @@ public final class RateTables: Sendable {
     public let step: Double
     /// Per cell, in the system's cell order (a neuron has one).
     public let cells: [GateTable?]
-    /// Largest number of columns of a cell's table (scratch size).
+    /// Largest number of columns of a cell's table.
     public let columns: Int
+    /// Scratch a step needs beyond 2·dimension doubles: the columns, and `extraScratch` more.
+    public let scratch: Int
     /// The first cell's table (a neuron's).
     public let first: GateTable?
 
-    /// Tables for step `step` (ms).
-    public init(step: Double, cells: [GateTable?]) {
+    /// Tables for step `step` (ms); a step through them needs `extraScratch` doubles more than the columns.
+    public init(step: Double, cells: [GateTable?], extraScratch: Int = 0) {
         self.step = step
         self.cells = cells
         first = cells.first ?? nil
         columns = cells.map { $0?.columns ?? 0 }.max() ?? 0
+        scratch = columns + extraScratch
     }
 
     /// Whether these tables serve a step of h ms (relative difference ≤ 1e-9: the steps of successive

@@ -75,7 +75,7 @@ public protocol ConditionallyLinearSystem: ODESystem {
     func makeRateTables(step h: Double) -> RateTables?
     /// Advances every state by one Rush–Larsen step h in place (every stage, in order), with `tables` made
     /// for h. Must agree with the stages of `linearForm` up to the tables' interpolation error. `work`:
-    /// 2·dimension + tables.columns doubles. Default: from `linearForm`.
+    /// 2·dimension + tables.scratch doubles. Default: from `linearForm`.
     func rushLarsenStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, tables: RateTables,
                         work: UnsafeMutablePointer<Double>)
     /// `count` steps h from t (what `rushLarsenStep` does `count` times; a system may run them in one loop).

@@ -1,44 +1,56 @@
 import Foundation
 
 extension CompiledNetwork {
-    /// One gate table per cell for steps of h ms, shared by cells with the same channels and kinetics.
+    /// One gate table per cell for steps of h ms, shared by cells with the same channels and kinetics
+    /// (`GateTableStore`); a step needs 3 doubles per cell more scratch (the cells' membrane sums).
     public func makeRateTables(step h: Double) -> RateTables? {
-        var byKey: [String: GateTable?] = [:]
-        let tables = cells.map { c in
-            let key = c.gateTableKey
-            if let t = byKey[key] { return t }
-            let t = c.makeGateTable(step: h)
-            byKey[key] = t
-            return t
-        }
-        return tables.contains { $0 != nil } ? RateTables(step: h, cells: tables) : nil
+        let tables = cells.map { $0.makeGateTable(step: h) }
+        return tables.contains { $0 != nil } ? RateTables(step: h, cells: tables, extraScratch: 3 * cells.count) : nil
     }
 
-    /// One step: every cell's gates (from its table) and synapses at the old voltages, then every V and Ca
-    /// with the synaptic and gap-junction conductances (`linearForm` stage 1).
+    /// One step: every cell's stage-0 states from its table, summing its membrane conductances on the way
+    /// (`advanceStatesAndSum`), and every synapse at the old voltages; then every V and Ca with the
+    /// synaptic and gap-junction conductances added (`linearForm` stage 1, up to rounding).
+    /// `work`: 2·dimension + tables.scratch doubles.
     public func rushLarsenStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, tables: RateTables,
                                work: UnsafeMutablePointer<Double>) {
+        // Per cell: Σ g, Σ g E + I_app, I_Ca, past everything a cell's own step uses.
+        let sums = work + 2 * dimension + tables.columns
         for (i, c) in cells.enumerated() {
             let o = offsets[i]
+            let s: (Double, Double, Double)
             if let table = tables.cells[i] {
-                c.advanceStates(y + o, step: h, table: table, work: work)
+                s = c.advanceStatesAndSum(y + o, step: h, table: table, work: work)
             } else {
                 c.advanceStatesExactly(y + o, step: h, work: work)
+                s = c.membraneConductances(y + o, scratch: work)
             }
+            sums[3 * i] = s.0
+            sums[3 * i + 1] = s.1 + c.appliedCurrent(at: t)
+            sums[3 * i + 2] = s.2
         }
         for w in wired {
             let V = y[w.preV]
             y[w.state] = rushLarsen(y[w.state], steadyState: w.synapse.steadyState(V), timeConstant: w.synapse.timeConstant(V), step: h)
         }
-        let inf = work, tau = work + dimension
-        linearForm(stage: 1, t, y, steadyState: inf, timeConstant: tau)
-        for (i, o) in offsets.enumerated() {
-            y[o] = rushLarsen(y[o], steadyState: inf[o], timeConstant: tau[o], step: h)
-            if let calciumDecay = tables.cells[i]?.constants[0] {
-                y[o + 1] = inf[o + 1] + (y[o + 1] - inf[o + 1]) * calciumDecay
-            } else {
-                y[o + 1] = rushLarsen(y[o + 1], steadyState: inf[o + 1], timeConstant: tau[o + 1], step: h)
-            }
+        for w in wired {
+            let g = w.synapse.gbar * y[w.state]
+            sums[3 * w.postCell] += g
+            sums[3 * w.postCell + 1] += g * w.synapse.reversal
+        }
+        for g in gaps {
+            sums[3 * g.a] += g.g
+            sums[3 * g.a + 1] += g.g * y[g.bV]
+            sums[3 * g.b] += g.g
+            sums[3 * g.b + 1] += g.g * y[g.aV]
+        }
+        for (i, c) in cells.enumerated() {
+            let o = offsets[i]
+            let gTotal = sums[3 * i], vInf = sums[3 * i + 1] / gTotal
+            y[o] = vInf + (y[o] - vInf) * exp(-h * gTotal / c.capacitance)
+            let caInf = c.calcium.rest - c.calcium.influx * sums[3 * i + 2]
+            let decay = tables.cells[i]?.calciumDecay ?? exp(-h / c.calcium.tau)
+            y[o + 1] = caInf + (y[o + 1] - caInf) * decay
         }
     }
 }
