@@ -5,12 +5,29 @@ import Ganglion
 
 @Suite("Gate tables of the exponential integrator")
 struct GateTableTests {
-    static let models = JacobianTests.models + ["stg-bursting+kKCa2"]
+    static let models = JacobianTests.models + ["stg-bursting+kKCa2", "stg-bursting+KCa-not-factoring"]
+
+    /// A calcium-gated channel whose m∞ does not factor into a(V) b(Ca) (calcium shifts its half-activation):
+    /// the tables must then compute m∞ at every step.
+    enum ShiftedKCa: IonChannel {
+        static let name = "KCa"
+        static let ion = Ion.potassium
+        static let activationExponent = 4
+        static let calciumGated = true
+        static func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { 1 / (1 + T.exp((V + 28.3 - Ca / 20) / -12.6)) }
+        static func tauM<T: GateScalar>(_ V: T) -> T { sigmoidTau(V, 90.3, 75.1, 46, -22.7) }
+    }
 
     func neuron(_ name: String) throws -> CompiledNeuron {
-        guard name == "stg-bursting+kKCa2" else { return try JacobianTests().neuron(name) }
         var n = try NamedModel.named("stg-bursting")!.neuron()
-        for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].context.tauScale = 2 }
+        switch name {
+        case "stg-bursting+kKCa2":
+            for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].context.tauScale = 2 }
+        case "stg-bursting+KCa-not-factoring":
+            for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].channel = ShiftedKCa.self }
+        default:
+            return try JacobianTests().neuron(name)
+        }
         return try CompiledNeuron(n)
     }
 
