@@ -15,10 +15,7 @@ struct NetworkCommand: ParsableCommand {
     @Argument(help: "Network file (JSON; Docs/network-files.md).") var file: String
     @Option(help: "Output folder (default out/<network name>).") var out: String?
     @Option(help: "Profile, replacing the file's: ganglion or paper (control.md §6).") var profile: String?
-    @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
-    @Option(help: "Fixed step (ms) of exp-euler / rk4.") var dt: Double?
-    @Flag(name: .customLong("exact-rates"), help: "exp-euler: compute every gate's x∞ and τ exactly instead of reading voltage tables.")
-    var exactRates = false
+    @OptionGroup var solverOptions: SolverOverride
     @Option(help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
     var duration: Double?
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); default from the file's trace name, else csv.")
@@ -29,7 +26,6 @@ struct NetworkCommand: ParsableCommand {
 
     func validate() throws {
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
-        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
         if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be > 0 ms") }
     }
 
@@ -37,9 +33,10 @@ struct NetworkCommand: ParsableCommand {
         let started = Date()
         var e: NetworkExperiment
         do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
-        if let solver { e.request.solver = solver }
-        if let dt { e.request.dt = dt }
-        if exactRates { e.request.exactRates = true }
+        if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
+                                             outputInterval: e.request.outputInterval) {
+            throw fail(message)
+        }
         if let duration { e.request.shorten(to: duration) }
         let folder = out ?? "out/\(e.name)"
         let traceFormat = TraceFormat.resolve(format, path: e.traceName)

@@ -17,10 +17,7 @@ struct Run: ParsableCommand {
     @Option(help: "Profile, replacing the file's: ganglion (the correct computations) or paper (the authors' choices; control.md §6).")
     var profile: String?
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
-    @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
-    @Option(help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
-    @Flag(name: .customLong("exact-rates"), help: "exp-euler: compute every gate's x∞ and τ exactly instead of reading voltage tables.")
-    var exactRates = false
+    @OptionGroup var solverOptions: SolverOverride
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); kept for --resume.")
     var format: TraceFormat?
     @Flag(help: "No progress on stderr.") var quiet = false
@@ -33,8 +30,7 @@ struct Run: ParsableCommand {
         if let cells, cells < 1 { throw ValidationError("--cells must be ≥ 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
-        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
-        if resumeFolder != nil, solver != nil || dt != nil || profile != nil || format != nil || exactRates {
+        if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil {
             throw ValidationError("--resume continues with the run's own solver, profile and format (run.json): no --solver, --dt, --exact-rates, --profile or --format")
         }
     }
@@ -70,14 +66,13 @@ struct Run: ParsableCommand {
             var run: [String: Any] = ["experiment_file": URL(fileURLWithPath: path).standardizedFileURL.path, "experiment_folder": source]
             if let cells { run["cells"] = cells }
             if let profile { run["profile"] = profile }
-            if let solver { e.request.solver = solver; run["solver"] = solver.rawValue }
-            if let dt {
-                guard e.request.solver != .cvodeBDF, e.request.solver != .cvodeAdams else {
-                    throw fail("--dt applies to the fixed-step solvers (exp-euler, rk4); this run uses \(e.request.solver.rawValue) (choose one with --solver)")
-                }
-                e.request.dt = dt; run["dt"] = dt
+            if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
+                                                 outputInterval: e.request.outputInterval) {
+                throw fail(message)
             }
-            if exactRates { e.request.exactRates = true; run["exact_rates"] = true }
+            if let solver = solverOptions.solver { run["solver"] = solver.rawValue }
+            if let dt = solverOptions.dt { run["dt"] = dt }
+            if solverOptions.exactRates { run["exact_rates"] = true }
             if traceFormat == .nwb { run["format"] = traceFormat.rawValue }
             run["started"] = ISO8601DateFormatter().string(from: started)
             do {
@@ -85,7 +80,6 @@ struct Run: ParsableCommand {
                 try AtomicFileWriter.write(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")
             } catch { throw fail("\(folder): \(error)") }
         }
-        noteStep(dt, outputInterval: e.request.outputInterval)
         if let limit {
             guard e.isPopulation else { throw fail("--cells: the experiment '\(e.name)' is not a population experiment") }
             e.cells = Array(e.cells.prefix(limit))

@@ -78,6 +78,9 @@ struct CommandLineTests {
         (["dics", "stg-bursting", "--curve", "0:-80:1", "--out", "x.csv"], "--curve"),
         (["bench", "--solvers", "exp-euler@x", "--repeats", "1", "--memory-duration", "0"], "bad step in 'exp-euler@x'"),
         (["bench", "--only-extras", "--memory-duration", "0", "--network-sizes", "2", "--network-solvers", "bogus"], "unknown solver 'bogus'"),
+        (["network", "examples/networks/hco.json", "--dt", "0.01", "--duration", "10", "--out", "/tmp/ganglion-dt-cvode"],
+         "--dt applies to the fixed-step solvers"),   // the file's solver is CVODE: --dt would be ignored
+        (["network", "examples/networks/hco.json", "--dt", "0", "--duration", "10"], "--dt must be > 0"),
     ])
     func badArguments(arguments: [String], mention: String) throws {
         let r = try ganglion(arguments)

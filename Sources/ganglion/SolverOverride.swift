@@ -1,0 +1,34 @@
+import ArgumentParser
+import Ganglion
+
+/// `--solver`, `--dt` and `--exact-rates` of the commands that run a file (`run`, `network`): each replaces
+/// the file's choice.
+struct SolverOverride: ParsableArguments {
+    @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
+    @Option(help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
+    @Flag(name: .customLong("exact-rates"), help: "exp-euler: compute every gate's x∞ and τ exactly instead of reading voltage tables.")
+    var exactRates = false
+
+    func validate() throws {
+        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
+    }
+
+    /// Whether none of the three is given.
+    var isEmpty: Bool { solver == nil && dt == nil && !exactRates }
+
+    /// Applies the options to a file's solver, step and rates; the message of the error when `--dt` is given
+    /// for a CVODE run (it would be ignored). Notes a step longer than the output interval (ms).
+    func apply(solver fileSolver: inout SolverChoice, dt fileStep: inout Double?, exactRates fileExactRates: inout Bool,
+               outputInterval: Double) -> String? {
+        if let solver { fileSolver = solver }
+        if let dt {
+            guard fileSolver != .cvodeBDF, fileSolver != .cvodeAdams else {
+                return "--dt applies to the fixed-step solvers (exp-euler, rk4); this run uses \(fileSolver.rawValue) (choose one with --solver)"
+            }
+            fileStep = dt
+            noteStep(dt, outputInterval: outputInterval)
+        }
+        if exactRates { fileExactRates = true }
+        return nil
+    }
+}
