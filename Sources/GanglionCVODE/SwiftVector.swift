@@ -47,7 +47,7 @@ enum SwiftVector {
         ops.pointee.nvgetlength = { v in sunindextype(nvLength(v)) }
         ops.pointee.nvlinearsum = { a, x, b, y, z in
             let n = nvLength(x), xp = nvData(x), yp = nvData(y), zp = nvData(z)
-            for i in 0..<n { zp[i] = a * xp[i] + b * yp[i] }
+            elementwise(n, xp, yp, zp) { x, y in SIMD2(repeating: a) * x + SIMD2(repeating: b) * y }
         }
         ops.pointee.nvconst = { c, z in
             let n = nvLength(z), zp = nvData(z)
@@ -63,7 +63,7 @@ enum SwiftVector {
         }
         ops.pointee.nvscale = { c, x, z in
             let n = nvLength(x), xp = nvData(x), zp = nvData(z)
-            for i in 0..<n { zp[i] = c * xp[i] }
+            elementwise(n, xp, xp, zp) { x, _ in SIMD2(repeating: c) * x }
         }
         ops.pointee.nvabs = { x, z in
             let n = nvLength(x), xp = nvData(x), zp = nvData(z)
@@ -159,7 +159,7 @@ enum SwiftVector {
             for i in 0..<n { zp[i] = c0 * x0[i] }
             for j in 1..<max(count, 1) {
                 let xj = nvData(X[j]), cj = c[j]
-                for i in 0..<n { zp[i] += cj * xj[i] }
+                elementwise(n, zp, xj, zp) { z, x in z + SIMD2(repeating: cj) * x }
             }
             return 0
         }
@@ -168,7 +168,7 @@ enum SwiftVector {
             guard let a, let Y, let Z else { return -1 }
             for j in 0..<Int(nv) {
                 let yp = nvData(Y[j]), zp = nvData(Z[j]), aj = a[j]
-                for i in 0..<n { zp[i] = aj * xp[i] + yp[i] }
+                elementwise(n, xp, yp, zp) { x, y in SIMD2(repeating: aj) * x + y }
             }
             return 0
         }
@@ -199,6 +199,20 @@ enum SwiftVector {
         }
         N_VFreeEmpty(v)
     }
+}
+
+/// z[i] = f(x[i], y[i]) for i < n, two entries at a time. Each entry is computed as by the scalar loop (the
+/// same operations in the same order, no fused multiply–add), so results are bit for bit the same; z may be
+/// x or y (each pair is read before it is written), as SUNDIALS passes.
+@inline(__always) private func elementwise(_ n: Int, _ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+                                           _ z: UnsafeMutablePointer<Double>, _ f: (SIMD2<Double>, SIMD2<Double>) -> SIMD2<Double>) {
+    var i = 0
+    while i + 2 <= n {
+        let v = f(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD2<Double>.self), UnsafeRawPointer(y + i).loadUnaligned(as: SIMD2<Double>.self))
+        UnsafeMutableRawPointer(z + i).storeBytes(of: v, as: SIMD2<Double>.self)
+        i += 2
+    }
+    if i < n { z[i] = f(SIMD2(repeating: x[i]), SIMD2(repeating: y[i]))[0] }
 }
 
 @inline(__always) private func nvContent(_ v: N_Vector) -> UnsafeMutablePointer<SwiftVector.Content> {
