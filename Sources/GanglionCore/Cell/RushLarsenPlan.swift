@@ -53,3 +53,64 @@ struct RushLarsenPlan: Sendable {
         self.groups = groups
     }
 }
+
+/// The open fraction m^p h^q of one group of conductances, known at compile time.
+protocol GateShape {
+    static var inactivates: Bool { get }
+    static func open(_ m: Double, _ h: Double) -> Double
+}
+enum M3H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m * m * m * h } }
+enum M4: GateShape { static let inactivates = false; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { let m2 = m * m; return m2 * m2 } }
+enum M3: GateShape { static let inactivates = false; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m * m * m } }
+enum M1: GateShape { static let inactivates = false; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m } }
+enum M1H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m * h } }
+enum M4H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { let m2 = m * m; return m2 * m2 * h } }
+
+/// Σ g (mS/cm²), Σ g E (µA/cm²) and the calcium current (µA/cm²) of conductances advanced from a gate table.
+struct MembraneSums {
+    var gTotal = 0.0, gE = 0.0, iCa = 0.0
+
+    /// Advances the gates of conductances `range` (x ← A + d x) and, when `sums`, adds their conductances.
+    @inline(__always)
+    mutating func advance<S: GateShape>(_ shape: S.Type, _ range: Range<Int>, _ y: UnsafeMutablePointer<Double>,
+                                        _ column: UnsafeMutablePointer<Double>,
+                                        _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double, sums: Bool) {
+        for i in range {
+            let c = conductances[i]
+            let m = column[c.mA] + column[c.mD] * y[c.m]
+            y[c.m] = m
+            var h = m
+            if S.inactivates {
+                h = column[c.hA] + column[c.hD] * y[c.h]
+                y[c.h] = h
+            }
+            if sums { add(c, S.open(m, h), y, V: V) }
+        }
+    }
+
+    /// `advance` for exponents known only at run time.
+    @inline(__always)
+    mutating func advance(_ range: Range<Int>, p: Int, q: Int, _ y: UnsafeMutablePointer<Double>, _ column: UnsafeMutablePointer<Double>,
+                          _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double, sums: Bool) {
+        for i in range {
+            let c = conductances[i]
+            let m = column[c.mA] + column[c.mD] * y[c.m]
+            y[c.m] = m
+            var open = integerPower(m, p)
+            if q > 0 {
+                let h = column[c.hA] + column[c.hD] * y[c.h]
+                y[c.h] = h
+                open *= integerPower(h, q)
+            }
+            if sums { add(c, open, y, V: V) }
+        }
+    }
+
+    @inline(__always)
+    mutating func add(_ c: RushLarsenPlan.Conductance, _ open: Double, _ y: UnsafeMutablePointer<Double>, V: Double) {
+        let g = (c.gbarState >= 0 ? max(y[c.gbarState], 0) * c.scale : c.gbar) * open
+        gTotal += g
+        gE += g * c.reversal
+        iCa += c.calcium * g * (V - c.reversal)
+    }
+}
