@@ -39,14 +39,14 @@ public final class CSVTraceWriter: @unchecked Sendable {
     private init(file: AtomicFileWriter, columns: [String]) throws {
         self.columns = columns
         blockCapacity = (columns.count + 1) * Self.blockRows
-        sink = Sink(file: file, capacity: 32 * (columns.count + 1) * Self.blockRows, blocks: 2, blockCapacity: blockCapacity)
+        sink = Sink(file: file, capacity: 32 * (columns.count + 1) * Self.blockRows, blocks: 3, blockCapacity: blockCapacity)
         fill = .allocate(capacity: 1)
-        fill.initialize(to: Block(values: .allocate(capacity: blockCapacity), used: 0, rows: 0))
+        fill.initialize(to: Block(values: sink.takeBlock(), used: 0, rows: 0))
     }
 
     deinit {
         queue.sync {}
-        fill.pointee.values.deallocate()
+        sink.returnBlock(fill.pointee.values)
         fill.deallocate()
     }
 

@@ -44,13 +44,12 @@ extension CompiledNeuron {
     }
 
     /// Advances every Hodgkin–Huxley gate by x ← A + d x from the table's columns at V (the calcium-gated
-    /// m∞ completed at Ca first) and, when `sums`, returns Σ g, Σ g E and the calcium current of these
-    /// conductances with the new gates (else zeros).
+    /// m∞ completed at Ca first) and returns Σ g, Σ g E and the calcium current of these conductances with
+    /// the new gates.
     @inline(__always)
     func advanceGates(_ y: UnsafeMutablePointer<Double>, columns column: UnsafeMutablePointer<Double>, V: Double, calcium Ca: Double,
-                      conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, groups: UnsafeBufferPointer<RushLarsenPlan.Group>,
-                      calciumGates: UnsafeBufferPointer<RushLarsenPlan.CalciumGate>, sums: Bool) -> (Double, Double, Double) {
-        for g in calciumGates {
+                      plan: RushLarsenPlan.Buffers) -> (Double, Double, Double) {
+        for g in plan.calciumGates {
             if g.factorized {
                 column[g.column] *= g.channel.activationCalciumFactor(Ca)!
             } else {
@@ -58,20 +57,20 @@ extension CompiledNeuron {
             }
         }
         var sum = MembraneSums()
-        for group in groups {
+        let conductances = plan.conductances
+        for group in plan.groups {
             let r = group.range
             switch (group.p, group.q) {
-            case (3, 1): sum.advance(M3H.self, r, y, column, conductances, V: V, sums: sums)
-            case (4, 0): sum.advance(M4.self, r, y, column, conductances, V: V, sums: sums)
-            case (3, 0): sum.advance(M3.self, r, y, column, conductances, V: V, sums: sums)
-            case (1, 0): sum.advance(M1.self, r, y, column, conductances, V: V, sums: sums)
-            case (1, 1): sum.advance(M1H.self, r, y, column, conductances, V: V, sums: sums)
-            case (4, 1): sum.advance(M4H.self, r, y, column, conductances, V: V, sums: sums)
-            default: sum.advance(r, p: group.p, q: group.q, y, column, conductances, V: V, sums: sums)
+            case (3, 1): sum.advance(M3H.self, r, y, column, conductances, V: V)
+            case (4, 0): sum.advance(M4.self, r, y, column, conductances, V: V)
+            case (3, 0): sum.advance(M3.self, r, y, column, conductances, V: V)
+            case (1, 0): sum.advance(M1.self, r, y, column, conductances, V: V)
+            case (1, 1): sum.advance(M1H.self, r, y, column, conductances, V: V)
+            case (4, 1): sum.advance(M4H.self, r, y, column, conductances, V: V)
+            default: sum.advance(r, p: group.p, q: group.q, y, column, conductances, V: V)
             }
         }
-        let (gTotal, gE, iCa) = (sum.gTotal, sum.gE, sum.iCa)
-        return (gTotal, gE, iCa)
+        return (sum.gTotal, sum.gE, sum.iCa)
     }
 
     /// Advances every stage-0 state (channel states, controller, homeostasis) by one step h in place, the
@@ -79,18 +78,7 @@ extension CompiledNeuron {
     /// voltage range every state is computed exactly. `work`: 2·dimension + table.columns doubles.
     public func advanceStates(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
                               work: UnsafeMutablePointer<Double>) {
-        let column = work + 2 * dimension
-        let V = y[0], Ca = y[1]
-        guard table.evaluate(V, into: column) else { return advanceStatesExactly(y, step: h, work: work) }
-        if !everyStageZeroStateTabulated { advanceUntabulatedStates(y, step: h, table: table, work: work) }
-        stepPlan.conductances.withUnsafeBufferPointer { conductances in
-            stepPlan.groups.withUnsafeBufferPointer { groups in
-                stepPlan.calciumGates.withUnsafeBufferPointer { calciumGates in
-                    _ = advanceGates(y, columns: column, V: V, calcium: Ca, conductances: conductances, groups: groups,
-                                     calciumGates: calciumGates, sums: false)
-                }
-            }
-        }
+        _ = advanceStatesAndSum(y, step: h, table: table, work: work)
     }
 
     /// Advances the stage-0 states that are not Hodgkin–Huxley gates (kinetic schemes, controller,
@@ -157,7 +145,8 @@ extension CompiledNeuron {
         rushLarsenSteps(t, y, step: h, count: 1, tables: tables, work: work)
     }
 
-    /// `count` steps h from t through the table (`tabulatedStep`), the plan's arrays fetched once.
+    /// `count` steps h from t through the table (`advanceStatesAndSum`, then V and Ca), the plan's arrays
+    /// fetched once.
     public func rushLarsenSteps(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, count: Int,
                                 tables: RateTables, work: UnsafeMutablePointer<Double>) {
         guard let table = tables.first else {
@@ -168,27 +157,12 @@ extension CompiledNeuron {
             return
         }
         let calciumDecay = table.calciumDecay
-        stepPlan.conductances.withUnsafeBufferPointer { conductances in
-            stepPlan.groups.withUnsafeBufferPointer { groups in
-                stepPlan.calciumGates.withUnsafeBufferPointer { calciumGates in
-                    for j in 0..<count {
-                        tabulatedStep(t + Double(j) * h, y, step: h, table: table, calciumDecay: calciumDecay,
-                                      conductances: conductances, groups: groups, calciumGates: calciumGates, work: work)
-                    }
-                }
+        stepPlan.withBuffers { plan in
+            for j in 0..<count {
+                let (gTotal, gE, iCa) = advanceStatesAndSum(y, step: h, table: table, plan: plan, work: work)
+                advanceMembrane(t + Double(j) * h, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: calciumDecay)
             }
         }
-    }
-
-    /// One step from the table: every stage-0 state and the membrane's sums (`advanceStatesAndSum`), then V
-    /// and Ca. Equal to `advanceStates` then `advanceMembrane` up to rounding.
-    @inline(__always)
-    func tabulatedStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable, calciumDecay: Double,
-                       conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, groups: UnsafeBufferPointer<RushLarsenPlan.Group>,
-                       calciumGates: UnsafeBufferPointer<RushLarsenPlan.CalciumGate>, work: UnsafeMutablePointer<Double>) {
-        let (gTotal, gE, iCa) = advanceStatesAndSum(y, step: h, table: table, conductances: conductances, groups: groups,
-                                                    calciumGates: calciumGates, work: work)
-        advanceMembrane(t, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: calciumDecay)
     }
 
     /// Advances every stage-0 state by one step h from the table (the other stage-0 states first: they do
@@ -196,9 +170,7 @@ extension CompiledNeuron {
     /// included), Σ g E and the calcium current with the new states: what V and Ca need. Outside the
     /// table's range, every state exactly. `work`: 2·dimension + table.columns doubles.
     @inline(__always)
-    func advanceStatesAndSum(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
-                             conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, groups: UnsafeBufferPointer<RushLarsenPlan.Group>,
-                             calciumGates: UnsafeBufferPointer<RushLarsenPlan.CalciumGate>,
+    func advanceStatesAndSum(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable, plan: RushLarsenPlan.Buffers,
                              work: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
         let column = work + 2 * dimension
         let V = y[0], Ca = y[1]
@@ -207,18 +179,16 @@ extension CompiledNeuron {
             return membraneConductances(y, scratch: work)
         }
         if !everyStageZeroStateTabulated { advanceUntabulatedStates(y, step: h, table: table, work: work) }
-        var (gTotal, gE, iCa) = advanceGates(y, columns: column, V: V, calcium: Ca, conductances: conductances, groups: groups,
-                                             calciumGates: calciumGates, sums: true)
+        var (gTotal, gE, iCa) = advanceGates(y, columns: column, V: V, calcium: Ca, plan: plan)
         let gl = leak(y)
         gTotal += gl
         gE += gl * eLeak
         if !everyStageZeroStateTabulated {
-            for m in membraneTerms where !m.hodgkinHuxley {
-                let g = (m.gbarState >= 0 ? max(y[m.gbarState], 0) * m.scale : m.gbar)
-                    * m.channel.openFraction(V: V, states: y + m.offset, context: m.context, dOpen: work)
+            for s in slots where !s.hodgkinHuxley {
+                let g = gbar(s, y) * s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: work)
                 gTotal += g
-                gE += g * m.reversal
-                if m.carriesCalcium { iCa += g * (V - m.reversal) }
+                gE += g * s.reversal
+                if s.carriesCalcium { iCa += g * (V - s.reversal) }
             }
         }
         return (gTotal, gE, iCa)
@@ -227,14 +197,7 @@ extension CompiledNeuron {
     /// `advanceStatesAndSum` for one step of one cell (a network's).
     func advanceStatesAndSum(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
                              work: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
-        stepPlan.conductances.withUnsafeBufferPointer { conductances in
-            stepPlan.groups.withUnsafeBufferPointer { groups in
-                stepPlan.calciumGates.withUnsafeBufferPointer { calciumGates in
-                    advanceStatesAndSum(y, step: h, table: table, conductances: conductances, groups: groups,
-                                        calciumGates: calciumGates, work: work)
-                }
-            }
-        }
+        stepPlan.withBuffers { advanceStatesAndSum(y, step: h, table: table, plan: $0, work: work) }
     }
 }
 

@@ -67,15 +67,6 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline let reference: ControllerReference?
     /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
     let everyStageZeroStateTabulated: Bool
-    /// A channel's term of Σ g and Σ g E, flattened for the exponential integrator's loops.
-    @usableFromInline struct MembraneTerm: Sendable {
-        let offset: Int, p: Int, q: Int, gbarState: Int
-        let gbar: Double, scale: Double, reversal: Double
-        let carriesCalcium: Bool, hodgkinHuxley: Bool
-        let channel: any IonChannel.Type
-        let context: ChannelContext
-    }
-    let membraneTerms: [MembraneTerm]
     /// The exponential integrator's plan for one step from a gate table (`RushLarsenPlan`).
     let stepPlan: RushLarsenPlan
 
@@ -160,11 +151,6 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
         everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && regulated.isEmpty
-        membraneTerms = slots.map {
-            MembraneTerm(offset: $0.offset, p: $0.p, q: $0.q, gbarState: $0.gbarState, gbar: $0.gbar, scale: $0.scale,
-                         reversal: $0.reversal, carriesCalcium: $0.carriesCalcium, hodgkinHuxley: $0.hodgkinHuxley,
-                         channel: $0.channel, context: $0.context)
-        }
         stepPlan = RushLarsenPlan(slots)
     }
 
@@ -399,16 +385,14 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let V = y[0]
         let gl = leak(y)
         var gTotal = gl, gE = gl * eLeak, iCa = 0.0
-        membraneTerms.withUnsafeBufferPointer { terms in
-            for m in terms {
-                let open = m.hodgkinHuxley
-                    ? integerPower(y[m.offset], m.p) * (m.q > 0 ? integerPower(y[m.offset + 1], m.q) : 1)
-                    : m.channel.openFraction(V: V, states: y + m.offset, context: m.context, dOpen: scratch)
-                let g = (m.gbarState >= 0 ? max(y[m.gbarState], 0) * m.scale : m.gbar) * open
-                gTotal += g
-                gE += g * m.reversal
-                if m.carriesCalcium { iCa += g * (V - m.reversal) }
-            }
+        for s in slots {
+            let open = s.hodgkinHuxley
+                ? integerPower(y[s.offset], s.p) * (s.q > 0 ? integerPower(y[s.offset + 1], s.q) : 1)
+                : s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: scratch)
+            let g = gbar(s, y) * open
+            gTotal += g
+            gE += g * s.reversal
+            if s.carriesCalcium { iCa += g * (V - s.reversal) }
         }
         return (gTotal, gE, iCa)
     }

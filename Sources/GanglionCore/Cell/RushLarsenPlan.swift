@@ -26,6 +26,23 @@ struct RushLarsenPlan: Sendable {
     /// Number of table columns.
     let columns: Int
 
+    /// The plan's arrays as buffers, for a step's hot loop.
+    struct Buffers {
+        let conductances: UnsafeBufferPointer<Conductance>
+        let groups: UnsafeBufferPointer<Group>
+        let calciumGates: UnsafeBufferPointer<CalciumGate>
+    }
+
+    /// Calls `body` with the plan's arrays as buffers (fetch them once for many steps).
+    @inline(__always)
+    func withBuffers<R>(_ body: (Buffers) -> R) -> R {
+        conductances.withUnsafeBufferPointer { c in
+            groups.withUnsafeBufferPointer { g in
+                calciumGates.withUnsafeBufferPointer { k in body(Buffers(conductances: c, groups: g, calciumGates: k)) }
+            }
+        }
+    }
+
     init(_ slots: [CompiledNeuron.Slot]) {
         var column = 0
         var items: [(p: Int, q: Int, c: Conductance)] = []
@@ -70,11 +87,11 @@ enum M4H: GateShape { static let inactivates = true; @inline(__always) static fu
 struct MembraneSums {
     var gTotal = 0.0, gE = 0.0, iCa = 0.0
 
-    /// Advances the gates of conductances `range` (x ← A + d x) and, when `sums`, adds their conductances.
+    /// Advances the gates of conductances `range` (x ← A + d x) and adds their conductances.
     @inline(__always)
     mutating func advance<S: GateShape>(_ shape: S.Type, _ range: Range<Int>, _ y: UnsafeMutablePointer<Double>,
                                         _ column: UnsafeMutablePointer<Double>,
-                                        _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double, sums: Bool) {
+                                        _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
         for i in range {
             let c = conductances[i]
             let m = column[c.mA] + column[c.mD] * y[c.m]
@@ -84,14 +101,14 @@ struct MembraneSums {
                 h = column[c.hA] + column[c.hD] * y[c.h]
                 y[c.h] = h
             }
-            if sums { add(c, S.open(m, h), y, V: V) }
+            add(c, S.open(m, h), y, V: V)
         }
     }
 
     /// `advance` for exponents known only at run time.
     @inline(__always)
     mutating func advance(_ range: Range<Int>, p: Int, q: Int, _ y: UnsafeMutablePointer<Double>, _ column: UnsafeMutablePointer<Double>,
-                          _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double, sums: Bool) {
+                          _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
         for i in range {
             let c = conductances[i]
             let m = column[c.mA] + column[c.mD] * y[c.m]
@@ -102,7 +119,7 @@ struct MembraneSums {
                 y[c.h] = h
                 open *= integerPower(h, q)
             }
-            if sums { add(c, open, y, V: V) }
+            add(c, open, y, V: V)
         }
     }
 

@@ -2,8 +2,8 @@ import Synchronization
 /// Functions of the membrane potential tabulated on a uniform grid and read back by cubic Hermite
 /// interpolation (values and exact first derivatives at the nodes, so the interpolant is C¹).
 ///
-/// The exponential integrator uses it for a neuron's Hodgkin–Huxley gates: per gate, x∞(V) and the
-/// Rush–Larsen decay factor e^(−h/τ_x(V)) for one fixed step h, which replaces about 40 `exp` calls and
+/// The exponential integrator uses it for a neuron's Hodgkin–Huxley gates: per gate, the Rush–Larsen
+/// decay factor d = e^(−h/τ_x(V)) for one fixed step h and A = x∞(V)(1 − d), which replaces about 40 `exp` calls and
 /// as many divisions per step with one table read (the technique of NEURON's `usetable`, there with
 /// linear interpolation). The table checks itself when it is built: every grid interval where the
 /// interpolant misses a function by more than `tolerance` at the interval's midpoint (a pole or a

@@ -14,7 +14,7 @@ extension CompiledNetwork {
     /// `work`: 2·dimension + tables.scratch doubles.
     public func rushLarsenStep(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, tables: RateTables,
                                work: UnsafeMutablePointer<Double>) {
-        // Per cell: Σ g, Σ g E + I_app, I_Ca, past everything a cell's own step uses.
+        // Per cell: Σ g, Σ g E, I_Ca, past everything a cell's own step uses.
         let sums = work + 2 * dimension + tables.columns
         for (i, c) in cells.enumerated() {
             let o = offsets[i]
@@ -26,7 +26,7 @@ extension CompiledNetwork {
                 s = c.membraneConductances(y + o, scratch: work)
             }
             sums[3 * i] = s.0
-            sums[3 * i + 1] = s.1 + c.appliedCurrent(at: t)
+            sums[3 * i + 1] = s.1
             sums[3 * i + 2] = s.2
         }
         for w in wired {
@@ -45,12 +45,8 @@ extension CompiledNetwork {
             sums[3 * g.b + 1] += g.g * y[g.aV]
         }
         for (i, c) in cells.enumerated() {
-            let o = offsets[i]
-            let gTotal = sums[3 * i], vInf = sums[3 * i + 1] / gTotal
-            y[o] = vInf + (y[o] - vInf) * exp(-h * gTotal / c.capacitance)
-            let caInf = c.calcium.rest - c.calcium.influx * sums[3 * i + 2]
-            let decay = tables.cells[i]?.calciumDecay ?? exp(-h / c.calcium.tau)
-            y[o + 1] = caInf + (y[o + 1] - caInf) * decay
+            c.advanceMembrane(t, y + offsets[i], step: h, gTotal: sums[3 * i], gE: sums[3 * i + 1], iCa: sums[3 * i + 2],
+                              calciumDecay: tables.cells[i]?.calciumDecay ?? exp(-h / c.calcium.tau))
         }
     }
 }
