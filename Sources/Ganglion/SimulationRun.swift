@@ -100,6 +100,8 @@ final class SimulationRun {
     let checkpointTimes: Set<Double>
     let header: [String]
     let stateColumns: [Int]
+    /// Per trace column of `stateColumns`: whether it is a homeostatic ḡ (written as max(ḡ, 0)).
+    let stateColumnClamped: [Bool]
     let currentColumns: [Int]
     let regulatedNames: [String]
     let regulatedIndex: [Int]
@@ -190,6 +192,7 @@ final class SimulationRun {
         regulatedNames = (request.neuron.homeostasis?.timeConstants.keys).map { $0.sorted() } ?? []
         let layout = neuron.layout
         regulatedIndex = regulatedNames.map { layout.index(of: "homeostasis.\($0).gbar")! }
+        stateColumnClamped = stateColumns.map(regulatedIndex.contains)
 
         protocolState = ProtocolState(request.neuron)
         system = neuron
@@ -300,11 +303,12 @@ final class SimulationRun {
                 let problem = try ODEProblem(system: system, initialState: progress.state, startTime: segmentStart, endTime: boundary,
                                              outputInterval: request.outputInterval, outputOrigin: 0)
                 let skip = skipFirst
+                let shouldStop = request.shouldStop, reportProgress = request.progress
                 let solution = try integrator.solve(problem) { t, y in
                     if skip, t == segmentStart { return }
-                    if let stop = self.request.shouldStop, stop() { throw Interrupted() }
+                    if let stop = shouldStop, stop() { throw Interrupted() }
                     try self.observe(t, y, traceWindow: traceWindow, row: row, scratch: currents)
-                    if let report = self.request.progress, t >= nextProgress {
+                    if let report = reportProgress, t >= nextProgress {
                         report(t)
                         nextProgress = t + progressStep
                     }
@@ -403,7 +407,7 @@ final class SimulationRun {
         if let writer, traceWindow.contains(t) {
             var c = 0
             // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
-            for i in stateColumns { row[c] = regulatedIndex.contains(i) ? max(y[i], 0) : y[i]; c += 1 }
+            for (i, clamped) in zip(stateColumns, stateColumnClamped) { row[c] = clamped ? max(y[i], 0) : y[i]; c += 1 }
             if !currentColumns.isEmpty {
                 system.currents(y.baseAddress!, into: scratch)
                 for i in currentColumns { row[c] = scratch[i]; c += 1 }

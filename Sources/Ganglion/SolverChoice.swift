@@ -22,8 +22,9 @@ public enum SolverChoice: String, CaseIterable, Sendable {
     ///     `nil`: V 1e-3, Ca 1e-4, gates 1e-6, scaled by rtol/1e-6.
     ///   - dt: step (ms) of the fixed-step methods.
     ///   - maxStep: largest CVODE step (ms).
-    ///   - exactRates: exp-euler computes every gate's x∞ and τ exactly instead of reading them from voltage
-    ///     tables (`GateTable`).
+    ///   - exactRates: compute every gate's x∞ and τ exactly instead of reading them from voltage tables
+    ///     (`GateTable`): exp-euler's update factors, CVODE's right-hand side (which reads tables only at
+    ///     rtol ≥ 1e-8).
     public func integrator(for system: any ODESystem, rtol: Double = 1e-6, atol: Double? = nil, dt: Double? = nil,
                            maxStep: Double? = nil, linearSolver: CVODEOptions.LinearSolver = .structured,
                            exactRates: Bool = false) -> any Integrator {
@@ -31,7 +32,8 @@ public enum SolverChoice: String, CaseIterable, Sendable {
         case .cvodeBDF, .cvodeAdams:
             let tolerances = atol.map { a in system.layout.names.map { $0 == "V" ? a : ($0 == "Ca" ? a / 10 : a / 1000) } }
             return CVODEIntegrator(options: CVODEOptions(method: self == .cvodeBDF ? .bdf : .adams, linearSolver: linearSolver,
-                                                         relativeTolerance: rtol, absoluteTolerances: tolerances, maxStep: maxStep))
+                                                         relativeTolerance: rtol, absoluteTolerances: tolerances, maxStep: maxStep,
+                                                         rateTables: !exactRates))
         case .expEuler: return ExponentialEuler(dt: dt ?? defaultStep!, rateTables: !exactRates)
         case .rk4: return RungeKutta4(dt: dt ?? defaultStep!)
         }

@@ -26,12 +26,17 @@ public struct CVODEOptions: Sendable {
     public var maxStepsPerOutput: Int
     /// Steps between Newton-matrix refreshes (CVODE's msbp) and between Jacobian evaluations (msbj).
     public var jacobianRefresh: Int
+    /// Whether the right-hand side reads the gates' x∞ and 1/τ from voltage tables (interpolation error
+    /// below 1e-8) when the system offers them; they are used only when rtol ≥ `rateTableMinimumTolerance`.
+    public var rateTables: Bool
+    /// The smallest relative tolerance at which rate tables are used (1e-8: a hundred times their error).
+    public static let rateTableMinimumTolerance = 1e-8
 
     /// Settings; defaults: BDF, structured linear solver, rtol 1e-6, the system's absolute tolerances,
-    /// no step bound, 500 000 steps per output interval, refresh every 5 steps.
+    /// no step bound, 500 000 steps per output interval, refresh every 5 steps, rate tables.
     public init(method: Method = .bdf, linearSolver: LinearSolver = .structured, relativeTolerance: Double = 1e-6,
                 absoluteTolerances: [Double]? = nil, maxStep: Double? = nil, maxStepsPerOutput: Int = 500_000,
-                jacobianRefresh: Int = 5) {
+                jacobianRefresh: Int = 5, rateTables: Bool = true) {
         self.method = method
         self.linearSolver = linearSolver
         self.relativeTolerance = relativeTolerance
@@ -39,6 +44,7 @@ public struct CVODEOptions: Sendable {
         self.maxStep = maxStep
         self.maxStepsPerOutput = maxStepsPerOutput
         self.jacobianRefresh = jacobianRefresh
+        self.rateTables = rateTables
     }
 
     /// The absolute tolerances used for `system`.

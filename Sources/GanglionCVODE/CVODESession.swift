@@ -6,14 +6,17 @@ final class CallbackContext {
     let system: any ODESystem
     let dimension: Int
     let newton: any NewtonSystemSolver
+    /// The right-hand side through rate tables, when used.
+    let tabulated: (any TabulatedRightHandSide)?
     var jacobianEvaluations = 0
     var nonFiniteRHS: (t: Double, index: Int)?
     var lastMessage: String?
 
-    init(system: any ODESystem) {
+    init(system: any ODESystem, rateTables: Bool) {
         self.system = system
         dimension = system.layout.count
         newton = system.makeNewtonSolver()
+        tabulated = rateTables ? system.makeTabulatedRightHandSide() : nil
     }
 }
 
@@ -33,7 +36,8 @@ final class CVODESession {
     init(problem: ODEProblem, options: CVODEOptions, name: String) throws {
         self.problem = problem
         self.name = name
-        context = CallbackContext(system: problem.system)
+        context = CallbackContext(system: problem.system, rateTables: options.rateTables
+                                  && options.relativeTolerance >= CVODEOptions.rateTableMinimumTolerance)
         let n = context.dimension
         let tol = options.absoluteTolerances(for: problem.system)
         func fail(_ message: String) -> SolverError {
@@ -206,7 +210,7 @@ private func callbackContext(_ user: UnsafeMutableRawPointer?) -> CallbackContex
 private let rightHandSide: CVRhsFn = { t, y, ydot, user in
     let c = callbackContext(user)
     let dy = N_VGetArrayPointer(ydot)!
-    c.system.rightHandSide(t, N_VGetArrayPointer(y)!, dy)
+    if let r = c.tabulated { r.evaluate(t, N_VGetArrayPointer(y)!, dy) } else { c.system.rightHandSide(t, N_VGetArrayPointer(y)!, dy) }
     for i in 0..<c.dimension where !dy[i].isFinite {
         c.nonFiniteRHS = (t, i)
         return 1   // recoverable: CVODE retries with a smaller step

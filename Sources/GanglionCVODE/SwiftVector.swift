@@ -47,7 +47,11 @@ enum SwiftVector {
         ops.pointee.nvgetlength = { v in sunindextype(nvLength(v)) }
         ops.pointee.nvlinearsum = { a, x, b, y, z in
             let n = nvLength(x), xp = nvData(x), yp = nvData(y), zp = nvData(z)
-            elementwise(n, xp, yp, zp) { x, y in SIMD2(repeating: a) * x + SIMD2(repeating: b) * y }
+            if a == 1, b == 1 {   // CVODE's predictor: q(q + 1)/2 of these per step
+                elementwise(n, xp, yp, zp) { x, y in x + y }
+            } else {
+                elementwise(n, xp, yp, zp) { x, y in SIMD4(repeating: a) * x + SIMD4(repeating: b) * y }
+            }
         }
         ops.pointee.nvconst = { c, z in
             let n = nvLength(z), zp = nvData(z)
@@ -63,7 +67,7 @@ enum SwiftVector {
         }
         ops.pointee.nvscale = { c, x, z in
             let n = nvLength(x), xp = nvData(x), zp = nvData(z)
-            elementwise(n, xp, xp, zp) { x, _ in SIMD2(repeating: c) * x }
+            elementwise(n, xp, xp, zp) { x, _ in SIMD4(repeating: c) * x }
         }
         ops.pointee.nvabs = { x, z in
             let n = nvLength(x), xp = nvData(x), zp = nvData(z)
@@ -90,10 +94,8 @@ enum SwiftVector {
             return m
         }
         ops.pointee.nvwrmsnorm = { x, w in
-            let n = nvLength(x), xp = nvData(x), wp = nvData(w)
-            var s = 0.0
-            for i in 0..<n { let p = xp[i] * wp[i]; s += p * p }
-            return (s / Double(n)).squareRoot()
+            let n = nvLength(x)
+            return (weightedSquareSum(n, nvData(x), nvData(w)) / Double(n)).squareRoot()
         }
         ops.pointee.nvwrmsnormmask = { x, w, id in
             let n = nvLength(x), xp = nvData(x), wp = nvData(w), ip = nvData(id)
@@ -153,22 +155,32 @@ enum SwiftVector {
         ops.pointee.nvlinearcombination = { nv, c, X, z in
             let n = nvLength(z), zp = nvData(z)
             let count = Int(nv)
-            guard let c, let X else { return -1 }
-            // z may alias X[0]: accumulate from the first term.
-            let x0 = nvData(X[0]), c0 = c[0]
-            for i in 0..<n { zp[i] = c0 * x0[i] }
-            for j in 1..<max(count, 1) {
-                let xj = nvData(X[j]), cj = c[j]
-                elementwise(n, zp, xj, zp) { z, x in z + SIMD2(repeating: cj) * x }
+            guard let c, let X, count >= 1 else { return -1 }
+            // One pass over z, the terms summed in order for each entry (z may alias X[0]: each entry is
+            // read before it is written).
+            return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>.self, capacity: count) { xs in
+                for j in 0..<count { xs[j] = nvData(X[j]) }
+                var i = 0
+                while i &+ 2 <= n {
+                    var acc = SIMD2(repeating: c[0]) * load2(xs[0] + i)
+                    for j in 1..<count { acc += SIMD2(repeating: c[j]) * load2(xs[j] + i) }
+                    store2(acc, zp + i)
+                    i &+= 2
+                }
+                if i < n {
+                    var acc = c[0] * xs[0][i]
+                    for j in 1..<count { acc += c[j] * xs[j][i] }
+                    zp[i] = acc
+                }
+                return 0
             }
-            return 0
         }
         ops.pointee.nvscaleaddmulti = { nv, a, x, Y, Z in
             let n = nvLength(x), xp = nvData(x)
             guard let a, let Y, let Z else { return -1 }
             for j in 0..<Int(nv) {
                 let yp = nvData(Y[j]), zp = nvData(Z[j]), aj = a[j]
-                elementwise(n, xp, yp, zp) { x, y in SIMD2(repeating: aj) * x + y }
+                elementwise(n, xp, yp, zp) { x, y in SIMD4(repeating: aj) * x + y }
             }
             return 0
         }
@@ -201,22 +213,46 @@ enum SwiftVector {
     }
 }
 
-/// z[i] = f(x[i], y[i]) for i < n, two entries at a time. Each entry is computed as by the scalar loop (the
+/// z[i] = f(x[i], y[i]) for i < n, four entries at a time. Each entry is computed as by the scalar loop (the
 /// same operations in the same order, no fused multiply–add), so results are bit for bit the same; z may be
-/// x or y (each pair is read before it is written), as SUNDIALS passes.
+/// x or y (each group is read before it is written), as SUNDIALS passes.
 @inline(__always) private func elementwise(_ n: Int, _ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>,
-                                           _ z: UnsafeMutablePointer<Double>, _ f: (SIMD2<Double>, SIMD2<Double>) -> SIMD2<Double>) {
+                                           _ z: UnsafeMutablePointer<Double>, _ f: (SIMD4<Double>, SIMD4<Double>) -> SIMD4<Double>) {
     var i = 0
-    while i + 2 <= n {
-        let v = f(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD2<Double>.self), UnsafeRawPointer(y + i).loadUnaligned(as: SIMD2<Double>.self))
-        UnsafeMutableRawPointer(z + i).storeBytes(of: v, as: SIMD2<Double>.self)
-        i += 2
+    while i &+ 4 <= n {
+        let v = f(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Double>.self), UnsafeRawPointer(y + i).loadUnaligned(as: SIMD4<Double>.self))
+        UnsafeMutableRawPointer(z + i).storeBytes(of: v, as: SIMD4<Double>.self)
+        i &+= 4
     }
-    if i < n { z[i] = f(SIMD2(repeating: x[i]), SIMD2(repeating: y[i]))[0] }
+    while i < n {
+        z[i] = f(SIMD4(repeating: x[i]), SIMD4(repeating: y[i]))[0]
+        i &+= 1
+    }
+}
+
+/// Σ (x[i] w[i])², in two interleaved partial sums (even and odd entries).
+@inline(__always) private func weightedSquareSum(_ n: Int, _ x: UnsafeMutablePointer<Double>, _ w: UnsafeMutablePointer<Double>) -> Double {
+    var acc = SIMD2<Double>(repeating: 0)
+    var i = 0
+    while i &+ 2 <= n {
+        let p = load2(x + i) * load2(w + i)
+        acc += p * p
+        i &+= 2
+    }
+    var s = acc[0] + acc[1]
+    if i < n { let p = x[i] * w[i]; s += p * p }
+    return s
+}
+
+@inline(__always) private func load2(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
+}
+@inline(__always) private func store2(_ v: SIMD2<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD2<Double>.self)
 }
 
 @inline(__always) private func nvContent(_ v: N_Vector) -> UnsafeMutablePointer<SwiftVector.Content> {
-    v.pointee.content.assumingMemoryBound(to: SwiftVector.Content.self)
+    v.pointee.content.unsafelyUnwrapped.assumingMemoryBound(to: SwiftVector.Content.self)
 }
-@inline(__always) private func nvLength(_ v: N_Vector?) -> Int { nvContent(v!).pointee.length }
-@inline(__always) private func nvData(_ v: N_Vector?) -> UnsafeMutablePointer<Double> { nvContent(v!).pointee.data! }
+@inline(__always) private func nvLength(_ v: N_Vector?) -> Int { nvContent(v.unsafelyUnwrapped).pointee.length }
+@inline(__always) private func nvData(_ v: N_Vector?) -> UnsafeMutablePointer<Double> { nvContent(v.unsafelyUnwrapped).pointee.data.unsafelyUnwrapped }

@@ -21,7 +21,7 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("max-step"), help: "CVODE maximum step (ms).") var maxStep: Double?
     @Option(name: .customLong("linear-solver"), help: "CVODE Newton linear solver: structured or dense.")
     var linearSolver: CVODEOptions.LinearSolver = .structured
-    @Flag(name: .customLong("exact-rates"), help: "exp-euler: compute every gate's x∞ and τ exactly instead of reading voltage tables (interpolation error < 1e-8).")
+    @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables (interpolation error < 1e-8): exp-euler's updates, and CVODE's right-hand side at rtol ≥ 1e-8.")
     var exactRates = false
     @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole run if shorter).")
     var window: String?

@@ -6,7 +6,7 @@ import Ganglion
 struct SolverOverride: ParsableArguments {
     @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
     @Option(help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
-    @Flag(name: .customLong("exact-rates"), help: "exp-euler: compute every gate's x∞ and τ exactly instead of reading voltage tables.")
+    @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables (exp-euler, and CVODE at rtol ≥ 1e-8).")
     var exactRates = false
 
     func validate() throws {

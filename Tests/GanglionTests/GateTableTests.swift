@@ -110,6 +110,61 @@ struct GateTableTests {
         #expect(worst > 0, "the tabulated path must not be the exact one")
     }
 
+    @Test("the tabulated right-hand side (CVODE's) equals the exact one (gates 1e-8 relative to their rate, V and Ca 1e-7)", arguments: models)
+    func tabulatedRightHandSide(model: String) throws {
+        let n = try neuron(model)
+        var rng = SystemRandomNumberGenerator()
+        let f = try #require(n.makeTabulatedRightHandSide())
+        let d = n.dimension
+        var tabulated = [Double](repeating: 0, count: d), exact = tabulated
+        var worst = 0.0
+        for _ in 0..<4000 {
+            let y = randomState(n, &rng)
+            y.withUnsafeBufferPointer { yp in
+                tabulated.withUnsafeMutableBufferPointer { f.evaluate(0, yp.baseAddress!, $0.baseAddress!) }
+                exact.withUnsafeMutableBufferPointer { n.rightHandSide(0, yp.baseAddress!, $0.baseAddress!) }
+            }
+            for i in 0..<d {
+                // A gate's derivative (x∞ − x)/τ: the tables' x∞ and 1/τ are good to 1e-9 relative to their size,
+                // so the error scales with 1/τ (up to ~100/ms); V's derivative sums ḡ times those errors.
+                let tolerance = i < 2 ? 1e-7 : 1e-8
+                let scale = max(1, abs(exact[i]))
+                worst = max(worst, abs(tabulated[i] - exact[i]) / scale)
+                #expect(abs(tabulated[i] - exact[i]) <= tolerance * scale,
+                        "\(model): d\(n.layout.names[i])/dt at V = \(y[0]), Ca = \(y[1]): \(tabulated[i]) vs \(exact[i])")
+            }
+        }
+        #expect(worst > 0, "the tabulated path must not be the exact one")
+    }
+
+    @Test("CVODE with and without rate tables: the same firing features to CVODE's own accuracy (1e-4) on stg-bursting; none below rtol 1e-8")
+    func cvodeSameFeatures() throws {
+        var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 6000)
+        request.window = 1000...6000
+        let t = try simulate(request)
+        request.exactRates = true
+        let e = try simulate(request)
+        for (a, b) in [(t.features.intraburstFrequency, e.features.intraburstFrequency),
+                       (t.features.interburstFrequency, e.features.interburstFrequency),
+                       (t.features.burstiness, e.features.burstiness), (t.meanCalcium, e.meanCalcium)] {
+            // The runs take different step sequences, so they differ by CVODE's error at rtol 1e-6, not by the
+            // tables' 1e-9: measured ≤ 2e-5 here, while rtol 1e-6 and 1e-9 differ by 5e-5 on 15 s.
+            let a = try #require(a), b = try #require(b)
+            #expect(abs(a - b) <= 1e-4 * abs(b), "\(a) vs \(b)")
+        }
+        #expect(t.features.spikeTimes.count == e.features.spikeTimes.count)
+        #expect(t.statistics.steps != e.statistics.steps, "the tabulated run must take its own path")
+        // At rtol 1e-9 the tables' error would matter: the run is the exact one, step for step.
+        request.rtol = 1e-9
+        request.duration = 1000
+        request.window = nil
+        let tight = try simulate(request)
+        request.exactRates = false
+        let tightDefault = try simulate(request)
+        #expect(tight.statistics.steps == tightDefault.statistics.steps)
+        #expect(tight.features.spikeTimes == tightDefault.features.spikeTimes)
+    }
+
     @Test("outside the table's voltage range the step is the exact one", arguments: [GateTable.upperVoltage + 20, GateTable.lowerVoltage - 1, .nan])
     func outsideRange(V: Double) throws {
         let n = try neuron("stg-spiking+controller")

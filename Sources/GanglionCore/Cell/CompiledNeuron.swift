@@ -232,6 +232,15 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             gE += g * s.reversal
             if s.carriesCalcium { iCa += g * (V - s.reversal) }
         }
+        membraneAndControlDerivatives(t, y, dy, gTotal: gTotal, gE: gE, iCa: iCa)
+    }
+
+    /// The derivatives of V, Ca, the homeostatic and the controller states, from the membrane's Σ g
+    /// (mS/cm², leak included), Σ g E (µA/cm²) and calcium current (µA/cm²).
+    @inline(__always)
+    func membraneAndControlDerivatives(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>,
+                                       gTotal: Double, gE: Double, iCa: Double) {
+        let V = y[0], Ca = y[1]
         dy[0] = (gE - gTotal * V + appliedCurrent(at: t)) / capacitance
         dy[1] = (-calcium.influx * iCa - Ca + calcium.rest) / calcium.tau
         for r in regulated {

@@ -33,14 +33,31 @@ struct RushLarsenPlan: Sendable {
         let calciumGates: UnsafeBufferPointer<CalciumGate>
     }
 
+    /// Copies of the arrays that live as long as the plan, so a step reaches them without retaining them.
+    private final class Storage: @unchecked Sendable {   // immutable after init
+        let buffers: Buffers
+        init(_ c: [Conductance], _ g: [Group], _ k: [CalciumGate]) {
+            func copy<T>(_ a: [T]) -> UnsafeBufferPointer<T> {
+                let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
+                _ = p.initialize(from: a)
+                return UnsafeBufferPointer(start: p.baseAddress, count: a.count)
+            }
+            buffers = Buffers(conductances: copy(c), groups: copy(g), calciumGates: copy(k))
+        }
+        deinit {
+            func free<T>(_ b: UnsafeBufferPointer<T>) {
+                UnsafeMutablePointer(mutating: b.baseAddress!).deinitialize(count: b.count)
+                b.baseAddress!.deallocate()
+            }
+            free(buffers.conductances); free(buffers.groups); free(buffers.calciumGates)
+        }
+    }
+    private let storage: Storage
+
     /// Calls `body` with the plan's arrays as buffers (fetch them once for many steps).
     @inline(__always)
     func withBuffers<R>(_ body: (Buffers) -> R) -> R {
-        conductances.withUnsafeBufferPointer { c in
-            groups.withUnsafeBufferPointer { g in
-                calciumGates.withUnsafeBufferPointer { k in body(Buffers(conductances: c, groups: g, calciumGates: k)) }
-            }
-        }
+        body(storage.buffers)
     }
 
     init(_ slots: [CompiledNeuron.Slot]) {
@@ -68,6 +85,7 @@ struct RushLarsenPlan: Sendable {
             start = i + 1
         }
         self.groups = groups
+        storage = Storage(conductances, groups, calciumGates)
     }
 }
 
@@ -124,7 +142,7 @@ struct MembraneSums {
     }
 
     @inline(__always)
-    mutating func add(_ c: RushLarsenPlan.Conductance, _ open: Double, _ y: UnsafeMutablePointer<Double>, V: Double) {
+    mutating func add(_ c: RushLarsenPlan.Conductance, _ open: Double, _ y: UnsafePointer<Double>, V: Double) {
         let g = (c.gbarState >= 0 ? max(y[c.gbarState], 0) * c.scale : c.gbar) * open
         gTotal += g
         gE += g * c.reversal

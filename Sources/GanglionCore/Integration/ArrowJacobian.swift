@@ -103,6 +103,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
 
     private func factor(_ gamma: Double, _ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>,
                         _ C: UnsafePointer<Double>, _ D: UnsafePointer<Double>) -> Bool {
+        if k == 2 { return factorTwoCore(gamma, A, B, C, D) }
         for i in 0..<n {
             let d = 1 - gamma * D[i]
             if d == 0 || !d.isFinite { return false }
@@ -142,6 +143,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
 
     /// Solves M x = b in place (`b` has k + n entries), with the factors of the last `factor(gamma:)`.
     public func solve(_ b: UnsafeMutablePointer<Double>) {
+        if k == 2 { return solveTwoCore(b) }
         // Core right-hand side: b_c + (γB) diag⁻¹ b_g
         for r in 0..<k {
             var acc = b[r]
@@ -157,5 +159,46 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             for c in 0..<cWidth[i] { s += scaledC[i * k + c] * scratch[c] }
             b[k + i] = s * inverseDiag[i]
         }
+    }
+
+    /// `factor` for a core of two states (V and Ca: a neuron), over every gate in order (a zero entry
+    /// subtracts exactly 0, so the factors are the sparse loops'); `solveTwoCore` needs no index lists.
+    private func factorTwoCore(_ gamma: Double, _ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>,
+                               _ C: UnsafePointer<Double>, _ D: UnsafePointer<Double>) -> Bool {
+        var s00 = 1 - gamma * A[0], s01 = 0 - gamma * A[1], s10 = 0 - gamma * A[2], s11 = 1 - gamma * A[3]
+        for i in 0..<n {
+            let d = 1 - gamma * D[i]
+            if d == 0 || !d.isFinite { return false }
+            let inverse = 1 / d
+            inverseDiag[i] = inverse
+            let b0 = gamma * B[i] * inverse, b1 = gamma * B[n + i] * inverse
+            let c0 = gamma * C[2 * i], c1 = gamma * C[2 * i + 1]
+            scaledB[i] = b0
+            scaledB[n + i] = b1
+            scaledC[2 * i] = c0
+            scaledC[2 * i + 1] = c1
+            s00 -= b0 * c0
+            s01 -= b0 * c1
+            s10 -= b1 * c0
+            s11 -= b1 * c1
+        }
+        schur[0] = s00; schur[1] = s01; schur[2] = s10; schur[3] = s11
+        return DenseLU.factor(schur, 2, pivots: pivots)
+    }
+
+    /// `solve` for a core of two states (V and Ca: a neuron), over every gate (a zero entry adds exactly
+    /// 0, so the result is the sparse loops'): two straight passes without index lists.
+    @inline(__always)
+    private func solveTwoCore(_ b: UnsafeMutablePointer<Double>) {
+        var r0 = b[0], r1 = b[1]
+        let b0 = scaledB, b1 = scaledB + n, g = b + 2
+        for i in 0..<n { r0 += b0[i] * g[i]; r1 += b1[i] * g[i] }
+        scratch[0] = r0
+        scratch[1] = r1
+        DenseLU.solve(schur, 2, pivots: pivots, scratch)
+        let x0 = scratch[0], x1 = scratch[1]
+        b[0] = x0
+        b[1] = x1
+        for i in 0..<n { g[i] = (g[i] + scaledC[2 * i] * x0 + scaledC[2 * i + 1] * x1) * inverseDiag[i] }
     }
 }

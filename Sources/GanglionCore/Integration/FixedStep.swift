@@ -15,37 +15,35 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
                         steps: (Double, Double, Int, UnsafeMutablePointer<Double>) -> Void) throws(SolverError) -> Solution {
     var stats = SolverStatistics()
     let n = problem.initialState.count
-    var y = problem.initialState
+    // The state lives in one buffer for the whole run: the observer sees it in place at every sample.
+    let y = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+    defer { y.deallocate() }
+    problem.initialState.withUnsafeBufferPointer { y.initialize(from: $0.baseAddress!, count: n) }
+    let state = UnsafeBufferPointer(start: UnsafePointer(y), count: n)
     var t = problem.startTime
     func fail(_ reason: SolverError.Reason, _ message: String) -> SolverError {
         SolverError(algorithm: name, time: t, reason: reason, message: message, statistics: stats)
     }
-    do {
-        try y.withUnsafeBufferPointer { try observer(t, $0) }
-    } catch { throw fail(.observerFailed, "\(error)") }
+    do { try observer(t, state) } catch { throw fail(.observerFailed, "\(error)") }
     let outputs = problem.outputCount
     for k in 1...outputs {
         let target = problem.outputTime(k)
         let span = target - t
         let count = max(1, Int((span / dt - 1e-6).rounded(.up)))   // 1e-6: rounding of t, not a step
         let h = span / Double(count)
-        let ok: Bool = y.withUnsafeMutableBufferPointer { yp in
-            let p = yp.baseAddress!
-            steps(t, h, count, p)
-            for i in 0..<n where !p[i].isFinite { return false }
-            return true
-        }
+        steps(t, h, count, y)
         stats.steps += count
-        if !ok {
-            let bad = y.firstIndex { !$0.isFinite }!
+        // x − x is 0 for a finite x and NaN otherwise, so the sum is 0 exactly when every state is finite.
+        var residue = 0.0
+        for i in 0..<n { residue += y[i] - y[i] }
+        if residue != 0 {
+            let bad = (0..<n).first { !y[$0].isFinite }!
             throw fail(.nonFiniteState, "state \(problem.system.layout.names[bad]) became \(y[bad]) between t = \(t) and \(target) ms (step \(dt) ms too large?)")
         }
         t = target
-        do {
-            try y.withUnsafeBufferPointer { try observer(t, $0) }
-        } catch { throw fail(.observerFailed, "\(error)") }
+        do { try observer(t, state) } catch { throw fail(.observerFailed, "\(error)") }
     }
-    return Solution(algorithm: name, finalTime: t, finalState: y, statistics: stats)
+    return Solution(algorithm: name, finalTime: t, finalState: Array(state), statistics: stats)
 }
 
 /// Exponential Euler in the Rush–Larsen form: every state obeying dx/dt = (x∞ − x)/τ is advanced

@@ -16,11 +16,23 @@ public protocol ODESystem: AnyObject, Sendable {
     /// A solver for the Newton systems (I − γJ) x = b of implicit integrators that exploits the system's
     /// structure. The default is the arrow solver built on `coreCount` and `jacobian(_:_:into:)`.
     func makeNewtonSolver() -> any NewtonSystemSolver
+    /// The right-hand side with the rates read from voltage tables (`GateTable`: interpolation error below
+    /// 1e-8), for integrators whose tolerances are far above that error; nil when the system has none.
+    func makeTabulatedRightHandSide() -> (any TabulatedRightHandSide)?
 }
 
 extension ODESystem {
     /// Default: an `ArrowSystemSolver` on the system's arrow-shaped Jacobian.
     public func makeNewtonSolver() -> any NewtonSystemSolver { ArrowSystemSolver(self) }
+    /// Default: none.
+    public func makeTabulatedRightHandSide() -> (any TabulatedRightHandSide)? { nil }
+}
+
+/// A system's right-hand side evaluated through rate tables, with its own scratch. Not thread-safe: one
+/// per integration.
+public protocol TabulatedRightHandSide: AnyObject {
+    /// Writes f(t, y) to `dy`, as `ODESystem.rightHandSide` up to the tables' interpolation error.
+    func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>)
 }
 
 /// The linear algebra of an implicit integrator's Newton iteration on one system: evaluate the Jacobian,
