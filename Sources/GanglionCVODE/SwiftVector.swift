@@ -94,8 +94,11 @@ enum SwiftVector {
             return m
         }
         ops.pointee.nvwrmsnorm = { x, w in
-            let n = nvLength(x)
-            return (weightedSquareSum(n, nvData(x), nvData(w)) / Double(n)).squareRoot()
+            // In order, one sum: a reordered sum rounds differently and changes CVODE's step sequence.
+            let n = nvLength(x), xp = nvData(x), wp = nvData(w)
+            var s = 0.0
+            for i in 0..<n { let p = xp[i] * wp[i]; s += p * p }
+            return (s / Double(n)).squareRoot()
         }
         ops.pointee.nvwrmsnormmask = { x, w, id in
             let n = nvLength(x), xp = nvData(x), wp = nvData(w), ip = nvData(id)
@@ -228,20 +231,6 @@ enum SwiftVector {
         z[i] = f(SIMD4(repeating: x[i]), SIMD4(repeating: y[i]))[0]
         i &+= 1
     }
-}
-
-/// Σ (x[i] w[i])², in two interleaved partial sums (even and odd entries).
-@inline(__always) private func weightedSquareSum(_ n: Int, _ x: UnsafeMutablePointer<Double>, _ w: UnsafeMutablePointer<Double>) -> Double {
-    var acc = SIMD2<Double>(repeating: 0)
-    var i = 0
-    while i &+ 2 <= n {
-        let p = load2(x + i) * load2(w + i)
-        acc += p * p
-        i &+= 2
-    }
-    var s = acc[0] + acc[1]
-    if i < n { let p = x[i] * w[i]; s += p * p }
-    return s
 }
 
 @inline(__always) private func load2(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> {

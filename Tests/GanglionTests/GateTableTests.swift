@@ -137,6 +137,35 @@ struct GateTableTests {
         #expect(worst > 0, "the tabulated path must not be the exact one")
     }
 
+    @Test("a network's tabulated right-hand side (cells, synapses, gap junction) equals its exact one (1e-7)")
+    func networkRightHandSide() throws {
+        var network = try NetworkTests.hco()
+        network.electricalSynapses.append(ElectricalSynapse(network.cells[0].name, network.cells[1].name, conductance: 0.01))
+        let net = try network.compile()
+        let f = try #require(net.makeTabulatedRightHandSide())
+        let n = net.dimension
+        var rng = SystemRandomNumberGenerator()
+        var tabulated = [Double](repeating: 0, count: n), exact = tabulated
+        var worst = 0.0
+        for _ in 0..<2000 {
+            var y = net.initialState()
+            for (i, name) in net.layout.names.enumerated() {
+                if name.hasSuffix(".V") { y[i] = Double.random(in: -90...50, using: &rng) }
+                else if name.hasPrefix("syn.") || name.contains(".m") || name.contains(".h") { y[i] = Double.random(in: 0...1, using: &rng) }
+            }
+            y.withUnsafeBufferPointer { yp in
+                tabulated.withUnsafeMutableBufferPointer { f.evaluate(0, yp.baseAddress!, $0.baseAddress!) }
+                exact.withUnsafeMutableBufferPointer { net.rightHandSide(0, yp.baseAddress!, $0.baseAddress!) }
+            }
+            for i in 0..<n {
+                let scale = max(1, abs(exact[i]))
+                worst = max(worst, abs(tabulated[i] - exact[i]) / scale)
+                #expect(abs(tabulated[i] - exact[i]) <= 1e-7 * scale, "\(net.layout.names[i]): \(tabulated[i]) vs \(exact[i])")
+            }
+        }
+        #expect(worst > 0, "the tabulated path must not be the exact one")
+    }
+
     @Test("CVODE with and without rate tables: the same firing features to CVODE's own accuracy (1e-4) on stg-bursting; none below rtol 1e-8")
     func cvodeSameFeatures() throws {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 6000)

@@ -93,6 +93,21 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
     /// Each cell's equations plus the synaptic and gap-junction currents on V, and ds/dt of each synapse.
     public func rightHandSide(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
         for (i, c) in cells.enumerated() { c.rightHandSide(t, y + offsets[i], dy + offsets[i]) }
+        couplingDerivatives(y, dy)
+    }
+
+    /// The right-hand side with each cell's gate rates read from its rate table (cells with like kinetics
+    /// share one, `GateTableStore`); nil when no cell has one.
+    public func makeTabulatedRightHandSide() -> (any TabulatedRightHandSide)? {
+        let perCell = cells.map { $0.makeTabulatedRightHandSide() }
+        guard perCell.contains(where: { $0 != nil }) else { return nil }
+        return NetworkRateTableRightHandSide(network: self, cells: perCell)
+    }
+
+    /// Adds the synapses' terms to dy, whose cell entries hold the cells' own derivatives: each synaptic
+    /// gate's derivative, and the chemical and electrical currents in the postsynaptic V equations.
+    @inline(__always)
+    func couplingDerivatives(_ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
         for w in wired {
             let s = y[w.state]
             dy[w.state] = w.synapse.rate(V: y[w.preV], s: s).rate
@@ -177,5 +192,24 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
             steadyState[o] /= timeConstant[o]
             timeConstant[o] = c.capacitance / timeConstant[o]
         }
+    }
+}
+
+/// A network's right-hand side with its cells' rate tables (a cell without one is computed exactly).
+final class NetworkRateTableRightHandSide: TabulatedRightHandSide {
+    let network: CompiledNetwork
+    let cells: [(any TabulatedRightHandSide)?]
+
+    init(network: CompiledNetwork, cells: [(any TabulatedRightHandSide)?]) {
+        self.network = network
+        self.cells = cells
+    }
+
+    func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
+        for (i, c) in network.cells.enumerated() {
+            let o = network.offsets[i]
+            if let f = cells[i] { f.evaluate(t, y + o, dy + o) } else { c.rightHandSide(t, y + o, dy + o) }
+        }
+        network.couplingDerivatives(y, dy)
     }
 }
