@@ -59,6 +59,18 @@ struct GateTableTests {
         return (tabulated, exact)
     }
 
+    /// Expects |tabulated[i] − exact[i]| ≤ tolerance(i) · max(1, |exact[i]|) for every i, and keeps the largest
+    /// such relative difference in `worst`.
+    func expectAgreement(_ tabulated: [Double], _ exact: [Double], tolerance: (Int) -> Double, worst: inout Double,
+                         _ describe: (Int) -> String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for i in exact.indices {
+            let scale = max(1, abs(exact[i]))
+            worst = max(worst, abs(tabulated[i] - exact[i]) / scale)
+            #expect(abs(tabulated[i] - exact[i]) <= tolerance(i) * scale, "\(describe(i)): \(tabulated[i]) vs \(exact[i])",
+                    sourceLocation: sourceLocation)
+        }
+    }
+
     @Test("a tabulated step equals the exact Rush–Larsen step to 1e-8 over the whole voltage grid", arguments: models)
     func tabulatedStep(model: String) throws {
         let n = try neuron(model)
@@ -124,14 +136,10 @@ struct GateTableTests {
                 tabulated.withUnsafeMutableBufferPointer { f.evaluate(0, yp.baseAddress!, $0.baseAddress!) }
                 exact.withUnsafeMutableBufferPointer { n.rightHandSide(0, yp.baseAddress!, $0.baseAddress!) }
             }
-            for i in 0..<d {
-                // A gate's derivative (x∞ − x)/τ: the tables' x∞ and 1/τ are good to 1e-9 relative to their size,
-                // so the error scales with 1/τ (up to ~100/ms); V's derivative sums ḡ times those errors.
-                let tolerance = i < 2 ? 1e-7 : 1e-8
-                let scale = max(1, abs(exact[i]))
-                worst = max(worst, abs(tabulated[i] - exact[i]) / scale)
-                #expect(abs(tabulated[i] - exact[i]) <= tolerance * scale,
-                        "\(model): d\(n.layout.names[i])/dt at V = \(y[0]), Ca = \(y[1]): \(tabulated[i]) vs \(exact[i])")
+            // A gate's derivative (x∞ − x)/τ: the tables' x∞ and 1/τ are good to 1e-9 relative to their size,
+            // so the error scales with 1/τ (up to ~100/ms); V's derivative sums ḡ times those errors.
+            expectAgreement(tabulated, exact, tolerance: { $0 < 2 ? 1e-7 : 1e-8 }, worst: &worst) {
+                "\(model): d\(n.layout.names[$0])/dt at V = \(y[0]), Ca = \(y[1])"
             }
         }
         #expect(worst > 0, "the tabulated path must not be the exact one")
@@ -157,11 +165,7 @@ struct GateTableTests {
                 tabulated.withUnsafeMutableBufferPointer { f.evaluate(0, yp.baseAddress!, $0.baseAddress!) }
                 exact.withUnsafeMutableBufferPointer { net.rightHandSide(0, yp.baseAddress!, $0.baseAddress!) }
             }
-            for i in 0..<n {
-                let scale = max(1, abs(exact[i]))
-                worst = max(worst, abs(tabulated[i] - exact[i]) / scale)
-                #expect(abs(tabulated[i] - exact[i]) <= 1e-7 * scale, "\(net.layout.names[i]): \(tabulated[i]) vs \(exact[i])")
-            }
+            expectAgreement(tabulated, exact, tolerance: { _ in 1e-7 }, worst: &worst) { net.layout.names[$0] }
         }
         #expect(worst > 0, "the tabulated path must not be the exact one")
     }
@@ -304,11 +308,7 @@ struct GateTableTests {
                     net.advanceGenerically(stage: stage, ranges: ranges, 0, y.baseAddress!, step: h, work: work)
                 }
             }
-            for i in 0..<n {
-                let scale = max(1, abs(exact[i]))
-                worst = max(worst, abs(tabulated[i] - exact[i]) / scale)
-                #expect(abs(tabulated[i] - exact[i]) <= 1e-7 * scale, "\(net.layout.names[i]): \(tabulated[i]) vs \(exact[i])")
-            }
+            expectAgreement(tabulated, exact, tolerance: { _ in 1e-7 }, worst: &worst) { net.layout.names[$0] }
         }
         #expect(worst > 0, "the tabulated path must not be the exact one")
     }

@@ -72,11 +72,7 @@ extension CompiledNeuron {
         gE += gl * eLeak
         if !everyStageZeroStateTabulated {
             for s in slots where !s.hodgkinHuxley {
-                let g = gbar(s, y) * s.channel.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
-                                                                context: s.context, into: dy + s.offset)
-                gTotal += g
-                gE += g * s.reversal
-                if s.carriesCalcium { iCa += g * (V - s.reversal) }
+                addExactDerivatives(s, V: V, calcium: Ca, y, dy, gTotal: &gTotal, gE: &gE, iCa: &iCa)
             }
         }
         membraneAndControlDerivatives(t, y, dy, gTotal: gTotal, gE: gE, iCa: iCa)

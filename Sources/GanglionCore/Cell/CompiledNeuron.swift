@@ -225,14 +225,20 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let V = y[0], Ca = y[1]
         let gl = leak(y)
         var gTotal = gl, gE = gl * eLeak, iCa = 0.0
-        for s in slots {
-            let g = gbar(s, y) * s.channel.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
-                                                       context: s.context, into: dy + s.offset)
-            gTotal += g
-            gE += g * s.reversal
-            if s.carriesCalcium { iCa += g * (V - s.reversal) }
-        }
+        for s in slots { addExactDerivatives(s, V: V, calcium: Ca, y, dy, gTotal: &gTotal, gE: &gE, iCa: &iCa) }
         membraneAndControlDerivatives(t, y, dy, gTotal: gTotal, gE: gE, iCa: iCa)
+    }
+
+    /// Writes the derivatives of slot `s`'s states (the channel's own code) and adds its conductance to
+    /// Σ g, Σ g E and, if it carries calcium, its current to I_Ca.
+    @inline(__always)
+    func addExactDerivatives(_ s: Slot, V: Double, calcium Ca: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>,
+                             gTotal: inout Double, gE: inout Double, iCa: inout Double) {
+        let g = gbar(s, y) * s.channel.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
+                                                   context: s.context, into: dy + s.offset)
+        gTotal += g
+        gE += g * s.reversal
+        if s.carriesCalcium { iCa += g * (V - s.reversal) }
     }
 
     /// The derivatives of V, Ca, the homeostatic and the controller states, from the membrane's Σ g

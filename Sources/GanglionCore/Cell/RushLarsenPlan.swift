@@ -20,9 +20,6 @@ struct RushLarsenPlan: Sendable {
         let channel: any IonChannel.Type
     }
 
-    let conductances: [Conductance]
-    let groups: [Group]
-    let calciumGates: [CalciumGate]
     /// Number of table columns.
     let columns: Int
 
@@ -33,7 +30,8 @@ struct RushLarsenPlan: Sendable {
         let calciumGates: UnsafeBufferPointer<CalciumGate>
     }
 
-    /// Copies of the arrays that live as long as the plan, so a step reaches them without retaining them.
+    /// The plan's conductances (sorted into groups), groups and calcium-gated m∞, in buffers that live as
+    /// long as the plan, so a step reaches them without retaining anything.
     private final class Storage: @unchecked Sendable {   // immutable after init
         let buffers: Buffers
         init(_ c: [Conductance], _ g: [Group], _ k: [CalciumGate]) {
@@ -75,17 +73,14 @@ struct RushLarsenPlan: Sendable {
             column += s.q > 0 ? 4 : 2
         }
         columns = column
-        self.calciumGates = calciumGates
         items.sort { ($0.p, $0.q) < ($1.p, $1.q) }
-        conductances = items.map(\.c)
         var groups: [Group] = []
         var start = 0
         for i in items.indices where i + 1 == items.count || (items[i + 1].p, items[i + 1].q) != (items[i].p, items[i].q) {
             groups.append(Group(p: items[i].p, q: items[i].q, range: start..<(i + 1)))
             start = i + 1
         }
-        self.groups = groups
-        storage = Storage(conductances, groups, calciumGates)
+        storage = Storage(items.map(\.c), groups, calciumGates)
     }
 }
 
