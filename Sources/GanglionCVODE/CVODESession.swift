@@ -50,6 +50,10 @@ final class CVODESession {
             throw fail("rtol = \(options.relativeTolerance) must be in (0, 1)")
         }
         if let h = options.maxStep, !(h > 0 && h.isFinite) { throw fail("max step = \(h) ms must be finite and > 0") }
+        let b = options.fixedStepBounds
+        guard b.lower >= 0, b.lower < 1, b.upper >= 1, b.upper.isFinite else {
+            throw fail("fixed-step bounds (\(b.lower), \(b.upper)) must satisfy 0 ≤ lower < 1 ≤ upper")
+        }
 
         guard SUNContext_Create(nil, &sunContext) == 0, let ctx = sunContext else { throw fail("SUNContext_Create failed") }
         // SUNDIALS' dense solver needs its own serial vectors; otherwise the vector operations run in Swift.
@@ -99,6 +103,8 @@ final class CVODESession {
         let k = max(1, options.jacobianRefresh)
         try check(CVodeSetLSetupFrequency(mem, k), "CVodeSetLSetupFrequency")
         try check(CVodeSetJacEvalFrequency(mem, k), "CVodeSetJacEvalFrequency")
+        let bounds = options.fixedStepBounds
+        try check(CVodeSetEtaFixedStepBounds(mem, bounds.lower, bounds.upper), "CVodeSetEtaFixedStepBounds")
     }
 
     deinit {

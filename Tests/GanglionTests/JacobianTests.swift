@@ -70,6 +70,57 @@ struct JacobianTests {
         }
     }
 
+    /// x = M⁻¹ b for the dense M = I − γJ, by Gaussian elimination with partial pivoting.
+    func denseSolve(_ J: ArrowJacobian, gamma: Double, _ b: [Double]) -> [Double] {
+        let dim = J.dimension
+        var M = (0..<dim).map { i in (0..<dim).map { j in (i == j ? 1 : 0) - gamma * J.entry(i, j) } }
+        var r = b
+        for c in 0..<dim {
+            let p = (c..<dim).max { abs(M[$0][c]) < abs(M[$1][c]) }!
+            M.swapAt(c, p); r.swapAt(c, p)
+            for i in (c + 1)..<dim {
+                let f = M[i][c] / M[c][c]
+                for j in c..<dim { M[i][j] -= f * M[c][j] }
+                r[i] -= f * r[c]
+            }
+        }
+        var x = Array(repeating: 0.0, count: dim)
+        for i in stride(from: dim - 1, through: 0, by: -1) {
+            x[i] = (r[i] - ((i + 1)..<dim).reduce(0) { $0 + M[i][$1] * x[$1] }) / M[i][i]
+        }
+        return x
+    }
+
+    @Test("a core with homeostasis-like rows (coupled only to V, Ca and a gate-like state) solves as the dense matrix",
+          arguments: [0.001, 0.05, 0.7, 40.0])
+    func separableCoreRows(gamma: Double) {
+        // Core: V, Ca, two ḡ-like states (rows: their own diagonal and one gate-like state each), one
+        // controller-like state coupled to everything; a row coupled to V only whose diagonal 1 − 20γ vanishes at
+        // γ = 0.05 (then it must stay in the dense LU). Gates: three V/Ca-driven gates, two m-like states driven by Ca.
+        let k = 6, n = 5
+        var J = ArrowJacobian(coreCount: k, gateCount: n)
+        var seed: UInt64 = 12345
+        func random() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double(seed >> 11) / Double(1 << 53) * 2 - 1
+        }
+        for c in 0..<k { J.A[0 * k + c] = 10 * random(); J.A[1 * k + c] = random(); J.A[5 * k + c] = random() }
+        J.A[2 * k + 2] = -0.01; J.A[3 * k + 3] = -0.01
+        J.A[4 * k + 0] = 3
+        J.A[4 * k + 4] = 20
+        for g in 0..<3 { J.B[0 * n + g] = random(); J.B[1 * n + g] = random(); J.C[g * k + 0] = random(); J.C[g * k + 1] = random(); J.D[g] = -abs(random()) * 5 }
+        J.B[2 * n + 3] = 0.01; J.B[3 * n + 4] = 0.01     // dḡ/dt = (m − ḡ)/τ_g
+        J.C[3 * k + 1] = -0.5; J.C[4 * k + 1] = -0.5     // dm/dt ∝ −Ca
+        let solver = ArrowNewtonSolver(coreCount: k, gateCount: n)
+        solver.jacobian = J
+        #expect(solver.factor(gamma: gamma))
+        let b = (0..<(k + n)).map { cos(Double($0) * 0.7) }
+        var x = b
+        x.withUnsafeMutableBufferPointer { solver.solve($0.baseAddress!) }
+        let ref = denseSolve(J, gamma: gamma, b)
+        for i in 0..<(k + n) { #expect(abs(x[i] - ref[i]) <= 1e-10 * max(1, abs(ref[i])), "x[\(i)] = \(x[i]), dense \(ref[i])") }
+    }
+
     @Test("the structured Newton solve equals a dense Gaussian elimination of I − γJ", arguments: models)
     func structuredSolveMatchesDense(model: String) throws {
         let n = try neuron(model)

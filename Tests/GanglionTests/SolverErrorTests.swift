@@ -49,6 +49,21 @@ struct SolverErrorTests {
         }
     }
 
+    @Test("CVODE rejects fixed-step bounds outside 0 ≤ lower < 1 ≤ upper, naming them")
+    func badFixedStepBounds() throws {
+        let problem = try ODEProblem(system: PoisonedSystem(poisonAfter: 100), initialState: [1], endTime: 1, outputInterval: 0.5)
+        for bounds in [(lower: 1.0, upper: 1.5), (lower: -0.1, upper: 1.5), (lower: 0.5, upper: 0.9), (lower: 0.5, upper: Double.infinity)] {
+            var options = CVODEOptions()
+            options.fixedStepBounds = bounds
+            do {
+                _ = try CVODEIntegrator(options: options).solve(problem) { _, _ in }
+                Issue.record("no error for \(bounds)")
+            } catch {
+                #expect(error.description.contains("fixed-step bounds"), "\(error)")
+            }
+        }
+    }
+
     @Test("RK4 at a step beyond its stability limit fails with a non-finite state, not a wrong answer")
     func rk4Diverges() throws {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 500)

@@ -64,6 +64,16 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
     private let rowStart: UnsafeMutablePointer<Int>
     private let rowGates: UnsafeMutablePointer<Int>
     private let cWidth: UnsafeMutablePointer<Int>
+    // Second level, also found at factor time: core states whose Schur row couples only to V, Ca and
+    // themselves (a homeostatic ḡ: dḡ/dt = (m − ḡ)/τ_g, m a gate-like state driven by Ca) are eliminated
+    // like gates, leaving a dense LU on the other ("inner") core states only.
+    private let inner: UnsafeMutablePointer<Int>
+    private let eliminated: UnsafeMutablePointer<Int>
+    private let pivotInverse: UnsafeMutablePointer<Double>  // 1 / S[j, j] of an eliminated state j
+    private let innerLU: UnsafeMutablePointer<Double>       // m×m LU factors of the inner Schur complement
+    private let innerX: UnsafeMutablePointer<Double>
+    private let couplings: UnsafeMutablePointer<(row: Int, state: Int, weight: Double)>  // S[r, j] / S[j, j] ≠ 0
+    private var innerCount = 0, eliminatedCount = 0, couplingCount = 0
 
     /// A solver for Jacobians with `coreCount` core and `gateCount` gate states (storage allocated once).
     public init(coreCount: Int, gateCount: Int) {
@@ -79,12 +89,19 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         rowStart = .allocate(capacity: k + 1)
         rowGates = .allocate(capacity: max(k * n, 1))
         cWidth = .allocate(capacity: max(n, 1))
+        inner = .allocate(capacity: max(k, 1))
+        eliminated = .allocate(capacity: max(k, 1))
+        pivotInverse = .allocate(capacity: max(k, 1))
+        innerLU = .allocate(capacity: max(k * k, 1))
+        innerX = .allocate(capacity: max(k, 1))
+        couplings = .allocate(capacity: max(k * k, 1))
     }
 
     deinit {
         inverseDiag.deallocate(); scaledB.deallocate(); scaledC.deallocate()
         schur.deallocate(); pivots.deallocate(); scratch.deallocate()
         rowStart.deallocate(); rowGates.deallocate(); cWidth.deallocate()
+        inner.deallocate(); eliminated.deallocate(); pivotInverse.deallocate(); innerLU.deallocate(); innerX.deallocate(); couplings.deallocate()
     }
 
     /// Factorises M = I − γJ. Returns false if M is singular.
@@ -101,63 +118,158 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         return ok
     }
 
+    // Loops below use wrapping index arithmetic and while loops: k and n are small (a neuron with
+    // homeostasis and a controller has k ≈ 14, n ≈ 17) and a solve runs at every Newton iteration.
     private func factor(_ gamma: Double, _ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>,
                         _ C: UnsafePointer<Double>, _ D: UnsafePointer<Double>) -> Bool {
+        let k = self.k, n = self.n
         if k == 2 { return factorTwoCore(gamma, A, B, C, D) }
-        for i in 0..<n {
+        var i = 0
+        while i < n {
             let d = 1 - gamma * D[i]
             if d == 0 || !d.isFinite { return false }
             inverseDiag[i] = 1 / d
+            i &+= 1
         }
-        var count = 0
-        for r in 0..<k {
+        var count = 0, r = 0
+        while r < k {
             rowStart[r] = count
-            for i in 0..<n {
-                let b = gamma * B[r * n + i] * inverseDiag[i]
-                scaledB[r * n + i] = b
-                if b != 0 { rowGates[count] = i; count += 1 }
+            let row = B + r &* n, out = scaledB + r &* n
+            i = 0
+            while i < n {
+                let b = gamma * row[i] * inverseDiag[i]
+                out[i] = b
+                if b != 0 { rowGates[count] = i; count &+= 1 }
+                i &+= 1
             }
+            r &+= 1
         }
         rowStart[k] = count
-        for i in 0..<n {
-            var width = 0
-            for c in 0..<k {
-                let v = gamma * C[i * k + c]
-                scaledC[i * k + c] = v
-                if v != 0 { width = c + 1 }
+        i = 0
+        while i < n {
+            var width = 0, c = 0
+            let row = C + i &* k, out = scaledC + i &* k
+            while c < k {
+                let v = gamma * row[c]
+                out[c] = v
+                if v != 0 { width = c &+ 1 }
+                c &+= 1
             }
             cWidth[i] = width
+            i &+= 1
         }
         // S = (I − γA) − (γB) diag⁻¹ (γC), over the non-zero entries only.
-        for r in 0..<k {
-            for c in 0..<k { schur[r * k + c] = (r == c ? 1 : 0) - gamma * A[r * k + c] }
-            for j in rowStart[r]..<rowStart[r + 1] {
-                let i = rowGates[j]
-                let b = scaledB[r * n + i]
-                for c in 0..<cWidth[i] { schur[r * k + c] -= b * scaledC[i * k + c] }
+        r = 0
+        while r < k {
+            let out = schur + r &* k, row = A + r &* k
+            var c = 0
+            while c < k { out[c] = (r == c ? 1 : 0) - gamma * row[c]; c &+= 1 }
+            var j = rowStart[r]
+            let end = rowStart[r &+ 1], bRow = scaledB + r &* n
+            while j < end {
+                let g = rowGates[j], b = bRow[g], cRow = scaledC + g &* k, width = cWidth[g]
+                c = 0
+                while c < width { out[c] -= b * cRow[c]; c &+= 1 }
+                j &+= 1
             }
+            r &+= 1
         }
-        // LU with partial pivoting on the k×k Schur complement.
-        return DenseLU.factor(schur, k, pivots: pivots)
+        return factorSchur()
+    }
+
+    /// Factors the k×k Schur complement S in `schur`: first eliminates every core state j ≥ 2 whose row of S
+    /// is zero outside the columns V, Ca and j (S' = S − S[:, j] S[j, j]⁻¹ S[j, :] changes only the V and
+    /// Ca columns of the other rows), then LU with partial pivoting on the rest. Eliminating j first is
+    /// exact; it is taken only where S[j, j] is not small against S[j, V] and S[j, Ca] (else j stays in the LU).
+    private func factorSchur() -> Bool {
+        let k = self.k
+        var m = 0, e = 0, r = 0
+        while r < k {
+            var separable = r >= 2
+            if separable {
+                let row = schur + r &* k
+                var c = 2
+                while c < k { if c != r && row[c] != 0 { separable = false; break }; c &+= 1 }
+                let d = row[r]
+                if separable, !(d.isFinite && d != 0 && abs(d) >= 1e-3 * max(abs(row[0]), abs(row[1]))) { separable = false }
+            }
+            if separable { eliminated[e] = r; e &+= 1 } else { inner[m] = r; m &+= 1 }
+            r &+= 1
+        }
+        innerCount = m
+        eliminatedCount = e
+        couplingCount = 0
+        if e == 0 { return DenseLU.factor(schur, k, pivots: pivots) }
+        var q = 0
+        while q < e { let j = eliminated[q]; pivotInverse[q] = 1 / schur[j &* k &+ j]; q &+= 1 }
+        var a = 0
+        while a < m {
+            let row = schur + inner[a] &* k, out = innerLU + a &* m
+            var b = 0
+            while b < m { out[b] = row[inner[b]]; b &+= 1 }
+            // inner[0] = V and inner[1] = Ca: the only inner columns an eliminated row reaches.
+            q = 0
+            while q < e {
+                let j = eliminated[q], f = row[j]
+                if f != 0 {
+                    let w = f * pivotInverse[q], pivotRow = schur + j &* k
+                    out[0] -= w * pivotRow[0]
+                    out[1] -= w * pivotRow[1]
+                    couplings[couplingCount] = (a, j, w)
+                    couplingCount &+= 1
+                }
+                q &+= 1
+            }
+            a &+= 1
+        }
+        return DenseLU.factor(innerLU, m, pivots: pivots)
     }
 
     /// Solves M x = b in place (`b` has k + n entries), with the factors of the last `factor(gamma:)`.
     public func solve(_ b: UnsafeMutablePointer<Double>) {
+        let k = self.k, n = self.n
         if k == 2 { return solveTwoCore(b) }
+        let g = b + k
         // Core right-hand side: b_c + (γB) diag⁻¹ b_g
-        for r in 0..<k {
+        var r = 0
+        while r < k {
             var acc = b[r]
-            let row = scaledB + r * n
-            for j in rowStart[r]..<rowStart[r + 1] { let i = rowGates[j]; acc += row[i] * b[k + i] }
+            var j = rowStart[r]
+            let end = rowStart[r &+ 1], row = scaledB + r &* n
+            while j < end { let i = rowGates[j]; acc += row[i] * g[i]; j &+= 1 }
             scratch[r] = acc
+            r &+= 1
         }
-        DenseLU.solve(schur, k, pivots: pivots, scratch)
-        for c in 0..<k { b[c] = scratch[c] }
+        if eliminatedCount == 0 {
+            DenseLU.solve(schur, k, pivots: pivots, scratch)
+        } else {
+            let m = innerCount, e = eliminatedCount
+            var a = 0
+            while a < m { innerX[a] = scratch[inner[a]]; a &+= 1 }
+            var c = 0
+            while c < couplingCount { let (a, j, w) = couplings[c]; innerX[a] -= w * scratch[j]; c &+= 1 }
+            DenseLU.solve(innerLU, m, pivots: pivots, innerX)
+            a = 0
+            while a < m { scratch[inner[a]] = innerX[a]; a &+= 1 }
+            let x0 = scratch[0], x1 = scratch[1]
+            var q = 0
+            while q < e {
+                let j = eliminated[q], row = schur + j &* k
+                scratch[j] = (scratch[j] - row[0] * x0 - row[1] * x1) * pivotInverse[q]
+                q &+= 1
+            }
+        }
+        r = 0
+        while r < k { b[r] = scratch[r]; r &+= 1 }
         // Gates: x_g = (b_g + (γC) x_c) · diag⁻¹
-        for i in 0..<n {
-            var s = b[k + i]
-            for c in 0..<cWidth[i] { s += scaledC[i * k + c] * scratch[c] }
-            b[k + i] = s * inverseDiag[i]
+        var i = 0
+        while i < n {
+            var s = g[i]
+            let row = scaledC + i &* k, width = cWidth[i]
+            var c = 0
+            while c < width { s += row[c] * scratch[c]; c &+= 1 }
+            g[i] = s * inverseDiag[i]
+            i &+= 1
         }
     }
 

@@ -6,26 +6,26 @@ enum DenseLU {
     @inline(__always)
     static func factor(_ a: UnsafeMutablePointer<Double>, _ n: Int, pivots: UnsafeMutablePointer<Int>) -> Bool {
         for col in 0..<n {
-            var p = col, best = abs(a[col * n + col])
+            var p = col, best = abs(a[col &* n &+ col])
             var r = col + 1
             while r < n {
-                if abs(a[r * n + col]) > best { best = abs(a[r * n + col]); p = r }
-                r += 1
+                if abs(a[r &* n &+ col]) > best { best = abs(a[r &* n &+ col]); p = r }
+                r &+= 1
             }
             guard best > 0, best.isFinite else { return false }
             pivots[col] = p
-            if p != col { for c in 0..<n { swap(&a[col * n + c], &a[p * n + c]) } }
-            let inv = 1 / a[col * n + col]
+            if p != col { for c in 0..<n { swap(&a[col &* n &+ c], &a[p &* n &+ c]) } }
+            let inv = 1 / a[col &* n &+ col]
             r = col + 1
             while r < n {
-                let f = a[r * n + col]
+                let f = a[r &* n &+ col]
                 if f != 0 {
                     let m = f * inv
-                    a[r * n + col] = m
+                    a[r &* n &+ col] = m
                     var c = col + 1
-                    while c < n { a[r * n + c] -= m * a[col * n + c]; c += 1 }
+                    while c < n { a[r &* n &+ c] -= m * a[col &* n &+ c]; c &+= 1 }
                 }
-                r += 1
+                r &+= 1
             }
         }
         return true
@@ -34,19 +34,23 @@ enum DenseLU {
     /// Solves A x = b in place (`x` holds b on entry) with the factors and pivots of `factor`.
     @inline(__always)
     static func solve(_ a: UnsafePointer<Double>, _ n: Int, pivots: UnsafePointer<Int>, _ x: UnsafeMutablePointer<Double>) {
-        for col in 0..<n where pivots[col] != col { swap(&x[col], &x[pivots[col]]) }
-        for r in 0..<n {
-            var s = x[r]
-            for c in 0..<r { s -= a[r * n + c] * x[c] }
+        var r = 0
+        while r < n { let p = pivots[r]; if p != r { swap(&x[r], &x[p]) }; r &+= 1 }
+        r = 0
+        while r < n {
+            let row = a + r &* n
+            var s = x[r], c = 0
+            while c < r { s -= row[c] * x[c]; c &+= 1 }
             x[r] = s
+            r &+= 1
         }
-        var r = n - 1
+        r = n &- 1
         while r >= 0 {
-            var s = x[r]
-            var c = r + 1
-            while c < n { s -= a[r * n + c] * x[c]; c += 1 }
-            x[r] = s / a[r * n + r]
-            r -= 1
+            let row = a + r &* n
+            var s = x[r], c = r &+ 1
+            while c < n { s -= row[c] * x[c]; c &+= 1 }
+            x[r] = s / row[r]
+            r &-= 1
         }
     }
 }
