@@ -8,15 +8,32 @@ final class CallbackContext {
     let newton: any NewtonSystemSolver
     /// The right-hand side through rate tables, when used.
     let tabulated: (any TabulatedRightHandSide)?
+    /// The tolerances, for the error weights 1/(rtol |y| + atol) computed in Swift (`errorWeights`).
+    let relativeTolerance: Double
+    let absoluteTolerances: UnsafeMutablePointer<Double>
+    /// Whether CVODE's vectors are `SwiftVector`s (their data read directly, not through the library).
+    let swiftVectors: Bool
     var jacobianEvaluations = 0
     var nonFiniteRHS: (t: Double, index: Int)?
     var lastMessage: String?
 
-    init(system: any ODESystem, rateTables: Bool) {
+    init(system: any ODESystem, rateTables: Bool, relativeTolerance: Double, absoluteTolerances: [Double], swiftVectors: Bool) {
         self.system = system
         dimension = system.layout.count
         newton = system.makeNewtonSolver()
         tabulated = rateTables ? system.makeTabulatedRightHandSide() : nil
+        self.relativeTolerance = relativeTolerance
+        self.absoluteTolerances = .allocate(capacity: max(absoluteTolerances.count, 1))
+        self.absoluteTolerances.initialize(from: absoluteTolerances, count: absoluteTolerances.count)
+        self.swiftVectors = swiftVectors
+    }
+
+    deinit { absoluteTolerances.deallocate() }
+
+    /// The entries of one of CVODE's vectors.
+    @inline(__always)
+    func data(_ v: N_Vector?) -> UnsafeMutablePointer<Double> {
+        swiftVectors ? SwiftVector.data(v) : N_VGetArrayPointer(v)!
     }
 }
 
@@ -36,10 +53,12 @@ final class CVODESession {
     init(problem: ODEProblem, options: CVODEOptions, name: String) throws {
         self.problem = problem
         self.name = name
-        context = CallbackContext(system: problem.system, rateTables: options.rateTables
-                                  && options.relativeTolerance >= CVODEOptions.rateTableMinimumTolerance)
-        let n = context.dimension
         let tol = options.absoluteTolerances(for: problem.system)
+        context = CallbackContext(system: problem.system, rateTables: options.rateTables
+                                  && options.relativeTolerance >= CVODEOptions.rateTableMinimumTolerance,
+                                  relativeTolerance: options.relativeTolerance, absoluteTolerances: tol,
+                                  swiftVectors: options.linearSolver != .dense)
+        let n = context.dimension
         func fail(_ message: String) -> SolverError {
             SolverError(algorithm: name, time: problem.startTime, reason: .other, message: message, statistics: .init())
         }
@@ -76,7 +95,13 @@ final class CVODESession {
         try check(CVodeSetErrHandlerFn(mem, errorHandler, user), "CVodeSetErrHandlerFn")
         try check(CVodeInit(mem, rightHandSide, problem.startTime, y), "CVodeInit")
         try check(CVodeSetUserData(mem, user), "CVodeSetUserData")
-        try check(CVodeSVtolerances(mem, options.relativeTolerance, absTol), "CVodeSVtolerances")
+        // The error weights of CVodeSVtolerances, 1/(rtol |y| + atol), computed in Swift in the same operations
+        // (the same numbers bit for bit) instead of by four vector calls through the unoptimised library.
+        if context.swiftVectors {
+            try check(CVodeWFtolerances(mem, errorWeights), "CVodeWFtolerances")
+        } else {
+            try check(CVodeSVtolerances(mem, options.relativeTolerance, absTol), "CVodeSVtolerances")
+        }
         try check(CVodeSetMaxNumSteps(mem, options.maxStepsPerOutput), "CVodeSetMaxNumSteps")
         if let h = options.maxStep { try check(CVodeSetMaxStep(mem, h), "CVodeSetMaxStep") }
         try check(CVodeSetStopTime(mem, problem.endTime), "CVodeSetStopTime")
@@ -213,10 +238,18 @@ private func callbackContext(_ user: UnsafeMutableRawPointer?) -> CallbackContex
     Unmanaged<CallbackContext>.fromOpaque(user!).takeUnretainedValue()
 }
 
+/// w = 1/(rtol |y| + atol), as SUNDIALS' cvEwtSetSV computes it (|y|, then rtol·|y| + 1·atol, then 1/x).
+private let errorWeights: CVEwtFn = { y, ewt, user in
+    let c = callbackContext(user)
+    let yp = c.data(y), wp = c.data(ewt), ap = c.absoluteTolerances, rtol = c.relativeTolerance
+    for i in 0..<c.dimension { wp[i] = 1 / (rtol * abs(yp[i]) + 1 * ap[i]) }
+    return 0
+}
+
 private let rightHandSide: CVRhsFn = { t, y, ydot, user in
     let c = callbackContext(user)
-    let dy = N_VGetArrayPointer(ydot)!
-    if let r = c.tabulated { r.evaluate(t, N_VGetArrayPointer(y)!, dy) } else { c.system.rightHandSide(t, N_VGetArrayPointer(y)!, dy) }
+    let dy = c.data(ydot)
+    if let r = c.tabulated { r.evaluate(t, c.data(y), dy) } else { c.system.rightHandSide(t, c.data(y), dy) }
     for i in 0..<c.dimension where !dy[i].isFinite {
         c.nonFiniteRHS = (t, i)
         return 1   // recoverable: CVODE retries with a smaller step
@@ -234,7 +267,7 @@ private let errorHandler: CVErrHandlerFn = { code, module, function, message, us
 private let structuredLinearSystem: CVLsLinSysFn = { t, y, fy, A, jok, jcur, gamma, user, _, _, _ in
     let c = callbackContext(user)
     if jok == 0 {
-        c.newton.evaluateJacobian(t, N_VGetArrayPointer(y)!)
+        c.newton.evaluateJacobian(t, c.data(y))
         c.jacobianEvaluations += 1
         jcur?.pointee = 1
     } else {
@@ -247,7 +280,7 @@ private let structuredLinearSystem: CVLsLinSysFn = { t, y, fy, A, jok, jcur, gam
 private let structuredSolve: @convention(c) (SUNLinearSolver?, SUNMatrix?, N_Vector?, N_Vector?, sunrealtype) -> Int32 = {
     S, _, x, b, _ in
     let c = callbackContext(S!.pointee.content)
-    let xp = N_VGetArrayPointer(x)!, bp = N_VGetArrayPointer(b)!
+    let xp = c.data(x), bp = c.data(b)
     if xp != bp { xp.update(from: bp, count: c.dimension) }
     c.newton.solve(xp)
     return 0

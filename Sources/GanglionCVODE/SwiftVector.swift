@@ -13,6 +13,9 @@ enum SwiftVector {
         var ownsData: Bool
     }
 
+    /// The entries of a vector made by `make` (or cloned from one).
+    @inline(__always) static func data(_ v: N_Vector?) -> UnsafeMutablePointer<Double> { nvData(v) }
+
     /// A new vector of `length` entries, zeroed.
     static func make(length: Int, context: SUNContext) -> N_Vector? {
         guard let v = N_VNewEmpty(context) else { return nil }
@@ -159,24 +162,18 @@ enum SwiftVector {
             let n = nvLength(z), zp = nvData(z)
             let count = Int(nv)
             guard let c, let X, count >= 1 else { return -1 }
-            // One pass over z, the terms summed in order for each entry (z may alias X[0]: each entry is
-            // read before it is written).
-            return withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Double>.self, capacity: count) { xs in
-                for j in 0..<count { xs[j] = nvData(X[j]) }
-                var i = 0
-                while i &+ 2 <= n {
-                    var acc = SIMD2(repeating: c[0]) * load2(xs[0] + i)
-                    for j in 1..<count { acc += SIMD2(repeating: c[j]) * load2(xs[j] + i) }
-                    store2(acc, zp + i)
-                    i &+= 2
-                }
-                if i < n {
-                    var acc = c[0] * xs[0][i]
-                    for j in 1..<count { acc += c[j] * xs[j][i] }
-                    zp[i] = acc
-                }
-                return 0
+            // Term by term over the whole vector: each entry still sums c₀x₀ + c₁x₁ + … in order (the same
+            // rounding as one pass per entry). z may be X[0] (the first pass reads each entry before writing it);
+            // SUNDIALS never passes a later X[j] that is z.
+            let c0 = c[0]
+            elementwise(n, nvData(X[0]), nvData(X[0]), zp) { x, _ in SIMD4(repeating: c0) * x }
+            var j = 1
+            while j < count {
+                let cj = c[j]
+                elementwise(n, nvData(X[j]), zp, zp) { x, z in z + SIMD4(repeating: cj) * x }
+                j &+= 1
             }
+            return 0
         }
         ops.pointee.nvscaleaddmulti = { nv, a, x, Y, Z in
             let n = nvLength(x), xp = nvData(x)
@@ -227,17 +224,15 @@ enum SwiftVector {
         UnsafeMutableRawPointer(z + i).storeBytes(of: v, as: SIMD4<Double>.self)
         i &+= 4
     }
-    while i < n {
-        z[i] = f(SIMD4(repeating: x[i]), SIMD4(repeating: y[i]))[0]
-        i &+= 1
+    // The last 0–3 entries in straight-line code: a remainder loop would be vectorised again by the
+    // compiler, behind run-time alias checks that cost more than the 3 entries.
+    if i &+ 2 <= n {
+        let v = f(SIMD4(lowHalf: UnsafeRawPointer(x + i).loadUnaligned(as: SIMD2<Double>.self), highHalf: .zero),
+                  SIMD4(lowHalf: UnsafeRawPointer(y + i).loadUnaligned(as: SIMD2<Double>.self), highHalf: .zero))
+        UnsafeMutableRawPointer(z + i).storeBytes(of: v.lowHalf, as: SIMD2<Double>.self)
+        i &+= 2
     }
-}
-
-@inline(__always) private func load2(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
-}
-@inline(__always) private func store2(_ v: SIMD2<Double>, _ p: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD2<Double>.self)
+    if i < n { z[i] = f(SIMD4(repeating: x[i]), SIMD4(repeating: y[i]))[0] }
 }
 
 @inline(__always) private func nvContent(_ v: N_Vector) -> UnsafeMutablePointer<SwiftVector.Content> {
