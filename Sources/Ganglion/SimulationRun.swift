@@ -304,12 +304,15 @@ final class SimulationRun {
                                              outputInterval: request.outputInterval, outputOrigin: 0)
                 let skip = skipFirst
                 let shouldStop = request.shouldStop, reportProgress = request.progress
+                // The trace writer is fixed for the run: held here and passed down, not re-read (and retained)
+                // from `self` at every sample.
+                let traceWriter = writer
                 let solution = try integrator.solve(problem) { t, y in
                     if skip, t == segmentStart { return }
-                    if let stop = shouldStop, stop() { throw Interrupted() }
-                    try self.observe(t, y, traceWindow: traceWindow, row: row, scratch: currents)
-                    if let report = reportProgress, t >= nextProgress {
-                        report(t)
+                    if shouldStop?() == true { throw Interrupted() }   // optional calls: no copy (and retain) of the closures
+                    try self.observe(t, y, traceWindow: traceWindow, row: row, scratch: currents, writer: traceWriter)
+                    if reportProgress != nil, t >= nextProgress {
+                        reportProgress?(t)
                         nextProgress = t + progressStep
                     }
                 }
@@ -386,7 +389,7 @@ final class SimulationRun {
 
     /// One output sample.
     func observe(_ t: Double, _ y: UnsafeBufferPointer<Double>, traceWindow: ClosedRange<Double>,
-                 row: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutablePointer<Double>) throws {
+                 row: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutablePointer<Double>, writer: CSVTraceWriter?) throws {
         progress.record(t, y, regulatedIndex: regulatedIndex)
         if let every = request.conductanceInterval, t >= progress.nextConductanceTick - 1e-9 * every {
             let tick = progress.nextConductanceTick
@@ -404,7 +407,7 @@ final class SimulationRun {
             try conductanceWriter?.write(time: tick, values: UnsafeBufferPointer(rebasing: row[0..<c]))
             progress.nextConductanceTick = tick + every
         }
-        if let writer, traceWindow.contains(t) {
+        if writer != nil, traceWindow.contains(t) {   // (optional chaining below borrows the writer: no retain)
             var c = 0
             // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
             for (i, clamped) in zip(stateColumns, stateColumnClamped) { row[c] = clamped ? max(y[i], 0) : y[i]; c += 1 }
@@ -412,7 +415,7 @@ final class SimulationRun {
                 system.currents(y.baseAddress!, into: scratch)
                 for i in currentColumns { row[c] = scratch[i]; c += 1 }
             }
-            try writer.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
+            try writer?.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
         }
     }
 

@@ -149,18 +149,21 @@ extension CompiledNeuron {
     /// fetched once.
     public func rushLarsenSteps(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double, count: Int,
                                 tables: RateTables, work: UnsafeMutablePointer<Double>) {
-        guard let table = tables.first else {
+        guard let first = tables.firstReference else {
             for j in 0..<count {
                 advanceStatesExactly(y, step: h, work: work)
                 advanceMembrane(t + Double(j) * h, y, step: h, scratch: work)
             }
             return
         }
-        let calciumDecay = table.calciumDecay
-        stepPlan.withBuffers { plan in
-            for j in 0..<count {
-                let (gTotal, gE, iCa) = advanceStatesAndSum(y, step: h, table: table, plan: plan, work: work)
-                advanceMembrane(t + Double(j) * h, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: calciumDecay)
+        // `tables` keeps the table alive for the call: borrowed without a retain (this runs once per sample).
+        first._withUnsafeGuaranteedRef { table in
+            let calciumDecay = table.calciumDecay
+            stepPlan.withBuffers { plan in
+                for j in 0..<count {
+                    let (gTotal, gE, iCa) = advanceStatesAndSum(y, step: h, table: table, plan: plan, work: work)
+                    advanceMembrane(t + Double(j) * h, y, step: h, gTotal: gTotal, gE: gE, iCa: iCa, calciumDecay: calciumDecay)
+                }
             }
         }
     }

@@ -29,7 +29,12 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
     for k in 1...outputs {
         let target = problem.outputTime(k)
         let span = target - t
-        let count = max(1, Int((span / dt - 1e-6).rounded(.up)))   // 1e-6: rounding of t, not a step
+        // ⌈span/dt − 1e-6⌉ steps (1e-6: rounding of t, not a step), at least one; rounded up by a comparison
+        // (`rounded(.up)` is a call to `ceil` on the baseline x86-64 target, once per sample).
+        let q = span / dt - 1e-6
+        var count = Int(q)
+        if Double(count) < q { count &+= 1 }
+        count = max(1, count)
         let h = span / Double(count)
         steps(t, h, count, y)
         stats.steps += count
@@ -85,18 +90,21 @@ public struct ExponentialEuler: Integrator {
         var work = UnsafeMutablePointer<Double>.allocate(capacity: 2 * n)
         var capacity = 2 * n
         defer { work.deallocate() }
-        var current: RateTables?
+        // `tables` owns every RateTables it returns; `current` borrows one without a retain per sample.
+        var current: Unmanaged<RateTables>?
+        var currentStep = Double.nan
         var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, count, y in
-            if current == nil || !current!.serves(h) {
-                current = tables.tables(for: h, steps: count)
-                if let table = current, 2 * n + table.scratch > capacity {
+            if current == nil || !(abs(h - currentStep) <= 1e-9 * currentStep) {
+                current = tables.tables(for: h, steps: count).map { Unmanaged.passUnretained($0) }
+                currentStep = current?._withUnsafeGuaranteedRef { $0.step } ?? .nan
+                if let scratch = current?._withUnsafeGuaranteedRef({ $0.scratch }), 2 * n + scratch > capacity {
                     work.deallocate()
-                    capacity = 2 * n + table.scratch
+                    capacity = 2 * n + scratch
                     work = .allocate(capacity: capacity)
                 }
             }
             if let table = current {
-                system.rushLarsenSteps(t, y, step: h, count: count, tables: table, work: work)
+                table._withUnsafeGuaranteedRef { system.rushLarsenSteps(t, y, step: h, count: count, tables: $0, work: work) }
             } else {
                 for j in 0..<count {
                     for (stage, ranges) in stages.enumerated() {

@@ -138,12 +138,15 @@ public final class RateTables: Sendable {
     public let scratch: Int
     /// The first cell's table (a neuron's).
     public let first: GateTable?
+    /// `first` without ownership (`cells` owns it), for hot loops that borrow it without a retain.
+    public let firstReference: Unmanaged<GateTable>?
 
     /// Tables for step `step` (ms); a step through them needs `extraScratch` doubles more than the columns.
     public init(step: Double, cells: [GateTable?], extraScratch: Int = 0) {
         self.step = step
         self.cells = cells
         first = cells.first ?? nil
+        firstReference = first.map { Unmanaged.passUnretained($0) }
         columns = cells.map { $0?.columns ?? 0 }.max() ?? 0
         scratch = columns + extraScratch
     }
