@@ -136,10 +136,12 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             rowStart[r] = count
             let row = B + r &* n, out = scaledB + r &* n
             i = 0
-            while i < n {
-                let b = gamma * row[i] * inverseDiag[i]
-                out[i] = b
-                if b != 0 { rowGates[count] = i; count &+= 1 }
+            while i < n {   // only the non-zero entries are stored: the Schur update and the solve read those alone
+                if row[i] != 0 {
+                    let b = gamma * row[i] * inverseDiag[i]
+                    out[i] = b
+                    if b != 0 { rowGates[count] = i; count &+= 1 }
+                }
                 i &+= 1
             }
             r &+= 1
