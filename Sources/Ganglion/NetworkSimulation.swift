@@ -40,6 +40,10 @@ public struct NetworkRequest: Sendable {
     public var linearSolver: CVODEOptions.LinearSolver = .structured
     /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
     public var exactRates = false
+    /// CVODE: keep SUNDIALS' own fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1)
+    /// (`CVODEOptions.fixedStepBounds`): reproduces, step for step, CVODE runs of Ganglion stop 14 and earlier
+    /// (with `exactRates`, stop 13 and earlier).
+    public var sundialsStepBounds = false
     /// Output grid (ms): spikes are detected on it, the trace is written on it.
     public var outputInterval = 0.1
     /// Timed changes to cells, in time order, each within 0…`duration` ms.
@@ -242,7 +246,7 @@ final class NetworkRun {
         let clock = ContinuousClock.now
         let integratorFor = { (s: CompiledNetwork) in
             self.request.solver.integrator(for: s, rtol: self.request.rtol, dt: self.request.dt, linearSolver: self.request.linearSolver,
-                                        exactRates: self.request.exactRates)
+                                        exactRates: self.request.exactRates, sundialsStepBounds: self.request.sundialsStepBounds)
         }
         var boundaries = Set(request.events.map(\.time))
         boundaries.insert(request.duration)

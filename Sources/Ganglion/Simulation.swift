@@ -43,6 +43,10 @@ public struct SimulationRequest: Sendable {
     public var linearSolver: CVODEOptions.LinearSolver = .structured
     /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
     public var exactRates = false
+    /// CVODE: keep SUNDIALS' own fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1)
+    /// (`CVODEOptions.fixedStepBounds`): reproduces, step for step, CVODE runs of Ganglion stop 14 and earlier
+    /// (with `exactRates`, stop 13 and earlier).
+    public var sundialsStepBounds = false
     /// Analysis window (ms); `nil`: 3000 ms to the end (the paper's), or the whole run if shorter.
     public var window: ClosedRange<Double>?
     /// Trace file to write (CSV); `nil`: none.

@@ -239,7 +239,8 @@ final class SimulationRun {
         return [n.name, g, "I=\(n.appliedCurrent)", "h=\(h)", "nm=\(nm)", "block=\(blocks)", "V0=\(n.initialVoltage)", "Ca0=\(n.initialCalcium)", "T=\(r.duration)", "dt_out=\(r.outputInterval)", r.solver.rawValue,
                 "rtol=\(r.rtol)", "atol=\(String(describing: r.atol))", "dt=\(String(describing: r.dt))", "events=\(ev)",
                 "snap=\(r.snapshotTimes)", "ckpt=\(String(describing: r.checkpointInterval))",
-                "gdt=\(String(describing: r.conductanceInterval))", "gt=\(r.conductanceTimes)", "win=\(r.extraWindows)"].joined(separator: "|")
+                "gdt=\(String(describing: r.conductanceInterval))", "gt=\(r.conductanceTimes)", "win=\(r.extraWindows)"]
+            .joined(separator: "|") + (r.sundialsStepBounds ? "|sundials-step-bounds" : "")
     }
 
     func resume(_ path: String) throws(SimulationError) {
@@ -273,7 +274,7 @@ final class SimulationRun {
         let resumedAt = request.resumeFrom != nil ? progress.time : nil
         let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
                                                    maxStep: request.maxStep, linearSolver: request.linearSolver,
-                                                   exactRates: request.exactRates)
+                                                   exactRates: request.exactRates, sundialsStepBounds: request.sundialsStepBounds)
         let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
         let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(header.count, conductanceColumns.count))
         let currents = UnsafeMutablePointer<Double>.allocate(capacity: conductanceNames.count + 1)

@@ -25,15 +25,18 @@ public enum SolverChoice: String, CaseIterable, Sendable {
     ///   - exactRates: compute every gate's x∞ and τ exactly instead of reading them from voltage tables
     ///     (`GateTable`): exp-euler's update factors, CVODE's right-hand side (which reads tables only at
     ///     rtol ≥ 1e-8).
+    ///   - sundialsStepBounds: CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of (0.9, 1.1).
     public func integrator(for system: any ODESystem, rtol: Double = 1e-6, atol: Double? = nil, dt: Double? = nil,
                            maxStep: Double? = nil, linearSolver: CVODEOptions.LinearSolver = .structured,
-                           exactRates: Bool = false) -> any Integrator {
+                           exactRates: Bool = false, sundialsStepBounds: Bool = false) -> any Integrator {
         switch self {
         case .cvodeBDF, .cvodeAdams:
             let tolerances = atol.map { a in system.layout.names.map { $0 == "V" ? a : ($0 == "Ca" ? a / 10 : a / 1000) } }
-            return CVODEIntegrator(options: CVODEOptions(method: self == .cvodeBDF ? .bdf : .adams, linearSolver: linearSolver,
-                                                         relativeTolerance: rtol, absoluteTolerances: tolerances, maxStep: maxStep,
-                                                         rateTables: !exactRates))
+            var options = CVODEOptions(method: self == .cvodeBDF ? .bdf : .adams, linearSolver: linearSolver,
+                                       relativeTolerance: rtol, absoluteTolerances: tolerances, maxStep: maxStep,
+                                       rateTables: !exactRates)
+            if sundialsStepBounds { options.fixedStepBounds = CVODEOptions.sundialsFixedStepBounds }
+            return CVODEIntegrator(options: options)
         case .expEuler: return ExponentialEuler(dt: dt ?? defaultStep!, rateTables: !exactRates)
         case .rk4: return RungeKutta4(dt: dt ?? defaultStep!)
         }

@@ -34,6 +34,7 @@ struct NetworkCommand: ParsableCommand {
         var e: NetworkExperiment
         do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
         if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
+                                             sundialsStepBounds: &e.request.sundialsStepBounds,
                                              outputInterval: e.request.outputInterval) {
             throw fail(message)
         }

@@ -31,7 +31,7 @@ struct Run: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
         if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil {
-            throw ValidationError("--resume continues with the run's own solver, profile and format (run.json): no --solver, --dt, --exact-rates, --profile or --format")
+            throw ValidationError("--resume continues with the run's own solver, profile and format (run.json): no --solver, --dt, --exact-rates, --sundials-step-bounds, --profile or --format")
         }
     }
 
@@ -56,6 +56,7 @@ struct Run: ParsableCommand {
             if let name = run["solver"] as? String, let c = SolverChoice(rawValue: name) { e.request.solver = c }
             if let step = run["dt"] as? Double { e.request.dt = step }
             if run["exact_rates"] as? Bool == true { e.request.exactRates = true }
+            if run["sundials_step_bounds"] as? Bool == true { e.request.sundialsStepBounds = true }
             if let f = (run["format"] as? String).flatMap(TraceFormat.init(rawValue:)) { traceFormat = f }
             if let t = run["started"] as? String, let d = ISO8601DateFormatter().date(from: t) { started = d }
         } else {
@@ -67,12 +68,14 @@ struct Run: ParsableCommand {
             if let cells { run["cells"] = cells }
             if let profile { run["profile"] = profile }
             if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
+                                                 sundialsStepBounds: &e.request.sundialsStepBounds,
                                                  outputInterval: e.request.outputInterval) {
                 throw fail(message)
             }
             if let solver = solverOptions.solver { run["solver"] = solver.rawValue }
             if let dt = solverOptions.dt { run["dt"] = dt }
             if solverOptions.exactRates { run["exact_rates"] = true }
+            if solverOptions.sundialsStepBounds { run["sundials_step_bounds"] = true }
             if traceFormat == .nwb { run["format"] = traceFormat.rawValue }
             run["started"] = ISO8601DateFormatter().string(from: started)
             do {

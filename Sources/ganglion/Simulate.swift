@@ -23,6 +23,8 @@ struct Simulate: ParsableCommand {
     var linearSolver: CVODEOptions.LinearSolver = .structured
     @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables (interpolation error < 1e-8): exp-euler's updates, and CVODE's right-hand side at rtol ≥ 1e-8.")
     var exactRates = false
+    @Flag(name: .customLong("sundials-step-bounds"), help: "CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1): reproduces CVODE runs of Ganglion stop 14 and earlier (see Docs/cvode.md).")
+    var sundialsStepBounds = false
     @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole run if shorter).")
     var window: String?
     @Option(help: "Extra trace columns: gates, currents, or names such as CaS.m, I_KCa (comma-separated).")
@@ -71,6 +73,7 @@ struct Simulate: ParsableCommand {
         request.maxStep = maxStep
         request.linearSolver = linearSolver
         request.exactRates = exactRates
+        request.sundialsStepBounds = sundialsStepBounds
         request.window = try parseWindow(window)
         let traceFormat = TraceFormat.resolve(format, path: out)
         if traceFormat == .nwb, out == nil { throw fail("--format nwb needs --out FILE.nwb") }

@@ -1,25 +1,27 @@
 import ArgumentParser
 import Ganglion
 
-/// `--solver`, `--dt` and `--exact-rates` of the commands that run a file (`run`, `network`): each replaces
+/// `--solver`, `--dt`, `--exact-rates` and `--sundials-step-bounds` of the commands that run a file (`run`, `network`): each replaces
 /// the file's choice.
 struct SolverOverride: ParsableArguments {
     @Option(help: "Solver, replacing the file's: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice?
     @Option(help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
     @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables (exp-euler, and CVODE at rtol ≥ 1e-8).")
     var exactRates = false
+    @Flag(name: .customLong("sundials-step-bounds"), help: "CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1): reproduces CVODE runs of Ganglion stop 14 and earlier (see Docs/cvode.md).")
+    var sundialsStepBounds = false
 
     func validate() throws {
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be > 0 ms") }
     }
 
-    /// Whether none of the three is given.
-    var isEmpty: Bool { solver == nil && dt == nil && !exactRates }
+    /// Whether none of them is given.
+    var isEmpty: Bool { solver == nil && dt == nil && !exactRates && !sundialsStepBounds }
 
     /// Applies the options to a file's solver, step and rates; the message of the error when `--dt` is given
     /// for a CVODE run (it would be ignored). Notes a step longer than the output interval (ms).
     func apply(solver fileSolver: inout SolverChoice, dt fileStep: inout Double?, exactRates fileExactRates: inout Bool,
-               outputInterval: Double) -> String? {
+               sundialsStepBounds fileBounds: inout Bool, outputInterval: Double) -> String? {
         if let solver { fileSolver = solver }
         if let dt {
             guard fileSolver != .cvodeBDF, fileSolver != .cvodeAdams else {
@@ -29,6 +31,7 @@ struct SolverOverride: ParsableArguments {
             noteStep(dt, outputInterval: outputInterval)
         }
         if exactRates { fileExactRates = true }
+        if sundialsStepBounds { fileBounds = true }
         return nil
     }
 }

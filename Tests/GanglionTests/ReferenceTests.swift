@@ -84,6 +84,25 @@ struct ReferenceTests {
         for (a, b) in zip(loose, tight) { #expect(abs(a - b) < 0.05, "spike at \(b) ms off by \(a - b) ms") }
     }
 
+    @Test("CVODE's fixed-step bounds (0.9, 1.1) cut the rejected steps; SUNDIALS' bounds reproduce stop 14's run step for step")
+    func fixedStepBounds() throws {
+        var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 15000)
+        let ganglion = try simulate(request)
+        request.sundialsStepBounds = true
+        let sundials = try simulate(request)
+        // Stop 14's documented run (Docs/performance.md): 149 598 steps, 12 233 error-test failures.
+        #expect(sundials.statistics.steps == 149_598 && sundials.statistics.errorTestFailures == 12_233)
+        #expect(ganglion.statistics.errorTestFailures * 3 < sundials.statistics.errorTestFailures)
+        #expect(ganglion.statistics.rhsEvaluations < sundials.statistics.rhsEvaluations)
+        // The same solution to CVODE's accuracy (rtol 1e-6 and 1e-9 differ by 5e-5 here).
+        for (a, b) in [(ganglion.features.burstiness, sundials.features.burstiness),
+                       (ganglion.features.intraburstFrequency, sundials.features.intraburstFrequency),
+                       (ganglion.features.interburstFrequency, sundials.features.interburstFrequency)] {
+            let a = try #require(a), b = try #require(b)
+            #expect(abs(a - b) <= 1e-4 * abs(b), "\(a) vs \(b)")
+        }
+    }
+
     @Test("the dense linear solver gives the structured solver's result")
     func denseFallback() throws {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 2000)
