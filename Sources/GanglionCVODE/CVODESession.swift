@@ -75,19 +75,17 @@ final class CVODESession {
         }
 
         guard SUNContext_Create(nil, &sunContext) == 0, let ctx = sunContext else { throw fail("SUNContext_Create failed") }
-        // SUNDIALS' dense solver needs its own serial vectors; otherwise the vector operations run in Swift.
-        if options.linearSolver == .dense {
-            y = N_VNew_Serial(sunindextype(n), ctx)
+        // SUNDIALS' dense solver needs its own serial vectors (and SUNDIALS' error weights, from a vector of
+        // absolute tolerances); otherwise the vector operations and the error weights run in Swift.
+        y = context.swiftVectors ? SwiftVector.make(length: n, context: ctx) : N_VNew_Serial(sunindextype(n), ctx)
+        guard let y else { throw fail("could not allocate N_Vectors") }
+        let yp = N_VGetArrayPointer(y)!
+        for i in 0..<n { yp[i] = problem.initialState[i] }
+        if !context.swiftVectors {
             absTol = N_VNew_Serial(sunindextype(n), ctx)
-        } else {
-            y = SwiftVector.make(length: n, context: ctx)
-            absTol = SwiftVector.make(length: n, context: ctx)
-        }
-        guard let y, let absTol else { throw fail("could not allocate N_Vectors") }
-        let yp = N_VGetArrayPointer(y)!, ap = N_VGetArrayPointer(absTol)!
-        for i in 0..<n {
-            yp[i] = problem.initialState[i]
-            ap[i] = tol[i]
+            guard let absTol else { throw fail("could not allocate N_Vectors") }
+            let ap = N_VGetArrayPointer(absTol)!
+            for i in 0..<n { ap[i] = tol[i] }
         }
         memory = CVodeCreate(options.method == .bdf ? CV_BDF : CV_ADAMS, ctx)
         guard let mem = memory else { throw fail("CVodeCreate failed") }
@@ -100,7 +98,7 @@ final class CVODESession {
         if context.swiftVectors {
             try check(CVodeWFtolerances(mem, errorWeights), "CVodeWFtolerances")
         } else {
-            try check(CVodeSVtolerances(mem, options.relativeTolerance, absTol), "CVodeSVtolerances")
+            try check(CVodeSVtolerances(mem, options.relativeTolerance, absTol!), "CVodeSVtolerances")
         }
         try check(CVodeSetMaxNumSteps(mem, options.maxStepsPerOutput), "CVodeSetMaxNumSteps")
         if let h = options.maxStep { try check(CVodeSetMaxStep(mem, h), "CVodeSetMaxStep") }

@@ -161,9 +161,7 @@ enum SwiftVector {
         ops.pointee.nvlinearcombination = { nv, c, X, z in
             let n = nvLength(z), zp = nvData(z)
             let count = Int(nv)
-            guard let c, let X, count >= 1, count <= 16 else {
-                return count > 16 ? linearCombinationByTerms(count, c, X, n, zp) : -1
-            }
+            guard let c, let X, count >= 1 else { return -1 }
             // One pass over z, four entries at a time, each entry summing c₀x₀ + c₁x₁ + … in order (the
             // rounding of a scalar loop). z may be X[0]: each group is read before it is written.
             // (CVODE's interpolation, once per output sample, combines q + 1 ≤ 6 vectors.)
@@ -226,19 +224,6 @@ enum SwiftVector {
         }
         N_VFreeEmpty(v)
     }
-}
-
-/// z = Σ c_j X[j] term by term (each entry's sum in order), for many terms.
-private func linearCombinationByTerms(_ count: Int, _ c: UnsafeMutablePointer<Double>?, _ X: UnsafeMutablePointer<N_Vector?>?,
-                                      _ n: Int, _ zp: UnsafeMutablePointer<Double>) -> Int32 {
-    guard let c, let X else { return -1 }
-    let c0 = c[0]
-    elementwise(n, nvData(X[0]), nvData(X[0]), zp) { x, _ in SIMD4(repeating: c0) * x }
-    for j in 1..<count {
-        let cj = c[j]
-        elementwise(n, nvData(X[j]), zp, zp) { x, z in z + SIMD4(repeating: cj) * x }
-    }
-    return 0
 }
 
 /// z[i] = f(x[i], y[i]) for i < n, four entries at a time. Each entry is computed as by the scalar loop (the

@@ -134,22 +134,7 @@ struct JacobianTests {
             let b = (0..<dim).map { sin(Double($0) + 1) }
             var x = b
             x.withUnsafeMutableBufferPointer { solver.solve($0.baseAddress!) }
-            // Dense reference.
-            var M = (0..<dim).map { i in (0..<dim).map { j in (i == j ? 1 : 0) - gamma * solver.jacobian.entry(i, j) } }
-            var r = b
-            for c in 0..<dim {
-                let p = (c..<dim).max { abs(M[$0][c]) < abs(M[$1][c]) }!
-                M.swapAt(c, p); r.swapAt(c, p)
-                for i in (c + 1)..<dim {
-                    let f = M[i][c] / M[c][c]
-                    for j in c..<dim { M[i][j] -= f * M[c][j] }
-                    r[i] -= f * r[c]
-                }
-            }
-            var ref = Array(repeating: 0.0, count: dim)
-            for i in stride(from: dim - 1, through: 0, by: -1) {
-                ref[i] = (r[i] - ((i + 1)..<dim).reduce(0) { $0 + M[i][$1] * ref[$1] }) / M[i][i]
-            }
+            let ref = denseSolve(solver.jacobian, gamma: gamma, b)
             for i in 0..<dim { #expect(abs(x[i] - ref[i]) <= 1e-9 * max(1, abs(ref[i])), "x[\(i)]") }
         }
     }

@@ -92,11 +92,9 @@ public struct ExponentialEuler: Integrator {
         defer { work.deallocate() }
         // `tables` owns every RateTables it returns; `current` borrows one without a retain per sample.
         var current: Unmanaged<RateTables>?
-        var currentStep = Double.nan
         var solution = try integrateFixedStep(problem, name: name, dt: dt, observer: observer) { t, h, count, y in
-            if current == nil || !(abs(h - currentStep) <= 1e-9 * currentStep) {
+            if !(current?._withUnsafeGuaranteedRef { $0.serves(h) } ?? false) {
                 current = tables.tables(for: h, steps: count).map { Unmanaged.passUnretained($0) }
-                currentStep = current?._withUnsafeGuaranteedRef { $0.step } ?? .nan
                 if let scratch = current?._withUnsafeGuaranteedRef({ $0.scratch }), 2 * n + scratch > capacity {
                     work.deallocate()
                     capacity = 2 * n + scratch
