@@ -260,9 +260,23 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
 
     /// The exact Jacobian, channel derivatives by dual numbers, in arrow form.
     public func jacobian(_ t: Double, _ y: UnsafePointer<Double>, into J: inout ArrowJacobian) {
+        J.A.withUnsafeMutableBufferPointer { A in
+            J.B.withUnsafeMutableBufferPointer { B in
+                J.C.withUnsafeMutableBufferPointer { C in
+                    J.D.withUnsafeMutableBufferPointer { D in
+                        jacobian(y, A: A.baseAddress!, B: B.baseAddress!, C: C.baseAddress!, D: D.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `jacobian(_:_:into:)` into the blocks' storage (A k×k and B k×n row-major, C n×k gate-major, D n).
+    private func jacobian(_ y: UnsafePointer<Double>, A: UnsafeMutablePointer<Double>, B: UnsafeMutablePointer<Double>,
+                          C: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>) {
         let V = y[0], Ca = y[1]
         let k = coreCount, n = dimension - coreCount
-        for i in 0..<(k * k) { J.A[i] = 0 }
+        A.update(repeating: 0, count: k * k)
         let gl = leak(y)
         var dIdV = gl, dCadV = 0.0
         let m = maxStates
@@ -278,8 +292,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 let dI = gb * (open + dOpen[s.stateCount] * drive)
                 if s.gbarState >= 0, y[s.gbarState] > 0 {
                     // ∂I/∂ḡ = open (V − E)
-                    J.A[0 * k + s.gbarState] = -s.scale * open * drive / capacitance
-                    if s.carriesCalcium { J.A[1 * k + s.gbarState] = -calcium.influx * s.scale * open * drive / calcium.tau }
+                    A[0 * k + s.gbarState] = -s.scale * open * drive / capacitance
+                    if s.carriesCalcium { A[1 * k + s.gbarState] = -calcium.influx * s.scale * open * drive / calcium.tau }
                 }
                 dIdV += dI
                 if s.carriesCalcium { dCadV += dI }
@@ -289,85 +303,98 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                     let vRow = -dIdx / capacitance
                     let caRow = s.carriesCalcium ? -calcium.influx * dIdx / calcium.tau : 0
                     if s.coupled {
-                        J.A[0 * k + i] = vRow
-                        J.A[1 * k + i] = caRow
-                        J.A[i * k + 0] = dV[a]
-                        J.A[i * k + 1] = dCa[a]
-                        for b in 0..<s.stateCount { J.A[i * k + s.offset + b] = dLocal[a * s.stateCount + b] }
+                        A[0 * k + i] = vRow
+                        A[1 * k + i] = caRow
+                        A[i * k + 0] = dV[a]
+                        A[i * k + 1] = dCa[a]
+                        for b in 0..<s.stateCount { A[i * k + s.offset + b] = dLocal[a * s.stateCount + b] }
                     } else {
                         let g = i - k
-                        J.B[0 * n + g] = vRow
-                        J.B[1 * n + g] = caRow
-                        for c in 2..<max(2, k) { J.B[c * n + g] = 0 }
-                        J.C[g * k + 0] = dV[a]
-                        J.C[g * k + 1] = dCa[a]
-                        for c in 2..<max(2, k) { J.C[g * k + c] = 0 }
-                        J.D[g] = dLocal[a * s.stateCount + a]
+                        B[0 * n + g] = vRow
+                        B[1 * n + g] = caRow
+                        var c = 2
+                        while c < k { B[c &* n &+ g] = 0; c &+= 1 }
+                        let row = C + g * k
+                        row[0] = dV[a]
+                        row[1] = dCa[a]
+                        if k > 2 { (row + 2).update(repeating: 0, count: k - 2) }
+                        D[g] = dLocal[a * s.stateCount + a]
                     }
                 }
             }
         }
-        J.A[0] = -dIdV / capacitance
-        J.A[1] = 0
-        J.A[k] = -calcium.influx * dCadV / calcium.tau
-        J.A[k + 1] = -1 / calcium.tau
-        if leakState >= 0, y[leakState] > 0 { J.A[0 * k + leakState] = -leakScale * (V - eLeak) / capacitance }
+        A[0] = -dIdV / capacitance
+        A[1] = 0
+        A[k] = -calcium.influx * dCadV / calcium.tau
+        A[k + 1] = -1 / calcium.tau
+        if leakState >= 0, y[leakState] > 0 { A[0 * k + leakState] = -leakScale * (V - eLeak) / capacitance }
         for r in regulated {
             let m = r.mIndex - k
-            for c in 0..<k { J.B[c * n + m] = 0; J.C[m * k + c] = 0 }
-            J.C[m * k + 1] = r.frozen ? 0 : -1 / r.tauX          // ∂(dm/dt)/∂Ca
-            J.D[m] = 0
+            var c = 0
+            while c < k { B[c &* n &+ m] = 0; c &+= 1 }
+            (C + m * k).update(repeating: 0, count: k)
+            C[m * k + 1] = r.frozen ? 0 : -1 / r.tauX          // ∂(dm/dt)/∂Ca
+            D[m] = 0
             let clamped = r.frozen || (clampsAtZero && y[r.gbarIndex] <= 0 && y[r.mIndex] - y[r.gbarIndex] < 0)
-            J.A[r.gbarIndex * k + r.gbarIndex] = clamped ? 0 : -1 / tauG
-            J.B[r.gbarIndex * n + m] = clamped ? 0 : 1 / tauG
+            A[r.gbarIndex * k + r.gbarIndex] = clamped ? 0 : -1 / tauG
+            B[r.gbarIndex * n + m] = clamped ? 0 : 1 / tauG
         }
-        if let mod = modulation { controllerJacobian(y, mod, into: &J) }
+        if let mod = modulation { controllerJacobian(y, mod, into: A) }
     }
 
-    /// The controller's rows of the core block. ∂ḡ^ref/∂(other conductances) by forward differences of the
-    /// reference solve (it is cheap); ḡ^ref does not depend on V, Ca or the modulated conductances.
-    func controllerJacobian(_ y: UnsafePointer<Double>, _ m: Neuromodulation, into J: inout ArrowJacobian) {
+    /// The controller's rows of the core block A (k×k row-major). ∂ḡ^ref/∂(other conductances) by forward
+    /// differences of the reference solve (it is cheap); ḡ^ref does not depend on V, Ca or the modulated
+    /// conductances.
+    func controllerJacobian(_ y: UnsafePointer<Double>, _ m: Neuromodulation, into A: UnsafeMutablePointer<Double>) {
         let k = coreCount
         let r0 = controllerReference(y)
-        // Sensitivity of the reference to each core state that sets another channel's conductance.
-        var dRef: [(state: Int, d0: Double, d1: Double)] = []
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
-            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
-            let gl = leak(y)
-            for (j, s) in slots.enumerated() where s.gbarState >= 0 && !modulated.contains(where: { $0.gbarIndex == s.gbarState }) {
-                guard y[s.gbarState] > 0 else { continue }
-                let h = 1e-7 * max(g[j], 1e-6)
-                let saved = g[j]
-                g[j] = saved + h
-                let r = reference!.solve(g.baseAddress!, gLeak: gl, gs: m.gs, gu: m.gu)
-                g[j] = saved
-                dRef.append((s.gbarState, s.scale * (r.0 - r0.0) / h, s.scale * (r.1 - r0.1) / h))
+        // Sensitivity of the reference to each core state that sets another channel's conductance: at most
+        // one per channel and the leak.
+        withUnsafeTemporaryAllocation(of: (state: Int, d0: Double, d1: Double).self, capacity: slots.count + 1) { dRef in
+            var count = 0
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
+                for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
+                let gl = leak(y)
+                for (j, s) in slots.enumerated() where s.gbarState >= 0 && !modulated.contains(where: { $0.gbarIndex == s.gbarState }) {
+                    guard y[s.gbarState] > 0 else { continue }
+                    let h = 1e-7 * max(g[j], 1e-6)
+                    let saved = g[j]
+                    g[j] = saved + h
+                    let r = reference!.solve(g.baseAddress!, gLeak: gl, gs: m.gs, gu: m.gu)
+                    g[j] = saved
+                    dRef[count] = (s.gbarState, s.scale * (r.0 - r0.0) / h, s.scale * (r.1 - r0.1) / h)
+                    count += 1
+                }
+                if leakState >= 0, y[leakState] > 0 {
+                    let h = 1e-7 * max(gl, 1e-9)
+                    let r = reference!.solve(g.baseAddress!, gLeak: gl + h, gs: m.gs, gu: m.gu)
+                    dRef[count] = (leakState, leakScale * (r.0 - r0.0) / h, leakScale * (r.1 - r0.1) / h)
+                    count += 1
+                }
             }
-            if leakState >= 0, y[leakState] > 0 {
-                let h = 1e-7 * max(gl, 1e-9)
-                let r = reference!.solve(g.baseAddress!, gLeak: gl + h, gs: m.gs, gu: m.gu)
-                dRef.append((leakState, leakScale * (r.0 - r0.0) / h, leakScale * (r.1 - r0.1) / h))
-            }
-        }
-        for (c, x) in modulated.enumerated() {
-            let e = (c == 0 ? r0.0 : r0.1) - y[x.gbarIndex]
-            let v = m.kp * e + m.ki * y[x.zIndex]
-            let saturated = m.antiWindup && v > m.uMax
-            let dUdE = saturated ? 0 : m.kp, dUdZ = saturated ? 0 : m.ki
-            let dZdE = m.antiWindup ? 1 + m.kt * (dUdE - m.kp) : 1
-            let dZdZ = m.antiWindup ? m.kt * (dUdZ - m.ki) : 0
-            for col in 0..<k { J.A[x.poolIndex * k + col] = 0; J.A[x.gbarIndex * k + col] = 0; J.A[x.zIndex * k + col] = 0 }
-            J.A[x.poolIndex * k + x.poolIndex] = -m.alpha - m.beta
-            J.A[x.poolIndex * k + x.gbarIndex] = m.alpha - dUdE
-            J.A[x.poolIndex * k + x.zIndex] = dUdZ
-            J.A[x.gbarIndex * k + x.poolIndex] = m.alpha
-            J.A[x.gbarIndex * k + x.gbarIndex] = -m.alpha
-            J.A[x.zIndex * k + x.gbarIndex] = -dZdE
-            J.A[x.zIndex * k + x.zIndex] = dZdZ
-            for d in dRef {
-                let dr = c == 0 ? d.d0 : d.d1
-                J.A[x.poolIndex * k + d.state] = dUdE * dr
-                J.A[x.zIndex * k + d.state] = dZdE * dr
+            for (c, x) in modulated.enumerated() {
+                let e = (c == 0 ? r0.0 : r0.1) - y[x.gbarIndex]
+                let v = m.kp * e + m.ki * y[x.zIndex]
+                let saturated = m.antiWindup && v > m.uMax
+                let dUdE = saturated ? 0 : m.kp, dUdZ = saturated ? 0 : m.ki
+                let dZdE = m.antiWindup ? 1 + m.kt * (dUdE - m.kp) : 1
+                let dZdZ = m.antiWindup ? m.kt * (dUdZ - m.ki) : 0
+                (A + x.poolIndex * k).update(repeating: 0, count: k)
+                (A + x.gbarIndex * k).update(repeating: 0, count: k)
+                (A + x.zIndex * k).update(repeating: 0, count: k)
+                A[x.poolIndex * k + x.poolIndex] = -m.alpha - m.beta
+                A[x.poolIndex * k + x.gbarIndex] = m.alpha - dUdE
+                A[x.poolIndex * k + x.zIndex] = dUdZ
+                A[x.gbarIndex * k + x.poolIndex] = m.alpha
+                A[x.gbarIndex * k + x.gbarIndex] = -m.alpha
+                A[x.zIndex * k + x.gbarIndex] = -dZdE
+                A[x.zIndex * k + x.zIndex] = dZdZ
+                for i in 0..<count {
+                    let d = dRef[i]
+                    let dr = c == 0 ? d.d0 : d.d1
+                    A[x.poolIndex * k + d.state] = dUdE * dr
+                    A[x.zIndex * k + d.state] = dZdE * dr
+                }
             }
         }
     }

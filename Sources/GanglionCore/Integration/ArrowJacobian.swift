@@ -50,8 +50,9 @@ public struct ArrowJacobian: Sendable {
 /// `factor(gamma:)` precomputes everything `solve` needs into flat storage, so a solve is two short
 /// passes over the gates and a k×k triangular solve.
 public final class ArrowNewtonSolver: @unchecked Sendable {
-    /// The Jacobian to factor; write a fresh one here before `factor(gamma:)`.
-    public var jacobian: ArrowJacobian
+    /// The Jacobian to factor; write a fresh one here before `factor(gamma:)` (any write makes the next
+    /// factorisation find its non-zero entries again).
+    public var jacobian: ArrowJacobian { didSet { analysed = false } }
     private let k: Int, n: Int
     private let inverseDiag: UnsafeMutablePointer<Double>   // 1 / (1 − γ D_i)
     private let scaledB: UnsafeMutablePointer<Double>       // γ B[r, i] / (1 − γ D_i), row-major k×n
@@ -64,6 +65,19 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
     private let rowStart: UnsafeMutablePointer<Int>
     private let rowGates: UnsafeMutablePointer<Int>
     private let cWidth: UnsafeMutablePointer<Int>
+    // The non-zero entries of the Jacobian itself, found once per Jacobian (`analyse`) and read by every
+    // factorisation with it (CVODE factors each Jacobian for ≈ 2 values of γ): A's and B's non-zero entries
+    // (CSR), C's widths, and per core row j ≥ 2 the columns c ≥ 2, c ≠ j where its Schur row can be non-zero
+    // (A's entries and the C columns of its B gates): what decides whether j can be eliminated early.
+    private let aStart: UnsafeMutablePointer<Int>
+    private let aColumns: UnsafeMutablePointer<Int>
+    private let bStart: UnsafeMutablePointer<Int>
+    private let bGates: UnsafeMutablePointer<Int>
+    private let cExtent: UnsafeMutablePointer<Int>
+    private let otherStart: UnsafeMutablePointer<Int>
+    private let otherColumns: UnsafeMutablePointer<Int>
+    private let mark: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var analysed = false
     // Second level, also found at factor time: core states whose Schur row couples only to V, Ca and
     // themselves (a homeostatic ḡ: dḡ/dt = (m − ḡ)/τ_g, m a gate-like state driven by Ca) are eliminated
     // like gates, leaving a dense LU on the other ("inner") core states only.
@@ -73,7 +87,9 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
     private let innerLU: UnsafeMutablePointer<Double>       // m×m LU factors of the inner Schur complement
     private let innerX: UnsafeMutablePointer<Double>
     private let couplings: UnsafeMutablePointer<(row: Int, state: Int, weight: Double)>  // S[r, j] / S[j, j] ≠ 0
-    private var innerCount = 0, eliminatedCount = 0, couplingCount = 0
+    @exclusivity(unchecked) private var innerCount = 0
+    @exclusivity(unchecked) private var eliminatedCount = 0
+    @exclusivity(unchecked) private var couplingCount = 0
 
     /// A solver for Jacobians with `coreCount` core and `gateCount` gate states (storage allocated once).
     public init(coreCount: Int, gateCount: Int) {
@@ -89,6 +105,14 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         rowStart = .allocate(capacity: k + 1)
         rowGates = .allocate(capacity: max(k * n, 1))
         cWidth = .allocate(capacity: max(n, 1))
+        aStart = .allocate(capacity: k + 1)
+        aColumns = .allocate(capacity: max(k * k, 1))
+        bStart = .allocate(capacity: k + 1)
+        bGates = .allocate(capacity: max(k * n, 1))
+        cExtent = .allocate(capacity: max(n, 1))
+        otherStart = .allocate(capacity: k + 1)
+        otherColumns = .allocate(capacity: max(k * k, 1))
+        mark = .allocate(capacity: max(k, 1))
         inner = .allocate(capacity: max(k, 1))
         eliminated = .allocate(capacity: max(k, 1))
         pivotInverse = .allocate(capacity: max(k, 1))
@@ -101,6 +125,8 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         inverseDiag.deallocate(); scaledB.deallocate(); scaledC.deallocate()
         schur.deallocate(); pivots.deallocate(); scratch.deallocate()
         rowStart.deallocate(); rowGates.deallocate(); cWidth.deallocate()
+        aStart.deallocate(); aColumns.deallocate(); bStart.deallocate(); bGates.deallocate(); cExtent.deallocate()
+        otherStart.deallocate(); otherColumns.deallocate(); mark.deallocate()
         inner.deallocate(); eliminated.deallocate(); pivotInverse.deallocate(); innerLU.deallocate(); innerX.deallocate(); couplings.deallocate()
     }
 
@@ -120,10 +146,61 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
 
     // Loops below use wrapping index arithmetic and while loops: k and n are small (a neuron with
     // homeostasis and a controller has k ≈ 14, n ≈ 17) and a solve runs at every Newton iteration.
+
+    /// Finds the non-zero entries of A, B and C (exact zeros are skipped, as a factorisation from the full
+    /// blocks would add or subtract exactly 0 there), and each core row's possible Schur columns c ≥ 2.
+    private func analyse(_ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>, _ C: UnsafePointer<Double>) {
+        let k = self.k, n = self.n
+        var count = 0, r = 0
+        while r < k {
+            aStart[r] = count
+            appendNonZeroIndices(A + r &* k, k, to: aColumns, &count)
+            r &+= 1
+        }
+        aStart[k] = count
+        count = 0; r = 0
+        while r < k {
+            bStart[r] = count
+            appendNonZeroIndices(B + r &* n, n, to: bGates, &count)
+            r &+= 1
+        }
+        bStart[k] = count
+        var i = 0
+        while i < n {
+            var last = 0
+            appendNonZeroIndices(C + i &* k, k, to: mark, &last, keepingLast: true)
+            cExtent[i] = last
+            i &+= 1
+        }
+        // Schur row j: (I − γA)[j, :] minus, for each of its B gates g, multiples of C[g, 0 ..< cExtent[g]].
+        var c = 0
+        while c < k { mark[c] = -1; c &+= 1 }
+        count = 0; r = 0
+        while r < k {
+            otherStart[r] = count
+            @inline(__always) func note(_ c: Int) {
+                if c >= 2, c != r, mark[c] != r { mark[c] = r; otherColumns[count] = c; count &+= 1 }
+            }
+            var j = aStart[r]
+            while j < aStart[r &+ 1] { note(aColumns[j]); j &+= 1 }
+            j = bStart[r]
+            while j < bStart[r &+ 1] {
+                let width = cExtent[bGates[j]]
+                c = 2
+                while c < width { note(c); c &+= 1 }
+                j &+= 1
+            }
+            r &+= 1
+        }
+        otherStart[k] = count
+        analysed = true
+    }
+
     private func factor(_ gamma: Double, _ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>,
                         _ C: UnsafePointer<Double>, _ D: UnsafePointer<Double>) -> Bool {
         let k = self.k, n = self.n
         if k == 2 { return factorTwoCore(gamma, A, B, C, D) }
+        if !analysed { analyse(A, B, C) }
         var i = 0
         while i < n {
             let d = 1 - gamma * D[i]
@@ -135,14 +212,14 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         while r < k {
             rowStart[r] = count
             let row = B + r &* n, out = scaledB + r &* n
-            i = 0
-            while i < n {   // only the non-zero entries are stored: the Schur update and the solve read those alone
-                if row[i] != 0 {
-                    let b = gamma * row[i] * inverseDiag[i]
-                    out[i] = b
-                    if b != 0 { rowGates[count] = i; count &+= 1 }
-                }
-                i &+= 1
+            var j = bStart[r]
+            let end = bStart[r &+ 1]
+            while j < end {   // only the non-zero entries are stored: the Schur update and the solve read those alone
+                let g = bGates[j]
+                let b = gamma * row[g] * inverseDiag[g]
+                out[g] = b
+                if b != 0 { rowGates[count] = g; count &+= 1 }
+                j &+= 1
             }
             r &+= 1
         }
@@ -150,8 +227,8 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         i = 0
         while i < n {
             var width = 0, c = 0
-            let row = C + i &* k, out = scaledC + i &* k
-            while c < k {
+            let row = C + i &* k, out = scaledC + i &* k, extent = cExtent[i]
+            while c < extent {
                 let v = gamma * row[c]
                 out[c] = v
                 if v != 0 { width = c &+ 1 }
@@ -160,17 +237,20 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             cWidth[i] = width
             i &+= 1
         }
-        // S = (I − γA) − (γB) diag⁻¹ (γC), over the non-zero entries only.
+        // S = (I − γA) − (γB) diag⁻¹ (γC), over the non-zero entries only (elsewhere S is 0, or 1 on the diagonal).
+        schur.update(repeating: 0, count: k &* k)
         r = 0
         while r < k {
             let out = schur + r &* k, row = A + r &* k
-            var c = 0
-            while c < k { out[c] = (r == c ? 1 : 0) - gamma * row[c]; c &+= 1 }
-            var j = rowStart[r]
+            out[r] = 1
+            var j = aStart[r]
+            let aEnd = aStart[r &+ 1]
+            while j < aEnd { let c = aColumns[j]; out[c] = (r == c ? 1 : 0) - gamma * row[c]; j &+= 1 }
+            j = rowStart[r]
             let end = rowStart[r &+ 1], bRow = scaledB + r &* n
             while j < end {
                 let g = rowGates[j], b = bRow[g], cRow = scaledC + g &* k, width = cWidth[g]
-                c = 0
+                var c = 0
                 while c < width { out[c] -= b * cRow[c]; c &+= 1 }
                 j &+= 1
             }
@@ -190,8 +270,9 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             var separable = r >= 2
             if separable {
                 let row = schur + r &* k
-                var c = 2
-                while c < k { if c != r && row[c] != 0 { separable = false; break }; c &+= 1 }
+                var j = otherStart[r]
+                let end = otherStart[r &+ 1]
+                while j < end { if row[otherColumns[j]] != 0 { separable = false; break }; j &+= 1 }
                 let d = row[r]
                 if separable, !(d.isFinite && d != 0 && abs(d) >= 1e-3 * max(abs(row[0]), abs(row[1]))) { separable = false }
             }
@@ -268,8 +349,16 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         while i < n {
             var s = g[i]
             let row = scaledC + i &* k, width = cWidth[i]
-            var c = 0
-            while c < width { s += row[c] * scratch[c]; c &+= 1 }
+            // A gate depends on V, or on V and Ca: those two widths without a loop (the same sums in the same order).
+            if width == 1 {
+                s += row[0] * scratch[0]
+            } else if width == 2 {
+                s += row[0] * scratch[0]
+                s += row[1] * scratch[1]
+            } else {
+                var c = 0
+                while c < width { s += row[c] * scratch[c]; c &+= 1 }
+            }
             g[i] = s * inverseDiag[i]
             i &+= 1
         }
@@ -315,4 +404,25 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         b[1] = x1
         for i in 0..<n { g[i] = (g[i] + scaledC[2 * i] * x0 + scaledC[2 * i + 1] * x1) * inverseDiag[i] }
     }
+}
+
+/// Appends the indices i < count with p[i] ≠ 0 (NaN included, −0 not) to `out` from position `position`,
+/// advancing it; four entries are tested at once, so the zeros of a sparse row cost little. With
+/// `keepingLast`, nothing is written: `position` becomes one past the last non-zero index (0 if none).
+@inline(__always)
+func appendNonZeroIndices(_ p: UnsafePointer<Double>, _ count: Int, to out: UnsafeMutablePointer<Int>, _ position: inout Int,
+                          keepingLast: Bool = false) {
+    var i = 0
+    @inline(__always) func take(_ j: Int) {
+        if keepingLast { position = j &+ 1 } else { out[position] = j; position &+= 1 }
+    }
+    while i &+ 4 <= count {
+        let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
+        if !all(v .== 0) {   // a NaN lane is not == 0, so it is looked at
+            var lane = 0
+            while lane < 4 { if v[lane] != 0 { take(i &+ lane) }; lane &+= 1 }
+        }
+        i &+= 4
+    }
+    while i < count { if p[i] != 0 { take(i) }; i &+= 1 }
 }
