@@ -121,6 +121,39 @@ struct JacobianTests {
         for i in 0..<(k + n) { #expect(abs(x[i] - ref[i]) <= 1e-10 * max(1, abs(ref[i])), "x[\(i)] = \(x[i]), dense \(ref[i])") }
     }
 
+    @Test("a new Jacobian with other non-zero entries is factorised from its own entries, not the last one's")
+    func changedSparsity() {
+        // The solver finds a Jacobian's non-zero entries once and reuses them for every γ; writing the Jacobian
+        // (whole, or entry by entry as a network adds its synapses) must make it look again.
+        let k = 5, n = 4
+        var J = ArrowJacobian(coreCount: k, gateCount: n)
+        for c in 0..<k { J.A[0 * k + c] = Double(c + 1) * 0.3; J.A[1 * k + c] = -0.2 * Double(c) }
+        J.A[2 * k + 2] = -0.01; J.A[3 * k + 3] = -0.02; J.A[4 * k + 4] = -0.5; J.A[4 * k + 0] = 0.1
+        for g in 0..<2 { J.B[0 * n + g] = 0.4 + Double(g); J.C[g * k + 0] = 0.05; J.D[g] = -2 - Double(g) }
+        J.B[2 * n + 2] = 0.01; J.B[3 * n + 3] = 0.01; J.C[2 * k + 1] = -0.5; J.C[3 * k + 1] = -0.5
+        let solver = ArrowNewtonSolver(coreCount: k, gateCount: n)
+        let b = (0..<(k + n)).map { cos(Double($0) * 0.9) + 0.1 }
+        func check(_ gamma: Double) {
+            #expect(solver.factor(gamma: gamma))
+            var x = b
+            x.withUnsafeMutableBufferPointer { solver.solve($0.baseAddress!) }
+            let ref = denseSolve(solver.jacobian, gamma: gamma, b)
+            for i in 0..<(k + n) { #expect(abs(x[i] - ref[i]) <= 1e-10 * max(1, abs(ref[i])), "x[\(i)] = \(x[i]), dense \(ref[i])") }
+        }
+        solver.jacobian = J
+        check(0.05)
+        check(0.3)   // the same Jacobian, another γ
+        // Entry by entry: row 2 (eliminated early so far) gains a coupling to state 4, a gate gains a Ca
+        // dependence and row 1 a new gate; all are zero in the entries found before.
+        solver.jacobian.A[2 * k + 4] = 0.7
+        solver.jacobian.C[0 * k + 1] = 0.3
+        solver.jacobian.B[1 * n + 1] = -0.6
+        check(0.05)
+        // Whole: back to the first Jacobian (fewer non-zero entries than the last one).
+        solver.jacobian = J
+        check(0.05)
+    }
+
     @Test("the structured Newton solve equals a dense Gaussian elimination of I − γJ", arguments: models)
     func structuredSolveMatchesDense(model: String) throws {
         let n = try neuron(model)
