@@ -30,6 +30,17 @@ final class CallbackContext {
 
     deinit { absoluteTolerances.deallocate() }
 
+    /// f(t, y) into dy; 1 (recoverable: CVODE retries with a smaller step) if an entry is not finite, 0 if all are.
+    @inline(__always)
+    func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) -> Int32 {
+        if let r = tabulated { r.evaluate(t, y, dy) } else { system.rightHandSide(t, y, dy) }
+        for i in 0..<dimension where !dy[i].isFinite {
+            nonFiniteRHS = (t, i)
+            return 1
+        }
+        return 0
+    }
+
     /// The entries of one of CVODE's vectors.
     @inline(__always)
     func data(_ v: N_Vector?) -> UnsafeMutablePointer<Double> {
@@ -46,6 +57,9 @@ final class CVODESession {
     private var matrix: SUNMatrix?
     private var linearSolver: SUNLinearSolver?
     private var customSolver = false
+    /// The Swift Newton iteration (with the structured linear solver) and its SUNDIALS handle.
+    private var newtonIteration: NewtonIteration?
+    private var nonlinearSolver: SUNNonlinearSolver?
     private let context: CallbackContext
     private let problem: ODEProblem
     private let name: String
@@ -117,6 +131,13 @@ final class CVODESession {
             S.pointee.ops.pointee.solve = structuredSolve
             try check(CVodeSetLinearSolver(mem, S, A), "CVodeSetLinearSolver")
             try check(CVodeSetLinSysFn(mem, structuredLinearSystem), "CVodeSetLinSysFn")
+            if !options.sundialsNewton {
+                guard let iteration = NewtonIteration(context: context, sunContext: ctx, bdf: options.method == .bdf),
+                      let nls = iteration.makeSolver(ctx) else { throw fail("could not create the Newton iteration") }
+                newtonIteration = iteration
+                nonlinearSolver = nls
+                try check(CVodeSetNonlinearSolver(mem, nls), "CVodeSetNonlinearSolver")
+            }
         case .dense:
             linearSolver = SUNLinSol_Dense(y, A, ctx)
             guard let S = linearSolver else { throw fail("SUNLinSol_Dense failed") }
@@ -132,6 +153,7 @@ final class CVODESession {
 
     deinit {
         if memory != nil { CVodeFree(&memory) }
+        if let s = nonlinearSolver { s.pointee.content = nil; SUNNonlinSolFreeEmpty(s) }
         if let S = linearSolver {
             if customSolver { S.pointee.content = nil; SUNLinSolFreeEmpty(S) } else { _ = SUNLinSolFree(S) }
         }
@@ -153,7 +175,7 @@ final class CVODESession {
         guard let mem = memory else { return s }
         var v = 0
         CVodeGetNumSteps(mem, &v); s.steps = v
-        CVodeGetNumRhsEvals(mem, &v); s.rhsEvaluations = v
+        CVodeGetNumRhsEvals(mem, &v); s.rhsEvaluations = v + (newtonIteration?.rightHandSideEvaluations ?? 0)
         var lsRhs = 0
         CVodeGetNumLinRhsEvals(mem, &lsRhs); s.rhsEvaluations += lsRhs
         CVodeGetNumJacEvals(mem, &v); s.jacobianEvaluations = max(v, context.jacobianEvaluations)
@@ -246,13 +268,7 @@ private let errorWeights: CVEwtFn = { y, ewt, user in
 
 private let rightHandSide: CVRhsFn = { t, y, ydot, user in
     let c = callbackContext(user)
-    let dy = c.data(ydot)
-    if let r = c.tabulated { r.evaluate(t, c.data(y), dy) } else { c.system.rightHandSide(t, c.data(y), dy) }
-    for i in 0..<c.dimension where !dy[i].isFinite {
-        c.nonFiniteRHS = (t, i)
-        return 1   // recoverable: CVODE retries with a smaller step
-    }
-    return 0
+    return c.evaluate(t, c.data(y), c.data(ydot))
 }
 
 private let errorHandler: CVErrHandlerFn = { code, module, function, message, user in

@@ -16,6 +16,15 @@ enum SwiftVector {
     /// The entries of a vector made by `make` (or cloned from one).
     @inline(__always) static func data(_ v: N_Vector?) -> UnsafeMutablePointer<Double> { nvData(v) }
 
+    /// The weighted root-mean-square norm √(Σ (x_i w_i)² / n), summed in order: a reordered sum rounds
+    /// differently and changes CVODE's step sequence.
+    @inline(__always)
+    static func wrmsNorm(_ n: Int, _ x: UnsafePointer<Double>, _ w: UnsafePointer<Double>) -> Double {
+        var s = 0.0
+        for i in 0..<n { let p = x[i] * w[i]; s += p * p }
+        return (s / Double(n)).squareRoot()
+    }
+
     /// A new vector of `length` entries, zeroed.
     static func make(length: Int, context: SUNContext) -> N_Vector? {
         guard let v = N_VNewEmpty(context) else { return nil }
@@ -96,13 +105,7 @@ enum SwiftVector {
             for i in 0..<n { m = max(m, abs(xp[i])) }
             return m
         }
-        ops.pointee.nvwrmsnorm = { x, w in
-            // In order, one sum: a reordered sum rounds differently and changes CVODE's step sequence.
-            let n = nvLength(x), xp = nvData(x), wp = nvData(w)
-            var s = 0.0
-            for i in 0..<n { let p = xp[i] * wp[i]; s += p * p }
-            return (s / Double(n)).squareRoot()
-        }
+        ops.pointee.nvwrmsnorm = { x, w in SwiftVector.wrmsNorm(nvLength(x), nvData(x), nvData(w)) }
         ops.pointee.nvwrmsnormmask = { x, w, id in
             let n = nvLength(x), xp = nvData(x), wp = nvData(w), ip = nvData(id)
             var s = 0.0

@@ -121,6 +121,30 @@ struct JacobianTests {
         for i in 0..<(k + n) { #expect(abs(x[i] - ref[i]) <= 1e-10 * max(1, abs(ref[i])), "x[\(i)] = \(x[i]), dense \(ref[i])") }
     }
 
+    @Test("CVODE's Newton iteration in Swift takes SUNDIALS' own steps bit for bit (BDF and Adams)",
+          arguments: ["stg-bursting", "stg-spiking+controller", "da-spiking+controller"], [CVODEOptions.Method.bdf, .adams])
+    func swiftNewtonIterationMatchesSundials(model: String, method: CVODEOptions.Method) throws {
+        let n = try neuron(model)
+        let problem = try ODEProblem(system: n, initialState: n.initialState(), endTime: 600, outputInterval: 0.5)
+        func run(sundials: Bool) throws -> (samples: [Double], statistics: SolverStatistics) {
+            var options = CVODEOptions(method: method)
+            options.sundialsNewton = sundials
+            var samples: [Double] = []
+            let solution = try CVODEIntegrator(options: options).solve(problem) { t, y in samples.append(t); samples.append(contentsOf: y) }
+            return (samples, solution.statistics)
+        }
+        let swift = try run(sundials: false), sundials = try run(sundials: true)
+        #expect(swift.samples == sundials.samples)
+        let a = swift.statistics, b = sundials.statistics
+        #expect(a.steps == b.steps && a.steps > 100)
+        #expect(a.rhsEvaluations == b.rhsEvaluations)
+        #expect(a.nonlinearIterations == b.nonlinearIterations)
+        #expect(a.nonlinearConvergenceFailures == b.nonlinearConvergenceFailures)
+        #expect(a.errorTestFailures == b.errorTestFailures)
+        #expect(a.linearSolverSetups == b.linearSolverSetups)
+        #expect(a.jacobianEvaluations == b.jacobianEvaluations)
+    }
+
     @Test("a new Jacobian with other non-zero entries is factorised from its own entries, not the last one's")
     func changedSparsity() {
         // The solver finds a Jacobian's non-zero entries once and reuses them for every γ; writing the Jacobian
