@@ -38,12 +38,12 @@ public struct CVODEOptions: Sendable {
     /// by small factors: 3 196 failures, 136 861 steps, 10 % fewer right-hand-side evaluations, the same
     /// accuracy (`Docs/cvode.md`). lower in [0, 1), upper ≥ 1.
     public var fixedStepBounds: (lower: Double, upper: Double)
+    /// SUNDIALS' own fixed-step bounds, (0, 1.5): reproduces CVODE runs made before they changed.
+    public static let sundialsFixedStepBounds = (lower: 0.0, upper: 1.5)
     /// With the structured linear solver, the Newton iteration runs in Swift (`NewtonIteration`: the same
     /// operations in the same order as SUNDIALS 6.4's, so the same steps bit for bit, without the
     /// unoptimised library's calls). `true` uses SUNDIALS' own iteration instead (for cross-checks; slower).
     public var sundialsNewton = false
-    /// SUNDIALS' own fixed-step bounds, (0, 1.5): reproduces CVODE runs made before they changed.
-    public static let sundialsFixedStepBounds = (lower: 0.0, upper: 1.5)
 
     /// Settings; defaults: BDF, structured linear solver, rtol 1e-6, the system's absolute tolerances,
     /// no step bound, 500 000 steps per output interval, refresh every 5 steps, rate tables, fixed-step

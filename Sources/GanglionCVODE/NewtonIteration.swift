@@ -90,12 +90,13 @@ final class NewtonIteration {
         // CVODE's γ ratio: γ over γ at the last setup (the first step after a (re)start always sets up first).
         var gammaRatio = setupGamma.map { gamma / $0 } ?? 1
 
-        /// The residual into Δ, as `cvNlsResidual` (y = z_n0 + y_cor; f(t_n, y); rl1·z_n1 + 1·y_cor; −γ·f + 1·that).
-        func residual() -> Int32 {
+        /// −G into Δ (the Newton system's right-hand side), G as `cvNlsResidual` computes it (y = z_n0 + y_cor;
+        /// f(t_n, y); rl1·z_n1 + 1·y_cor; −γ·f + 1·that); SUNDIALS then negates it, which is exact.
+        func negatedResidual() -> Int32 {
             for i in 0..<n { y[i] = z0[i] + ycor[i] }
             rightHandSideEvaluations += 1
             if context.evaluate(tn, y, f) != 0 { return 10 }   // CVODE's RHSFUNC_RECVR: retry with a smaller step
-            for i in 0..<n { d[i] = -gamma * f[i] + (rl1 * z1[i] + 1 * ycor[i]) }
+            for i in 0..<n { d[i] = -(-gamma * f[i] + (rl1 * z1[i] + 1 * ycor[i])) }
             return SUN_NLS_SUCCESS
         }
 
@@ -105,7 +106,7 @@ final class NewtonIteration {
         var badJacobian: Int32 = 0
         var flag: Int32
         attempts: while true {
-            flag = residual()
+            flag = negatedResidual()
             if flag != SUN_NLS_SUCCESS { break attempts }
             if callSetup {
                 flag = setup!(badJacobian, &jacobianCurrent, mem)
@@ -118,20 +119,17 @@ final class NewtonIteration {
             currentIteration = 0
             while true {
                 iterations += 1
-                // Δ = M⁻¹(−G), then scaled for the change in γ since M was formed (cvLsSolve).
-                for i in 0..<n { d[i] = -1 * d[i] }
+                // Δ = M⁻¹(−G), scaled for the change in γ since M was formed (cvLsSolve; a factor 1 is exact),
+                // then y_cor += Δ.
                 context.newton.solve(d)
-                if scalesSolution, gammaRatio != 1 {
-                    let c = 2 / (1 + gammaRatio)
-                    for i in 0..<n { d[i] = c * d[i] }
-                }
-                for i in 0..<n { ycor[i] = ycor[i] + d[i] }
+                let scale = scalesSolution && gammaRatio != 1 ? 2 / (1 + gammaRatio) : 1
+                for i in 0..<n { d[i] = scale * d[i]; ycor[i] = ycor[i] + d[i] }
                 flag = convergenceTest(SwiftVector.wrmsNorm(n, d, w), tolerance)
                 if flag == SUN_NLS_SUCCESS { jacobianCurrent = 0; return SUN_NLS_SUCCESS }
                 if flag != SUN_NLS_CONTINUE { break }
                 currentIteration += 1
                 if currentIteration >= maxIterations { flag = SUN_NLS_CONV_RECVR; break }
-                flag = residual()
+                flag = negatedResidual()
                 if flag != SUN_NLS_SUCCESS { break }
             }
             // A recoverable failure with an old Jacobian: once more from zero, with a fresh one.

@@ -167,9 +167,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         bStart[k] = count
         var i = 0
         while i < n {
-            var last = 0
-            appendNonZeroIndices(C + i &* k, k, to: mark, &last, keepingLast: true)
-            cExtent[i] = last
+            cExtent[i] = nonZeroExtent(C + i &* k, k)
             i &+= 1
         }
         // Schur row j: (I − γA)[j, :] minus, for each of its B gates g, multiples of C[g, 0 ..< cExtent[g]].
@@ -407,22 +405,25 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
 }
 
 /// Appends the indices i < count with p[i] ≠ 0 (NaN included, −0 not) to `out` from position `position`,
-/// advancing it; four entries are tested at once, so the zeros of a sparse row cost little. With
-/// `keepingLast`, nothing is written: `position` becomes one past the last non-zero index (0 if none).
+/// advancing it; four entries are tested at once, so the zeros of a sparse row cost little.
 @inline(__always)
-func appendNonZeroIndices(_ p: UnsafePointer<Double>, _ count: Int, to out: UnsafeMutablePointer<Int>, _ position: inout Int,
-                          keepingLast: Bool = false) {
+func appendNonZeroIndices(_ p: UnsafePointer<Double>, _ count: Int, to out: UnsafeMutablePointer<Int>, _ position: inout Int) {
     var i = 0
-    @inline(__always) func take(_ j: Int) {
-        if keepingLast { position = j &+ 1 } else { out[position] = j; position &+= 1 }
-    }
     while i &+ 4 <= count {
         let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
         if !all(v .== 0) {   // a NaN lane is not == 0, so it is looked at
             var lane = 0
-            while lane < 4 { if v[lane] != 0 { take(i &+ lane) }; lane &+= 1 }
+            while lane < 4 { if v[lane] != 0 { out[position] = i &+ lane; position &+= 1 }; lane &+= 1 }
         }
         i &+= 4
     }
-    while i < count { if p[i] != 0 { take(i) }; i &+= 1 }
+    while i < count { if p[i] != 0 { out[position] = i; position &+= 1 }; i &+= 1 }
+}
+
+/// One past the last index i < count with p[i] ≠ 0 (NaN included, −0 not); 0 if there is none.
+@inline(__always)
+func nonZeroExtent(_ p: UnsafePointer<Double>, _ count: Int) -> Int {
+    var i = count
+    while i > 0, p[i &- 1] == 0 { i &-= 1 }
+    return i
 }
