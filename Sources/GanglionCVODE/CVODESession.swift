@@ -253,22 +253,26 @@ final class CVODESession {
 
 // MARK: - C callbacks (capture-free; the Swift context travels in user_data)
 
+/// `body` on the callback's context, borrowed without a retain (the session keeps it alive; the callbacks
+/// run several times per step).
 @inline(__always)
-private func callbackContext(_ user: UnsafeMutableRawPointer?) -> CallbackContext {
-    Unmanaged<CallbackContext>.fromOpaque(user!).takeUnretainedValue()
+private func withContext<R>(_ user: UnsafeMutableRawPointer?, _ body: (CallbackContext) -> R) -> R {
+    Unmanaged<CallbackContext>.fromOpaque(user!)._withUnsafeGuaranteedRef(body)
 }
 
 /// w = 1/(rtol |y| + atol), as SUNDIALS' cvEwtSetSV computes it (|y|, then rtol·|y| + 1·atol, then 1/x).
 private let errorWeights: CVEwtFn = { y, ewt, user in
-    let c = callbackContext(user)
-    let yp = c.data(y), wp = c.data(ewt), ap = c.absoluteTolerances, rtol = c.relativeTolerance
-    for i in 0..<c.dimension { wp[i] = 1 / (rtol * abs(yp[i]) + 1 * ap[i]) }
-    return 0
+    withContext(user) { c in
+        let yp = c.data(y), wp = c.data(ewt), ap = c.absoluteTolerances, rtol = c.relativeTolerance
+        for i in 0..<c.dimension { wp[i] = 1 / (rtol * abs(yp[i]) + 1 * ap[i]) }
+        return 0
+    }
 }
 
 private let rightHandSide: CVRhsFn = { t, y, ydot, user in
-    let c = callbackContext(user)
-    return c.evaluate(t, c.data(y), c.data(ydot))
+    withContext(user) { c in
+        return c.evaluate(t, c.data(y), c.data(ydot))
+    }
 }
 
 private let errorHandler: CVErrHandlerFn = { code, module, function, message, user in
@@ -279,36 +283,39 @@ private let errorHandler: CVErrHandlerFn = { code, module, function, message, us
 
 /// Forms and factorises M = I − γJ in Swift (CVODE's linear-system callback).
 private let structuredLinearSystem: CVLsLinSysFn = { t, y, fy, A, jok, jcur, gamma, user, _, _, _ in
-    let c = callbackContext(user)
-    if jok == 0 {
-        c.newton.evaluateJacobian(t, c.data(y))
-        c.jacobianEvaluations += 1
-        jcur?.pointee = 1
-    } else {
-        jcur?.pointee = 0
+    withContext(user) { c in
+        if jok == 0 {
+            c.newton.evaluateJacobian(t, c.data(y))
+            c.jacobianEvaluations += 1
+            jcur?.pointee = 1
+        } else {
+            jcur?.pointee = 0
+        }
+        return c.newton.factor(gamma: gamma) ? 0 : 1
     }
-    return c.newton.factor(gamma: gamma) ? 0 : 1
 }
 
 /// Solves M x = b with the factorisation from `structuredLinearSystem`.
 private let structuredSolve: @convention(c) (SUNLinearSolver?, SUNMatrix?, N_Vector?, N_Vector?, sunrealtype) -> Int32 = {
     S, _, x, b, _ in
-    let c = callbackContext(S!.pointee.content)
-    let xp = c.data(x), bp = c.data(b)
-    if xp != bp { xp.update(from: bp, count: c.dimension) }
-    c.newton.solve(xp)
-    return 0
+    withContext(S!.pointee.content) { c in
+        let xp = c.data(x), bp = c.data(b)
+        if xp != bp { xp.update(from: bp, count: c.dimension) }
+        c.newton.solve(xp)
+        return 0
+    }
 }
 
 /// Writes the exact Jacobian into CVODE's dense (column-major) matrix.
 private let denseJacobian: CVLsJacFn = { t, y, _, J, user, _, _, _ in
-    let c = callbackContext(user)
-    c.newton.evaluateJacobian(t, N_VGetArrayPointer(y)!)
-    c.jacobianEvaluations += 1
-    let n = c.dimension
-    let data = SUNDenseMatrix_Data(J)!
-    for col in 0..<n {
-        for row in 0..<n { data[col * n + row] = c.newton.jacobianEntry(row, col) }
+    withContext(user) { c in
+        c.newton.evaluateJacobian(t, N_VGetArrayPointer(y)!)
+        c.jacobianEvaluations += 1
+        let n = c.dimension
+        let data = SUNDenseMatrix_Data(J)!
+        for col in 0..<n {
+            for row in 0..<n { data[col * n + row] = c.newton.jacobianEntry(row, col) }
+        }
+        return 0
     }
-    return 0
 }

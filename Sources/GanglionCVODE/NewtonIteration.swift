@@ -57,7 +57,7 @@ final class NewtonIteration {
         ops.pointee.gettype = { _ in SUNNONLINEARSOLVER_ROOTFIND }
         ops.pointee.initialize = { _ in SUN_NLS_SUCCESS }
         ops.pointee.solve = { s, y0, ycor, w, tol, callSetup, mem in
-            iteration(s).solve(prediction: y0!, correction: ycor!, weights: w!, tolerance: tol, callSetup: callSetup != 0, mem!)
+            withIteration(s) { $0.solve(prediction: y0!, correction: ycor!, weights: w!, tolerance: tol, callSetup: callSetup != 0, mem!) }
         }
         // The residual, the solve and the test are this object's own; only the setup is CVODE's.
         ops.pointee.setsysfn = { _, _ in SUN_NLS_SUCCESS }
@@ -162,4 +162,10 @@ final class NewtonIteration {
 @inline(__always)
 private func iteration(_ s: SUNNonlinearSolver?) -> NewtonIteration {
     Unmanaged<NewtonIteration>.fromOpaque(s!.pointee.content!).takeUnretainedValue()
+}
+
+/// `body` on the solver's iteration, borrowed without a retain (its owner keeps it alive; this runs at every step).
+@inline(__always)
+private func withIteration<R>(_ s: SUNNonlinearSolver?, _ body: (NewtonIteration) -> R) -> R {
+    Unmanaged<NewtonIteration>.fromOpaque(s!.pointee.content!)._withUnsafeGuaranteedRef(body)
 }

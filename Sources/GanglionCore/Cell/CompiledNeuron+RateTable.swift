@@ -3,9 +3,9 @@ import Foundation
 extension CompiledNeuron {
     /// Tables of the Hodgkin–Huxley gates' rates for the right-hand side (from `GateTableStore.shared` when
     /// this neuron's kinetics were tabulated before in the process), in the column layout of the step plan
-    /// (`RushLarsenPlan`): per gate x∞ and 1/(k τ_x) (1/ms) where the step table holds A and d. For a
-    /// calcium-gated m∞ = a(V) b(Ca) the x∞ column holds a(V); for one that does not factor, 0 (m∞ is
-    /// computed at each evaluation). Nil when no channel has tabulatable gates.
+    /// (`RushLarsenPlan`): per gate k, x∞ in column k and 1/(k τ_x) (1/ms) in column G + k, where the step
+    /// table holds A and d. For a calcium-gated m∞ = a(V) b(Ca) the x∞ column holds a(V); for one that
+    /// does not factor, 0 (m∞ is computed at each evaluation). Nil when no channel has tabulatable gates.
     public func makeRateTable() -> GateTable? {
         guard stepPlan.columns > 0 else { return nil }
         return GateTableStore.shared.table(key: gateTableKey + ",rates") { buildRateTable() }
@@ -13,23 +13,9 @@ extension CompiledNeuron {
 
     /// `makeRateTable()` without the process's store.
     func buildRateTable() -> GateTable? {
-        let tabulated = slots.filter(\.hodgkinHuxley)
         guard stepPlan.columns > 0 else { return nil }
         return GateTable(columns: stepPlan.columns) { V, out in
-            var c = 0
-            for s in tabulated {
-                let r = s.channel.gateRates(V: V, calcium: 1)
-                let k = Dual(s.context.tauScale)
-                out[c] = !s.calciumGated ? r.mInf
-                    : (s.calciumFactorized ? r.mInf / Dual(s.channel.activationCalciumFactor(1)!) : Dual(0))   // a(V) = m∞(V, 1)/b(1)
-                out[c + 1] = 1 / (k * r.tauM)
-                c += 2
-                if s.q > 0 {
-                    out[c] = r.hInf
-                    out[c + 1] = 1 / (k * r.tauH)
-                    c += 2
-                }
-            }
+            tabulateGates(V, out) { steadyState, tau in (steadyState, 1 / tau) }
         }
     }
 
@@ -51,20 +37,9 @@ extension CompiledNeuron {
                     column[g.column] = g.channel.activationSteadyState(V: V, calcium: Ca)
                 }
             }
+            plan.deriveGates(y, dy, columns: column)
             var sum = MembraneSums()
-            let conductances = plan.conductances
-            for group in plan.groups {
-                let r = group.range
-                switch (group.p, group.q) {
-                case (3, 1): sum.derive(M3H.self, r, y, dy, column, conductances, V: V)
-                case (4, 0): sum.derive(M4.self, r, y, dy, column, conductances, V: V)
-                case (3, 0): sum.derive(M3.self, r, y, dy, column, conductances, V: V)
-                case (1, 0): sum.derive(M1.self, r, y, dy, column, conductances, V: V)
-                case (1, 1): sum.derive(M1H.self, r, y, dy, column, conductances, V: V)
-                case (4, 1): sum.derive(M4H.self, r, y, dy, column, conductances, V: V)
-                default: sum.derive(r, p: group.p, q: group.q, y, dy, column, conductances, V: V)
-                }
-            }
+            sum.add(plan, y, V: V)
             return (sum.gTotal, sum.gE, sum.iCa)
         }
         let gl = leak(y)
@@ -104,42 +79,30 @@ final class NeuronRateTableRightHandSide: TabulatedRightHandSide {
     }
 }
 
-extension MembraneSums {
-    /// Writes the derivatives (x∞ − x)/τ of the gates of conductances `range` from the rate table's
-    /// columns and adds their conductances at the current gates.
+extension RushLarsenPlan.Buffers {
+    /// Writes the derivative (x∞ − x)/τ of every tabulated gate, with x∞ in `column[k]` and 1/τ in
+    /// `column[G + k]`: two gates at a time when they are consecutive states.
     @inline(__always)
-    mutating func derive<S: GateShape>(_ shape: S.Type, _ range: Range<Int>, _ y: UnsafePointer<Double>,
-                                       _ dy: UnsafeMutablePointer<Double>, _ column: UnsafeMutablePointer<Double>,
-                                       _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
-        for i in range {
-            let c = conductances[i]
-            let m = y[c.m]
-            dy[c.m] = (column[c.mA] - m) * column[c.mD]
-            var h = m
-            if S.inactivates {
-                h = y[c.h]
-                dy[c.h] = (column[c.hA] - h) * column[c.hD]
+    func deriveGates(_ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>, columns column: UnsafePointer<Double>) {
+        let count = gateStates.count
+        let rate = column + count
+        var k = 0
+        if firstGateState >= 0 {
+            let x = y + firstGateState, dx = dy + firstGateState
+            @inline(__always) func load(_ p: UnsafePointer<Double>) -> SIMD2<Double> {
+                UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
             }
-            add(c, S.open(m, h), y, V: V)
-        }
-    }
-
-    /// `derive` for exponents known only at run time.
-    @inline(__always)
-    mutating func derive(_ range: Range<Int>, p: Int, q: Int, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>,
-                         _ column: UnsafeMutablePointer<Double>,
-                         _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
-        for i in range {
-            let c = conductances[i]
-            let m = y[c.m]
-            dy[c.m] = (column[c.mA] - m) * column[c.mD]
-            var open = integerPower(m, p)
-            if q > 0 {
-                let h = y[c.h]
-                dy[c.h] = (column[c.hA] - h) * column[c.hD]
-                open *= integerPower(h, q)
+            while k &+ 2 <= count {
+                let v = (load(column + k) - load(x + k)) * load(rate + k)
+                UnsafeMutableRawPointer(dx + k).storeBytes(of: v, as: SIMD2<Double>.self)
+                k &+= 2
             }
-            add(c, open, y, V: V)
+            if k < count { dx[k] = (column[k] - x[k]) * rate[k] }
+        } else {
+            for k in 0..<count {
+                let i = gateStates[k]
+                dy[i] = (column[k] - y[i]) * rate[k]
+            }
         }
     }
 }

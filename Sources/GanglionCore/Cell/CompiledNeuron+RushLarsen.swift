@@ -2,11 +2,12 @@ import Foundation
 
 extension CompiledNeuron {
     /// Tables of the Hodgkin–Huxley gates for steps of `h` ms (from `GateTableStore.shared` when this
-    /// neuron's kinetics were tabulated for h before in the process): per such channel, in model order, m's
-    /// A = m∞(1 − d) and d = e^(−h/(k τ_m(V))), then h's A and d (`RushLarsenPlan`). For a calcium-gated
-    /// m∞ = a(V) b(Ca) the A column holds a(V)(1 − d); for one that does not factor, 0 (it is written at each
-    /// step). Constants: the decays e^(−h/τ) of τ_Ca, τ_g and the controller's pool and membrane. Nil when
-    /// no channel has tabulatable gates.
+    /// neuron's kinetics were tabulated for h before in the process), in the column layout of the step
+    /// plan (`RushLarsenPlan`): per gate k (m then h per such channel, in model order) A = x∞(1 − d) in
+    /// column k and d = e^(−h/(k τ_x(V))) in column G + k. For a calcium-gated m∞ = a(V) b(Ca) the A column
+    /// holds a(V)(1 − d); for one that does not factor, 0 (it is written at each step). Constants: the
+    /// decays e^(−h/τ) of τ_Ca, τ_g and the controller's pool and membrane. Nil when no channel has
+    /// tabulatable gates.
     public func makeGateTable(step h: Double) -> GateTable? {
         guard stepPlan.columns > 0 else { return nil }
         return GateTableStore.shared.table(key: gateTableKey + ",step:\(h.bitPattern)") { buildGateTable(step: h) }
@@ -14,31 +15,36 @@ extension CompiledNeuron {
 
     /// `makeGateTable(step:)` without the process's store.
     func buildGateTable(step h: Double) -> GateTable? {
-        let tabulated = slots.filter(\.hodgkinHuxley)
-        let columns = stepPlan.columns
-        guard columns > 0 else { return nil }
+        guard stepPlan.columns > 0 else { return nil }
         // Decays of the constant time constants: τ_Ca, the homeostatic τ_g, the controller's pool 1/(α + β)
         // and membrane 1/α.
         let m = modulation
         let constants: [Double] = [exp(-h / calcium.tau), exp(-h / tauG), m.map { exp(-h * ($0.alpha + $0.beta)) } ?? 1.0,
                          m.map { exp(-h * $0.alpha) } ?? 1.0]
-        return GateTable(columns: columns, constants: constants) { V, out in
-            var c = 0
-            for s in tabulated {
-                let r = s.channel.gateRates(V: V, calcium: 1)
-                let k = Dual(s.context.tauScale)
-                let dm = Dual.exp(Dual(-h) / (k * r.tauM))
-                let mInf = !s.calciumGated ? r.mInf
-                    : (s.calciumFactorized ? r.mInf / Dual(s.channel.activationCalciumFactor(1)!) : Dual(0))   // a(V) = m∞(V, 1)/b(1)
-                out[c] = mInf * (1 - dm)
-                out[c + 1] = dm
-                c += 2
-                if s.q > 0 {
-                    let dh = Dual.exp(Dual(-h) / (k * r.tauH))
-                    out[c] = r.hInf * (1 - dh)
-                    out[c + 1] = dh
-                    c += 2
-                }
+        return GateTable(columns: stepPlan.columns, constants: constants) { V, out in
+            tabulateGates(V, out) { steadyState, tau in
+                let d = Dual.exp(Dual(-h) / tau)
+                return (steadyState * (1 - d), d)
+            }
+        }
+    }
+
+    /// Writes, per tabulated gate k in the step plan's order, the pair `columns(x∞, k τ_x)` at V (k τ_x in
+    /// ms) to `out[k]` and `out[G + k]`. A calcium-gated m∞ = a(V) b(Ca) enters as a(V) = m∞(V, 1)/b(1), one
+    /// that does not factor as 0.
+    func tabulateGates(_ V: Dual, _ out: UnsafeMutablePointer<Dual>, _ columns: (Dual, Dual) -> (Dual, Dual)) {
+        let gates = stepPlan.gates
+        var k = 0
+        for s in slots where s.hodgkinHuxley {
+            let r = s.channel.gateRates(V: V, calcium: 1)
+            let scale = Dual(s.context.tauScale)
+            let mInf = !s.calciumGated ? r.mInf
+                : (s.calciumFactorized ? r.mInf / Dual(s.channel.activationCalciumFactor(1)!) : Dual(0))
+            (out[k], out[gates + k]) = columns(mInf, scale * r.tauM)
+            k += 1
+            if s.q > 0 {
+                (out[k], out[gates + k]) = columns(r.hInf, scale * r.tauH)
+                k += 1
             }
         }
     }
@@ -56,20 +62,9 @@ extension CompiledNeuron {
                 column[g.column] = g.channel.activationSteadyState(V: V, calcium: Ca) * (1 - column[g.decay])
             }
         }
+        plan.advanceGates(y, columns: column)
         var sum = MembraneSums()
-        let conductances = plan.conductances
-        for group in plan.groups {
-            let r = group.range
-            switch (group.p, group.q) {
-            case (3, 1): sum.advance(M3H.self, r, y, column, conductances, V: V)
-            case (4, 0): sum.advance(M4.self, r, y, column, conductances, V: V)
-            case (3, 0): sum.advance(M3.self, r, y, column, conductances, V: V)
-            case (1, 0): sum.advance(M1.self, r, y, column, conductances, V: V)
-            case (1, 1): sum.advance(M1H.self, r, y, column, conductances, V: V)
-            case (4, 1): sum.advance(M4H.self, r, y, column, conductances, V: V)
-            default: sum.advance(r, p: group.p, q: group.q, y, column, conductances, V: V)
-            }
-        }
+        sum.add(plan, y, V: V)
         return (sum.gTotal, sum.gE, sum.iCa)
     }
 

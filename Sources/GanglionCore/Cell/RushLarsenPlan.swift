@@ -1,18 +1,33 @@
 /// A neuron's exponential-Euler step from a gate table (`CompiledNeuron.makeGateTable(step:)`), flattened
-/// for its hot loop. The table holds, per Hodgkin–Huxley gate, A = x∞(1 − d) and d = e^(−h/(k τ_x)), so
-/// that a gate moves by x ← A + d x. The conductances are grouped by their exponents (p, q), so each
-/// group's open fraction m^p h^q is computed without a branch; the terms that need a channel's own code
-/// (a calcium-gated m∞, a kinetic scheme's open fraction) are listed apart. Built once per compiled neuron.
+/// for its hot loop. The table holds, per Hodgkin–Huxley gate k (the gates of the tabulated channels in
+/// model order, m then h), A = x∞(1 − d) in column k and d = e^(−h/(k τ_x)) in column G + k (G gates), so
+/// that every gate moves by x ← A + d x in one pass — two gates per instruction when the gates are
+/// consecutive states, as they are in every neuron `CompiledNeuron` lays out without kinetic schemes
+/// between them. The conductances are then summed grouped by their exponents (p, q), so each group's
+/// open fraction m^p h^q is computed without a branch; the terms that need a channel's own code (a
+/// calcium-gated m∞, a kinetic scheme's open fraction) are listed apart. Built once per compiled neuron.
 struct RushLarsenPlan: Sendable {
     /// One Hodgkin–Huxley conductance: its m and h states (h = m when q = 0) and their table columns
     /// (A, d); ḡ (a state, or the constant when `gbarState` < 0, with the block fraction `scale`), E (mV)
-    /// and whether it carries calcium (1 or 0).
+    /// and whether it carries calcium.
     struct Conductance: Sendable {
         let m: Int, h: Int, mA: Int, mD: Int, hA: Int, hD: Int, gbarState: Int
-        let gbar: Double, scale: Double, reversal: Double, calcium: Double
+        let gbar: Double, scale: Double, reversal: Double, carriesCalcium: Bool
     }
     /// Conductances `range` of `conductances` share the exponents p and q.
-    struct Group: Sendable { let p: Int, q: Int, range: Range<Int> }
+    struct Group: Sendable {
+        let p: Int, q: Int, range: Range<Int>
+        /// m^p h^q as a case known at compile time, or `.general`.
+        let shape: Shape
+        init(p: Int, q: Int, range: Range<Int>) {
+            self.p = p
+            self.q = q
+            self.range = range
+            shape = (0...1).contains(q) ? Shape(rawValue: p * 2 + q) ?? .general : .general
+        }
+    }
+    /// The exponents (p, q) with their own loop, as p·2 + q.
+    enum Shape: Int, Sendable { case m1 = 2, m1h = 3, m3 = 6, m3h = 7, m4 = 8, m4h = 9, general = -1 }
     /// A calcium-gated m∞: its A column (holding a(V)(1 − d) when m∞ = a(V) b(Ca) factors, else written
     /// at each step from m∞(V, Ca) and the d column `decay`).
     struct CalciumGate: Sendable {
@@ -20,34 +35,42 @@ struct RushLarsenPlan: Sendable {
         let channel: any IonChannel.Type
     }
 
-    /// Number of table columns.
+    /// Number of table columns (2 per gate).
     let columns: Int
+    /// Number of tabulated gates G.
+    var gates: Int { columns / 2 }
 
     /// The plan's arrays as buffers, for a step's hot loop.
     struct Buffers {
         let conductances: UnsafeBufferPointer<Conductance>
         let groups: UnsafeBufferPointer<Group>
         let calciumGates: UnsafeBufferPointer<CalciumGate>
+        /// The state index of each gate, in column order.
+        let gateStates: UnsafeBufferPointer<Int>
+        /// The state index of gate 0 when gate k is state `firstGateState` + k for every k, else −1.
+        let firstGateState: Int
     }
 
     /// The plan's conductances (sorted into groups), groups and calcium-gated m∞, in buffers that live as
     /// long as the plan, so a step reaches them without retaining anything.
     private final class Storage: @unchecked Sendable {   // immutable after init
         let buffers: Buffers
-        init(_ c: [Conductance], _ g: [Group], _ k: [CalciumGate]) {
+        init(_ c: [Conductance], _ g: [Group], _ k: [CalciumGate], _ gateStates: [Int]) {
             func copy<T>(_ a: [T]) -> UnsafeBufferPointer<T> {
                 let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(a.count, 1))
                 _ = p.initialize(from: a)
                 return UnsafeBufferPointer(start: p.baseAddress, count: a.count)
             }
-            buffers = Buffers(conductances: copy(c), groups: copy(g), calciumGates: copy(k))
+            let consecutive = gateStates.indices.allSatisfy { gateStates[$0] == gateStates[0] + $0 }
+            buffers = Buffers(conductances: copy(c), groups: copy(g), calciumGates: copy(k), gateStates: copy(gateStates),
+                              firstGateState: consecutive && !gateStates.isEmpty ? gateStates[0] : -1)
         }
         deinit {
             func free<T>(_ b: UnsafeBufferPointer<T>) {
                 UnsafeMutablePointer(mutating: b.baseAddress!).deinitialize(count: b.count)
                 b.baseAddress!.deallocate()
             }
-            free(buffers.conductances); free(buffers.groups); free(buffers.calciumGates)
+            free(buffers.conductances); free(buffers.groups); free(buffers.calciumGates); free(buffers.gateStates)
         }
     }
     private let storage: Storage
@@ -59,20 +82,24 @@ struct RushLarsenPlan: Sendable {
     }
 
     init(_ slots: [CompiledNeuron.Slot]) {
-        var column = 0
+        let tabulated = slots.filter(\.hodgkinHuxley)
+        let gates = tabulated.reduce(0) { $0 + ($1.q > 0 ? 2 : 1) }
+        var gate = 0
+        var gateStates: [Int] = []
         var items: [(p: Int, q: Int, c: Conductance)] = []
         var calciumGates: [CalciumGate] = []
-        for s in slots where s.hodgkinHuxley {
-            let m = column, h = s.q > 0 ? column + 2 : column
+        for s in tabulated {
+            let m = gate, h = s.q > 0 ? gate + 1 : gate
             if s.calciumGated {
-                calciumGates.append(CalciumGate(column: m, decay: m + 1, factorized: s.calciumFactorized, channel: s.channel))
+                calciumGates.append(CalciumGate(column: m, decay: gates + m, factorized: s.calciumFactorized, channel: s.channel))
             }
-            items.append((s.p, s.q, Conductance(m: s.offset, h: s.q > 0 ? s.offset + 1 : s.offset, mA: m, mD: m + 1, hA: h, hD: h + 1,
+            items.append((s.p, s.q, Conductance(m: s.offset, h: s.q > 0 ? s.offset + 1 : s.offset, mA: m, mD: gates + m, hA: h, hD: gates + h,
                                                 gbarState: s.gbarState, gbar: s.gbar, scale: s.scale, reversal: s.reversal,
-                                                calcium: s.carriesCalcium ? 1 : 0)))
-            column += s.q > 0 ? 4 : 2
+                                                carriesCalcium: s.carriesCalcium)))
+            gateStates += s.q > 0 ? [s.offset, s.offset + 1] : [s.offset]
+            gate += s.q > 0 ? 2 : 1
         }
-        columns = column
+        columns = 2 * gates
         items.sort { ($0.p, $0.q) < ($1.p, $1.q) }
         var groups: [Group] = []
         var start = 0
@@ -80,7 +107,7 @@ struct RushLarsenPlan: Sendable {
             groups.append(Group(p: items[i].p, q: items[i].q, range: start..<(i + 1)))
             start = i + 1
         }
-        storage = Storage(items.map(\.c), groups, calciumGates)
+        storage = Storage(items.map(\.c), groups, calciumGates, gateStates)
     }
 }
 
@@ -96,43 +123,75 @@ enum M1: GateShape { static let inactivates = false; @inline(__always) static fu
 enum M1H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { m * h } }
 enum M4H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { let m2 = m * m; return m2 * m2 * h } }
 
-/// Σ g (mS/cm²), Σ g E (µA/cm²) and the calcium current (µA/cm²) of conductances advanced from a gate table.
+extension RushLarsenPlan.Buffers {
+    /// Moves every tabulated gate by x ← A + d x, with A in `column[k]` and d in `column[G + k]`: two
+    /// gates at a time when they are consecutive states.
+    @inline(__always)
+    func advanceGates(_ y: UnsafeMutablePointer<Double>, columns column: UnsafePointer<Double>) {
+        let count = gateStates.count
+        let d = column + count
+        var k = 0
+        if firstGateState >= 0 {
+            let x = y + firstGateState
+            @inline(__always) func load(_ p: UnsafePointer<Double>) -> SIMD2<Double> {
+                UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
+            }
+            while k &+ 2 <= count {
+                let v = load(column + k) + load(d + k) * load(x + k)
+                UnsafeMutableRawPointer(x + k).storeBytes(of: v, as: SIMD2<Double>.self)
+                k &+= 2
+            }
+            if k < count { x[k] = column[k] + d[k] * x[k] }
+        } else {
+            for k in 0..<count {
+                let i = gateStates[k]
+                y[i] = column[k] + d[k] * y[i]
+            }
+        }
+    }
+}
+
+/// Σ g (mS/cm²), Σ g E (µA/cm²) and the calcium current (µA/cm²) of tabulated conductances.
 struct MembraneSums {
     var gTotal = 0.0, gE = 0.0, iCa = 0.0
 
-    /// Advances the gates of conductances `range` (x ← A + d x) and adds their conductances.
+    /// Adds the conductances of `range` at the gates in y.
     @inline(__always)
-    mutating func advance<S: GateShape>(_ shape: S.Type, _ range: Range<Int>, _ y: UnsafeMutablePointer<Double>,
-                                        _ column: UnsafeMutablePointer<Double>,
-                                        _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
+    mutating func add<S: GateShape>(_ shape: S.Type, _ range: Range<Int>, _ y: UnsafePointer<Double>,
+                                    _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
         for i in range {
             let c = conductances[i]
-            let m = column[c.mA] + column[c.mD] * y[c.m]
-            y[c.m] = m
-            var h = m
-            if S.inactivates {
-                h = column[c.hA] + column[c.hD] * y[c.h]
-                y[c.h] = h
-            }
-            add(c, S.open(m, h), y, V: V)
+            add(c, S.open(y[c.m], S.inactivates ? y[c.h] : 1), y, V: V)
         }
     }
 
-    /// `advance` for exponents known only at run time.
+    /// `add` for exponents known only at run time.
     @inline(__always)
-    mutating func advance(_ range: Range<Int>, p: Int, q: Int, _ y: UnsafeMutablePointer<Double>, _ column: UnsafeMutablePointer<Double>,
-                          _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
+    mutating func add(_ range: Range<Int>, p: Int, q: Int, _ y: UnsafePointer<Double>,
+                      _ conductances: UnsafeBufferPointer<RushLarsenPlan.Conductance>, V: Double) {
         for i in range {
             let c = conductances[i]
-            let m = column[c.mA] + column[c.mD] * y[c.m]
-            y[c.m] = m
-            var open = integerPower(m, p)
-            if q > 0 {
-                let h = column[c.hA] + column[c.hD] * y[c.h]
-                y[c.h] = h
-                open *= integerPower(h, q)
-            }
+            var open = integerPower(y[c.m], p)
+            if q > 0 { open *= integerPower(y[c.h], q) }
             add(c, open, y, V: V)
+        }
+    }
+
+    /// Adds the conductances of every group at the gates in y.
+    @inline(__always)
+    mutating func add(_ plan: RushLarsenPlan.Buffers, _ y: UnsafePointer<Double>, V: Double) {
+        let conductances = plan.conductances
+        for group in plan.groups {
+            let r = group.range
+            switch group.shape {
+            case .m3h: add(M3H.self, r, y, conductances, V: V)
+            case .m4: add(M4.self, r, y, conductances, V: V)
+            case .m3: add(M3.self, r, y, conductances, V: V)
+            case .m1: add(M1.self, r, y, conductances, V: V)
+            case .m1h: add(M1H.self, r, y, conductances, V: V)
+            case .m4h: add(M4H.self, r, y, conductances, V: V)
+            case .general: add(r, p: group.p, q: group.q, y, conductances, V: V)
+            }
         }
     }
 
@@ -141,6 +200,6 @@ struct MembraneSums {
         let g = (c.gbarState >= 0 ? max(y[c.gbarState], 0) * c.scale : c.gbar) * open
         gTotal += g
         gE += g * c.reversal
-        iCa += c.calcium * g * (V - c.reversal)
+        if c.carriesCalcium { iCa += g * (V - c.reversal) }
     }
 }
