@@ -241,7 +241,7 @@ public struct Experiment: Sendable {
                     throw fail("population.count", "must be a whole number of cells in 1…100000")
                 }
                 guard let seed = try number(g["seed"], "population.seed"), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
-                    throw fail("population.seed", "must be a whole number ≥ 0")
+                    throw fail("population.seed", g["seed"] == nil ? "missing: the generator's seed, a whole number ≥ 0" : "must be a whole number ≥ 0")
                 }
                 var variant = profile.compensationVariant
                 if let v = try string(g["variant"], "population.variant") {

@@ -53,7 +53,7 @@ public struct NetworkExperiment: Sendable {
                 throw f.fail("population.generate", "missing or unknown family (known: stg, da)")
             }
             guard let seed = try f.number(g["seed"], "population.seed"), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
-                throw f.fail("population.seed", "must be a whole number ≥ 0")
+                throw f.fail("population.seed", g["seed"] == nil ? "missing: the generator's seed, a whole number ≥ 0" : "must be a whole number ≥ 0")
             }
             var variant = profile.compensationVariant
             if let v = try f.string(g["variant"], "population.variant") {

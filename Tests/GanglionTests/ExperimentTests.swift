@@ -57,6 +57,8 @@ struct ExperimentTests {
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "protocol": [{"t": 50, "block": "H", "value": 3}]}"#, "does not go with"),
         (#"{"cell": "../models/stg/stg-bursting.json", "population": "x.json", "duration_ms": 100}"#, "not both"),
         (#"{"population": {"generate": "stg", "count": 2.5, "seed": 1}, "duration_ms": 100}"#, "population.count"),
+        (#"{"population": {"generate": "stg", "count": 2}, "duration_ms": 100}"#, "population.seed': missing"),
+        (#"{"population": {"generate": "stg", "count": 2, "seed": -1}, "duration_ms": 100}"#, "whole number ≥ 0"),
         (#"{"cell": "../models/stg/stg-bursting.json", "cells": 3, "duration_ms": 100}"#, "only with a population"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "homeostasis": {"Ca_target": 125, "form": "oleary"}}"#, "tau_m"),
         (#"{"cell": "../models/stg/stg-bursting.json", "duration_ms": 100, "homeostasis": {"Ca_target": 125, "regulate": ["NaP"]}}"#, "NaP"),

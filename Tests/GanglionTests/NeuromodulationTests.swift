@@ -32,7 +32,7 @@ struct NeuromodulationTests {
         let d = try DICCalculator(n).dics(at: vth)
         n.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: d.gs, gu: d.gu, thresholdVoltage: vth)
         let c = try CompiledNeuron(n)
-        var y = c.initialState()
+        let y = c.initialState()
         var dy = y
         y.withUnsafeBufferPointer { yp in dy.withUnsafeMutableBufferPointer { c.rightHandSide(0, yp.baseAddress!, $0.baseAddress!) } }
         for name in ["CaS", "A"] {
