@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
         """)
 
     @Option(help: "Model file or named model.") var model = "stg-bursting"
-    @Option(help: "Simulated duration (ms).") var duration: Double = 15000
+    @Option(parsing: .unconditional, help: "Simulated duration (ms).") var duration: Double = 15000
     @Option(help: "Timed runs per solver (the median is reported).") var repeats = 5
     @Option(help: "Solvers, comma-separated, each optionally with a step (exp-euler@0.05) or CVODE's dense linear solver (cvode-bdf/dense).")
     var solvers = "cvode-bdf,cvode-bdf/dense,cvode-adams,exp-euler@0.05,exp-euler@0.1,rk4@0.0015"

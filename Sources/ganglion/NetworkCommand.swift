@@ -16,7 +16,7 @@ struct NetworkCommand: ParsableCommand {
     @Option(help: "Output folder (default out/<network name>).") var out: String?
     @Option(help: "Profile, replacing the file's: ganglion or paper (control.md §6).") var profile: String?
     @OptionGroup var solverOptions: SolverOverride
-    @Option(help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
+    @Option(parsing: .unconditional, help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
     var duration: Double?
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); default from the file's trace name, else csv.")
     var format: TraceFormat?
@@ -26,7 +26,7 @@ struct NetworkCommand: ParsableCommand {
 
     func validate() throws {
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
-        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be > 0 ms") }
+        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration \(duration): must be a finite number of ms > 0") }
     }
 
     func run() throws {

@@ -8,17 +8,17 @@ struct Simulate: ParsableCommand {
 
     @Argument(help: "Model file (JSON), or a named model: stg-spiking, stg-bursting, stg-doc-800.")
     var model: String
-    @Option(help: "Simulated duration (ms).") var duration: Double
-    @Option(name: .customLong("dt-out"), help: "Output sample spacing (ms).") var dtOut: Double = 0.1
+    @Option(parsing: .unconditional, help: "Simulated duration (ms).") var duration: Double
+    @Option(name: .customLong("dt-out"), parsing: .unconditional, help: "Output sample spacing (ms).") var dtOut: Double = 0.1
     @Option(help: "Trace file to write (CSV, or NWB with --format nwb or a .nwb name).") var out: String?
     @Option(help: "Trace format: csv or nwb (Neurodata Without Borders 2; default from --out's extension, else csv).")
     var format: TraceFormat?
     @Option(help: "Integrator: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice = .cvodeBDF
-    @Option(help: "Fixed step (ms) for exp-euler (default 0.05) and rk4 (default 0.0015).") var dt: Double?
-    @Option(help: "CVODE relative tolerance.") var rtol: Double = 1e-6
-    @Option(help: "CVODE absolute tolerance of V (mV); Ca and gates get 1/10 and 1/1000 of it. Default 1e-3·rtol/1e-6.")
+    @Option(parsing: .unconditional, help: "Fixed step (ms) for exp-euler (default 0.05) and rk4 (default 0.0015).") var dt: Double?
+    @Option(parsing: .unconditional, help: "CVODE relative tolerance.") var rtol: Double = 1e-6
+    @Option(parsing: .unconditional, help: "CVODE absolute tolerance of V (mV); Ca and gates get 1/10 and 1/1000 of it. Default 1e-3·rtol/1e-6.")
     var atol: Double?
-    @Option(name: .customLong("max-step"), help: "CVODE maximum step (ms).") var maxStep: Double?
+    @Option(name: .customLong("max-step"), parsing: .unconditional, help: "CVODE maximum step (ms).") var maxStep: Double?
     @Option(name: .customLong("linear-solver"), help: "CVODE Newton linear solver: structured or dense.")
     var linearSolver: CVODEOptions.LinearSolver = .structured
     @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables (interpolation error < 1e-8): exp-euler's updates, and CVODE's right-hand side at rtol ≥ 1e-8.")
@@ -36,8 +36,8 @@ struct Simulate: ParsableCommand {
     var homeostasis: Double?
     @Option(help: "Conductances regulated by --homeostasis, comma-separated (default: every channel and the leak).")
     var regulate: String?
-    @Option(name: .customLong("tau-g"), help: "Homeostasis τ_g (ms).") var tauG: Double = 100
-    @Option(name: .customLong("tau-na"), help: "Homeostasis τ_Na (ms); τ_X = τ_Na ḡ_Na(0)/ḡ_X(0).") var tauNa: Double = 600
+    @Option(name: .customLong("tau-g"), parsing: .unconditional, help: "Homeostasis τ_g (ms).") var tauG: Double = 100
+    @Option(name: .customLong("tau-na"), parsing: .unconditional, help: "Homeostasis τ_Na (ms); τ_X = τ_Na ḡ_Na(0)/ḡ_X(0).") var tauNa: Double = 600
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Also plot the trace (needs --out): OUT with .svg, protocol events marked.") var plot = false

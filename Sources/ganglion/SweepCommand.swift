@@ -28,7 +28,7 @@ struct SweepCommand: ParsableCommand {
         abstract: "Simulate every cell of a population in parallel and write one row of firing features per cell.")
 
     @Argument(help: "Population file (from `ganglion population`).") var population: String
-    @Option(help: "Simulated duration per cell (ms).") var duration: Double
+    @Option(parsing: .unconditional, help: "Simulated duration per cell (ms).") var duration: Double
     @Option(help: "Analysis window START:END (ms); default 3000 to the end.") var window: String?
     @Option(help: "Compensate every cell first to these targets (e.g. gs=-8,gu=4).") var target: String?
     @Option(help: "Unknown conductances of the compensation (default: CaS,A for STG, CaL,CaN for DA).") var unknowns: String?

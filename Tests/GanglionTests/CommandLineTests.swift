@@ -56,7 +56,9 @@ struct CommandLineTests {
     }
 
     @Test("bad command lines exit non-zero with a message naming the problem", arguments: [
-        (["simulate", "stg-bursting", "--duration", "-1"], "--duration"),
+        (["simulate", "stg-bursting", "--duration", "-1"], "--duration -1.0: must be a finite number of ms > 0"),   // a negative value reaches the check
+        (["simulate", "stg-bursting", "--duration", "100", "--dt-out", "-0.1"], "--dt-out -0.1"),
+        (["network", "examples/networks/hco.json", "--duration", "-5"], "--duration -5.0: must be a finite number of ms > 0"),
         (["simulate", "nonexistent.json", "--duration", "100"], "nonexistent.json"),
         (["simulate", "stg-bursting", "--duration", "100", "--solver", "euler"], "euler"),
         (["simulate", "stg-bursting", "--duration", "100", "--window", "5:2"], "--window"),

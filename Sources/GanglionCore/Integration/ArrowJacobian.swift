@@ -78,6 +78,10 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
     private let otherColumns: UnsafeMutablePointer<Int>
     private let mark: UnsafeMutablePointer<Int>
     @exclusivity(unchecked) private var analysed = false
+    /// The zero pattern of the Jacobian last analysed (1 where A, B or C is non-zero, in that order): a new
+    /// Jacobian with the same pattern, as almost every one is, reuses the analysis.
+    private let pattern: UnsafeMutablePointer<Double>
+    @exclusivity(unchecked) private var patternKnown = false
     // Second level, also found at factor time: core states whose Schur row couples only to V, Ca and
     // themselves (a homeostatic ḡ: dḡ/dt = (m − ḡ)/τ_g, m a gate-like state driven by Ca) are eliminated
     // like gates, leaving a dense LU on the other ("inner") core states only.
@@ -119,6 +123,8 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         innerLU = .allocate(capacity: max(k * k, 1))
         innerX = .allocate(capacity: max(k, 1))
         couplings = .allocate(capacity: max(k * k, 1))
+        pattern = .allocate(capacity: max(k * k + 2 * k * n, 1))
+        pattern.initialize(repeating: 0, count: max(k * k + 2 * k * n, 1))
     }
 
     deinit {
@@ -128,6 +134,7 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         aStart.deallocate(); aColumns.deallocate(); bStart.deallocate(); bGates.deallocate(); cExtent.deallocate()
         otherStart.deallocate(); otherColumns.deallocate(); mark.deallocate()
         inner.deallocate(); eliminated.deallocate(); pivotInverse.deallocate(); innerLU.deallocate(); innerX.deallocate(); couplings.deallocate()
+        pattern.deallocate()
     }
 
     /// Factorises M = I − γJ. Returns false if M is singular.
@@ -194,11 +201,46 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
         analysed = true
     }
 
+    /// Records the zero pattern of A, B and C (a NaN counts as non-zero, as in `analyse`) and returns whether
+    /// it is the pattern of the Jacobian analysed before: then that analysis holds, since it depends on
+    /// the pattern alone. Four entries at a time.
+    private func recordPattern(_ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>, _ C: UnsafePointer<Double>) -> Bool {
+        var differs = SIMD4<Double>(repeating: 0)
+        var offset = 0
+        @inline(__always) func record(_ p: UnsafePointer<Double>, _ count: Int) {
+            let q = pattern + offset
+            var i = 0
+            while i &+ 4 <= count {
+                let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD4<Double>.self)
+                let nonZero = SIMD4<Double>(repeating: 0).replacing(with: 1, where: v .!= 0)
+                let change = nonZero - UnsafeRawPointer(q + i).loadUnaligned(as: SIMD4<Double>.self)
+                differs += change * change
+                UnsafeMutableRawPointer(q + i).storeBytes(of: nonZero, as: SIMD4<Double>.self)
+                i &+= 4
+            }
+            while i < count {
+                let nonZero: Double = p[i] != 0 ? 1 : 0
+                differs[0] += (nonZero - q[i]) * (nonZero - q[i])
+                q[i] = nonZero
+                i &+= 1
+            }
+            offset &+= count
+        }
+        record(A, k &* k)
+        record(B, k &* n)
+        record(C, n &* k)
+        defer { patternKnown = true }
+        return patternKnown && differs == SIMD4(repeating: 0)
+    }
+
     private func factor(_ gamma: Double, _ A: UnsafePointer<Double>, _ B: UnsafePointer<Double>,
                         _ C: UnsafePointer<Double>, _ D: UnsafePointer<Double>) -> Bool {
         let k = self.k, n = self.n
         if k == 2 { return factorTwoCore(gamma, A, B, C, D) }
-        if !analysed { analyse(A, B, C) }
+        if !analysed {
+            if !recordPattern(A, B, C) { analyse(A, B, C) }
+            analysed = true
+        }
         var i = 0
         while i < n {
             let d = 1 - gamma * D[i]
