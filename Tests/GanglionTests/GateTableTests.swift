@@ -5,7 +5,7 @@ import Ganglion
 
 @Suite("Gate tables of the exponential integrator")
 struct GateTableTests {
-    static let models = JacobianTests.models + ["stg-bursting+kKCa2", "stg-bursting+KCa-not-factoring"]
+    static let models = JacobianTests.models + ["stg-bursting+kKCa2", "stg-bursting+KCa-not-factoring", "stg-bursting+A-untabulated"]
 
     /// A calcium-gated channel whose m∞ does not factor into a(V) b(Ca) (calcium shifts its half-activation):
     /// the tables must then compute m∞ at every step.
@@ -18,6 +18,21 @@ struct GateTableTests {
         static func tauM<T: GateScalar>(_ V: T) -> T { sigmoidTau(V, 90.3, 75.1, 46, -22.7) }
     }
 
+    /// STG's A current declared not tabulatable: it is stepped from its exact rates, and its two states sit
+    /// between the tabulated gates of CaS and KCa, so the gates are not consecutive states (the tables'
+    /// indexed path).
+    enum UntabulatedA: IonChannel {
+        static let name = "A"
+        static let ion = Ion.potassium
+        static let activationExponent = 3
+        static let inactivationExponent = 1
+        static let tabulatesRates = false
+        static func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { STG.A.mInf(V, calcium: Ca) }
+        static func tauM<T: GateScalar>(_ V: T) -> T { STG.A.tauM(V) }
+        static func hInf<T: GateScalar>(_ V: T) -> T { STG.A.hInf(V) }
+        static func tauH<T: GateScalar>(_ V: T) -> T { STG.A.tauH(V) }
+    }
+
     func neuron(_ name: String) throws -> CompiledNeuron {
         var n = try NamedModel.named("stg-bursting")!.neuron()
         switch name {
@@ -25,6 +40,12 @@ struct GateTableTests {
             for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].context.tauScale = 2 }
         case "stg-bursting+KCa-not-factoring":
             for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].channel = ShiftedKCa.self }
+        case "stg-bursting+A-untabulated":
+            for i in n.conductances.indices where n.conductances[i].name == "A" { n.conductances[i].channel = UntabulatedA.self }
+            let compiled = try CompiledNeuron(n)
+            let a = compiled.layout.index(of: "A.m")!, kca = compiled.layout.index(of: "KCa.m")!, cas = compiled.layout.index(of: "CaS.h")!
+            #expect(cas < a && a < kca, "A's states between CaS's and KCa's: \(compiled.layout.names)")
+            return compiled
         default:
             return try JacobianTests().neuron(name)
         }
