@@ -34,11 +34,9 @@ final class CallbackContext {
     @inline(__always)
     func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) -> Int32 {
         if let r = tabulated { r.evaluate(t, y, dy) } else { system.rightHandSide(t, y, dy) }
-        for i in 0..<dimension where !dy[i].isFinite {
-            nonFiniteRHS = (t, i)
-            return 1
-        }
-        return 0
+        if allFinite(dy, count: dimension) { return 0 }
+        nonFiniteRHS = (t, (0..<dimension).first { !dy[$0].isFinite }!)
+        return 1
     }
 
     /// The entries of one of CVODE's vectors.

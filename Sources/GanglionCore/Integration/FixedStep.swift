@@ -38,17 +38,7 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
         let h = span / Double(count)
         steps(t, h, count, y)
         stats.steps += count
-        // x − x is 0 for a finite x and NaN otherwise, so the sum is 0 exactly when every state is finite
-        // (four partial sums: no long chain of dependent additions per sample).
-        var residue = SIMD4<Double>(repeating: 0)
-        var i = 0
-        while i &+ 4 <= n {
-            let v = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD4<Double>.self)
-            residue += v - v
-            i &+= 4
-        }
-        while i < n { residue[0] += y[i] - y[i]; i &+= 1 }
-        if residue.sum() != 0 {
+        if !allFinite(y, count: n) {
             let bad = (0..<n).first { !y[$0].isFinite }!
             throw fail(.nonFiniteState, "state \(problem.system.layout.names[bad]) became \(y[bad]) between t = \(t) and \(target) ms (step \(dt) ms too large?)")
         }
