@@ -10,7 +10,7 @@ struct Simulate: ParsableCommand {
     var model: String
     @Option(parsing: .unconditional, help: "Simulated duration (ms).") var duration: Double
     @Option(name: .customLong("dt-out"), parsing: .unconditional, help: "Output sample spacing (ms).") var dtOut: Double = 0.1
-    @Option(help: "Trace file to write (CSV, or NWB with --format nwb or a .nwb name).") var out: String?
+    @Option(help: "Trace file to write (CSV, or NWB with --format nwb or a .nwb name); missing folders are created.") var out: String?
     @Option(help: "Trace format: csv or nwb (Neurodata Without Borders 2; default from --out's extension, else csv).")
     var format: TraceFormat?
     @Option(help: "Integrator: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice = .cvodeBDF
