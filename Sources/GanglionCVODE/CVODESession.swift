@@ -268,15 +268,12 @@ private let errorWeights: CVEwtFn = { y, ewt, user in
 }
 
 private let rightHandSide: CVRhsFn = { t, y, ydot, user in
-    withContext(user) { c in
-        return c.evaluate(t, c.data(y), c.data(ydot))
-    }
+    withContext(user) { c in c.evaluate(t, c.data(y), c.data(ydot)) }
 }
 
 private let errorHandler: CVErrHandlerFn = { code, module, function, message, user in
     guard let user else { return }
-    let c = Unmanaged<CallbackContext>.fromOpaque(user).takeUnretainedValue()
-    c.lastMessage = message.map { String(cString: $0) }
+    withContext(user) { $0.lastMessage = message.map { String(cString: $0) } }
 }
 
 /// Forms and factorises M = I − γJ in Swift (CVODE's linear-system callback).

@@ -63,15 +63,15 @@ final class NewtonIteration {
         ops.pointee.setsysfn = { _, _ in SUN_NLS_SUCCESS }
         ops.pointee.setlsolvefn = { _, _ in SUN_NLS_SUCCESS }
         ops.pointee.setctestfn = { _, _, _ in SUN_NLS_SUCCESS }
-        ops.pointee.setlsetupfn = { s, f in iteration(s).setup = f; return SUN_NLS_SUCCESS }
+        ops.pointee.setlsetupfn = { s, f in withIteration(s) { $0.setup = f }; return SUN_NLS_SUCCESS }
         ops.pointee.setmaxiters = { s, m in
             guard m >= 1 else { return SUN_NLS_ILL_INPUT }
-            iteration(s).maxIterations = m
+            withIteration(s) { $0.maxIterations = m }
             return SUN_NLS_SUCCESS
         }
-        ops.pointee.getnumiters = { s, n in n?.pointee = iteration(s).iterations; return SUN_NLS_SUCCESS }
-        ops.pointee.getcuriter = { s, m in m?.pointee = iteration(s).currentIteration; return SUN_NLS_SUCCESS }
-        ops.pointee.getnumconvfails = { s, n in n?.pointee = iteration(s).convergenceFailures; return SUN_NLS_SUCCESS }
+        ops.pointee.getnumiters = { s, n in n?.pointee = withIteration(s) { $0.iterations }; return SUN_NLS_SUCCESS }
+        ops.pointee.getcuriter = { s, m in m?.pointee = withIteration(s) { $0.currentIteration }; return SUN_NLS_SUCCESS }
+        ops.pointee.getnumconvfails = { s, n in n?.pointee = withIteration(s) { $0.convergenceFailures }; return SUN_NLS_SUCCESS }
         return s
     }
 
@@ -159,12 +159,8 @@ final class NewtonIteration {
     }
 }
 
-@inline(__always)
-private func iteration(_ s: SUNNonlinearSolver?) -> NewtonIteration {
-    Unmanaged<NewtonIteration>.fromOpaque(s!.pointee.content!).takeUnretainedValue()
-}
-
-/// `body` on the solver's iteration, borrowed without a retain (its owner keeps it alive; this runs at every step).
+/// `body` on the solver's iteration, borrowed without a retain (its owner keeps it alive; `solve` runs at
+/// every step).
 @inline(__always)
 private func withIteration<R>(_ s: SUNNonlinearSolver?, _ body: (NewtonIteration) -> R) -> R {
     Unmanaged<NewtonIteration>.fromOpaque(s!.pointee.content!)._withUnsafeGuaranteedRef(body)

@@ -78,31 +78,3 @@ final class NeuronRateTableRightHandSide: TabulatedRightHandSide {
         neuron.rightHandSide(t, y, dy, table: table, columns: columns)
     }
 }
-
-extension RushLarsenPlan.Buffers {
-    /// Writes the derivative (x∞ − x)/τ of every tabulated gate, with x∞ in `column[k]` and 1/τ in
-    /// `column[G + k]`: two gates at a time when they are consecutive states.
-    @inline(__always)
-    func deriveGates(_ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>, columns column: UnsafePointer<Double>) {
-        let count = gateStates.count
-        let rate = column + count
-        var k = 0
-        if firstGateState >= 0 {
-            let x = y + firstGateState, dx = dy + firstGateState
-            @inline(__always) func load(_ p: UnsafePointer<Double>) -> SIMD2<Double> {
-                UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
-            }
-            while k &+ 2 <= count {
-                let v = (load(column + k) - load(x + k)) * load(rate + k)
-                UnsafeMutableRawPointer(dx + k).storeBytes(of: v, as: SIMD2<Double>.self)
-                k &+= 2
-            }
-            if k < count { dx[k] = (column[k] - x[k]) * rate[k] }
-        } else {
-            for k in 0..<count {
-                let i = gateStates[k]
-                dy[i] = (column[k] - y[i]) * rate[k]
-            }
-        }
-    }
-}

@@ -7,11 +7,10 @@
 /// open fraction m^p h^q is computed without a branch; the terms that need a channel's own code (a
 /// calcium-gated m∞, a kinetic scheme's open fraction) are listed apart. Built once per compiled neuron.
 struct RushLarsenPlan: Sendable {
-    /// One Hodgkin–Huxley conductance: its m and h states (h = m when q = 0) and their table columns
-    /// (A, d); ḡ (a state, or the constant when `gbarState` < 0, with the block fraction `scale`), E (mV)
-    /// and whether it carries calcium.
+    /// One Hodgkin–Huxley conductance: its m and h states (h = m when q = 0); ḡ (a state, or the constant
+    /// when `gbarState` < 0, with the block fraction `scale`), E (mV) and whether it carries calcium.
     struct Conductance: Sendable {
-        let m: Int, h: Int, mA: Int, mD: Int, hA: Int, hD: Int, gbarState: Int
+        let m: Int, h: Int, gbarState: Int
         let gbar: Double, scale: Double, reversal: Double, carriesCalcium: Bool
     }
     /// Conductances `range` of `conductances` share the exponents p and q.
@@ -89,11 +88,10 @@ struct RushLarsenPlan: Sendable {
         var items: [(p: Int, q: Int, c: Conductance)] = []
         var calciumGates: [CalciumGate] = []
         for s in tabulated {
-            let m = gate, h = s.q > 0 ? gate + 1 : gate
             if s.calciumGated {
-                calciumGates.append(CalciumGate(column: m, decay: gates + m, factorized: s.calciumFactorized, channel: s.channel))
+                calciumGates.append(CalciumGate(column: gate, decay: gates + gate, factorized: s.calciumFactorized, channel: s.channel))
             }
-            items.append((s.p, s.q, Conductance(m: s.offset, h: s.q > 0 ? s.offset + 1 : s.offset, mA: m, mD: gates + m, hA: h, hD: gates + h,
+            items.append((s.p, s.q, Conductance(m: s.offset, h: s.q > 0 ? s.offset + 1 : s.offset,
                                                 gbarState: s.gbarState, gbar: s.gbar, scale: s.scale, reversal: s.reversal,
                                                 carriesCalcium: s.carriesCalcium)))
             gateStates += s.q > 0 ? [s.offset, s.offset + 1] : [s.offset]
@@ -124,30 +122,45 @@ enum M1H: GateShape { static let inactivates = true; @inline(__always) static fu
 enum M4H: GateShape { static let inactivates = true; @inline(__always) static func open(_ m: Double, _ h: Double) -> Double { let m2 = m * m; return m2 * m2 * h } }
 
 extension RushLarsenPlan.Buffers {
-    /// Moves every tabulated gate by x ← A + d x, with A in `column[k]` and d in `column[G + k]`: two
-    /// gates at a time when they are consecutive states.
+    /// For every tabulated gate k, with its state x, its first column a = `column[k]` and its second
+    /// b = `column[G + k]`: writes f(x, a, b) to the gate's entry of `out` (which may be y). Two gates at a
+    /// time when they are consecutive states (f is applied lane by lane, so the numbers are those of a
+    /// scalar loop); through `gateStates` otherwise.
     @inline(__always)
-    func advanceGates(_ y: UnsafeMutablePointer<Double>, columns column: UnsafePointer<Double>) {
+    func mapGates(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, columns column: UnsafePointer<Double>,
+                  _ f: (SIMD2<Double>, SIMD2<Double>, SIMD2<Double>) -> SIMD2<Double>) {
         let count = gateStates.count
-        let d = column + count
-        var k = 0
+        let second = column + count
         if firstGateState >= 0 {
-            let x = y + firstGateState
+            let x = y + firstGateState, o = out + firstGateState
             @inline(__always) func load(_ p: UnsafePointer<Double>) -> SIMD2<Double> {
                 UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
             }
+            var k = 0
             while k &+ 2 <= count {
-                let v = load(column + k) + load(d + k) * load(x + k)
-                UnsafeMutableRawPointer(x + k).storeBytes(of: v, as: SIMD2<Double>.self)
+                UnsafeMutableRawPointer(o + k).storeBytes(of: f(load(x + k), load(column + k), load(second + k)), as: SIMD2<Double>.self)
                 k &+= 2
             }
-            if k < count { x[k] = column[k] + d[k] * x[k] }
+            if k < count { o[k] = f(SIMD2(repeating: x[k]), SIMD2(repeating: column[k]), SIMD2(repeating: second[k]))[0] }
         } else {
             for k in 0..<count {
                 let i = gateStates[k]
-                y[i] = column[k] + d[k] * y[i]
+                out[i] = f(SIMD2(repeating: y[i]), SIMD2(repeating: column[k]), SIMD2(repeating: second[k]))[0]
             }
         }
+    }
+
+    /// Moves every tabulated gate by x ← A + d x, with A in `column[k]` and d in `column[G + k]`.
+    @inline(__always)
+    func advanceGates(_ y: UnsafeMutablePointer<Double>, columns column: UnsafePointer<Double>) {
+        mapGates(y, into: y, columns: column) { x, a, d in a + d * x }
+    }
+
+    /// Writes the derivative (x∞ − x)/τ of every tabulated gate, with x∞ in `column[k]` and 1/τ in
+    /// `column[G + k]`.
+    @inline(__always)
+    func deriveGates(_ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>, columns column: UnsafePointer<Double>) {
+        mapGates(y, into: dy, columns: column) { x, steadyState, rate in (steadyState - x) * rate }
     }
 }
 

@@ -198,7 +198,6 @@ public final class ArrowNewtonSolver: @unchecked Sendable {
             r &+= 1
         }
         otherStart[k] = count
-        analysed = true
     }
 
     /// Records the zero pattern of A, B and C (a NaN counts as non-zero, as in `analyse`) and returns whether
