@@ -222,7 +222,7 @@ final class CVODESession {
         var message = Self.describe(flag)
         if let (tn, i) = context.nonFiniteRHS {
             reason = .nonFiniteState
-            message += "; the right-hand side of \(problem.system.layout.names[i]) was not finite at t = \(tn) ms"
+            message += "; the right-hand side of \(problem.system.layout.names[i]) was not finite at t = \(readableTime(tn)) ms"
         }
         if let m = context.lastMessage { message += " (CVODE: \(m))" }
         return SolverError(algorithm: name, time: t, reason: reason, message: message, statistics: statistics())

@@ -61,6 +61,7 @@ struct Bench: ParsableCommand {
         print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machineName()).\n")
         print("| solver | step | wall (ms, median) | × real time | steps | RHS evals | peak memory (MB) | f_intra (Hz) | f_inter (Hz) | burstiness (Hz²) |")
         print("|---|---|---|---|---|---|---|---|---|---|")
+        var failures: [String] = []
         for spec in solvers.split(separator: ",") {
             let dense = spec.hasSuffix("/dense")
             let (solver, dt) = try solverSpec(spec.replacingOccurrences(of: "/dense", with: ""), option: "--solvers")
@@ -71,10 +72,20 @@ struct Bench: ParsableCommand {
             request.tracePath = trace
             var walls: [Double] = []
             var last: SimulationReport?
-            for _ in 0..<repeats {
-                do { last = try simulate(request) } catch { throw fail("\(spec): \(error)") }
-                walls.append(last!.wallMilliseconds)
-                printErr("  \(spec): \(String(format: "%.1f", last!.wallMilliseconds)) ms")
+            do {
+                for _ in 0..<repeats {
+                    last = try simulate(request)
+                    walls.append(last!.wallMilliseconds)
+                    printErr("  \(spec): \(String(format: "%.1f", last!.wallMilliseconds)) ms")
+                }
+            } catch {
+                // One solver's failure (say, a fixed step too large for V) does not lose the other rows: its
+                // row says why, and the command exits non-zero after the table. The bench's trace files are
+                // scratch files, deleted at the end, so only the reason is shown.
+                let reason = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+                print("| \(spec) | — | failed: \(reason.replacingOccurrences(of: "|", with: "/")) | — | — | — | — | — | — | — |")
+                failures.append("\(spec): \(reason)")
+                continue
             }
             let median = median(walls)
             var childArgs = ["simulate", model, "--duration", String(duration), "--solver", solver.rawValue,
@@ -92,6 +103,9 @@ struct Bench: ParsableCommand {
             let m = peakMemory(["simulate", model, "--duration", String(memoryDuration), "--out", trace, "--json", "--quiet"])
             let size = (try? FileManager.default.attributesOfItem(atPath: trace)[.size] as? Int) ?? 0
             print("\nLong run: cvode-bdf, \(memoryDuration) ms with 0.1 ms samples to CSV (\(size / 1_000_000) MB file): peak memory \(m.map { String(format: "%.1f", $0) } ?? "—") MB.")
+        }
+        if !failures.isEmpty {
+            throw fail("\(failures.count) of the solvers failed; their rows say why:\n  " + failures.joined(separator: "\n  "))
         }
     }
 

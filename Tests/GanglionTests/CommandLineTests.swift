@@ -91,6 +91,18 @@ struct CommandLineTests {
         #expect(!r.stderr.contains("Fatal error"), "crashed: \(r.stderr)")
     }
 
+    @Test("bench: a solver that fails gets a row saying why, the other rows are still measured, and the exit is non-zero")
+    func benchKeepsOtherRows() throws {
+        let r = try ganglion(["bench", "--solvers", "rk4@0.05,exp-euler@0.1", "--repeats", "1", "--duration", "300",
+                              "--memory-duration", "0"])
+        #expect(r.status != 0)
+        let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("| rk4") || $0.hasPrefix("| exp-euler") }
+        #expect(rows.count == 2, "\(r.stdout)")
+        #expect(rows.first { $0.hasPrefix("| rk4") }?.contains("failed: rk4 failed at t =") == true, "\(r.stdout)")
+        #expect(rows.first { $0.hasPrefix("| exp-euler") }?.contains("| 3000 |") == true, "\(r.stdout)")   // 300 ms at 0.1 ms: 3000 steps
+        #expect(r.stderr.contains("1 of the solvers failed"), "\(r.stderr)")
+    }
+
     @Test("a malformed model file names the file and the field")
     func malformedModelFile() throws {
         let path = temporaryPath("bad-model.json")

@@ -40,7 +40,7 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
         stats.steps += count
         if !allFinite(y, count: n) {
             let bad = (0..<n).first { !y[$0].isFinite }!
-            throw fail(.nonFiniteState, "state \(problem.system.layout.names[bad]) became \(y[bad]) between t = \(t) and \(target) ms (step \(dt) ms too large?)")
+            throw fail(.nonFiniteState, "state \(problem.system.layout.names[bad]) became \(readableValue(y[bad])) between t = \(readableTime(t)) and \(readableTime(target)) ms (step \(dt) ms too large?)")
         }
         t = target
         do { try observer(t, state) } catch { throw fail(.observerFailed, "\(error)") }

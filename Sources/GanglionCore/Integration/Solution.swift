@@ -88,9 +88,19 @@ public struct SolverError: Error, CustomStringConvertible {
 
     /// The algorithm, the time reached (ms) and the detail: `cvode-bdf failed at t = … ms: …`.
     public var description: String {
-        "\(algorithm) failed at t = \(time) ms: \(message)"
+        "\(algorithm) failed at t = \(readableTime(time)) ms: \(message)"
     }
 }
+
+/// A time (ms) for a message, rounded to 1e−9 ms so that sums of steps read as written (5.1, not
+/// 5.1000000000000005).
+public func readableTime(_ t: Double) -> String {
+    guard t.isFinite, abs(t) < 1e6 else { return "\(t)" }
+    return "\((t * 1e9).rounded() / 1e9)"
+}
+
+/// A state's value for a message: NaN without a sign.
+public func readableValue(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
 
 /// Anything that integrates an `ODEProblem`.
 public protocol Integrator: Sendable {
