@@ -128,6 +128,9 @@ public struct SimulationReport: Sendable {
     public var clampedTime: [String: Double] = [:]
     /// Per regulated conductance that reached zero, the first time (ms) it did.
     public var zeroTimes: [String: Double] = [:]
+    /// With the exact STG controller reference: the time (ms, checked every 10 ms) it spent at the closest
+    /// approach past a fold of the exact problem (targets out of reach), and the first time it did.
+    public var closestApproach: (time: Double, first: Double?)?
     /// Features of each of `SimulationRequest.extraWindows`, in order.
     public var windowFeatures: [(window: ClosedRange<Double>, features: FiringFeatures, meanCalcium: Double?)] = []
     /// The conductances in effect (mS/cm²) at each of `SimulationRequest.conductanceTimes`.

@@ -26,6 +26,11 @@ struct RunProgress: Codable {
     /// First sample time (ms) at which each regulated ḡ was at or below zero.
     var firstZero: [Double?]
     var lastSample = 0.0
+    /// Time (ms, in `referenceCheckInterval` units) the controller's reference spent at the closest approach
+    /// past a fold, the first time it did, and the next check time (nil in checkpoints from before).
+    var closestApproachTime: Double?
+    var firstClosestApproach: Double?
+    var nextReferenceCheck: Double?
     var statistics = SolverStatistics()
     var algorithm: String
     var wallMilliseconds = 0.0
@@ -93,6 +98,8 @@ struct CalciumAverager: Codable {
 }
 
 final class SimulationRun {
+    /// How often (ms of simulated time) the run checks whether the controller's reference is past a fold.
+    static let referenceCheckInterval = 10.0
     let request: SimulationRequest
     let neuron: CompiledNeuron
     let window: ClosedRange<Double>
@@ -380,6 +387,9 @@ final class SimulationRun {
         report.windowFeatures = progress.extraAnalyzers.map { ($0.window, $0.features, $0.meanCalcium) }
         report.clampedTime = Dictionary(uniqueKeysWithValues: zip(regulatedNames, progress.clamped))
         report.zeroTimes = Dictionary(uniqueKeysWithValues: zip(regulatedNames, progress.firstZero).compactMap { n, t in t.map { (n, $0) } })
+        if system.controllerReferenceCanFold {
+            report.closestApproach = (progress.closestApproachTime ?? 0, progress.firstClosestApproach)
+        }
         report.conductanceSamples = progress.conductanceSamples
         report.snapshots = progress.snapshots
         report.finalState = Dictionary(uniqueKeysWithValues: zip(system.layout.names, progress.state))
@@ -392,6 +402,14 @@ final class SimulationRun {
     func observe(_ t: Double, _ y: UnsafeBufferPointer<Double>, traceWindow: ClosedRange<Double>,
                  row: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutablePointer<Double>, writer: CSVTraceWriter?) throws {
         progress.record(t, y, regulatedIndex: regulatedIndex)
+        if system.controllerReferenceCanFold, t >= progress.nextReferenceCheck ?? 0 {
+            // Every 10 ms (the reference solve is too dear for every sample): is it past a fold?
+            if !system.controllerReferenceIsExact(state: y.baseAddress!) {
+                progress.closestApproachTime = (progress.closestApproachTime ?? 0) + Self.referenceCheckInterval
+                if progress.firstClosestApproach == nil { progress.firstClosestApproach = t }
+            }
+            progress.nextReferenceCheck = (progress.nextReferenceCheck ?? 0) + Self.referenceCheckInterval
+        }
         if let every = request.conductanceInterval, t >= progress.nextConductanceTick - 1e-9 * every {
             let tick = progress.nextConductanceTick
             let average = progress.calcium.tick(at: tick)

@@ -54,6 +54,10 @@ extension SimulationReport {
         o["trace"] = tracePath as Any
         if !clampedTime.isEmpty { o["clamped_ms"] = clampedTime }
         if !clampedTime.isEmpty { o["zero_at_ms"] = zeroTimes }
+        if let closestApproach {
+            o["reference_closest_approach_ms"] = closestApproach.time
+            o["reference_closest_approach_first_ms"] = closestApproach.first as Any
+        }
         return o
     }
 

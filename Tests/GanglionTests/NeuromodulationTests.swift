@@ -25,6 +25,56 @@ struct NeuromodulationTests {
         }
     }
 
+    @Test("past a fold of the exact reference (homeostatic growth of the V2 cell) the reference is the closest approach: continuous, no far branch")
+    func foldClosestApproach() throws {
+        // Scale the homeostatic conductances of the V2 cell as homeostasis does (ratios kept), with the
+        // modulated conductances at the last reference (a controller tracking it), through the fold (≈ ×2.56).
+        // (The first previous values are V2's own reference at scale 1.)
+        var previous = (CaS: 6.72598732421, A: 232.429480450), exactScales: [Double] = [], foldScales: [Double] = []
+        for k in stride(from: 2.3, through: 2.8, by: 0.005) {
+            var n = try v2Cell()
+            for name in ["Na", "CaT", "KCa", "Kd", "H", "leak"] { n.setGbar(name, Self.v2[name]! * k) }
+            n.setGbar("CaS", previous.CaS)
+            n.setGbar("A", previous.A)
+            n.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: 5, gu: 4, thresholdVoltage: -49.68)
+            let c = try CompiledNeuron(n)
+            let y = c.initialState()
+            let r = c.controllerReference(state: y)
+            let exact = y.withUnsafeBufferPointer { c.controllerReferenceIsExact(state: $0.baseAddress!) }
+            // Continuity: no jump to the far branch (ḡ_CaS ≈ 500–700, ḡ_A ≈ 10⁴). The root moves as a square
+            // root of the distance to the fold, ≈ 5 % in the last step before it.
+            #expect(k == 2.3 || abs(r["CaS"]! / previous.CaS - 1) < 0.1 && abs(r["A"]! / previous.A - 1) < 0.1,
+                    "×\(k): \(r) after \(previous)")
+            // Independently (full DIC computations): with ḡ_A eliminated by g_u = 4 (ḡ_A enters the DICs
+            // linearly), the g_s residual over ḡ_CaS changes sign near the reference iff it is exact.
+            var cell = n
+            cell.neuromodulation = nil
+            func residual(_ cas: Double) throws -> Double {
+                cell.setGbar("CaS", cas)
+                cell.setGbar("A", 0)
+                let d0 = try DICCalculator(cell).dics(at: -49.68)
+                cell.setGbar("A", 1)
+                let d1 = try DICCalculator(cell).dics(at: -49.68)
+                let a = (4 - d0.gu) / (d1.gu - d0.gu)
+                return d0.gs + a * (d1.gs - d0.gs) - 5
+            }
+            let grid = try stride(from: 0.8, through: 1.25, by: 0.01).map { try residual($0 * r["CaS"]!) }
+            let signChange = zip(grid, grid.dropFirst()).contains { ($0 <= 0) != ($1 <= 0) }
+            #expect(signChange == exact, "×\(k): exact \(exact), residuals \(grid.first!)…\(grid.last!)")
+            if exact {
+                cell.setGbar("CaS", r["CaS"]!)
+                cell.setGbar("A", r["A"]!)
+                let d = try DICCalculator(cell).dics(at: -49.68)
+                #expect(abs(d.gs - 5) < 1e-8 && abs(d.gu - 4) < 1e-8, "×\(k): \(d.gs), \(d.gu)")
+                exactScales.append(k)
+            } else { foldScales.append(k) }
+            previous = (r["CaS"]!, r["A"]!)
+        }
+        // The fold lies inside the range, and the branch stays lost past it.
+        #expect(!exactScales.isEmpty && !foldScales.isEmpty && exactScales.max()! < foldScales.min()!,
+                "exact up to ×\(exactScales.max() ?? .nan), closest approach from ×\(foldScales.min() ?? .nan)")
+    }
+
     @Test("the controller starts at its steady state and holds the cell there when the targets are its own DICs")
     func steadyState() throws {
         var n = try v2Cell()

@@ -200,6 +200,19 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         }
     }
 
+    /// Whether the controller's reference at state y meets the DIC targets exactly: false past a fold of the
+    /// exact problem, where it is the closest approach (`ControllerReference.solution`); true without a controller.
+    public func controllerReferenceIsExact(state y: UnsafePointer<Double>) -> Bool {
+        guard let reference, let m = modulation else { return true }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
+            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
+            return reference.solution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu).exact
+        }
+    }
+
+    /// Whether the controller's reference can be inexact (the exact STG reference, nonlinear in ḡ_CaS).
+    public var controllerReferenceCanFold: Bool { reference?.iterates ?? false }
+
     /// The reference ḡ^ref of the modulated conductances at state y, by name (empty without a controller).
     public func controllerReference(state y: [Double]) -> [String: Double] {
         guard let m = modulation else { return [:] }

@@ -93,11 +93,26 @@ public struct ControllerReference: Sendable {
     }
 
     /// ḡ^ref of the two modulated conductances (mS/cm²), given the conductances in effect `g` (per channel,
-    /// in model order; the modulated ones at their present membrane values) and g_leak. NaN when the exact
-    /// problem has no non-negative-branch solution near (the caller reports it).
+    /// in model order; the modulated ones at their present membrane values) and g_leak. Past a fold of the
+    /// exact problem, the closest approach (see `solution`); NaN when the solve is singular.
+    @inline(__always)
     public func solve(_ g: UnsafePointer<Double>, gLeak: Double, gs: Double, gu: Double) -> (Double, Double) {
+        solution(g, gLeak: gLeak, gs: gs, gu: gu).x
+    }
+
+    /// ḡ^ref and whether it meets the targets exactly (`exact`), or is the closest approach.
+    ///
+    /// The exact STG problem is a fixed point c = x(c) in the modulated calcium conductance c (x: the linear
+    /// solve with c inside Ca∞). The reference is the root of h(c) = x(c) − c on the branch through the
+    /// present value: Newton's method from it, else a search outwards from it on both sides while |h|
+    /// decreases. Homeostatic growth can carry the branch into a fold, where its two roots merge and vanish
+    /// (the targets are out of reach of every (ḡ_CaS, ḡ_A) near the present ones; the next roots may lie two
+    /// orders of magnitude away). There the reference is the closest approach — the linear solve at the
+    /// local minimum of |h| — which is continuous in the state and meets the targets again as soon as the
+    /// branch returns; `exact` is false while it is in use.
+    public func solution(_ g: UnsafePointer<Double>, gLeak: Double, gs: Double, gu: Double) -> (x: (Double, Double), exact: Bool) {
         let current = (g[unknowns.0], g[unknowns.1])
-        guard iterates else { return linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: current) }
+        guard iterates else { return (linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: current), true) }
         // One modulated conductance (c) enters Ca∞: with c fixed inside Ca∞ the problem is linear, x(c); the
         // solution is the fixed point x_c(c) = c. Newton's method on h(c) = x_c(c) − c from the present value.
         let first = calciumTerms.contains { $0.index == unknowns.0 && $0.override == nil }
@@ -111,7 +126,7 @@ public struct ControllerReference: Sendable {
         for _ in 0..<20 {
             let (hc, x) = h(c)
             guard hc.isFinite else { break }
-            if abs(hc) <= 1e-12 * max(abs(c), 1) { return x }
+            if abs(hc) <= 1e-12 * max(abs(c), 1) { return (x, true) }
             if abs(hc) >= previous { break }    // not converging from here: search instead
             if slope == 0 || abs(hc) > 0.1 * previous {
                 let delta = 1e-7 * max(abs(c), 1)
@@ -121,30 +136,114 @@ public struct ControllerReference: Sendable {
             let step = -hc / slope
             guard step.isFinite else { break }
             c += step
-            if abs(step) <= 1e-11 * max(abs(c), 1) { return h(c).x }
+            if abs(step) <= 1e-11 * max(abs(c), 1) { return (h(c).x, true) }
         }
-        // No convergence from the present value (near a fold of the solution branch): search outwards from
-        // it in geometrically growing steps, on both sides, for the nearest sign change of h in [0, 10⁶],
-        // then refine the bracket by the Illinois (modified regula falsi) method.
-        let c0 = max(first ? current.0 : current.1, 0)
+        return search(from: max(first ? current.0 : current.1, 0), h)
+    }
+
+    /// The root of `h` on the branch through c0, or the closest approach. Walks outwards on both sides in
+    /// geometrically growing steps (within [0, 10⁶]); a side stops where |h| starts to grow again. A sign
+    /// change is refined by the Illinois (modified regula falsi) method; without one, the local minimum of
+    /// |h| by golden-section search.
+    func search(from c0: Double, _ h: (Double) -> (value: Double, x: (Double, Double))) -> (x: (Double, Double), exact: Bool) {
         let h0 = h(c0).value
+        guard h0.isFinite else { return ((.nan, .nan), false) }
+        struct Side { var previous: Double; var c: Double; var h: Double; var active: Bool }
+        // (The two sides live on the stack: this runs at every right-hand-side evaluation past a fold.)
+        return withUnsafeTemporaryAllocation(of: Side.self, capacity: 2) { sides in
+        sides[0] = Side(previous: c0, c: c0, h: h0, active: c0 < 1e6)
+        sides[1] = Side(previous: c0, c: c0, h: h0, active: c0 > 0)
         var step = 1e-3 * max(c0, 1)
-        var below = (c: c0, h: h0), above = (c: c0, h: h0)
-        var bracket: (a: Double, ha: Double, b: Double, hb: Double)?
-        while bracket == nil, below.c > 0 || above.c < 1e6 {
-            if above.c < 1e6 {
-                let c = min(above.c + step, 1e6), hc = h(c).value
-                if above.h.isFinite, hc.isFinite, (above.h <= 0) != (hc <= 0) { bracket = (above.c, above.h, c, hc); break }
-                above = (c, hc)
-            }
-            if below.c > 0 {
-                let c = max(below.c - step, 0), hc = h(c).value
-                if below.h.isFinite, hc.isFinite, (below.h <= 0) != (hc <= 0) { bracket = (c, hc, below.c, below.h); break }
-                below = (c, hc)
+        // Where |h| has a local minimum: the interval around the best point of a side that stopped.
+        var valley: (lo: Double, hi: Double, best: Double)?
+        while sides[0].active || sides[1].active {
+            for k in 0..<2 where sides[k].active {
+                let next = k == 0 ? min(sides[k].c + step, 1e6) : max(sides[k].c - step, 0)
+                let hn = h(next).value
+                guard hn.isFinite else { sides[k].active = false; continue }
+                if (sides[k].h <= 0) != (hn <= 0) {
+                    let (a, b) = k == 0 ? (sides[k].c, next) : (next, sides[k].c)
+                    return (refineRoot(a, h(a).value, b, h(b).value, h), true)
+                }
+                if abs(hn) > abs(sides[k].h) {
+                    sides[k].active = false
+                    if valley == nil || abs(sides[k].h) < abs(h(valley!.best).value) {
+                        // Around the present value itself the minimum may lie on either side.
+                        valley = sides[k].c == c0 ? (max(c0 - step, 0), min(c0 + step, 1e6), c0)
+                            : (min(sides[k].previous, next), max(sides[k].previous, next), sides[k].c)
+                    }
+                    continue
+                }
+                sides[k] = Side(previous: sides[k].c, c: next, h: hn, active: next > 0 && next < 1e6)
             }
             step *= 1.5
         }
-        guard var (a, ha, b, hb) = bracket else { return (.nan, .nan) }
+        // Both sides stopped without a sign change: |h| has its local minimum in the valley (or at a bound).
+        guard let (lo, hi, best) = valley else {
+            let best = abs(sides[0].h) <= abs(sides[1].h) ? sides[0].c : sides[1].c
+            return (h(best).x, false)
+        }
+        return closestApproach(lo, hi, best, h)
+        }
+    }
+
+    /// The local minimum of |h| in [a, b] around x (|h(x)| below both ends), by Brent's method (parabolic
+    /// steps, golden-section steps when those misbehave) to ≈ √ε relative — or the root, if h changes sign.
+    func closestApproach(_ a: Double, _ b: Double, _ x: Double, _ h: (Double) -> (value: Double, x: (Double, Double))) -> (x: (Double, Double), exact: Bool) {
+        let golden = (3 - 5.0.squareRoot()) / 2
+        var (a, b, x) = (a, b, x)
+        let hx0 = h(x).value
+        var fx = abs(hx0)
+        var (w, fw, v, fv) = (x, fx, x, fx)
+        var d = 0.0, e = 0.0
+        for _ in 0..<100 {
+            let m = 0.5 * (a + b)
+            let tol1 = 1e-8 * abs(x) + 1e-12, tol2 = 2 * tol1
+            if abs(x - m) <= tol2 - 0.5 * (b - a) { break }
+            var parabolic = false
+            if abs(e) > tol1 {
+                let r = (x - w) * (fx - fv)
+                var q = (x - v) * (fx - fw)
+                var p = (x - v) * q - (x - w) * r
+                q = 2 * (q - r)
+                if q > 0 { p = -p } else { q = -q }
+                if abs(p) < abs(0.5 * q * e), p > q * (a - x), p < q * (b - x) {
+                    e = d
+                    d = p / q
+                    if x + d - a < tol2 || b - (x + d) < tol2 { d = m > x ? tol1 : -tol1 }
+                    parabolic = true
+                }
+            }
+            if !parabolic {
+                e = x >= m ? a - x : b - x
+                d = golden * e
+            }
+            let u = abs(d) >= tol1 ? x + d : x + (d > 0 ? tol1 : -tol1)
+            let hu = h(u).value
+            // A sign change (two close roots that one step of the walk jumped over): the root.
+            if (hu <= 0) != (hx0 <= 0) {
+                let (lo, hlo, hi, hhi) = u < x ? (u, hu, x, h(x).value) : (x, h(x).value, u, hu)
+                return (refineRoot(lo, hlo, hi, hhi, h), true)
+            }
+            let fu = abs(hu)
+            if fu <= fx {
+                if u >= x { a = x } else { b = x }
+                (v, fv, w, fw, x, fx) = (w, fw, x, fx, u, fu)
+            } else {
+                if u < x { a = u } else { b = u }
+                if fu <= fw || w == x {
+                    (v, fv, w, fw) = (w, fw, u, fu)
+                } else if fu <= fv || v == x || v == w {
+                    (v, fv) = (u, fu)
+                }
+            }
+        }
+        return (h(x).x, false)
+    }
+
+    /// The root of `h` in [a, b] (h(a), h(b) of opposite signs) by the Illinois method; the linear solve there.
+    func refineRoot(_ a: Double, _ ha: Double, _ b: Double, _ hb: Double, _ h: (Double) -> (value: Double, x: (Double, Double))) -> (Double, Double) {
+        var (a, ha, b, hb) = (a, ha, b, hb)
         var side = 0
         for _ in 0..<100 where b - a > 1e-12 * max(1, b) {
             let m = (a * hb - b * ha) / (hb - ha)
