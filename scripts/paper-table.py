@@ -29,3 +29,6 @@ for folder in sys.argv[1:]:
     if zero:
         crashed = ", ".join(f"{k} {100 * v:.0f} %" for k, v in sorted(zero.items()) if v > 0) or "none"
         print(f"| | | | conductance reached 0 | {crashed} | | | |")
+    fold = st.get("reference_closest_approach_fraction")
+    if fold is not None:
+        print(f"| | | | reference past a fold (closest approach) | {100 * fold:.0f} % of cells | | | |")

@@ -130,7 +130,8 @@ public struct ExperimentRunner: Sendable {
             let index = experiment.cells[k].index ?? k
             if let o = byCell[k] {
                 var row: [String: Any] = ["cell_index": index, "name": experiment.cells[k].neuron.name]
-                for key in ["pattern", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "zero_at_ms", "clamped_ms"] { row[key] = o[key] }
+                for key in ["pattern", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "zero_at_ms", "clamped_ms",
+                            "reference_closest_approach_ms", "reference_closest_approach_first_ms"] { row[key] = o[key] }
                 row["windows"] = (o["windows"] as? [[String: Any]])?.map { compact($0) }
                 row["snapshots"] = (o["snapshots"] as? [[String: Any]])?.map { compact($0) }
                 cellRows.append(row)
@@ -162,6 +163,11 @@ public struct ExperimentRunner: Sendable {
             zero[n] = Double(hit) / Double(max(finished.count, 1))
         }
         if !zero.isEmpty { statistics["reached_zero_fraction"] = zero }
+        // With the exact STG reference: the fraction of cells whose reference passed a fold (closest approach).
+        let approach = finished.compactMap { $0?["reference_closest_approach_ms"] as? Double }
+        if !approach.isEmpty {
+            statistics["reference_closest_approach_fraction"] = Double(approach.filter { $0 > 0 }.count) / Double(approach.count)
+        }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         var summary: [String: Any] = [
             "experiment": experiment.name, "profile": experiment.profile.rawValue, "cells": total,
