@@ -111,16 +111,17 @@ struct NeuromodulationTests {
         #expect(r.features.pattern == .bursting, "\(r.features.rule)")
     }
 
-    @Test("V2 cell, controlled, 300 s (paper profile): tonic, then bursting; g_s on target; homeostasis grows then shrinks the cell with its ratios kept")
-    func v2Controlled() throws {
-        let e = try Experiment.load(packageRoot() + "/examples/paper/v2-controlled.json", profile: .paper)
+    @Test("V2 cell, controlled, 300 s: tonic, then bursting; g_s on target; homeostasis grows then shrinks the cell with its ratios kept",
+          arguments: [Profile.paper, .ganglion])
+    func v2Controlled(profile: Profile) throws {
+        let e = try Experiment.load(packageRoot() + "/examples/paper/v2-controlled.json", profile: profile)
         #expect(e.request.neuron.neuromodulation == nil && e.neuromodulation != nil)
         let folder = temporaryPath("v2-controlled")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var runner = ExperimentRunner(experiment: e, folder: folder)
         let request = try e.request(forCell: 0)
         #expect(request.neuron.neuromodulation!.thresholdVoltage == -49.68, "V_th is the initial cell's grid threshold")
-        #expect(request.neuron.neuromodulation!.variant == .paper)
+        #expect(request.neuron.neuromodulation!.variant == (profile == .paper ? .paper : .exact))
         runner.experiment.traceInterval = nil   // no trace file needed here
         let summary = try runner.run().summary
         let windows = summary["windows"] as! [[String: Any]]
@@ -142,5 +143,14 @@ struct NeuromodulationTests {
             #expect(abs((r[cat] / r[h]) / (at(0)[cat] / at(0)[h]) - 1) < 1e-6)
         }
         #expect(abs(at(300_000)[1] / 125 - 1) < 0.02, "the calcium average ends at the target")
+        if profile == .ganglion {
+            // The exact reference passes its fold during the growth (≈ ×2.58, tested above) and holds the
+            // closest approach: no jump to the far branch (ḡ_CaS ≈ 700), the cell stays tonic (checked above).
+            let approach = summary["reference_closest_approach_ms"] as! Double
+            #expect(approach > 30_000 && approach < 150_000, "\(approach) ms past the fold")
+            #expect(rows.allSatisfy { $0[column("ref_CaS_mS_cm2")] < 100 }, "no far-branch reference")
+        } else {
+            #expect(summary["reference_closest_approach_ms"] == nil, "the linearised reference has no fold")
+        }
     }
 }
