@@ -139,9 +139,13 @@ public struct NetworkReport: Sendable, Codable {
     public var conductancesPath: String?
     /// Names of the final state's entries, and the state.
     public var finalState: [String: Double]
+    /// Per cell whose controller has the exact STG reference: the time (ms, checked every 10 ms) the
+    /// reference spent at the closest approach past a fold of the exact problem.
+    public var closestApproach: [String: Double] = [:]
     enum CodingKeys: String, CodingKey {
         case windows, referenceCell = "reference_cell", statistics = "solver_statistics", solver,
-             wallMilliseconds = "wall_ms", tracePath = "trace", conductancesPath = "conductances", finalState = "final_state"
+             wallMilliseconds = "wall_ms", tracePath = "trace", conductancesPath = "conductances", finalState = "final_state",
+             closestApproach = "reference_closest_approach_ms"
     }
 }
 
@@ -165,6 +169,9 @@ final class NetworkRun {
     var nextConductanceTime = 0.0
     /// Progress is reported about once per simulated second, whatever the output grid.
     var nextProgressTime = 0.0
+    /// Per cell, the time its reference spent past a fold, and the next check (every 10 ms).
+    var closestApproach: [Double] = []
+    var nextReferenceCheck = 0.0
 
     init(_ r: NetworkRequest) throws(SimulationError) {
         request = r
@@ -183,6 +190,7 @@ final class NetworkRun {
         thresholds = r.thresholds.count == r.network.cells.count ? r.thresholds : Array(repeating: nil, count: r.network.cells.count)
         state = system.initialState()
         detectors = Array(repeating: SpikeDetector(), count: r.network.cells.count)
+        closestApproach = Array(repeating: 0, count: r.network.cells.count)
         // Events: known cells, in order, valid actions for each addressed cell.
         var previous = 0.0
         for (k, e) in r.events.enumerated() {
@@ -280,6 +288,13 @@ final class NetworkRun {
                         self.nextConductanceTime += dt
                     }
                     if time >= self.nextProgressTime { self.request.progress?(time); self.nextProgressTime = time + 1000 }
+                    if time >= self.nextReferenceCheck {
+                        for (i, c) in self.system.cells.enumerated() where c.controllerReferenceCanFold
+                            && !c.controllerReferenceIsExact(state: y.baseAddress! + self.system.offsets[i]) {
+                            self.closestApproach[i] += 10
+                        }
+                        self.nextReferenceCheck += 10
+                    }
                     if self.request.shouldStop?() == true { throw CancellationError() }
                 }
                 statistics += solution.statistics
@@ -311,7 +326,9 @@ final class NetworkRun {
                              statistics: statistics, solver: request.solver.rawValue,
                              wallMilliseconds: Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15,
                              tracePath: writer?.path, conductancesPath: conductanceWriter?.path,
-                             finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, state)))
+                             finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, state)),
+                             closestApproach: Dictionary(uniqueKeysWithValues: system.cells.indices.filter { system.cells[$0].controllerReferenceCanFold }
+                                                            .map { (system.cellNames[$0], closestApproach[$0]) }))
     }
 
     func writeConductances(_ w: CSVTraceWriter, _ time: Double, _ y: UnsafeBufferPointer<Double>) throws {
@@ -420,6 +437,7 @@ extension NetworkReport {
             "wall_ms": wallMilliseconds,
             "trace": tracePath as Any,
             "conductances": conductancesPath as Any,
+            "reference_closest_approach_ms": closestApproach,
         ]
     }
 

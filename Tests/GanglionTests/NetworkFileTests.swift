@@ -119,6 +119,8 @@ struct NetworkFileTests {
         let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         let windows = try #require(summary["windows"] as? [[String: Any]])
         #expect((windows[0]["cells"] as? [[String: Any]])?.count == 2)
+        // No controllers: no cell has a reference that could pass a fold.
+        #expect((summary["reference_closest_approach_ms"] as? [String: Any])?.isEmpty == true)
         let header = try String(contentsOfFile: folder + "/trace.csv", encoding: .utf8).prefix { $0 != "\n" }
         #expect(header == "t_ms,A.V_mV,B.V_mV")
         #expect(FileManager.default.fileExists(atPath: folder + "/summary.json"))
