@@ -151,39 +151,39 @@ public struct ControllerReference: Sendable {
         struct Side { var previous: Double; var c: Double; var h: Double; var active: Bool }
         // (The two sides live on the stack: this runs at every right-hand-side evaluation past a fold.)
         return withUnsafeTemporaryAllocation(of: Side.self, capacity: 2) { sides in
-        sides[0] = Side(previous: c0, c: c0, h: h0, active: c0 < 1e6)
-        sides[1] = Side(previous: c0, c: c0, h: h0, active: c0 > 0)
-        var step = 1e-3 * max(c0, 1)
-        // Where |h| has a local minimum: the interval around the best point of a side that stopped.
-        var valley: (lo: Double, hi: Double, best: Double)?
-        while sides[0].active || sides[1].active {
-            for k in 0..<2 where sides[k].active {
-                let next = k == 0 ? min(sides[k].c + step, 1e6) : max(sides[k].c - step, 0)
-                let hn = h(next).value
-                guard hn.isFinite else { sides[k].active = false; continue }
-                if (sides[k].h <= 0) != (hn <= 0) {
-                    let (a, b) = k == 0 ? (sides[k].c, next) : (next, sides[k].c)
-                    return (refineRoot(a, h(a).value, b, h(b).value, h), true)
-                }
-                if abs(hn) > abs(sides[k].h) {
-                    sides[k].active = false
-                    if valley == nil || abs(sides[k].h) < abs(h(valley!.best).value) {
-                        // Around the present value itself the minimum may lie on either side.
-                        valley = sides[k].c == c0 ? (max(c0 - step, 0), min(c0 + step, 1e6), c0)
-                            : (min(sides[k].previous, next), max(sides[k].previous, next), sides[k].c)
+            sides[0] = Side(previous: c0, c: c0, h: h0, active: c0 < 1e6)
+            sides[1] = Side(previous: c0, c: c0, h: h0, active: c0 > 0)
+            var step = 1e-3 * max(c0, 1)
+            // Where |h| has a local minimum: the interval around the best point of a side that stopped.
+            var valley: (lo: Double, hi: Double, best: Double)?
+            while sides[0].active || sides[1].active {
+                for k in 0..<2 where sides[k].active {
+                    let next = k == 0 ? min(sides[k].c + step, 1e6) : max(sides[k].c - step, 0)
+                    let hn = h(next).value
+                    guard hn.isFinite else { sides[k].active = false; continue }
+                    if (sides[k].h <= 0) != (hn <= 0) {
+                        let (a, b) = k == 0 ? (sides[k].c, next) : (next, sides[k].c)
+                        return (refineRoot(a, h(a).value, b, h(b).value, h), true)
                     }
-                    continue
+                    if abs(hn) > abs(sides[k].h) {
+                        sides[k].active = false
+                        if valley == nil || abs(sides[k].h) < abs(h(valley!.best).value) {
+                            // Around the present value itself the minimum may lie on either side.
+                            valley = sides[k].c == c0 ? (max(c0 - step, 0), min(c0 + step, 1e6), c0)
+                                : (min(sides[k].previous, next), max(sides[k].previous, next), sides[k].c)
+                        }
+                        continue
+                    }
+                    sides[k] = Side(previous: sides[k].c, c: next, h: hn, active: next > 0 && next < 1e6)
                 }
-                sides[k] = Side(previous: sides[k].c, c: next, h: hn, active: next > 0 && next < 1e6)
+                step *= 1.5
             }
-            step *= 1.5
-        }
-        // Both sides stopped without a sign change: |h| has its local minimum in the valley (or at a bound).
-        guard let (lo, hi, best) = valley else {
-            let best = abs(sides[0].h) <= abs(sides[1].h) ? sides[0].c : sides[1].c
-            return (h(best).x, false)
-        }
-        return closestApproach(lo, hi, best, h)
+            // Both sides stopped without a sign change: |h| has its local minimum in the valley (or at a bound).
+            guard let (lo, hi, best) = valley else {
+                let best = abs(sides[0].h) <= abs(sides[1].h) ? sides[0].c : sides[1].c
+                return (h(best).x, false)
+            }
+            return closestApproach(lo, hi, best, h)
         }
     }
 
