@@ -169,12 +169,18 @@ struct Run: ParsableCommand {
                 .map { String(format: "%@ %.0f%%", $0.key, 100 * $0.value) }.joined(separator: ", ")
             print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells (\(patterns)); wrote \(folder)/summary.json" + (figures.isEmpty ? "" : " and \(figures.count) figures"))
             if outcome.failures > 0 { printErr("\(outcome.failures) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json") }
+            if let f = (s["statistics"] as? [String: Any])?["reference_closest_approach_fraction"] as? Double, f > 0 {
+                printErr(String(format: "note: in %.0f%% of the cells the exact controller reference passed a fold (targets out of reach nearby; the closest approach was used): reference_closest_approach_ms in the rows, Docs/paper.md", 100 * f))
+            }
         } else {
             let window = (s["window_ms"] as? [Double]).map { "\($0[0])–\($0[1]) ms" } ?? ""
             var files = ["\(folder)/summary.json"]
             if let t = s["trace"] as? String { files.append(t) }
             if let c = s["conductances_file"] as? String { files.append(c) }
             print("\(e.name): \(s["pattern"] ?? "?") in \(window); wrote \((files + figures).joined(separator: ", "))")
+            if let ms = s["reference_closest_approach_ms"] as? Double, ms > 0, let first = s["reference_closest_approach_first_ms"] as? Double {
+                printErr(String(format: "note: the exact controller reference passed a fold at %.1f s (targets out of reach nearby) and held the closest approach for %.1f s in all (summary.json: reference_closest_approach_ms; Docs/paper.md)", first / 1000, ms / 1000))
+            }
         }
     }
 }
