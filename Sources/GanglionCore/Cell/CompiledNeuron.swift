@@ -360,7 +360,16 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// conductances.
     func controllerJacobian(_ y: UnsafePointer<Double>, _ m: Neuromodulation, into A: UnsafeMutablePointer<Double>) {
         let k = coreCount
-        let r0 = controllerReference(y)
+        // The reference at y, and where its solve ended: the perturbed solves below start there, so they
+        // stay on its branch and cost a few evaluations each.
+        // The unperturbed value is solved again from there too, so that it and the perturbed ones take the
+        // same iterations and their rounding cancels in the difference quotients.
+        let (r0, near) = withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
+            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
+            let solved = reference!.detailedSolution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu)
+            let near = (c: solved.c, exact: solved.exact)
+            return (reference!.detailedSolution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu, near: near).x, near)
+        }
         // Sensitivity of the reference to each core state that sets another channel's conductance: at most
         // one per channel and the leak.
         withUnsafeTemporaryAllocation(of: (state: Int, d0: Double, d1: Double).self, capacity: slots.count + 1) { dRef in
@@ -373,14 +382,14 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                     let h = 1e-7 * max(g[j], 1e-6)
                     let saved = g[j]
                     g[j] = saved + h
-                    let r = reference!.solve(g.baseAddress!, gLeak: gl, gs: m.gs, gu: m.gu)
+                    let r = reference!.detailedSolution(g.baseAddress!, gLeak: gl, gs: m.gs, gu: m.gu, near: near).x
                     g[j] = saved
                     dRef[count] = (s.gbarState, s.scale * (r.0 - r0.0) / h, s.scale * (r.1 - r0.1) / h)
                     count += 1
                 }
                 if leakState >= 0, y[leakState] > 0 {
                     let h = 1e-7 * max(gl, 1e-9)
-                    let r = reference!.solve(g.baseAddress!, gLeak: gl + h, gs: m.gs, gu: m.gu)
+                    let r = reference!.detailedSolution(g.baseAddress!, gLeak: gl + h, gs: m.gs, gu: m.gu, near: near).x
                     dRef[count] = (leakState, leakScale * (r.0 - r0.0) / h, leakScale * (r.1 - r0.1) / h)
                     count += 1
                 }

@@ -111,89 +111,129 @@ public struct ControllerReference: Sendable {
     /// local minimum of |h| — which is continuous in the state and meets the targets again as soon as the
     /// branch returns; `exact` is false while it is in use.
     public func solution(_ g: UnsafePointer<Double>, gLeak: Double, gs: Double, gu: Double) -> (x: (Double, Double), exact: Bool) {
+        let r = detailedSolution(g, gLeak: gLeak, gs: gs, gu: gu)
+        return (r.x, r.exact)
+    }
+
+    /// One exact solve's residual h(c) = x(c) − c: the conductances, g_leak, the targets, which unknown
+    /// enters Ca∞ (`first`: the first) and the unknowns' present values. (An explicit value, not a closure
+    /// capturing the reference: that copied the reference, with a retain per array, at every evaluation.)
+    struct Residual {
+        let g: UnsafePointer<Double>
+        let gLeak: Double, gs: Double, gu: Double
+        let first: Bool
+        let current: (Double, Double)
+        /// The unknown's present value.
+        var start: Double { first ? current.0 : current.1 }
+    }
+
+    @inline(__always)
+    func h(_ r: Residual, _ c: Double) -> (value: Double, x: (Double, Double)) {
+        let x = linearSolve(r.g, gLeak: r.gLeak, gs: r.gs, gu: r.gu, x: r.first ? (c, r.current.1) : (r.current.0, c))
+        return ((r.first ? x.0 : x.1) - c, x)
+    }
+
+    /// `solution`, with the fixed-point coordinate c it ended at. `near`: a solution of a nearby problem
+    /// (the Jacobian's difference quotients perturb one conductance): Newton's method starts from its c, or,
+    /// if it was a closest approach, the minimisation searches close to it — so the perturbed solve stays on
+    /// the same branch and costs a few evaluations.
+    func detailedSolution(_ g: UnsafePointer<Double>, gLeak: Double, gs: Double, gu: Double,
+                          near: (c: Double, exact: Bool)? = nil) -> (x: (Double, Double), exact: Bool, c: Double) {
         let current = (g[unknowns.0], g[unknowns.1])
-        guard iterates else { return (linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: current), true) }
+        guard iterates else { return (linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: current), true, .nan) }
         // One modulated conductance (c) enters Ca∞: with c fixed inside Ca∞ the problem is linear, x(c); the
         // solution is the fixed point x_c(c) = c. Newton's method on h(c) = x_c(c) − c from the present value.
-        let first = calciumTerms.contains { $0.index == unknowns.0 && $0.override == nil }
-        func h(_ c: Double) -> (value: Double, x: (Double, Double)) {
-            let x = linearSolve(g, gLeak: gLeak, gs: gs, gu: gu, x: first ? (c, current.1) : (current.0, c))
-            return ((first ? x.0 : x.1) - c, x)
+        let r = Residual(g: g, gLeak: gLeak, gs: gs, gu: gu,
+                         first: calciumTerms.contains { $0.index == unknowns.0 && $0.override == nil }, current: current)
+        if let near, !near.exact, near.c.isFinite {
+            let width = 1e-3 * max(near.c, 1)
+            return closestApproach(r, max(near.c - width, 0), near.c + width, near.c)
         }
-        var c = first ? current.0 : current.1
+        var c = near?.c ?? r.start
         // Chord iterations: the slope (a forward difference) is refreshed only when convergence is slow.
+        // (Starting the search below from the chord iterations' best point instead measured 0.5 % more
+        // instructions.)
         var slope = 0.0, previous = Double.infinity
+        if near != nil {
+            // From a nearby problem's root, h is already tiny: one Newton step before the convergence test,
+            // or the perturbed solve would return the unperturbed root's linear solve (the Jacobian's
+            // difference quotients would lose the Ca∞ feedback).
+            let hc = h(r, c).value, delta = 1e-7 * max(abs(c), 1)
+            slope = (h(r, c + delta).value - hc) / delta
+            let step = -hc / slope
+            if step.isFinite { c += step }
+        }
         for _ in 0..<20 {
-            let (hc, x) = h(c)
+            let (hc, x) = h(r, c)
             guard hc.isFinite else { break }
-            if abs(hc) <= 1e-12 * max(abs(c), 1) { return (x, true) }
+            if abs(hc) <= 1e-12 * max(abs(c), 1) { return (x, true, c) }
             if abs(hc) >= previous { break }    // not converging from here: search instead
             if slope == 0 || abs(hc) > 0.1 * previous {
                 let delta = 1e-7 * max(abs(c), 1)
-                slope = (h(c + delta).value - hc) / delta
+                slope = (h(r, c + delta).value - hc) / delta
             }
             previous = abs(hc)
             let step = -hc / slope
             guard step.isFinite else { break }
             c += step
-            if abs(step) <= 1e-11 * max(abs(c), 1) { return (h(c).x, true) }
+            if abs(step) <= 1e-11 * max(abs(c), 1) { return (h(r, c).x, true, c) }
         }
-        return search(from: max(first ? current.0 : current.1, 0), h)
+        return search(r, from: max(r.start, 0))
     }
 
-    /// The root of `h` on the branch through c0, or the closest approach. Walks outwards on both sides in
+    /// The root of h on the branch through c0, or the closest approach. Walks outwards on both sides in
     /// geometrically growing steps (within [0, 10⁶]); a side stops where |h| starts to grow again. A sign
     /// change is refined by the Illinois (modified regula falsi) method; without one, the local minimum of
-    /// |h| by golden-section search.
-    func search(from c0: Double, _ h: (Double) -> (value: Double, x: (Double, Double))) -> (x: (Double, Double), exact: Bool) {
-        let h0 = h(c0).value
-        guard h0.isFinite else { return ((.nan, .nan), false) }
-        struct Side { var previous: Double; var c: Double; var h: Double; var active: Bool }
-        // (The two sides live on the stack: this runs at every right-hand-side evaluation past a fold.)
-        return withUnsafeTemporaryAllocation(of: Side.self, capacity: 2) { sides in
-            sides[0] = Side(previous: c0, c: c0, h: h0, active: c0 < 1e6)
-            sides[1] = Side(previous: c0, c: c0, h: h0, active: c0 > 0)
-            var step = 1e-3 * max(c0, 1)
-            // Where |h| has a local minimum: the interval around the best point of a side that stopped.
-            var valley: (lo: Double, hi: Double, best: Double)?
-            while sides[0].active || sides[1].active {
-                for k in 0..<2 where sides[k].active {
-                    let next = k == 0 ? min(sides[k].c + step, 1e6) : max(sides[k].c - step, 0)
-                    let hn = h(next).value
-                    guard hn.isFinite else { sides[k].active = false; continue }
-                    if (sides[k].h <= 0) != (hn <= 0) {
-                        let (a, b) = k == 0 ? (sides[k].c, next) : (next, sides[k].c)
-                        return (refineRoot(a, h(a).value, b, h(b).value, h), true)
+    /// |h| by Brent's method.
+    func search(_ r: Residual, from c0: Double) -> (x: (Double, Double), exact: Bool, c: Double) {
+        let h0 = h(r, c0).value
+        guard h0.isFinite else { return ((.nan, .nan), false, .nan) }
+        // The two sides' last points (previous, c, h(c)) and whether they still walk.
+        var up = (previous: c0, c: c0, h: h0, active: c0 < 1e6), down = (previous: c0, c: c0, h: h0, active: c0 > 0)
+        var step = 1e-3 * max(c0, 1)
+        // Where |h| has a local minimum: the interval around the best point of a side that stopped.
+        var valley: (lo: Double, hi: Double, best: Double, h: Double)?
+        while up.active || down.active {
+            for k in 0..<2 {
+                var side = k == 0 ? up : down
+                guard side.active else { continue }
+                let next = k == 0 ? min(side.c + step, 1e6) : max(side.c - step, 0)
+                let hn = h(r, next).value
+                if !hn.isFinite {
+                    side.active = false
+                } else if (side.h <= 0) != (hn <= 0) {
+                    let (a, b) = k == 0 ? (side.c, next) : (next, side.c)
+                    let c = refineRoot(r, a, h(r, a).value, b, h(r, b).value)
+                    return (h(r, c).x, true, c)
+                } else if abs(hn) > abs(side.h) {
+                    side.active = false
+                    if valley == nil || abs(side.h) < abs(valley!.h) {
+                        // Around the present value itself the minimum may lie on either side.
+                        valley = side.c == c0 ? (max(c0 - step, 0), min(c0 + step, 1e6), c0, side.h)
+                            : (min(side.previous, next), max(side.previous, next), side.c, side.h)
                     }
-                    if abs(hn) > abs(sides[k].h) {
-                        sides[k].active = false
-                        if valley == nil || abs(sides[k].h) < abs(h(valley!.best).value) {
-                            // Around the present value itself the minimum may lie on either side.
-                            valley = sides[k].c == c0 ? (max(c0 - step, 0), min(c0 + step, 1e6), c0)
-                                : (min(sides[k].previous, next), max(sides[k].previous, next), sides[k].c)
-                        }
-                        continue
-                    }
-                    sides[k] = Side(previous: sides[k].c, c: next, h: hn, active: next > 0 && next < 1e6)
+                } else {
+                    side = (side.c, next, hn, next > 0 && next < 1e6)
                 }
-                step *= 1.5
+                if k == 0 { up = side } else { down = side }
             }
-            // Both sides stopped without a sign change: |h| has its local minimum in the valley (or at a bound).
-            guard let (lo, hi, best) = valley else {
-                let best = abs(sides[0].h) <= abs(sides[1].h) ? sides[0].c : sides[1].c
-                return (h(best).x, false)
-            }
-            return closestApproach(lo, hi, best, h)
+            step *= 1.5
         }
+        // Both sides stopped without a sign change: |h| has its local minimum in the valley (or at a bound).
+        guard let valley else {
+            let best = abs(up.h) <= abs(down.h) ? up.c : down.c
+            return (h(r, best).x, false, best)
+        }
+        return closestApproach(r, valley.lo, valley.hi, valley.best)
     }
 
     /// The local minimum of |h| in [a, b] around x (|h(x)| below both ends), by Brent's method (parabolic
     /// steps, golden-section steps when those misbehave) to ≈ √ε relative — or the root, if h changes sign.
-    func closestApproach(_ a: Double, _ b: Double, _ x: Double, _ h: (Double) -> (value: Double, x: (Double, Double))) -> (x: (Double, Double), exact: Bool) {
+    func closestApproach(_ r: Residual, _ a: Double, _ b: Double, _ x: Double) -> (x: (Double, Double), exact: Bool, c: Double) {
         let golden = (3 - 5.0.squareRoot()) / 2
         var (a, b, x) = (a, b, x)
-        let hx0 = h(x).value
-        var fx = abs(hx0)
+        let hx0 = h(r, x).value
+        var (hx, fx) = (hx0, abs(hx0))
         var (w, fw, v, fv) = (x, fx, x, fx)
         var d = 0.0, e = 0.0
         for _ in 0..<100 {
@@ -202,10 +242,10 @@ public struct ControllerReference: Sendable {
             if abs(x - m) <= tol2 - 0.5 * (b - a) { break }
             var parabolic = false
             if abs(e) > tol1 {
-                let r = (x - w) * (fx - fv)
+                let s = (x - w) * (fx - fv)
                 var q = (x - v) * (fx - fw)
-                var p = (x - v) * q - (x - w) * r
-                q = 2 * (q - r)
+                var p = (x - v) * q - (x - w) * s
+                q = 2 * (q - s)
                 if q > 0 { p = -p } else { q = -q }
                 if abs(p) < abs(0.5 * q * e), p > q * (a - x), p < q * (b - x) {
                     e = d
@@ -219,16 +259,16 @@ public struct ControllerReference: Sendable {
                 d = golden * e
             }
             let u = abs(d) >= tol1 ? x + d : x + (d > 0 ? tol1 : -tol1)
-            let hu = h(u).value
+            let hu = h(r, u).value
             // A sign change (two close roots that one step of the walk jumped over): the root.
             if (hu <= 0) != (hx0 <= 0) {
-                let (lo, hlo, hi, hhi) = u < x ? (u, hu, x, h(x).value) : (x, h(x).value, u, hu)
-                return (refineRoot(lo, hlo, hi, hhi, h), true)
+                let c = u < x ? refineRoot(r, u, hu, x, hx) : refineRoot(r, x, hx, u, hu)
+                return (h(r, c).x, true, c)
             }
             let fu = abs(hu)
             if fu <= fx {
                 if u >= x { a = x } else { b = x }
-                (v, fv, w, fw, x, fx) = (w, fw, x, fx, u, fu)
+                (v, fv, w, fw, x, hx, fx) = (w, fw, x, fx, u, hu, fu)
             } else {
                 if u < x { a = u } else { b = u }
                 if fu <= fw || w == x {
@@ -238,17 +278,17 @@ public struct ControllerReference: Sendable {
                 }
             }
         }
-        return (h(x).x, false)
+        return (h(r, x).x, false, x)
     }
 
-    /// The root of `h` in [a, b] (h(a), h(b) of opposite signs) by the Illinois method; the linear solve there.
-    func refineRoot(_ a: Double, _ ha: Double, _ b: Double, _ hb: Double, _ h: (Double) -> (value: Double, x: (Double, Double))) -> (Double, Double) {
+    /// The root of h in [a, b] (h(a), h(b) of opposite signs) by the Illinois method.
+    func refineRoot(_ r: Residual, _ a: Double, _ ha: Double, _ b: Double, _ hb: Double) -> Double {
         var (a, ha, b, hb) = (a, ha, b, hb)
         var side = 0
         for _ in 0..<100 where b - a > 1e-12 * max(1, b) {
             let m = (a * hb - b * ha) / (hb - ha)
-            let hm = h(m).value
-            if hm == 0 { return h(m).x }
+            let hm = h(r, m).value
+            if hm == 0 { return m }
             if (hm <= 0) == (ha <= 0) {
                 (a, ha) = (m, hm)
                 if side == -1 { hb /= 2 }
@@ -259,6 +299,6 @@ public struct ControllerReference: Sendable {
                 side = 1
             }
         }
-        return h(0.5 * (a + b)).x
+        return 0.5 * (a + b)
     }
 }
