@@ -169,7 +169,8 @@ final class NetworkRun {
     var nextConductanceTime = 0.0
     /// Progress is reported about once per simulated second, whatever the output grid.
     var nextProgressTime = 0.0
-    /// Per cell, the time its reference spent past a fold, and the next check (every 10 ms).
+    /// Per cell, the time its reference spent past a fold, and the next check (every
+    /// `SimulationRun.referenceCheckInterval`).
     var closestApproach: [Double] = []
     var nextReferenceCheck = 0.0
 
@@ -291,9 +292,9 @@ final class NetworkRun {
                     if time >= self.nextReferenceCheck {
                         for (i, c) in self.system.cells.enumerated() where c.controllerReferenceCanFold
                             && !c.controllerReferenceIsExact(state: y.baseAddress! + self.system.offsets[i]) {
-                            self.closestApproach[i] += 10
+                            self.closestApproach[i] += SimulationRun.referenceCheckInterval
                         }
-                        self.nextReferenceCheck += 10
+                        self.nextReferenceCheck += SimulationRun.referenceCheckInterval
                     }
                     if self.request.shouldStop?() == true { throw CancellationError() }
                 }

@@ -193,21 +193,24 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
 
     /// The controller's reference ḡ^ref for the two modulated conductances at state y (mS/cm²).
     @inline(__always) func controllerReference(_ y: UnsafePointer<Double>) -> (Double, Double) {
-        guard let reference, let m = modulation else { return (0, 0) }
+        referenceSolution(y)?.x ?? (0, 0)
+    }
+
+    /// The reference's solve at state y from the conductances in effect (`ControllerReference.detailedSolution`;
+    /// `near`: a nearby problem's solution to start from); nil without a controller.
+    @inline(__always)
+    func referenceSolution(_ y: UnsafePointer<Double>, near: (c: Double, exact: Bool)? = nil) -> (x: (Double, Double), exact: Bool, c: Double)? {
+        guard let reference, let m = modulation else { return nil }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
             for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
-            return reference.solve(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu)
+            return reference.detailedSolution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu, near: near)
         }
     }
 
     /// Whether the controller's reference at state y meets the DIC targets exactly: false past a fold of the
     /// exact problem, where it is the closest approach (`ControllerReference.solution`); true without a controller.
     public func controllerReferenceIsExact(state y: UnsafePointer<Double>) -> Bool {
-        guard let reference, let m = modulation else { return true }
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
-            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
-            return reference.solution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu).exact
-        }
+        referenceSolution(y)?.exact ?? true
     }
 
     /// Whether the controller's reference can be inexact (the exact STG reference, nonlinear in ḡ_CaS).
@@ -364,12 +367,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         // stay on its branch and cost a few evaluations each.
         // The unperturbed value is solved again from there too, so that it and the perturbed ones take the
         // same iterations and their rounding cancels in the difference quotients.
-        let (r0, near) = withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
-            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
-            let solved = reference!.detailedSolution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu)
-            let near = (c: solved.c, exact: solved.exact)
-            return (reference!.detailedSolution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu, near: near).x, near)
-        }
+        let solved = referenceSolution(y)!
+        let near = (c: solved.c, exact: solved.exact)
+        let r0 = referenceSolution(y, near: near)!.x
         // Sensitivity of the reference to each core state that sets another channel's conductance: at most
         // one per channel and the leak.
         withUnsafeTemporaryAllocation(of: (state: Int, d0: Double, d1: Double).self, capacity: slots.count + 1) { dRef in

@@ -202,8 +202,7 @@ public struct ControllerReference: Sendable {
                 if !hn.isFinite {
                     side.active = false
                 } else if (side.h <= 0) != (hn <= 0) {
-                    let (a, b) = k == 0 ? (side.c, next) : (next, side.c)
-                    let c = refineRoot(r, a, h(r, a).value, b, h(r, b).value)
+                    let c = k == 0 ? refineRoot(r, side.c, side.h, next, hn) : refineRoot(r, next, hn, side.c, side.h)
                     return (h(r, c).x, true, c)
                 } else if abs(hn) > abs(side.h) {
                     side.active = false
