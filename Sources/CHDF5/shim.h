@@ -15,6 +15,7 @@ static inline hid_t ganglion_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t ganglion_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t ganglion_h5s_all(void) { return H5S_ALL; }
 static inline unsigned ganglion_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned ganglion_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline hsize_t ganglion_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline unsigned ganglion_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 /// Stops HDF5 printing its error stack to stderr: Ganglion reports failures as Swift errors.

@@ -130,6 +130,7 @@ public struct Experiment: Sendable {
 
     /// Reads an experiment file. Relative paths inside it are relative to its folder.
     public static func load(_ path: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+        OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
@@ -497,6 +498,8 @@ public struct Experiment: Sendable {
         }
         if let dt = traceInterval { request.outputInterval = dt }
         let name = try string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        // The name becomes the default output folder, out/<name>.
+        if let problem = FileName.problem(name) { throw fail("name", "'\(name.debugDescription.dropFirst().dropLast())' \(problem)") }
         return Experiment(name: name, cells: cells, request: request, homeostasis: plan, neuromodulation: modulation,
                           preparation: preparation, profile: profile,
                           traceInterval: traceInterval, isPopulation: isPopulation)

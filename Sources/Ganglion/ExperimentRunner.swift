@@ -19,6 +19,10 @@ public struct ExperimentRunner: Sendable {
     /// Polled during each cell's run and between cells; returning true stops the run. A single cell's
     /// run then fails (its partial outputs kept); a population's unfinished cells are left for `resume`.
     public var shouldStop: (@Sendable () -> Bool)?
+    /// Identifies this run (kept in the run record, `run.json`): every cell summary carries it as `run_id`,
+    /// and `resume` keeps only the cells whose summary has this run's id (never a summary left by an earlier
+    /// run in the same folder). Nil: cell summaries carry none and `resume` keeps any finished cell.
+    public var runID: String?
 
     /// A runner writing `experiment` into `folder`, one worker per core, not resuming.
     public init(experiment: Experiment, folder: String) {
@@ -52,15 +56,19 @@ public struct ExperimentRunner: Sendable {
         let dir = cellFolder(k)
         let summaryPath = dir + "/summary.json"
         let checkpoint = dir + "/checkpoint.json"
-        if resume, experiment.isPopulation, let data = FileManager.default.contents(atPath: summaryPath),
-           let done = try? JSONInput.parse(data) as? [String: Any], done["error"] == nil {
+        // A cell whose summary this run wrote is finished (a kill may have come before its checkpoint was removed).
+        if resume, let data = FileManager.default.contents(atPath: summaryPath),
+           let done = try? JSONInput.parse(data) as? [String: Any], done["error"] == nil, done["run_id"] as? String == runID {
+            if FileManager.default.fileExists(atPath: checkpoint) { unlink(checkpoint) }
             return done
         }
         var request = try experiment.request(forCell: k)
         if experiment.traceInterval != nil { request.tracePath = dir + "/trace.csv" }
         if request.conductanceInterval != nil { request.conductancesPath = dir + "/conductances.csv" }
         if request.checkpointInterval != nil { request.checkpointPath = checkpoint }
-        if resume, FileManager.default.fileExists(atPath: checkpoint) { request.resumeFrom = checkpoint }
+        if resume {
+            if FileManager.default.fileExists(atPath: checkpoint) { request.resumeFrom = checkpoint } else { request.replacesPartialOutputs = true }
+        }
         request.shouldStop = shouldStop
         if !experiment.isPopulation, let p = progress { request.progress = { t in p(0, 1, t) } }
         let report = try simulate(request)
@@ -79,7 +87,13 @@ public struct ExperimentRunner: Sendable {
             o["homeostasis"] = ["Ca_target": h.calciumTarget, "tau_g_ms": h.tauG, "tau_ms": h.timeConstants,
                                 "allow_negative": h.allowsNegativeConductance] as [String: Any]
         }
+        if let runID { o["run_id"] = runID }
         try write(o, to: summaryPath)
+        // The result is recorded: the checkpoint (written at the end of the run) is no longer needed.
+        if request.checkpointPath != nil {
+            FaultInjection.point()
+            unlink(checkpoint)
+        }
         return o
     }
 
@@ -115,7 +129,8 @@ public struct ExperimentRunner: Sendable {
                     let message = "\(error)"
                     if let stop = this.shouldStop, stop() { return }   // interrupted: the cell resumes later
                     errors.withLock { $0[k] = message }
-                    let failed: [String: Any] = ["cell_index": this.experiment.cells[k].index ?? k, "error": message]
+                    var failed: [String: Any] = ["cell_index": this.experiment.cells[k].index ?? k, "error": message]
+                    if let id = this.runID { failed["run_id"] = id }
                     try? this.write(failed, to: this.cellFolder(k) + "/summary.json")
                 }
                 this.progress?(done.wrappingAdd(1, ordering: .relaxed).newValue, total, 0)
@@ -175,6 +190,7 @@ public struct ExperimentRunner: Sendable {
             "duration_ms": experiment.request.duration, "rows": cellRows, "statistics": statistics,
             "wall_ms": wall, "jobs": jobs,
         ]
+        if let runID { summary["run_id"] = runID }
         if !interrupted { summary["cells_per_minute"] = Double(byCell.count) / (wall / 60000) }
         try write(summary, to: folder + "/summary.json")
         return Outcome(summaryBox: UncheckedBox(summary), failures: failedCells.count, interrupted: interrupted)

@@ -16,6 +16,7 @@ public struct NetworkExperiment: Sendable {
 
     /// Reads a network file. Relative paths inside it are relative to its folder.
     public static func load(_ path: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+        OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
@@ -92,6 +93,7 @@ public struct NetworkExperiment: Sendable {
             let field = "cells[\(i)]"
             guard let c = try f.object(item, field, allowed: ["name", "cell", "tau_scale", "V0", "modulate", "dic_targets"]) else { continue }
             guard let name = try f.string(c["name"], "\(field).name"), !name.isEmpty else { throw f.fail("\(field).name", "missing") }
+            if let problem = FileName.labelProblem(name) { throw f.fail("\(field).name", "'\(name.debugDescription.dropFirst().dropLast())' \(problem)") }
             var scales: [String: Double] = [:]
             if let t = try f.object(c["tau_scale"], "\(field).tau_scale", allowed: ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H", "CaL", "CaN", "ERG", "NMDA"]) {
                 for (k, v) in t { scales[k] = try f.positive(v, "\(field).tau_scale.\(k)")! }
@@ -319,7 +321,12 @@ public struct NetworkExperiment: Sendable {
         if let o = try f.object(root["outputs"], "outputs", allowed: ["trace", "trace_window_ms", "dt_out_ms", "record", "windows_ms",
                                                                      "reference_cell", "burst_onset_isi_ms", "conductances_every_ms"]) {
             if let t = o["trace"] {
-                if let b = t as? Bool, !b { traceName = nil } else { traceName = try f.string(t, "outputs.trace") }
+                if let b = t as? Bool, !b { traceName = nil } else {
+                    let t = try f.string(t, "outputs.trace")!
+                    // A file name inside the run's folder, never a path out of it.
+                    if let problem = FileName.problem(t) { throw f.fail("outputs.trace", "'\(t.debugDescription.dropFirst().dropLast())' \(problem)") }
+                    traceName = t
+                }
             }
             request.traceWindow = try f.window(o["trace_window_ms"], "outputs.trace_window_ms")
             if let w = request.traceWindow, w.upperBound > duration { throw f.fail("outputs.trace_window_ms", "ends after the run (\(duration) ms)") }
@@ -342,6 +349,8 @@ public struct NetworkExperiment: Sendable {
             }
         }
         let name = try f.string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        // The name becomes the default output folder, out/<name>.
+        if let problem = FileName.problem(name) { throw f.fail("name", "'\(name.debugDescription.dropFirst().dropLast())' \(problem)") }
         return NetworkExperiment(name: name, profile: profile, request: request, traceName: traceName, writesConductances: writesConductances)
     }
 

@@ -84,11 +84,16 @@ public struct SimulationRequest: Sendable {
     /// segment boundaries of every run with the same interval, so a resumed run is identical to an
     /// uninterrupted one.
     public var checkpointInterval: Double?
-    /// Checkpoint file, overwritten atomically at each checkpoint and removed when the run completes;
-    /// required with `checkpointInterval`.
+    /// Checkpoint file, overwritten atomically at each checkpoint and once more at the end of the run, before
+    /// the outputs are committed (so that a run killed at any point can be resumed); the caller removes it
+    /// once it has recorded the result. Required with `checkpointInterval`.
     public var checkpointPath: String?
     /// Continue from this checkpoint file (written by an earlier run of the same request).
     public var resumeFrom: String?
+    /// Whether an output's existing `<file>.partial` may be replaced when the run starts afresh: true when it is
+    /// this run's own unfinished file (a resumed run killed before its first checkpoint); otherwise an existing
+    /// `.partial` is refused unless `OutputPolicy.replacesForeignFiles`. Default false.
+    public var replacesPartialOutputs = false
 
     /// A request to simulate `neuron` for `duration` ms, with the defaults for everything else.
     public init(neuron: NeuronDescription, duration: Double) {

@@ -220,9 +220,10 @@ final class SimulationRun {
             try resume(from)
         } else {
             do {
-                if let path = request.tracePath { writer = try CSVTraceWriter(path: path, columns: header) }
+                let replace = request.replacesPartialOutputs || OutputPolicy.replacesForeignFiles
+                if let path = request.tracePath { writer = try CSVTraceWriter(path: path, columns: header, replacingPartial: replace) }
                 if let path = request.conductancesPath, request.conductanceInterval != nil {
-                    conductanceWriter = try CSVTraceWriter(path: path, columns: conductanceColumns)
+                    conductanceWriter = try CSVTraceWriter(path: path, columns: conductanceColumns, replacingPartial: replace)
                 }
             } catch { throw fail("\(error)") }
         }
@@ -256,7 +257,7 @@ final class SimulationRun {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             saved = try JSONDecoder().decode(RunProgress.self, from: data)
         } catch {
-            throw SimulationError(message: "\(path): cannot read the checkpoint (\(error))")
+            throw SimulationError(message: "\(path): cannot read the checkpoint (\(error)); every file is left as it is")
         }
         guard saved.fingerprint == progress.fingerprint else {
             throw SimulationError(message: "\(path): the checkpoint belongs to a different run (model, protocol, solver or outputs changed)")
@@ -266,15 +267,25 @@ final class SimulationRun {
         do { system = try CompiledNeuron(protocolState.neuron) } catch {
             throw SimulationError(message: "\(path): \(error)")
         }
-        do {
-            if let p = request.tracePath {
-                writer = try CSVTraceWriter(resuming: p, columns: header, size: saved.traceBytes ?? 0)
+        // Each output goes on from its `.partial` at the checkpoint's size. A checkpoint written at the end of
+        // the run (`progress.time` = duration) may find an output already committed under its final name.
+        let complete = saved.time >= request.duration
+        func reopen(_ p: String, columns: [String], size: Int?) throws(SimulationError) -> CSVTraceWriter? {
+            if FileManager.default.fileExists(atPath: p + ".partial") {
+                do { return try CSVTraceWriter(resuming: p, columns: columns, size: size ?? 0) } catch {
+                    throw SimulationError(message: "\(error); every file is left as it is")
+                }
             }
-            if let p = request.conductancesPath, request.conductanceInterval != nil {
-                conductanceWriter = try CSVTraceWriter(resuming: p, columns: conductanceColumns,
-                                                       size: saved.conductanceBytes ?? 0)
-            }
-        } catch { throw SimulationError(message: "\(error)") }
+            var st = stat()
+            if complete, stat(p, &st) == 0, Int(st.st_size) == size { return nil }   // committed before the kill
+            throw SimulationError(message: "\(p).partial: missing, so the run cannot go on from \(path); every file is left as it is")
+        }
+        if let p = request.tracePath {
+            writer = try reopen(p, columns: header, size: saved.traceBytes)
+        }
+        if let p = request.conductancesPath, request.conductanceInterval != nil {
+            conductanceWriter = try reopen(p, columns: conductanceColumns, size: saved.conductanceBytes)
+        }
     }
 
     func execute() throws(SimulationError) -> SimulationReport {
@@ -349,6 +360,14 @@ final class SimulationRun {
                     try writeCheckpoint()
                 }
             }
+            // The end: a last checkpoint (with the outputs' final sizes) before the outputs are committed, so a
+            // run killed at any point from here on resumes to the same files. The caller removes the checkpoint
+            // once it has written the run's summary.
+            if request.checkpointPath != nil, (resumedAt ?? 0) < request.duration {
+                progress.skipFirstSample = skipFirst
+                progress.wallMilliseconds = wallNow()
+                try writeCheckpoint()
+            }
             try writer?.commit()
             try conductanceWriter?.commit()
         } catch let e as SolverError {
@@ -367,7 +386,6 @@ final class SimulationRun {
             _ = try? conductanceWriter?.keepPartial()
             throw SimulationError(message: "\(error)", partialTracePath: kept ?? nil)
         }
-        if let c = request.checkpointPath { try? FileManager.default.removeItem(atPath: c) }
 
         var rtol: Double?, atol: [String: Double]?, dt: Double?
         switch request.solver {
@@ -394,7 +412,7 @@ final class SimulationRun {
         report.snapshots = progress.snapshots
         report.finalState = Dictionary(uniqueKeysWithValues: zip(system.layout.names, progress.state))
         report.resumedAt = resumedAt
-        report.conductancesPath = conductanceWriter != nil ? request.conductancesPath : nil
+        report.conductancesPath = request.conductanceInterval != nil ? request.conductancesPath : nil
         return report
     }
 

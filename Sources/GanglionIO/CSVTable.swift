@@ -5,6 +5,7 @@ import Foundation
 public enum CSVTable {
     /// The header's column names.
     public static func header(_ path: String) throws(IOError) -> [String] {
+        OutputPolicy.protectInput(path)
         guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))") }
         defer { fclose(fp) }
         var line: UnsafeMutablePointer<CChar>?
@@ -19,6 +20,7 @@ public enum CSVTable {
     /// `needed` are skipped (left NaN).
     public static func rows(_ path: String, count: Int, needed: [Bool]? = nil, limit: Int = .max,
                      _ body: (UnsafeBufferPointer<Double>) -> Void) throws(IOError) {
+        OutputPolicy.protectInput(path)
         guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))") }
         defer { fclose(fp) }
         var line: UnsafeMutablePointer<CChar>?

@@ -25,15 +25,17 @@ public final class CSVTraceWriter: @unchecked Sendable {
     private static let blockRows = 4096
     private let blockCapacity: Int
 
-    /// Starts the file; it is written as `<path>.partial` until `commit()`.
-    public convenience init(path: String, columns: [String]) throws {
-        try self.init(file: try AtomicFileWriter(path: path, temporaryPath: path + ".partial"), columns: columns)
+    /// Starts the file; it is written as `<path>.partial` until `commit()`. An existing `<path>.partial`
+    /// (an interrupted run's) is refused unless `replacingPartial` (default: `--force` was given).
+    public convenience init(path: String, columns: [String], replacingPartial: Bool = OutputPolicy.replacesForeignFiles) throws {
+        try OutputPolicy.check(path)
+        try self.init(file: try AtomicFileWriter(path: path, partial: true, replacingPartial: replacingPartial), columns: columns)
         try sink.file.write(columns.joined(separator: ",") + "\n")
     }
 
     /// Goes on writing `<path>.partial` after its first `size` bytes (from `synchronize()` at a checkpoint).
     public convenience init(resuming path: String, columns: [String], size: Int) throws {
-        try self.init(file: try AtomicFileWriter(resuming: path, temporaryPath: path + ".partial", size: size), columns: columns)
+        try self.init(file: try AtomicFileWriter(resuming: path, size: size), columns: columns)
     }
 
     private init(file: AtomicFileWriter, columns: [String]) throws {
@@ -103,9 +105,7 @@ public final class CSVTraceWriter: @unchecked Sendable {
     @discardableResult
     public func keepPartial() throws -> String {
         try? drain()
-        let kept = sink.file.path + ".partial"
-        try sink.file.abandon(keepingAs: kept)
-        return kept
+        return sink.file.abandon() ?? sink.file.temporaryPath
     }
 
     /// The file, a text buffer and the first write error: what the queue works on.
@@ -170,6 +170,7 @@ public enum CSVTraceReader {
     /// column is `column` (default `V_mV`, else `V`); calcium is the column `calcium` if present, else NaN.
     public static func read(path: String, column: String?, calcium: String? = "Ca",
                             _ body: (Double, Double, Double) -> Void) throws(IOError) {
+        OutputPolicy.protectInput(path)
         guard let fp = fopen(path, "r") else {
             throw IOError(file: path, message: "cannot open (\(String(cString: strerror(errno))))")
         }

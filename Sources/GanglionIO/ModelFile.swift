@@ -39,6 +39,7 @@ public enum ModelFile {
                 throw ModelFileError(file: path, field: nil, message: "\(error)")
             }
         }
+        OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }

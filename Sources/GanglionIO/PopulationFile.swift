@@ -31,6 +31,7 @@ public enum PopulationFile {
 
     /// Reads a population file: its metadata and its cells.
     public static func load(_ path: String) throws(ModelFileError) -> (meta: [String: Any], cells: [NeuronDescription]) {
+        OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }

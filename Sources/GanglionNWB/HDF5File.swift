@@ -28,7 +28,7 @@ final class HDF5File {
     init(creating path: String) throws(NWBError) {
         self.path = path
         ganglion_h5_silence_errors()
-        file = H5Fcreate(path, ganglion_h5f_acc_trunc(), ganglion_h5p_default(), ganglion_h5p_default())
+        file = H5Fcreate(path, ganglion_h5f_acc_excl(), ganglion_h5p_default(), ganglion_h5p_default())
         guard file >= 0 else { throw NWBError(file: path, message: "cannot create the HDF5 file") }
     }
 

@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import GanglionIO
 
 /// A thin read-only view of an HDF5 file: existence of paths, group members, string and number attributes,
 /// and one-dimensional float64 reads. Callers hold `hdf5Lock`.
@@ -11,6 +12,7 @@ final class HDF5Reader {
         self.path = path
         ganglion_h5_silence_errors()
         guard FileManager.default.fileExists(atPath: path) else { throw NWBError(file: path, message: "no such file") }
+        OutputPolicy.protectInput(path)
         guard H5Fis_hdf5(path) > 0 else { throw NWBError(file: path, message: "not an HDF5 (NWB) file") }
         file = H5Fopen(path, ganglion_h5f_acc_rdonly(), ganglion_h5p_default())
         guard file >= 0 else { throw NWBError(file: path, message: "cannot open the HDF5 file") }

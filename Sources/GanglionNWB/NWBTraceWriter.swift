@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import GanglionIO
 
 /// One recorded quantity, written as an NWB `TimeSeries` in `/acquisition`.
 public struct NWBSeries: Sendable, Equatable {
@@ -118,7 +119,10 @@ public final class NWBTraceWriter {
         }
         self.path = path
         self.series = series
-        temporaryPath = path + ".partial"
+        // A unique scratch name in the same folder, created exclusively (never through a symbolic link).
+        let folderPart = PathParts.folder(of: path)
+        temporaryPath = (folderPart.isEmpty ? "" : folderPart + "/")
+            + ".\(PathParts.name(of: path)).\(getpid())-\(UUID().uuidString.prefix(8).lowercased()).tmp"
         blockRows = max(1024, min(65536, (1 << 21) / series.count))
         buffer = [Double](repeating: 0, count: blockRows * series.count)
         times = [Double](repeating: 0, count: blockRows)
@@ -299,10 +303,9 @@ public final class NWBTraceWriter {
             throw error
         }
         finished = true
-        guard rename(temporaryPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        do { try OutputPolicy.place(temporaryPath, at: path) } catch {
             unlink(temporaryPath)
-            throw NWBError(file: path, message: "cannot move the finished file into place (\(reason))")
+            throw NWBError(file: path, message: error.message)
         }
     }
 

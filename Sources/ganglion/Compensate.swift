@@ -40,7 +40,10 @@ struct Compensate: ParsableCommand {
     @Option(help: "Write the compensated model to this file.") var out: String?
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         let neuron: NeuronDescription
         do { neuron = try ModelFile.loadAny(model) } catch { throw fail("\(error)") }
         let targets = try parseTargets(target)

@@ -15,7 +15,10 @@ struct DICs: ParsableCommand {
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
     @Flag(help: "With --curve: also draw g_f, g_s, g_u over V with the threshold marked (the CSV's name with .svg).") var plot = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         let neuron: NeuronDescription
         do { neuron = try ModelFile.loadAny(model) } catch { throw fail("\(error)") }
         let calc: DICCalculator

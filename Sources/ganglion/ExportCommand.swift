@@ -30,10 +30,15 @@ struct Export: ParsableCommand {
     @Option(help: "Columns to export, comma-separated (default: all).") var columns: String?
     @Option(help: "Session description written into the file.") var description: String?
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         guard format == .nwb else { throw fail("--format \(format.rawValue): export writes nwb (the trace already is CSV)") }
         let target = out ?? ((trace.hasSuffix(".csv") ? String(trace.dropLast(4)) : trace) + ".nwb")
         let name = URL(fileURLWithPath: trace).lastPathComponent
+        OutputPolicy.protectInput(trace)
+        try checkOutputs(target)
         var m = nwbMetadata(description: description ?? "Trace \(name) exported by Ganglion", model: nil, protocol: nil, solver: nil,
                             input: trace, started: Date())
         m.experimentDescription = "Trace table \(trace) converted to NWB by Ganglion; its columns are in /acquisition."

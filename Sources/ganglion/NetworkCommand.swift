@@ -23,6 +23,7 @@ struct NetworkCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write the figures next to the summary: trace.svg (one panel per cell) and conductances.svg.") var plot = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
@@ -30,6 +31,7 @@ struct NetworkCommand: ParsableCommand {
     }
 
     func run() throws {
+        output.apply()
         let started = Date()
         var e: NetworkExperiment
         do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
@@ -56,7 +58,12 @@ struct NetworkCommand: ParsableCommand {
                 e.request.tracePath = folder + "/" + t
             }
         }
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch { throw fail("\(folder): \(error)") }
+        let claim: OutputFolder
+        do { claim = try OutputFolder(claiming: folder) } catch { throw fail("\(error)") }
+        defer { withExtendedLifetime(claim) {} }   // one writer in the folder until everything is written
+        for output in [e.request.tracePath, nwbPath, folder + "/summary.json"].compactMap({ $0 }) {
+            do { try OutputPolicy.check(output) } catch { throw fail("\(error)") }
+        }
         if e.writesConductances { e.request.conductancesPath = folder + "/conductances.csv" }
         e.request.shouldStop = installInterruptHandler()
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0

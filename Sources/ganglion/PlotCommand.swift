@@ -19,14 +19,21 @@ struct PlotCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Log y axis (default: on for conductances only).") var log: Bool?
     @Flag(help: "Also write a PNG next to the SVG when ImageMagick's convert or rsvg-convert is installed.") var png = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         if file.hasSuffix(".json") {
             let output = out ?? String(file.dropLast(5)) + ".svg"
+            OutputPolicy.protectInput(file)
+            try checkOutputs(output)
             try writePopulationPlot(summary: file, to: output, title: title)
             print("wrote \(output)")
             return
         }
         let output = out ?? (file.hasSuffix(".csv") || isNWB(file) ? String(file.dropLast(4)) : file) + ".svg"
+        OutputPolicy.protectInput(file)
+        try checkOutputs(output)
         if file.hasSuffix(".csv"), (try? CSVTable.header(file))?.contains("population_size") == true {
             guard columns == nil, window == nil, !png, log == nil else {
                 throw fail("\(file) is a sweep table: its box plots take no --columns, --window, --png or --log")

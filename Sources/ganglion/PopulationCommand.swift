@@ -23,7 +23,10 @@ struct PopulationCommand: ParsableCommand {
     @Option(help: "Population file to write (JSON).") var out: String
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         guard let recipe = Population.Recipe.named(family) else { throw fail("unknown family '\(family)' (known: stg, da)") }
         guard count >= 1, count <= 10_000_000 else { throw fail("--count \(count): must be between 1 and 10000000") }
         if let at, !(at > -150 && at < 100) { throw fail("--at \(at): voltage outside −150…100 mV") }

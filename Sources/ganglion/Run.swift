@@ -23,6 +23,7 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write figures next to the summary: trace.svg and conductances.svg (of each cell folder for a population).")
     var plot = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if experiment == nil, resumeFolder == nil { throw ValidationError("give an experiment file, or --resume DIR") }
@@ -36,65 +37,83 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        // The experiment and the folder: from the file, or from the copy kept in the folder to resume.
+        output.apply()
+        // The experiment and the folder: from the file, or from the run record kept in the folder to resume.
         var e: Experiment
         let folder: String
+        let claim: OutputFolder
         var limit = cells
+        var jobCount = jobs
         var traceFormat = format ?? .csv
         var started = Date()
+        let runID: String
         if let dir = resumeFolder {
             folder = dir
-            guard let data = FileManager.default.contents(atPath: dir + "/run.json"),
-                  let run = try? JSONInput.parse(data) as? [String: Any],
-                  let file = run["experiment_file"] as? String, let source = run["experiment_folder"] as? String,
-                  let text = FileManager.default.contents(atPath: dir + "/experiment.json") else {
-                throw fail("\(dir): not a resumable run folder (run.json or experiment.json missing)")
+            guard FileManager.default.fileExists(atPath: dir) else { throw fail("\(dir): no such folder") }
+            do { claim = try OutputFolder(claiming: dir) } catch { throw fail("\(error)") }
+            let record = RunRecord.path(in: dir)
+            guard let data = FileManager.default.contents(atPath: record) else {
+                throw fail("\(dir): no run was started here (no \(RunRecord.name): a run writes it before anything else); start the run again with ganglion run EXPERIMENT --out \(dir)")
             }
-            let saved = (run["profile"] as? String).flatMap(Profile.init(rawValue:))
-            do { e = try Experiment.parse(text, file: file, folder: source, profile: saved) } catch { throw fail("\(error)") }
-            if limit == nil, let n = run["cells"] as? Double { limit = Int(n) }
-            if let name = run["solver"] as? String, let c = SolverChoice(rawValue: name) { e.request.solver = c }
-            if let step = run["dt"] as? Double { e.request.dt = step }
-            if run["exact_rates"] as? Bool == true { e.request.exactRates = true }
-            if run["sundials_step_bounds"] as? Bool == true { e.request.sundialsStepBounds = true }
-            if let f = (run["format"] as? String).flatMap(TraceFormat.init(rawValue:)) { traceFormat = f }
-            if let t = run["started"] as? String, let d = ISO8601DateFormatter().date(from: t) { started = d }
+            let saved: RunRecord
+            do { saved = try RunRecord(data, file: record) } catch { throw fail("\(error)") }
+            do { e = try Experiment.parse(Data(saved.experimentText.utf8), file: saved.experimentFile, folder: saved.experimentFolder, profile: saved.profile) } catch { throw fail("\(error)") }
+            if !FileManager.default.fileExists(atPath: dir + "/experiment.json") {
+                do { try AtomicFileWriter.write(Data(saved.experimentText.utf8), to: dir + "/experiment.json") } catch { throw fail("\(error)") }
+            }
+            if limit == nil { limit = saved.cells }
+            if jobCount == nil { jobCount = saved.jobs }
+            if let c = saved.solver { e.request.solver = c }
+            if let step = saved.dt { e.request.dt = step }
+            if saved.exactRates { e.request.exactRates = true }
+            if saved.sundialsStepBounds { e.request.sundialsStepBounds = true }
+            traceFormat = saved.format
+            started = saved.started
+            runID = saved.runID
         } else {
             let path = experiment!
             do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
             folder = out ?? "out/\(e.name)"
-            let source = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path
-            var run: [String: Any] = ["experiment_file": URL(fileURLWithPath: path).standardizedFileURL.path, "experiment_folder": source]
-            if let cells { run["cells"] = cells }
-            if let profile { run["profile"] = profile }
             if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
                                                  sundialsStepBounds: &e.request.sundialsStepBounds,
                                                  outputInterval: e.request.outputInterval) {
                 throw fail(message)
             }
-            if let solver = solverOptions.solver { run["solver"] = solver.rawValue }
-            if let dt = solverOptions.dt { run["dt"] = dt }
-            if solverOptions.exactRates { run["exact_rates"] = true }
-            if solverOptions.sundialsStepBounds { run["sundials_step_bounds"] = true }
-            if traceFormat == .nwb { run["format"] = traceFormat.rawValue }
-            run["started"] = ISO8601DateFormatter().string(from: started)
+            let text: Data
+            do { text = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail("\(path): cannot read (\(error.localizedDescription))") }
+            do { claim = try OutputFolder(claiming: folder) } catch { throw fail("\(error)") }
+            // A folder holding an interrupted run is resumed, not overwritten (unless --force).
+            if let interrupted = RunRecord.interruptedRun(in: folder) {
+                guard output.force else {
+                    throw fail("\(folder): holds an interrupted run (\(interrupted)); resume it with: ganglion run --resume \(folder) (or give --force to start it over)")
+                }
+                RunRecord.discardCheckpoints(in: folder)
+            }
+            for name in ["summary.json", RunRecord.name, "experiment.json"] {
+                do { try OutputPolicy.check(folder + "/" + name) } catch { throw fail("\(error)") }
+            }
+            runID = UUID().uuidString.lowercased()
+            let record = RunRecord(runID: runID, experimentFile: URL(fileURLWithPath: path).standardizedFileURL.path,
+                                   experimentFolder: URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path,
+                                   experimentText: String(decoding: text, as: UTF8.self), profile: profile.flatMap(Profile.init(rawValue:)),
+                                   cells: cells, jobs: jobs, solver: solverOptions.solver, dt: solverOptions.dt,
+                                   exactRates: solverOptions.exactRates, sundialsStepBounds: solverOptions.sundialsStepBounds,
+                                   format: traceFormat, started: started)
             do {
-                try AtomicFileWriter.write(try Data(contentsOf: URL(fileURLWithPath: path)), to: folder + "/experiment.json")
-                try AtomicFileWriter.write(Data((JSONOutput.string(run, pretty: true) + "\n").utf8), to: folder + "/run.json")
-            } catch { throw fail("\(folder): \(error)") }
+                // The run record first: it holds everything a resume needs (the experiment's text included).
+                try AtomicFileWriter.write(record.data, to: RunRecord.path(in: folder))
+                try AtomicFileWriter.write(text, to: folder + "/experiment.json")
+            } catch { throw fail("\(error)") }
         }
+        defer { withExtendedLifetime(claim) {} }   // the folder stays claimed until the run has written everything
         if let limit {
             guard e.isPopulation else { throw fail("--cells: the experiment '\(e.name)' is not a population experiment") }
             e.cells = Array(e.cells.prefix(limit))
         }
-        if resumeFolder != nil, !e.isPopulation, !FileManager.default.fileExists(atPath: folder + "/checkpoint.json"),
-           FileManager.default.fileExists(atPath: folder + "/summary.json") {
-            print("\(e.name): the run in \(folder) is complete (summary.json, no checkpoint); nothing to resume")
-            return
-        }
         var runner = ExperimentRunner(experiment: e, folder: folder)
         runner.resume = resumeFolder != nil
-        if let jobs { runner.jobs = jobs }
+        runner.runID = runID
+        if let jobCount { runner.jobs = jobCount }
         runner.shouldStop = installInterruptHandler()
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
         if showProgress {
@@ -146,7 +165,7 @@ struct Run: ParsableCommand {
             }
         }
         if traceFormat == .nwb {
-            if !folders.contains(where: { FileManager.default.fileExists(atPath: $0 + "/trace.csv") }) {
+            if !folders.contains(where: { FileManager.default.fileExists(atPath: $0 + "/trace.csv") || FileManager.default.fileExists(atPath: $0 + "/trace.nwb") }) {
                 printErr("note: --format nwb: this experiment writes no voltage trace (its outputs have no \"trace\"), so no NWB file")
             }
             let experimentText = FileManager.default.contents(atPath: folder + "/experiment.json").flatMap { try? JSONInput.parse($0) }
@@ -168,7 +187,7 @@ struct Run: ParsableCommand {
             let patterns = (stats?["patterns"] as? [String: Double] ?? [:]).sorted { $0.key < $1.key }
                 .map { String(format: "%@ %.0f%%", $0.key, 100 * $0.value) }.joined(separator: ", ")
             print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells (\(patterns)); wrote \(folder)/summary.json" + (figures.isEmpty ? "" : " and \(figures.count) figures"))
-            if outcome.failures > 0 { printErr("\(outcome.failures) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json") }
+            if outcome.failures > 0 { printErr("error: \(outcome.failures) of \(e.cells.count) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json (ganglion run --resume \(folder) retries them)") }
             if let f = (s["statistics"] as? [String: Any])?["reference_closest_approach_fraction"] as? Double, f > 0 {
                 printErr(String(format: "note: in %.0f%% of the cells the exact controller reference passed a fold (targets out of reach nearby; the closest approach was used): reference_closest_approach_ms in the rows, Docs/paper.md", 100 * f))
             }
@@ -182,5 +201,6 @@ struct Run: ParsableCommand {
                 printErr(String(format: "note: the exact controller reference passed a fold at %.1f s (targets out of reach nearby) and held the closest approach for %.1f s in all (summary.json: reference_closest_approach_ms; Docs/paper.md)", first / 1000, ms / 1000))
             }
         }
+        if outcome.failures > 0 { throw ExitCode(1) }
     }
 }

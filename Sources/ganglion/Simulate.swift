@@ -42,7 +42,10 @@ struct Simulate: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Also plot the trace (needs --out): OUT with .svg, protocol events marked.") var plot = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         let started = Date()
         guard duration.isFinite, duration > 0 else { throw fail("--duration \(duration): must be a finite number of ms > 0") }
         guard dtOut.isFinite, dtOut > 0 else { throw fail("--dt-out \(dtOut): must be > 0 ms") }
@@ -80,6 +83,8 @@ struct Simulate: ParsableCommand {
         // NWB: the run streams a scratch CSV (kept if the run fails), converted when it completes.
         let csvTrace = traceFormat == .nwb ? out.map { $0 + ".csv" } : out
         request.tracePath = csvTrace
+        let svgPath = plot ? out.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".nwb") ? String($0.dropLast(4)) : $0) + ".svg" } : nil
+        try checkOutputs(csvTrace, traceFormat == .nwb ? out : nil, svgPath)
         request.record = record.map(RecordItem.parseList) ?? []
         request.events = try event.map(parseEvent)
         if !quiet, isatty(STDERR_FILENO) != 0 {

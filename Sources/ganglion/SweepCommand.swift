@@ -42,7 +42,10 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Also write box plots of the frequency and burstiness next to the table (OUT with .svg).") var plot = false
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         guard duration > 0, duration.isFinite else { throw fail("--duration \(duration): must be > 0 ms") }
         guard jobs >= 1 else { throw fail("--jobs \(jobs): must be ≥ 1") }
         let cells: [NeuronDescription]
@@ -72,6 +75,7 @@ struct SweepCommand: ParsableCommand {
                                                            done, total, elapsed, eta).utf8))
             }
         }
+        try checkOutputs(out)
         let rows = sweep(request)
         if !quiet { printErr("") }
         let interrupted = rows.count < hi - lo
@@ -79,7 +83,7 @@ struct SweepCommand: ParsableCommand {
             let w = try AtomicFileWriter(path: out)
             try w.write(SweepTable.header(solved: solvedNames).joined(separator: ",") + "\n")
             for r in rows { try w.write(SweepTable.line(r, solved: solvedNames, populationSize: cells.count) + "\n") }
-            if interrupted { try w.abandon(keepingAs: out + ".partial") } else { try w.commit() }
+            try w.commit(as: interrupted ? out + ".partial" : nil)
         } catch { throw fail("\(error)") }
         let failed = rows.filter { $0.error != nil }.count
         let wall = Date().timeIntervalSince(start)
@@ -107,11 +111,15 @@ struct Merge: ParsableCommand {
     @Argument(help: "Shard CSV files.") var shards: [String]
     @Option(help: "Merged CSV to write.") var out: String
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
+        output.apply()
         var header: String?
         var rows: [Int: String] = [:]
         var size: Int?
         for file in shards {
+            OutputPolicy.protectInput(file)
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw fail("\(file): cannot read") }
             var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
             guard !lines.isEmpty else { throw fail("\(file): empty") }
@@ -134,6 +142,7 @@ struct Merge: ParsableCommand {
             }
         }
         guard let header, let size else { throw fail("no rows in the shards") }
+        try checkOutputs(out)
         let missing = (0..<size).filter { rows[$0] == nil }
         guard missing.isEmpty else {
             throw fail("\(missing.count) of \(size) cells missing (first: \(missing.prefix(10).map(String.init).joined(separator: ", ")))")

@@ -85,6 +85,7 @@ public enum TracePlot {
         var first: Double?
         try CSVTable.rows(path, count: count, limit: 1) { first = $0[column] }
         guard let first else { return nil }
+        OutputPolicy.protectInput(path)
         guard let fp = fopen(path, "r") else { throw IOError(file: path, message: "cannot open") }
         defer { fclose(fp) }
         fseeko(fp, 0, SEEK_END)

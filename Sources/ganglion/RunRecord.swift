@@ -1,0 +1,137 @@
+import Foundation
+import Ganglion
+
+/// The record of an experiment run, `run.json` in its output folder: written before anything else, it holds
+/// everything `ganglion run --resume` needs (the experiment file's text, the command's overrides, the run's id).
+struct RunRecord {
+    /// The record's file name in the output folder.
+    static let name = "run.json"
+    /// Identifies the run; every cell summary of the run carries it.
+    var runID: String
+    /// The experiment file's path when the run started (named in errors; relative paths in the experiment are
+    /// resolved against `experimentFolder`).
+    var experimentFile: String
+    /// The experiment file's folder.
+    var experimentFolder: String
+    /// The experiment file's text, as read when the run started.
+    var experimentText: String
+    /// `--profile`, if given.
+    var profile: Profile?
+    /// `--cells`, if given.
+    var cells: Int?
+    /// `--jobs`, if given.
+    var jobs: Int?
+    /// `--solver`, `--dt`, `--exact-rates`, `--sundials-step-bounds`, if given.
+    var solver: SolverChoice?
+    var dt: Double?
+    var exactRates: Bool
+    var sundialsStepBounds: Bool
+    /// The trace format.
+    var format: TraceFormat
+    /// When the run started.
+    var started: Date
+
+    init(runID: String, experimentFile: String, experimentFolder: String, experimentText: String, profile: Profile?,
+                cells: Int?, jobs: Int?, solver: SolverChoice?, dt: Double?, exactRates: Bool, sundialsStepBounds: Bool,
+                format: TraceFormat, started: Date) {
+        self.runID = runID
+        self.experimentFile = experimentFile
+        self.experimentFolder = experimentFolder
+        self.experimentText = experimentText
+        self.profile = profile
+        self.cells = cells
+        self.jobs = jobs
+        self.solver = solver
+        self.dt = dt
+        self.exactRates = exactRates
+        self.sundialsStepBounds = sundialsStepBounds
+        self.format = format
+        self.started = started
+    }
+
+    /// The record's path in `folder`.
+    static func path(in folder: String) -> String { folder + "/" + name }
+
+    /// The record as JSON.
+    var data: Data {
+        var o: [String: Any] = ["run_id": runID, "experiment_file": experimentFile, "experiment_folder": experimentFolder,
+                                "experiment_text": experimentText, "started": ISO8601DateFormatter().string(from: started)]
+        if let profile { o["profile"] = profile.rawValue }
+        if let cells { o["cells"] = cells }
+        if let jobs { o["jobs"] = jobs }
+        if let solver { o["solver"] = solver.rawValue }
+        if let dt { o["dt"] = dt }
+        if exactRates { o["exact_rates"] = true }
+        if sundialsStepBounds { o["sundials_step_bounds"] = true }
+        if format != .csv { o["format"] = format.rawValue }
+        return Data((JSONOutput.string(o, pretty: true) + "\n").utf8)
+    }
+
+    /// Reads a record; errors name the file and the field.
+    init(_ data: Data, file: String) throws(ModelFileError) {
+        func fail(_ field: String?, _ m: String) -> ModelFileError { ModelFileError(file: file, field: field, message: m) }
+        let parsed: Any
+        do { parsed = try JSONInput.parse(data) } catch { throw fail(nil, "not valid JSON (\(error)); the folder cannot be resumed") }
+        guard let o = parsed as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
+        func string(_ k: String) throws(ModelFileError) -> String {
+            guard let v = o[k] as? String else { throw fail(k, "missing or not a string: this is not a run record Ganglion can resume") }
+            return v
+        }
+        func count(_ k: String) throws(ModelFileError) -> Int? {
+            guard let v = o[k] else { return nil }
+            guard let d = v as? Double, d >= 1, d <= 1e9, d == d.rounded() else { throw fail(k, "must be a whole number ≥ 1, got \(v)") }
+            return Int(d)
+        }
+        runID = try string("run_id")
+        experimentFile = try string("experiment_file")
+        experimentFolder = try string("experiment_folder")
+        experimentText = try string("experiment_text")
+        if let p = o["profile"] {
+            guard let v = (p as? String).flatMap(Profile.init(rawValue:)) else { throw fail("profile", "unknown profile \(p)") }
+            profile = v
+        } else { profile = nil }
+        cells = try count("cells")
+        jobs = try count("jobs")
+        if let s = o["solver"] {
+            guard let v = (s as? String).flatMap(SolverChoice.init(rawValue:)) else { throw fail("solver", "unknown solver \(s)") }
+            solver = v
+        } else { solver = nil }
+        if let d = o["dt"] {
+            guard let v = d as? Double, v.isFinite, v > 0 else { throw fail("dt", "must be a number > 0, got \(d)") }
+            dt = v
+        } else { dt = nil }
+        exactRates = o["exact_rates"] as? Bool ?? false
+        sundialsStepBounds = o["sundials_step_bounds"] as? Bool ?? false
+        if let f = o["format"] {
+            guard let v = (f as? String).flatMap(TraceFormat.init(rawValue:)) else { throw fail("format", "unknown trace format \(f)") }
+            format = v
+        } else { format = .csv }
+        let text = try string("started")
+        guard let date = ISO8601DateFormatter().date(from: text) else { throw fail("started", "not an ISO 8601 time: \(text)") }
+        started = date
+    }
+
+    /// The checkpoints of an interrupted run in `folder` (its own and its cells'), described, or nil if none.
+    static func interruptedRun(in folder: String) -> String? {
+        let found = checkpoints(in: folder)
+        guard !found.isEmpty else { return nil }
+        return found.count == 1 ? found[0] : "\(found.count) checkpoints, e.g. \(found[0])"
+    }
+
+    /// Removes the checkpoints of an interrupted run in `folder` (when it is started over with `--force`).
+    static func discardCheckpoints(in folder: String) {
+        for c in checkpoints(in: folder) { unlink(c) }
+    }
+
+    static func checkpoints(in folder: String) -> [String] {
+        var found: [String] = []
+        let own = folder + "/checkpoint.json"
+        if FileManager.default.fileExists(atPath: own) { found.append(own) }
+        let cells = folder + "/cells"
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: cells)) ?? []).sorted() {
+            let c = cells + "/" + name + "/checkpoint.json"
+            if FileManager.default.fileExists(atPath: c) { found.append(c) }
+        }
+        return found
+    }
+}
