@@ -319,7 +319,8 @@ public struct NetworkExperiment: Sendable {
         var traceName: String? = "trace.csv"
         var writesConductances = false
         if let o = try f.object(root["outputs"], "outputs", allowed: ["trace", "trace_window_ms", "dt_out_ms", "record", "windows_ms",
-                                                                     "reference_cell", "burst_onset_isi_ms", "conductances_every_ms"]) {
+                                                                     "reference_cell", "burst_onset_isi_ms", "conductances_every_ms",
+                                                                     "checkpoint_every_ms"]) {
             if let t = o["trace"] {
                 if let b = t as? Bool, !b { traceName = nil } else {
                     let t = try f.string(t, "outputs.trace")!
@@ -347,6 +348,14 @@ public struct NetworkExperiment: Sendable {
                 request.conductanceInterval = c
                 writesConductances = true
             }
+            if let c = try f.number(o["checkpoint_every_ms"], "outputs.checkpoint_every_ms") {
+                guard c >= 0, c.isFinite else { throw f.fail("outputs.checkpoint_every_ms", "must be ≥ 0 ms (0: no checkpoints), got \(c)") }
+                request.checkpointInterval = c > 0 ? c : nil
+            } else if duration >= 60000 {
+                request.checkpointInterval = 30000
+            }
+        } else if duration >= 60000 {
+            request.checkpointInterval = 30000
         }
         let name = try f.string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         // The name becomes the default output folder, out/<name>.

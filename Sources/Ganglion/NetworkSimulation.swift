@@ -73,6 +73,18 @@ public struct NetworkRequest: Sendable {
     /// Polled at every output sample; returning true stops the run with a `SimulationError`, keeping
     /// the trace computed so far.
     public var shouldStop: (@Sendable () -> Bool)?
+    /// Write a checkpoint to `checkpointPath` every so often (simulated ms); nil: none. Checkpoint times are
+    /// segment boundaries of every run with the same interval, so a resumed run is identical to an
+    /// uninterrupted one.
+    public var checkpointInterval: Double?
+    /// Checkpoint file, overwritten atomically at each checkpoint and once more at the end of the run, before
+    /// the outputs are committed; the caller removes it once it has recorded the result.
+    public var checkpointPath: String?
+    /// Continue from this checkpoint file (written by an earlier run of the same request).
+    public var resumeFrom: String?
+    /// Whether an output's existing `<file>.partial` is this run's own unfinished file and may be replaced
+    /// (a resumed run killed before its first checkpoint). Default false.
+    public var replacesPartialOutputs = false
 
     /// A request to simulate `network` for `duration` ms, analysed in `window` (ms);
     /// `nil`: from min(3000 ms, duration / 5) to the end.
@@ -154,6 +166,28 @@ public func simulateNetwork(_ request: NetworkRequest) throws(SimulationError) -
     try NetworkRun(request).run()
 }
 
+/// Everything a network checkpoint holds: the time, the state, what the protocol changed, the analyses so far.
+struct NetworkProgress: Codable {
+    var version = 1
+    /// Identifies the request (a checkpoint of another request is refused).
+    var fingerprint: String
+    var time: Double
+    var nextEvent: Int
+    var state: [Double]
+    /// Per cell: the protocol's changes, and whether a `startHomeostasis` event switched homeostasis on.
+    var records: [ProtocolState.Record]
+    var homeostasisStarted: [Bool]
+    var detectors: [SpikeDetector]
+    var statistics: SolverStatistics
+    var nextConductanceTime: Double
+    var nextProgressTime: Double
+    var closestApproach: [Double]
+    var nextReferenceCheck: Double
+    var traceBytes: Int?
+    var conductanceBytes: Int?
+    var wallMilliseconds: Double
+}
+
 final class NetworkRun {
     let request: NetworkRequest
     var cells: [ProtocolState]
@@ -173,6 +207,11 @@ final class NetworkRun {
     /// `SimulationRun.referenceCheckInterval`).
     var closestApproach: [Double] = []
     var nextReferenceCheck = 0.0
+    /// Per cell: whether a `startHomeostasis` event has switched its homeostasis on.
+    var homeostasisStarted: [Bool] = []
+    /// Checkpoint times (ms), and where a resumed run starts (time, next event, wall time before).
+    var checkpointTimes: Set<Double> = []
+    var resumed: (time: Double, nextEvent: Int, wall: Double)?
 
     init(_ r: NetworkRequest) throws(SimulationError) {
         request = r
@@ -231,18 +270,115 @@ final class NetworkRun {
                 throw fail("record: cell \(r.network.cells[i].name) has no state '\(name)' (it has: \(c.layout.names.joined(separator: ", ")))")
             }
         }
-        if let p = r.conductancesPath, let dt = r.conductanceInterval {
+        homeostasisStarted = Array(repeating: false, count: r.network.cells.count)
+        if let c = r.checkpointInterval {
+            guard c.isFinite, c > 0 else { throw fail("checkpoint interval \(c) ms must be > 0") }
+            guard r.checkpointPath != nil else { throw fail("a checkpoint interval needs a checkpoint path") }
+            let count = (r.duration / c).rounded(.up)
+            guard count <= 100_000 else {
+                throw fail("a checkpoint every \(c) ms of a \(r.duration) ms run makes \(Int(count)) checkpoints (at most 100000): choose a longer interval")
+            }
+            checkpointTimes = Set((1..<max(1, Int(count))).map { Double($0) * c }.filter { $0 < r.duration })
+        }
+        var conductanceColumns: [String]?
+        if let dt = r.conductanceInterval, r.conductancesPath != nil {
             guard dt > 0, dt.isFinite else { throw fail("conductance interval \(dt) ms must be > 0") }
-            let columns = ["t_ms"] + r.network.cells.indices.flatMap { i in
+            conductanceColumns = ["t_ms"] + r.network.cells.indices.flatMap { i in
                 system.cells[i].currentNames.map { "\(r.network.cells[i].name).\($0 == "leak" ? "leak" : $0)" }
             }
-            do { conductanceWriter = try CSVTraceWriter(path: p, columns: columns) } catch { throw fail("\(error)") }
         }
-        if let p = r.tracePath {
-            let columns = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\($0)" } }
-            do { writer = try CSVTraceWriter(path: p, columns: columns) } catch { throw fail("\(error)") }
+        let traceColumnNames = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\($0)" } }
+        if let from = r.resumeFrom {
+            try resume(from, traceColumns: traceColumnNames, conductanceColumns: conductanceColumns)
+        } else {
+            let replace = r.replacesPartialOutputs || OutputPolicy.replacesForeignFiles
+            if let p = r.conductancesPath, let columns = conductanceColumns {
+                do { conductanceWriter = try CSVTraceWriter(path: p, columns: columns, replacingPartial: replace) } catch { throw fail("\(error)") }
+            }
+            if let p = r.tracePath {
+                do { writer = try CSVTraceWriter(path: p, columns: traceColumnNames, replacingPartial: replace) } catch { throw fail("\(error)") }
+            }
         }
         mapTraceColumns()
+    }
+
+    /// A text that changes whenever something that changes the result changes.
+    static func fingerprint(_ r: NetworkRequest) -> String {
+        let events = r.events.map { "\($0.time):\($0.cells):" + StableDescription.of($0.action) }.joined(separator: ";")
+        return [StableDescription.of(r.network), "T=\(r.duration)", r.solver.rawValue, "rtol=\(r.rtol)", "dt=\(String(describing: r.dt))",
+                "ls=\(r.linearSolver)", "exact=\(r.exactRates)", "bounds=\(r.sundialsStepBounds)", "dt_out=\(r.outputInterval)",
+                "events=\(events)", "pending=" + StableDescription.of(r.pendingHomeostasis), "vth=\(r.thresholds)", "trace=\(String(describing: r.traceWindow))",
+                "record=\(r.record)", "gdt=\(String(describing: r.conductanceInterval))", "ckpt=\(String(describing: r.checkpointInterval))"]
+            .joined(separator: "|")
+    }
+
+    /// Takes a run back to a checkpoint: the protocol's changes, the compiled network, the analyses, the outputs.
+    func resume(_ path: String, traceColumns: [String], conductanceColumns: [String]?) throws(SimulationError) {
+        let saved: NetworkProgress
+        do {
+            saved = try JSONDecoder().decode(NetworkProgress.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw SimulationError(message: "\(path): cannot read the checkpoint (\(error)); every file is left as it is")
+        }
+        guard saved.fingerprint == Self.fingerprint(request) else {
+            throw SimulationError(message: "\(path): the checkpoint belongs to a different run (network, protocol, solver or outputs changed); every file is left as it is")
+        }
+        guard saved.records.count == cells.count, saved.homeostasisStarted.count == cells.count, saved.detectors.count == cells.count else {
+            throw SimulationError(message: "\(path): the checkpoint's cells do not match the network; every file is left as it is")
+        }
+        var d = request.network
+        for i in cells.indices {
+            if saved.homeostasisStarted[i] {
+                var n = cells[i].neuron
+                n.homeostasis = request.pendingHomeostasis[i]
+                cells[i] = ProtocolState(n)
+            }
+            cells[i].restore(saved.records[i])
+            d.cells[i].neuron = cells[i].neuron
+        }
+        do { system = try d.compile() } catch { throw SimulationError(message: "\(path): \(error)") }
+        guard saved.state.count == system.layout.names.count else {
+            throw SimulationError(message: "\(path): the checkpoint's state does not match the network; every file is left as it is")
+        }
+        state = saved.state
+        homeostasisStarted = saved.homeostasisStarted
+        detectors = saved.detectors
+        statistics = saved.statistics
+        nextConductanceTime = saved.nextConductanceTime
+        nextProgressTime = saved.nextProgressTime
+        closestApproach = saved.closestApproach
+        nextReferenceCheck = saved.nextReferenceCheck
+        resumed = (saved.time, saved.nextEvent, saved.wallMilliseconds)
+        let complete = saved.time >= request.duration
+        func reopen(_ p: String, columns: [String], size: Int?) throws(SimulationError) -> CSVTraceWriter? {
+            if FileManager.default.fileExists(atPath: p + ".partial") {
+                do { return try CSVTraceWriter(resuming: p, columns: columns, size: size ?? 0) } catch {
+                    throw SimulationError(message: "\(error); every file is left as it is")
+                }
+            }
+            var st = stat()
+            if complete, stat(p, &st) == 0, Int(st.st_size) == size { return nil }   // committed before the kill
+            throw SimulationError(message: "\(p).partial: missing, so the run cannot go on from \(path); every file is left as it is")
+        }
+        if let p = request.tracePath { writer = try reopen(p, columns: traceColumns, size: saved.traceBytes) }
+        if let p = request.conductancesPath, let columns = conductanceColumns {
+            conductanceWriter = try reopen(p, columns: columns, size: saved.conductanceBytes)
+        }
+    }
+
+    func writeCheckpoint(time: Double, nextEvent: Int, wall: Double) throws(SimulationError) {
+        guard let path = request.checkpointPath else { return }
+        do {
+            let p = NetworkProgress(fingerprint: Self.fingerprint(request), time: time, nextEvent: nextEvent, state: state,
+                                    records: cells.map(\.record), homeostasisStarted: homeostasisStarted, detectors: detectors,
+                                    statistics: statistics, nextConductanceTime: nextConductanceTime, nextProgressTime: nextProgressTime,
+                                    closestApproach: closestApproach, nextReferenceCheck: nextReferenceCheck,
+                                    traceBytes: try writer?.synchronize(), conductanceBytes: try conductanceWriter?.synchronize(),
+                                    wallMilliseconds: wall)
+            try AtomicFileWriter.write(try JSONEncoder().encode(p), to: path)
+        } catch {
+            throw SimulationError(message: "cannot write the checkpoint \(path): \(error)")
+        }
     }
 
     func mapTraceColumns() {
@@ -257,17 +393,22 @@ final class NetworkRun {
             self.request.solver.integrator(for: s, rtol: self.request.rtol, dt: self.request.dt, linearSolver: self.request.linearSolver,
                                         exactRates: self.request.exactRates, sundialsStepBounds: self.request.sundialsStepBounds)
         }
-        var boundaries = Set(request.events.map(\.time))
+        var boundaries = Set(request.events.map(\.time)).union(checkpointTimes)
         boundaries.insert(request.duration)
         boundaries.remove(0)
-        var nextEvent = 0
-        var t = 0.0
+        var nextEvent = resumed?.nextEvent ?? 0
+        var t = resumed?.time ?? 0.0
+        let wallBefore = resumed?.wall ?? 0
+        func wallNow() -> Double {
+            let w = ContinuousClock.now - clock
+            return wallBefore + Double(w.components.seconds) * 1000 + Double(w.components.attoseconds) / 1e15
+        }
         var values = Array(repeating: 0.0, count: traceColumns.count)
         func keepPartial() -> String? {
             try? writer?.keepPartial()
         }
         do {
-            for end in boundaries.sorted() {
+            for end in boundaries.sorted() where end > t {
                 while nextEvent < request.events.count && request.events[nextEvent].time <= t {
                     try apply(request.events[nextEvent]); nextEvent += 1
                 }
@@ -301,6 +442,12 @@ final class NetworkRun {
                 statistics += solution.statistics
                 state = solution.finalState
                 t = end
+                if checkpointTimes.contains(end) { try writeCheckpoint(time: end, nextEvent: nextEvent, wall: wallNow()) }
+            }
+            // The end: a last checkpoint with the outputs' final sizes before they are committed, so a run killed
+            // from here on resumes to the same files. The caller removes it once the summary is written.
+            if request.checkpointPath != nil, (resumed?.time ?? 0) < request.duration {
+                try writeCheckpoint(time: request.duration, nextEvent: nextEvent, wall: wallNow())
             }
             try writer?.commit()
             try conductanceWriter?.commit()
@@ -313,7 +460,7 @@ final class NetworkRun {
         } catch {
             throw SimulationError(message: "\(error)", partialTracePath: keepPartial())
         }
-        let wall = ContinuousClock.now - clock
+        let wall = wallNow()
         let windows = request.windows.map { w in
             let onsets = detectors.map { request.onsetRule.onsets($0.spikeTimes.filter { w.contains($0) }) }
             let ref = onsets[request.referenceCell]
@@ -325,8 +472,8 @@ final class NetworkRun {
         }
         return NetworkReport(windows: windows, referenceCell: system.cellNames[request.referenceCell],
                              statistics: statistics, solver: request.solver.rawValue,
-                             wallMilliseconds: Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15,
-                             tracePath: writer?.path, conductancesPath: conductanceWriter?.path,
+                             wallMilliseconds: wall,
+                             tracePath: request.tracePath, conductancesPath: request.conductanceInterval != nil ? request.conductancesPath : nil,
                              finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, state)),
                              closestApproach: Dictionary(uniqueKeysWithValues: system.cells.indices.filter { system.cells[$0].controllerReferenceCanFold }
                                                             .map { (system.cellNames[$0], closestApproach[$0]) }))
@@ -386,6 +533,7 @@ final class NetworkRun {
                 for n in d.conductanceNames { d.setGbar(n, now.gbar(n)!) }
                 d.homeostasis = request.pendingHomeostasis[i]
                 cells[i] = ProtocolState(d)
+                homeostasisStarted[i] = true
                 for n in d.homeostasis!.timeConstants.keys {
                     let g = now.gbar(n)!
                     fresh.append((i, "homeostasis.\(n).gbar", g))

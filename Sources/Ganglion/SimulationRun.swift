@@ -241,8 +241,8 @@ final class SimulationRun {
         let n = r.neuron
         let g = n.conductanceNames.map { "\($0)=\(n.gbar($0)!)" }.joined(separator: ",")
         let h = n.homeostasis.map { "\($0.timeConstants.sorted { $0.key < $1.key }),\($0.tauG),\($0.calciumTarget),\($0.allowsNegativeConductance)" } ?? "none"
-        let ev = r.events.map { String(describing: $0) }.joined(separator: ";")
-        let nm = n.neuromodulation.map { "\($0)" } ?? "none"
+        let ev = r.events.map { StableDescription.of($0) }.joined(separator: ";")
+        let nm = n.neuromodulation.map { StableDescription.of($0) } ?? "none"
         let blocks = n.blockFractions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         return [n.name, g, "I=\(n.appliedCurrent)", "h=\(h)", "nm=\(nm)", "block=\(blocks)", "V0=\(n.initialVoltage)", "Ca0=\(n.initialCalcium)", "T=\(r.duration)", "dt_out=\(r.outputInterval)", r.solver.rawValue,
                 "rtol=\(r.rtol)", "atol=\(String(describing: r.atol))", "dt=\(String(describing: r.dt))", "events=\(ev)",

@@ -12,8 +12,10 @@ struct NetworkCommand: ParsableCommand {
             onsets, the period and the phase relative to the reference cell (Docs/network-files.md).
             """)
 
-    @Argument(help: "Network file (JSON; Docs/network-files.md).") var file: String
+    @Argument(help: "Network file (JSON; Docs/network-files.md). Not with --resume.") var networkFile: String?
     @Option(help: "Output folder (default out/<network name>).") var out: String?
+    @Option(name: .customLong("resume"), help: "Continue the interrupted network run in this output folder (from its last checkpoint).")
+    var resumeFolder: String?
     @Option(help: "Profile, replacing the file's: ganglion or paper (control.md §6).") var profile: String?
     @OptionGroup var solverOptions: SolverOverride
     @Option(parsing: .unconditional, help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
@@ -28,21 +30,71 @@ struct NetworkCommand: ParsableCommand {
     func validate() throws {
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
         if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration \(duration): must be a finite number of ms > 0") }
+        if networkFile == nil, resumeFolder == nil { throw ValidationError("give a network file, or --resume DIR") }
+        if networkFile != nil, resumeFolder != nil { throw ValidationError("give either a network file or --resume DIR, not both") }
+        if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil || duration != nil || out != nil {
+            throw ValidationError("--resume continues with the run's own settings (run.json): no --out, --solver, --dt, --exact-rates, --sundials-step-bounds, --profile, --format or --duration")
+        }
     }
 
     func run() throws {
         output.apply()
-        let started = Date()
+        var started = Date()
         var e: NetworkExperiment
-        do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
-        if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
-                                             sundialsStepBounds: &e.request.sundialsStepBounds,
-                                             outputInterval: e.request.outputInterval) {
-            throw fail(message)
+        let folder: String
+        let claim: OutputFolder
+        let file: String
+        var traceFormat: TraceFormat
+        var record: RunRecord
+        if let dir = resumeFolder {
+            // The network and the command's settings from the run record kept in the folder.
+            folder = dir
+            guard FileManager.default.fileExists(atPath: dir) else { throw fail("\(dir): no such folder") }
+            do { claim = try OutputFolder(claiming: dir) } catch { throw fail("\(error)") }
+            let path = RunRecord.path(in: dir)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw fail("\(dir): no run was started here (no \(RunRecord.name): a run writes it before anything else); start the run again with ganglion network FILE --out \(dir)")
+            }
+            do { record = try RunRecord(data, file: path) } catch { throw fail("\(error)") }
+            guard record.kind == .network else { throw fail("\(dir): holds an experiment run: resume it with ganglion run --resume \(dir)") }
+            do { e = try NetworkExperiment.parse(Data(record.inputText.utf8), file: record.inputFile, folder: record.inputFolder, profile: record.profile) } catch { throw fail("\(error)") }
+            if let c = record.solver { e.request.solver = c }
+            if let step = record.dt { e.request.dt = step }
+            if record.exactRates { e.request.exactRates = true }
+            if record.sundialsStepBounds { e.request.sundialsStepBounds = true }
+            if let d = record.duration { e.request.shorten(to: d) }
+            traceFormat = record.format
+            started = record.started
+            file = record.inputFile
+        } else {
+            file = networkFile!
+            do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
+            if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
+                                                 sundialsStepBounds: &e.request.sundialsStepBounds,
+                                                 outputInterval: e.request.outputInterval) {
+                throw fail(message)
+            }
+            if let duration { e.request.shorten(to: duration) }
+            folder = out ?? "out/\(e.name)"
+            traceFormat = TraceFormat.resolve(format, path: e.traceName)
+            let text: Data
+            do { text = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw fail("\(file): cannot read (\(error.localizedDescription))") }
+            do { claim = try OutputFolder(claiming: folder) } catch { throw fail("\(error)") }
+            if let interrupted = RunRecord.interruptedRun(in: folder) {
+                guard output.force else {
+                    throw fail("\(folder): holds an interrupted run (\(interrupted)); resume it with: ganglion network --resume \(folder) (or give --force to start it over)")
+                }
+                RunRecord.discardCheckpoints(in: folder)
+            }
+            record = RunRecord(kind: .network, duration: duration, runID: UUID().uuidString.lowercased(),
+                               inputFile: file,
+                               inputFolder: URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path,
+                               inputText: String(decoding: text, as: UTF8.self), profile: profile.flatMap(Profile.init(rawValue:)),
+                               cells: nil, jobs: nil, solver: solverOptions.solver, dt: solverOptions.dt,
+                               exactRates: solverOptions.exactRates, sundialsStepBounds: solverOptions.sundialsStepBounds,
+                               format: traceFormat, started: started)
         }
-        if let duration { e.request.shorten(to: duration) }
-        let folder = out ?? "out/\(e.name)"
-        let traceFormat = TraceFormat.resolve(format, path: e.traceName)
+        defer { withExtendedLifetime(claim) {} }   // one writer in the folder until everything is written
         var nwbPath: String?
         if let t = e.traceName {
             if traceFormat == .nwb {
@@ -58,11 +110,24 @@ struct NetworkCommand: ParsableCommand {
                 e.request.tracePath = folder + "/" + t
             }
         }
-        let claim: OutputFolder
-        do { claim = try OutputFolder(claiming: folder) } catch { throw fail("\(error)") }
-        defer { withExtendedLifetime(claim) {} }   // one writer in the folder until everything is written
-        for output in [e.request.tracePath, nwbPath, folder + "/summary.json"].compactMap({ $0 }) {
-            do { try OutputPolicy.check(output) } catch { throw fail("\(error)") }
+        let checkpoint = folder + "/checkpoint.json"
+        if e.request.checkpointInterval != nil { e.request.checkpointPath = checkpoint }
+        if resumeFolder != nil {
+            if FileManager.default.fileExists(atPath: checkpoint) {
+                e.request.resumeFrom = checkpoint
+            } else if let data = FileManager.default.contents(atPath: folder + "/summary.json"),
+                      let done = try? JSONInput.parse(data) as? [String: Any], done["run_id"] as? String == record.runID {
+                print("\(e.name): the run in \(folder) is complete (summary.json); nothing to resume")
+                return
+            } else {
+                e.request.replacesPartialOutputs = true
+            }
+        } else {
+            for output in [e.request.tracePath, nwbPath, folder + "/summary.json", RunRecord.path(in: folder)].compactMap({ $0 }) {
+                do { try OutputPolicy.check(output) } catch { throw fail("\(error)") }
+            }
+            // The run record first: it holds everything --resume needs.
+            do { try AtomicFileWriter.write(record.data, to: RunRecord.path(in: folder)) } catch { throw fail("\(error)") }
         }
         if e.writesConductances { e.request.conductancesPath = folder + "/conductances.csv" }
         e.request.shouldStop = installInterruptHandler()
@@ -71,17 +136,20 @@ struct NetworkCommand: ParsableCommand {
         let report: NetworkReport
         do { report = try simulateNetwork(e.request) } catch {
             if showProgress { printErr("") }
+            let resumable = FileManager.default.fileExists(atPath: checkpoint)
+            let hint = resumable ? "; resume with: ganglion network --resume \(folder)" : ""
             if interruptRequested.load(ordering: .relaxed) {
-                printErr("interrupted\(error.partialTracePath.map { "; the trace computed so far is in \($0)" } ?? "")")
+                printErr("interrupted\(error.partialTracePath.map { "; the trace computed so far is in \($0)" } ?? "")\(hint)")
                 throw ExitCode(130)
             }
-            throw fail("\(e.name): \(error.description)")
+            throw fail("\(e.name): \(error.description)\(resumable ? "\n(\(hint.dropFirst(2)))" : "")")
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         var summary = report.jsonObject
         summary["network"] = e.name
         summary["profile"] = e.profile.rawValue
         summary["file"] = file
+        summary["run_id"] = record.runID
         summary["duration_ms"] = e.request.duration
         summary["cells"] = e.request.network.cells.map(\.name)
         summary["synapses"] = e.request.network.synapses.map(\.summary)
@@ -95,7 +163,7 @@ struct NetworkCommand: ParsableCommand {
         }
         var nwbTrace: String?
         if let path = nwbPath, let t = report.tracePath {
-            let networkText = (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) }
+            let networkText = try? JSONInput.parse(Data(record.inputText.utf8))
             var m = nwbMetadata(description: "Ganglion: network \(e.name) (\(e.request.network.cells.count) cells) simulated for \(e.request.duration) ms",
                                 model: networkText, protocol: ["events": summary["events"] as Any], solver: summary["solver"], input: file,
                                 started: started)
@@ -109,6 +177,11 @@ struct NetworkCommand: ParsableCommand {
         }
         let text = JSONOutput.string(summary, pretty: true) + "\n"
         do { try AtomicFileWriter.write(Data(text.utf8), to: folder + "/summary.json") } catch { throw fail("\(folder)/summary.json: \(error)") }
+        if e.request.checkpointPath != nil {
+            // The result is recorded: the checkpoint (written at the end of the run) is no longer needed.
+            FaultInjection.point()
+            unlink(checkpoint)
+        }
         var figures: [String] = []
         if plot {
             let markers = e.request.events.map { ($0.time, "t = \($0.time / 1000) s") }

@@ -57,9 +57,10 @@ struct Run: ParsableCommand {
             }
             let saved: RunRecord
             do { saved = try RunRecord(data, file: record) } catch { throw fail("\(error)") }
-            do { e = try Experiment.parse(Data(saved.experimentText.utf8), file: saved.experimentFile, folder: saved.experimentFolder, profile: saved.profile) } catch { throw fail("\(error)") }
+            guard saved.kind == .experiment else { throw fail("\(dir): holds a network run: resume it with ganglion network --resume \(dir)") }
+            do { e = try Experiment.parse(Data(saved.inputText.utf8), file: saved.inputFile, folder: saved.inputFolder, profile: saved.profile) } catch { throw fail("\(error)") }
             if !FileManager.default.fileExists(atPath: dir + "/experiment.json") {
-                do { try AtomicFileWriter.write(Data(saved.experimentText.utf8), to: dir + "/experiment.json") } catch { throw fail("\(error)") }
+                do { try AtomicFileWriter.write(Data(saved.inputText.utf8), to: dir + "/experiment.json") } catch { throw fail("\(error)") }
             }
             if limit == nil { limit = saved.cells }
             if jobCount == nil { jobCount = saved.jobs }
@@ -93,9 +94,9 @@ struct Run: ParsableCommand {
                 do { try OutputPolicy.check(folder + "/" + name) } catch { throw fail("\(error)") }
             }
             runID = UUID().uuidString.lowercased()
-            let record = RunRecord(runID: runID, experimentFile: URL(fileURLWithPath: path).standardizedFileURL.path,
-                                   experimentFolder: URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path,
-                                   experimentText: String(decoding: text, as: UTF8.self), profile: profile.flatMap(Profile.init(rawValue:)),
+            let record = RunRecord(runID: runID, inputFile: path,
+                                   inputFolder: URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path,
+                                   inputText: String(decoding: text, as: UTF8.self), profile: profile.flatMap(Profile.init(rawValue:)),
                                    cells: cells, jobs: jobs, solver: solverOptions.solver, dt: solverOptions.dt,
                                    exactRates: solverOptions.exactRates, sundialsStepBounds: solverOptions.sundialsStepBounds,
                                    format: traceFormat, started: started)
@@ -168,13 +169,13 @@ struct Run: ParsableCommand {
             if !folders.contains(where: { FileManager.default.fileExists(atPath: $0 + "/trace.csv") || FileManager.default.fileExists(atPath: $0 + "/trace.nwb") }) {
                 printErr("note: --format nwb: this experiment writes no voltage trace (its outputs have no \"trace\"), so no NWB file")
             }
-            let experimentText = FileManager.default.contents(atPath: folder + "/experiment.json").flatMap { try? JSONInput.parse($0) }
+            let inputText = FileManager.default.contents(atPath: folder + "/experiment.json").flatMap { try? JSONInput.parse($0) }
             let events: [[String: Any]] = e.request.events.map { ["time_ms": $0.time, "action": $0.summary] }
             for f in folders where FileManager.default.fileExists(atPath: f + "/trace.csv") {
                 let cell = URL(fileURLWithPath: f).lastPathComponent
                 var m = nwbMetadata(description: "Ganglion: experiment \(e.name)" + (e.isPopulation ? ", cell \(cell)" : "")
                                         + ", \(e.request.duration) ms",
-                                    model: experimentText, protocol: ["events": events], solver: s["solver"], input: experiment,
+                                    model: inputText, protocol: ["events": events], solver: s["solver"], input: experiment,
                                     started: started)
                 m.subject.subjectID = e.isPopulation ? "\(e.name)-\(cell)" : e.name
                 try finishNWB(scratch: f + "/trace.csv", to: f + "/trace.nwb", metadata: m)

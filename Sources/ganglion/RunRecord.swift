@@ -1,20 +1,26 @@
 import Foundation
 import Ganglion
 
-/// The record of an experiment run, `run.json` in its output folder: written before anything else, it holds
-/// everything `ganglion run --resume` needs (the experiment file's text, the command's overrides, the run's id).
+/// The record of a run (`ganglion run` or `ganglion network`), `run.json` in its output folder: written before
+/// anything else, it holds everything `--resume` needs (the input file's text, the command's overrides, the
+/// run's id).
 struct RunRecord {
+    /// What was run: an experiment file or a network file.
+    enum Kind: String { case experiment, network }
+    var kind: Kind
+    /// `ganglion network --duration`, if given.
+    var duration: Double?
     /// The record's file name in the output folder.
     static let name = "run.json"
     /// Identifies the run; every cell summary of the run carries it.
     var runID: String
-    /// The experiment file's path when the run started (named in errors; relative paths in the experiment are
-    /// resolved against `experimentFolder`).
-    var experimentFile: String
-    /// The experiment file's folder.
-    var experimentFolder: String
-    /// The experiment file's text, as read when the run started.
-    var experimentText: String
+    /// The experiment or network file's path when the run started (named in errors; relative paths in it are
+    /// resolved against `inputFolder`).
+    var inputFile: String
+    /// The input file's folder.
+    var inputFolder: String
+    /// The input file's text, as read when the run started.
+    var inputText: String
     /// `--profile`, if given.
     var profile: Profile?
     /// `--cells`, if given.
@@ -31,13 +37,15 @@ struct RunRecord {
     /// When the run started.
     var started: Date
 
-    init(runID: String, experimentFile: String, experimentFolder: String, experimentText: String, profile: Profile?,
+    init(kind: Kind = .experiment, duration: Double? = nil, runID: String, inputFile: String, inputFolder: String, inputText: String, profile: Profile?,
                 cells: Int?, jobs: Int?, solver: SolverChoice?, dt: Double?, exactRates: Bool, sundialsStepBounds: Bool,
                 format: TraceFormat, started: Date) {
+        self.kind = kind
+        self.duration = duration
         self.runID = runID
-        self.experimentFile = experimentFile
-        self.experimentFolder = experimentFolder
-        self.experimentText = experimentText
+        self.inputFile = inputFile
+        self.inputFolder = inputFolder
+        self.inputText = inputText
         self.profile = profile
         self.cells = cells
         self.jobs = jobs
@@ -54,8 +62,9 @@ struct RunRecord {
 
     /// The record as JSON.
     var data: Data {
-        var o: [String: Any] = ["run_id": runID, "experiment_file": experimentFile, "experiment_folder": experimentFolder,
-                                "experiment_text": experimentText, "started": ISO8601DateFormatter().string(from: started)]
+        var o: [String: Any] = ["kind": kind.rawValue, "run_id": runID, "input_file": inputFile, "input_folder": inputFolder,
+                                "input_text": inputText, "started": ISO8601DateFormatter().string(from: started)]
+        if let duration { o["duration_ms"] = duration }
         if let profile { o["profile"] = profile.rawValue }
         if let cells { o["cells"] = cells }
         if let jobs { o["jobs"] = jobs }
@@ -82,10 +91,18 @@ struct RunRecord {
             guard let d = v as? Double, d >= 1, d <= 1e9, d == d.rounded() else { throw fail(k, "must be a whole number ≥ 1, got \(v)") }
             return Int(d)
         }
+        guard let k = (o["kind"] as? String).flatMap(Kind.init(rawValue:)) else {
+            throw fail("kind", "missing or unknown (experiment or network): this is not a run record Ganglion can resume")
+        }
+        kind = k
+        if let d = o["duration_ms"] {
+            guard let v = d as? Double, v.isFinite, v > 0 else { throw fail("duration_ms", "must be a number > 0, got \(d)") }
+            duration = v
+        } else { duration = nil }
         runID = try string("run_id")
-        experimentFile = try string("experiment_file")
-        experimentFolder = try string("experiment_folder")
-        experimentText = try string("experiment_text")
+        inputFile = try string("input_file")
+        inputFolder = try string("input_folder")
+        inputText = try string("input_text")
         if let p = o["profile"] {
             guard let v = (p as? String).flatMap(Profile.init(rawValue:)) else { throw fail("profile", "unknown profile \(p)") }
             profile = v

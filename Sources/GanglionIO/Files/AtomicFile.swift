@@ -38,7 +38,7 @@ public final class AtomicFileWriter {
             let d = open(name, flags, 0o644)
             guard d >= 0 else {
                 if errno == EEXIST {
-                    throw IOError(file: name, message: "exists (an unfinished file of an interrupted run): resume that run, or move the file away, or give --force to replace it")
+                    throw IOError(file: name, message: "exists (an unfinished file of an interrupted run): resume that run (ganglion run --resume DIR), or move the file away, or give --force to replace it")
                 }
                 throw IOError(file: name, message: "cannot create (\(String(cString: strerror(errno))))")
             }
