@@ -351,11 +351,7 @@ public struct NetworkExperiment: Sendable {
             if let c = try f.number(o["checkpoint_every_ms"], "outputs.checkpoint_every_ms") {
                 guard c >= 0, c.isFinite else { throw f.fail("outputs.checkpoint_every_ms", "must be ≥ 0 ms (0: no checkpoints), got \(c)") }
                 request.checkpointInterval = c > 0 ? c : nil
-            } else if duration >= 60000 {
-                request.checkpointInterval = 30000
             }
-        } else if duration >= 60000 {
-            request.checkpointInterval = 30000
         }
         let name = try f.string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         // The name becomes the default output folder, out/<name>.

@@ -70,6 +70,7 @@ struct Bench: ParsableCommand {
             request.dt = dt
             request.linearSolver = dense ? .dense : .structured
             request.tracePath = trace
+            request.replacesPartialOutputs = true   // the benchmark's own scratch folder
             var walls: [Double] = []
             var last: SimulationReport?
             do {

@@ -107,6 +107,13 @@ struct Run: ParsableCommand {
             } catch { throw fail("\(error)") }
         }
         defer { withExtendedLifetime(claim) {} }   // the folder stays claimed until the run has written everything
+        if resumeFolder != nil, RunRecord.interruptedRun(in: folder) == nil,
+           let data = FileManager.default.contents(atPath: folder + "/summary.json"),
+           let done = try? JSONInput.parse(data) as? [String: Any], done["run_id"] as? String == runID,
+           done["error"] == nil, (done["failed"] as? Double ?? 0) == 0, done["interrupted"] as? Bool != true {
+            print("\(e.name): the run in \(folder) is complete (summary.json, no checkpoint); nothing to resume")
+            return
+        }
         if let limit {
             guard e.isPopulation else { throw fail("--cells: the experiment '\(e.name)' is not a population experiment") }
             e.cells = Array(e.cells.prefix(limit))

@@ -28,11 +28,13 @@ func scratchFolder(_ name: String) -> String {
     return path
 }
 
-/// Every file under `folder` (relative path → contents).
+/// Every file under `folder` (relative path → contents), but the lock file (it holds the last claimant's pid)
+/// and scratch files of killed processes (removed by the next claimant).
 func snapshot(_ folder: String) -> [String: Data] {
     var out: [String: Data] = [:]
     let e = FileManager.default.enumerator(atPath: folder)
     while let f = e?.nextObject() as? String {
+        if f.hasSuffix(".ganglion.lock") || f.hasSuffix(".tmp") { continue }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder + "/" + f, isDirectory: &isDirectory), !isDirectory.boolValue {
             out[f] = FileManager.default.contents(atPath: folder + "/" + f)

@@ -28,7 +28,8 @@ struct KillResumeTests {
 
     static func strip(_ o: Any) -> Any {
         if let d = o as? [String: Any] {
-            return d.filter { !volatile.contains($0.key) }.mapValues(strip)
+            // Paths of output files (they name the folder) are not results.
+            return d.filter { !volatile.contains($0.key) && !($0.key == "conductances" && $0.value is String) }.mapValues(strip)
         }
         if let a = o as? [Any] { return a.map(strip) }
         return o
@@ -63,7 +64,9 @@ struct KillResumeTests {
                 Issue.record("kill point \(point): \(name) differs from the uninterrupted run's")
             }
             // No scratch file is left once the run is done.
-            #expect(snapshot(work + "/" + folder).keys.filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".partial") || $0.hasSuffix("checkpoint.json") }.isEmpty)
+            let left = (FileManager.default.subpaths(atPath: work + "/" + folder) ?? [])
+                .filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".partial") || $0.hasSuffix("checkpoint.json") }
+            #expect(left.isEmpty, "kill point \(point): left \(left)")
             point += point == 1 ? 1 : stride
         }
         // Random moments: SIGKILL after a random delay, then resume.

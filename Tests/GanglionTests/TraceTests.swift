@@ -77,11 +77,16 @@ struct TraceTests {
         let keptPath = try kept.keepPartial()
         defer { try? FileManager.default.removeItem(atPath: keptPath) }
         #expect(try String(contentsOfFile: keptPath, encoding: .utf8).split(separator: "\n").count == 101)
-        // A writer dropped with a block in flight neither hangs nor leaves its partial file.
+        // A writer dropped with a block in flight does not hang, never deletes its partial file (an interrupted
+        // run's data), leaves it with complete lines only, and never appears under the final name.
         var dropped: CSVTraceWriter? = try CSVTraceWriter(path: path + "-3", columns: ["t_ms", "a"])
         for i in 0..<5000 { try [Double(i)].withUnsafeBufferPointer { try dropped!.write(time: Double(i), values: $0) } }
         dropped = nil
-        #expect(!FileManager.default.fileExists(atPath: path + "-3.partial") && !FileManager.default.fileExists(atPath: path + "-3"))
+        defer { try? FileManager.default.removeItem(atPath: path + "-3.partial") }
+        #expect(!FileManager.default.fileExists(atPath: path + "-3"))
+        let left = try String(contentsOfFile: path + "-3.partial", encoding: .utf8)
+        #expect(left.hasPrefix("t_ms,a\n") && left.hasSuffix("\n"))
+        for (k, line) in left.split(separator: "\n").dropFirst().enumerated() { #expect(line == "\(k),\(k)") }
     }
 
     @Test("trace numbers carry 10 significant digits in fixed or scientific notation")

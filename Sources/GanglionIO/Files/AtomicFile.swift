@@ -98,6 +98,7 @@ public final class AtomicFileWriter {
 
     deinit {
         if fd >= 0 {
+            if isPartial { try? flush() }   // what was given is kept, in whole lines as it was given
             close(fd)
             // A scratch file is incomplete and useless; a `.partial` may be resumed: it stays.
             if !isPartial { unlink(temporaryPath) }

@@ -56,14 +56,19 @@ public final class OutputFolder: @unchecked Sendable {
         return Int(String(decoding: bytes[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Removes scratch files of processes that no longer run (a killed run's unfinished atomic writes).
+    /// Removes scratch files of processes that no longer run (a killed run's unfinished atomic writes), in the
+    /// folder and in the folders of a population's cells (`cells/<index>/`).
     func removeOrphanScratchFiles() {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-            // `.<name>.<pid>-<tag>.tmp`
-            let parts = name.dropLast(4).split(separator: ".")
-            guard let last = parts.last, let dash = last.firstIndex(of: "-"), let pid = Int32(last[..<dash]) else { continue }
-            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { unlink(path + "/" + name) }
+        var folders = [path]
+        let cells = path + "/cells"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: cells)) ?? [] { folders.append(cells + "/" + name) }
+        for folder in folders {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                // `.<name>.<pid>-<tag>.tmp`
+                let parts = name.dropLast(4).split(separator: ".")
+                guard let last = parts.last, let dash = last.firstIndex(of: "-"), let pid = Int32(last[..<dash]) else { continue }
+                if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { unlink(folder + "/" + name) }
+            }
         }
     }
 
