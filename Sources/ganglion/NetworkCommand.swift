@@ -49,7 +49,7 @@ struct NetworkCommand: ParsableCommand {
         if let dir = resumeFolder {
             // The network and the command's settings from the run record kept in the folder.
             folder = dir
-            guard FileManager.default.fileExists(atPath: dir) else { throw fail("\(dir): no such folder") }
+            guard FileManager.default.fileExists(atPath: dir) else { throw fail("\(dir): no such folder: no run was started here") }
             do { claim = try OutputFolder(claiming: dir) } catch { throw fail("\(error)") }
             let path = RunRecord.path(in: dir)
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -49,7 +49,7 @@ struct Run: ParsableCommand {
         let runID: String
         if let dir = resumeFolder {
             folder = dir
-            guard FileManager.default.fileExists(atPath: dir) else { throw fail("\(dir): no such folder") }
+            guard FileManager.default.fileExists(atPath: dir) else { throw fail("\(dir): no such folder: no run was started here") }
             do { claim = try OutputFolder(claiming: dir) } catch { throw fail("\(error)") }
             let record = RunRecord.path(in: dir)
             guard let data = FileManager.default.contents(atPath: record) else {
