@@ -21,7 +21,12 @@ struct Analyze: ParsableCommand {
         var first = Double.nan, last = Double.nan
         var path = trace
         var voltageColumn = column
-        var calciumColumn: String? = "Ca"
+        // The calcium column: `Ca_au`, or `Ca` as other tools and older files name it.
+        var calciumColumn: String? = TraceColumns.calcium
+        if !isNWB(trace), let header = try? CSVTable.header(trace), !header.contains(TraceColumns.calcium),
+           header.contains(TraceColumns.legacyCalcium) {
+            calciumColumn = TraceColumns.legacyCalcium
+        }
         if isNWB(trace) {
             let pick: [String]
             do { pick = try NWBReader.analysisSeries(in: trace, column: column) } catch { throw fail("\(error)") }
