@@ -21,12 +21,7 @@ struct Analyze: ParsableCommand {
         var first = Double.nan, last = Double.nan
         var path = trace
         var voltageColumn = column
-        // The calcium column: `Ca_au`, or `Ca` as other tools and older files name it.
-        var calciumColumn: String? = TraceColumns.calcium
-        if !isNWB(trace), let header = try? CSVTable.header(trace), !header.contains(TraceColumns.calcium),
-           header.contains(TraceColumns.legacyCalcium) {
-            calciumColumn = TraceColumns.legacyCalcium
-        }
+        var calciumColumn: String? = TraceColumns.calcium   // (`Ca` in older files and other tools' is read too)
         if isNWB(trace) {
             let pick: [String]
             do { pick = try NWBReader.analysisSeries(in: trace, column: column) } catch { throw fail("\(error)") }
