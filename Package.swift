@@ -23,8 +23,12 @@ let package = Package(
         .target(name: "GanglionCVODE", dependencies: ["GanglionCore", "CSundials"]),
         // Model library: neuron kinds, named conductance sets, model descriptions.
         .target(name: "GanglionModels", dependencies: ["GanglionCore"]),
-        // I/O: model files, CSV traces, JSON summaries.
-        .target(name: "GanglionIO", dependencies: ["GanglionCore", "GanglionModels"]),
+        // The version and the git commit of this build (the commit read from .git by the GanglionCommit plugin).
+        .target(name: "GanglionBuildInfo", plugins: ["GanglionCommit"]),
+        .executableTarget(name: "GanglionCommitReader"),
+        .plugin(name: "GanglionCommit", capability: .buildTool(), dependencies: ["GanglionCommitReader"]),
+        // I/O: model files, CSV traces, JSON summaries, provenance.
+        .target(name: "GanglionIO", dependencies: ["GanglionCore", "GanglionModels", "GanglionBuildInfo"]),
         // NWB 2 export of traces (HDF5); owns every HDF5 identifier.
         .target(name: "GanglionNWB", dependencies: ["GanglionIO", "CHDF5"]),
         // Umbrella: re-exports the above and adds the `simulate` entry point.

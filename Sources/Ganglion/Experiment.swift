@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which computations an experiment uses where the authors' code differs from the correct one
-/// (`control.md` §6).
+/// (Docs/science/controllers.md §6).
 public enum Profile: String, Sendable, CaseIterable {
     /// Ganglion's defaults: exact compensation solves, conductances kept ≥ 0, sharp switches at the event time.
     case ganglion
@@ -95,7 +95,7 @@ public struct NeuromodulationPlan: Sendable {
     }
 }
 
-/// A preparatory run (`control.md` §4): the cell with its controllers runs for a while (with these DIC
+/// A preparatory run (Docs/science/controllers.md §4): the cell with its controllers runs for a while (with these DIC
 /// targets), then the experiment starts from its conductances with fresh initial conditions (V, gates, Ca,
 /// m = ḡ, pool = ḡ, z at steady state) and τ_X recomputed from them; V_th stays the initial cell's.
 public struct Preparation: Sendable {
@@ -234,7 +234,7 @@ public struct Experiment: Sendable {
             if let path = p as? String {
                 all = try PopulationFile.load(resolve(path)).cells
             } else if let g = try object(p, "population", allowed: ["generate", "count", "seed", "variant", "g_s", "g_u"]) {
-                // Generated here, deterministically (dics.md §5; `ganglion population` writes the same cells).
+                // Generated here, deterministically (Docs/science/dics.md §7; `ganglion population` writes the same cells).
                 guard let family = try string(g["generate"], "population.generate"), let recipe = Population.Recipe.named(family) else {
                     throw fail("population.generate", "missing or unknown family (known: stg, da)")
                 }
@@ -341,7 +341,7 @@ public struct Experiment: Sendable {
             if let v = try positive(n["K_i"], "neuromodulation.K_i") { m.ki = v }
             m.kt = try positive(n["K_t"], "neuromodulation.K_t") ?? m.beta / m.ki
             if let v = try positive(n["u_max"], "neuromodulation.u_max") { m.uMax = v }
-            // The authors' DA controller has no anti-windup (control.md §6).
+            // The authors' DA controller has no anti-windup (Docs/science/controllers.md §6).
             m.antiWindup = try bool(n["anti_windup"], "neuromodulation.anti_windup") ?? !(profile == .paper && first.kind == "da")
             if let z = try string(n["integrator_start"], "neuromodulation.integrator_start") {
                 guard let v = Neuromodulation.IntegratorStart(rawValue: z) else {

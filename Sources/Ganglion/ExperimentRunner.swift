@@ -97,7 +97,10 @@ public struct ExperimentRunner: Sendable {
         return o
     }
 
+    /// Writes a summary object (with the run's provenance) to `path`.
     func write(_ o: [String: Any], to path: String) throws(SimulationError) {
+        var o = o
+        o["provenance"] = Provenance.current.jsonObject
         do {
             try AtomicFileWriter.write(Data((JSONOutput.string(o, pretty: true) + "\n").utf8), to: path)
         } catch { throw SimulationError(message: "\(error)") }

@@ -67,7 +67,7 @@ public struct NetworkExperiment: Sendable {
             generator = (recipe, UInt64(seed), targets, variant)
         }
 
-        // Initial voltages: V_i = mean + spread (r − 0.5) from a seeded generator (networks.md §4), Ca at Ca∞(V_i).
+        // Initial voltages: V_i = mean + spread (r − 0.5) from a seeded generator (Docs/science/networks.md §5), Ca at Ca∞(V_i).
         var initialV: (mean: Double, spread: Double, rng: Xoshiro256StarStar)?
         var steadyCalcium = false
         if let i = try f.object(root["initial"], "initial", allowed: ["V_mean", "V_spread", "seed", "Ca"]) {
@@ -176,7 +176,7 @@ public struct NetworkExperiment: Sendable {
                 if var plan = x.neuromodulation {
                     if let gs = cellTargets[i].gs { plan.template.gs = gs }
                     if let gu = cellTargets[i].gu { plan.template.gu = gu }
-                    // The authors' network code starts the integrator at 0 (control.md §6).
+                    // The authors' network code starts the integrator at 0 (Docs/science/controllers.md §6).
                     if profile == .paper, (root["neuromodulation"] as? [String: Any])?["integrator_start"] == nil { plan.template.integratorStart = .zero }
                     x.neuromodulation = plan
                 } else if cellTargets[i].gs != nil || cellTargets[i].gu != nil {

@@ -41,8 +41,8 @@ public struct NetworkRequest: Sendable {
     /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
     public var exactRates = false
     /// CVODE: keep SUNDIALS' own fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1)
-    /// (`CVODEOptions.fixedStepBounds`): reproduces, step for step, CVODE runs of Ganglion stop 14 and earlier
-    /// (with `exactRates`, stop 13 and earlier).
+    /// (`CVODEOptions.fixedStepBounds`); more error-test
+    /// failures (Docs/cvode.md, "Step-size changes").
     public var sundialsStepBounds = false
     /// Output grid (ms): spikes are detected on it, the trace is written on it.
     public var outputInterval = 0.1
@@ -287,7 +287,7 @@ final class NetworkRun {
                 system.cells[i].currentNames.map { "\(r.network.cells[i].name).\($0 == "leak" ? "leak" : $0)" }
             }
         }
-        let traceColumnNames = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\($0)" } }
+        let traceColumnNames = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\(TraceColumns.name(ofState: $0))" } }
         if let from = r.resumeFrom {
             try resume(from, traceColumns: traceColumnNames, conductanceColumns: conductanceColumns)
         } else {
@@ -587,6 +587,7 @@ extension NetworkReport {
             "trace": tracePath as Any,
             "conductances": conductancesPath as Any,
             "reference_closest_approach_ms": closestApproach,
+            "provenance": Provenance.current.jsonObject,
         ]
     }
 

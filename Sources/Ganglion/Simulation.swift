@@ -44,8 +44,8 @@ public struct SimulationRequest: Sendable {
     /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
     public var exactRates = false
     /// CVODE: keep SUNDIALS' own fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1)
-    /// (`CVODEOptions.fixedStepBounds`): reproduces, step for step, CVODE runs of Ganglion stop 14 and earlier
-    /// (with `exactRates`, stop 13 and earlier).
+    /// (`CVODEOptions.fixedStepBounds`); more error-test
+    /// failures (Docs/cvode.md, "Step-size changes").
     public var sundialsStepBounds = false
     /// Analysis window (ms); `nil`: 3000 ms to the end (the paper's), or the whole run if shorter.
     public var window: ClosedRange<Double>?
@@ -72,7 +72,7 @@ public struct SimulationRequest: Sendable {
     public var calciumAverageWindow: Double = 5000
     /// Times (ms) at which the conductances in effect are reported in the summary.
     public var conductanceTimes: [Double] = []
-    /// Firing-pattern snapshots (`control.md` §5): at each time (ms), the conductances in effect are frozen,
+    /// Firing-pattern snapshots (Docs/science/controllers.md §5): at each time (ms), the conductances in effect are frozen,
     /// the plain model is rerun from the standard initial conditions for `snapshotDuration` and analysed
     /// in `snapshotWindow` (the paper: 15 s, 3–15 s).
     public var snapshotTimes: [Double] = []

@@ -194,7 +194,7 @@ final class SimulationRun {
         }
         self.stateColumns = stateColumns
         self.currentColumns = currentColumns
-        header = ["t_ms", "V_mV", "Ca"] + stateColumns.dropFirst(2).map { names[$0] } + currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
+        header = ["t_ms", "V_mV", TraceColumns.calcium] + stateColumns.dropFirst(2).map { names[$0] } + currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
         conductanceNames = currentNames
         regulatedNames = (request.neuron.homeostasis?.timeConstants.keys).map { $0.sorted() } ?? []
         let layout = neuron.layout
@@ -393,7 +393,14 @@ final class SimulationRun {
             rtol = request.rtol
             let options = (integrator as! CVODEIntegrator).options
             let a = options.absoluteTolerances(for: neuron)
-            atol = ["V": a[0], "Ca": a[1], "gates": a.count > 2 ? a[2] : a[1]]
+            // V (mV), Ca (model units) and the first channel gate (dimensionless; the homeostatic and
+            // controller states, which come before the gates, have their own tolerances).
+            let names = neuron.layout.names
+            let gate = names.indices.first { i in
+                i > 1 && !names[i].hasPrefix("homeostasis.") && !names[i].hasPrefix("neuromodulation.")
+            }
+            atol = ["V": a[0], "Ca": a[1]]
+            if let gate { atol?["gates"] = a[gate] }
         case .expEuler, .rk4:
             dt = request.dt ?? request.solver.defaultStep
         }
@@ -459,7 +466,7 @@ final class SimulationRun {
     /// Columns of the conductance file: the calcium moving average, every conductance in effect, and with a
     /// neuromodulation controller g_s and g_u at V_th and the controller's reference.
     var conductanceColumns: [String] {
-        var c = ["t_ms", "Ca_average"] + conductanceNames.map { "g_\($0)_mS_cm2" }
+        var c = ["t_ms", TraceColumns.calciumAverage] + conductanceNames.map { "g_\($0)_mS_cm2" }
         if let m = request.neuron.neuromodulation {
             c += ["g_s_at_Vth", "g_u_at_Vth"] + m.conductances.map { "ref_\($0)_mS_cm2" }
         }
@@ -503,7 +510,7 @@ final class SimulationRun {
             return
         }
         if s.restart, let saved = progress.lookbackState {
-            // The authors' switch starts from the conductances of their last 1 s sample (control.md §3).
+            // The authors' switch starts from the conductances of their last 1 s sample (Docs/science/controllers.md §3).
             for i in regulatedIndex { progress.state[i] = saved[i] }
             progress.lookbackState = nil
         }

@@ -46,7 +46,7 @@ extension SimulationReport {
         var solver = statistics.jsonObject
         solver["name"] = solverName
         solver["rtol"] = rtol as Any
-        solver["atol"] = atol?["V"] as Any
+        solver["atol"] = atol?["V"] as Any   // mV
         if let atol { solver["atol_per_state"] = atol }
         if let dt { solver["dt_ms"] = dt }
         o["solver"] = solver
@@ -58,6 +58,7 @@ extension SimulationReport {
             o["reference_closest_approach_ms"] = closestApproach.time
             o["reference_closest_approach_first_ms"] = closestApproach.first as Any
         }
+        o["provenance"] = Provenance.current.jsonObject
         return o
     }
 

@@ -103,12 +103,12 @@ public func sweep(_ request: SweepRequest) -> [SweepRow] {
 /// Sweep rows as CSV: one row per cell with its firing features, the solved conductances when compensated,
 /// the population size (for `ganglion merge`) and the error, if any.
 public enum SweepTable {
-    /// The CSV header: cell, features, then one `solved_<name>` column per conductance in `solved`,
+    /// The CSV header: cell, features, then one `solved_<name>_mS_cm2` column per conductance in `solved`,
     /// wall time, population size and error.
     public static func header(solved: [String]) -> [String] {
         ["cell", "name", "status", "pattern", "spikes", "frequency_hz", "burstiness_hz2", "spikes_per_burst",
          "intraburst_hz", "interburst_hz", "burst_period_ms", "duty_cycle", "mean_ca", "V_solve_mV"]
-            + solved.map { "solved_\($0)" } + ["wall_ms", "population_size", "error"]
+            + solved.map { "solved_\($0)_mS_cm2" } + ["wall_ms", "population_size", "error"]
     }
 
     /// One cell's CSV line, with the columns of `header(solved:)`; frequencies in Hz, burstiness in Hz²,

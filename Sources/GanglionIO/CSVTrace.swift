@@ -167,8 +167,9 @@ public final class CSVTraceWriter: @unchecked Sendable {
 /// Reads a trace CSV (from Ganglion or another simulator) column by column, streaming.
 public enum CSVTraceReader {
     /// Calls `body(t, V, Ca)` for each row (times non-decreasing). The time column is `t_ms` (or the first column); the voltage
-    /// column is `column` (default `V_mV`, else `V`); calcium is the column `calcium` if present, else NaN.
-    public static func read(path: String, column: String?, calcium: String? = "Ca",
+    /// column is `column` (default `V_mV`, else `V`); calcium is the column `calcium` if present (by default
+    /// `Ca_au`, else `Ca` as other tools and older files name it), else NaN.
+    public static func read(path: String, column: String?, calcium: String? = TraceColumns.calcium,
                             _ body: (Double, Double, Double) -> Void) throws(IOError) {
         OutputPolicy.protectInput(path)
         guard let fp = fopen(path, "r") else {
@@ -203,7 +204,9 @@ public enum CSVTraceReader {
             vIndex = i
         }
         guard vIndex != tIndex else { throw IOError(file: path, message: "the voltage column is the time column") }
-        let caIndex = calcium.flatMap { names.firstIndex(of: $0) }
+        let caIndex = calcium.flatMap { c in
+            names.firstIndex(of: c) ?? (c == TraceColumns.calcium ? names.firstIndex(of: TraceColumns.legacyCalcium) : nil)
+        }
         var lineNumber = 1
         var lastT = -Double.infinity
         var rows = 0

@@ -1,7 +1,7 @@
 import GanglionCore
 
 /// A model family: its channels, default constants and DIC conventions. `NeuronKind.stg` and
-/// `NeuronKind.da` are the families of `models.md`; a model file names its family with `"kind"`.
+/// `NeuronKind.da` are the families of Docs/science/models.md; a model file names its family with `"kind"`.
 public struct NeuronKind: Sendable {
     /// The name used in model files.
     public let name: String
@@ -25,7 +25,7 @@ public struct NeuronKind: Sendable {
     /// Names of every conductance a model file must give, leak included.
     public var conductanceNames: [String] { channels.map { $0.name } + ["leak"] }
 
-    /// The STG neuron (Liu et al. 1998 kinetics as modified by Fyon & Drion; `models.md` §1).
+    /// The STG neuron (Liu et al. 1998 kinetics as modified by Fyon & Drion; Docs/science/models.md §2–§5).
     public static let stg = NeuronKind(
         name: "stg",
         channels: [STG.Na.self, STG.CaT.self, STG.CaS.self, STG.A.self, STG.KCa.self, STG.Kd.self, STG.H.self],
@@ -35,7 +35,7 @@ public struct NeuronKind: Sendable {
         fixedThreshold: nil,
         source: "Liu, Golowasch, Marder & Abbott 1998, as used by Fyon & Drion (arXiv:2412.04172)")
 
-    /// The dopaminergic neuron (Drion et al. 2011 family; `models.md` §2).
+    /// The dopaminergic neuron (Drion et al. 2011 family; Docs/science/models.md §6–§8).
     public static let da = NeuronKind(
         name: "da",
         channels: [DA.Na.self, DA.Kd.self, DA.CaL.self, DA.CaN.self, DA.ERG.self, DA.NMDA.self],

@@ -1,6 +1,6 @@
 import GanglionCore
 
-/// A degenerate population (`dics.md` §5): cells whose free conductances are drawn at random and whose
+/// A degenerate population (Docs/science/dics.md §7): cells whose free conductances are drawn at random and whose
 /// remaining conductances are solved so that every cell has the same DICs at V*.
 public struct Population: Sendable {
     /// The model family (`stg`, `da`).

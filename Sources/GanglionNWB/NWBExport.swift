@@ -40,6 +40,7 @@ public enum NWBExport {
         } else if parts.count == 3, parts[0] == "neuromodulation", parts[2] == "z" {
             (unit, conversion, what) = ("S*s/m^2", 1e-2, "neuromodulation controller integrator of \(parts[1])")
         } else if quantity == "Ca" || quantity.hasPrefix("Ca_") {
+            if quantity.hasSuffix("_au") { base = String(column.dropLast(3)) }
             (unit, conversion, what) = ("model calcium units", 1, "intracellular calcium (model units)")
         } else if parts.count == 2, ["m", "h"].contains(parts[1]) {
             (unit, conversion, what) = ("dimensionless", 1, "gate \(parts[1]) of \(parts[0])")

@@ -107,7 +107,8 @@ public enum NWBReader {
             voltage = s
         }
         let cell = voltage.columnName.hasSuffix(".V_mV") ? String(voltage.columnName.dropLast(5)) : ""
-        guard let calcium = all.first(where: { $0.ganglionColumn == cell + "Ca" }), calcium.count == voltage.count,
+        guard let calcium = all.first(where: { $0.ganglionColumn == cell + TraceColumns.calcium })
+                ?? all.first(where: { $0.ganglionColumn == cell + TraceColumns.legacyCalcium }), calcium.count == voltage.count,
               calcium.rate == voltage.rate, calcium.startingTime == voltage.startingTime else { return [voltage.path] }
         return [voltage.path, calcium.path]
     }

@@ -21,7 +21,7 @@ struct Analyze: ParsableCommand {
         var first = Double.nan, last = Double.nan
         var path = trace
         var voltageColumn = column
-        var calciumColumn: String? = "Ca"
+        var calciumColumn: String? = TraceColumns.calcium   // (`Ca` in older files and other tools' is read too)
         if isNWB(trace) {
             let pick: [String]
             do { pick = try NWBReader.analysisSeries(in: trace, column: column) } catch { throw fail("\(error)") }

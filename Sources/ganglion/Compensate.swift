@@ -28,7 +28,7 @@ func parseVoltage(_ text: String?, method: ThresholdMethod) throws(ExitCode) -> 
 
 struct Compensate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Solve for conductances that give target DICs at a voltage (dics.md §4).")
+        abstract: "Solve for conductances that give target DICs at a voltage (Docs/science/dics.md §5).")
 
     @Argument(help: "Model file (JSON) or named model.") var model: String
     @Option(help: "Unknown conductances, comma-separated (e.g. CaS,A).") var unknowns: String

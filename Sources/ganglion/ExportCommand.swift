@@ -39,8 +39,9 @@ struct Export: ParsableCommand {
         let name = URL(fileURLWithPath: trace).lastPathComponent
         OutputPolicy.protectInput(trace)
         try checkOutputs(target)
-        var m = nwbMetadata(description: description ?? "Trace \(name) exported by Ganglion", model: nil, protocol: nil, solver: nil,
-                            input: trace, started: Date())
+        let origin = RunFolderRecord(besideTrace: trace)
+        var m = nwbMetadata(description: description ?? "Trace \(name) exported by Ganglion", model: origin.experiment,
+                            protocol: origin.events.map { ["events": $0] }, solver: origin.solver, input: trace, started: Date())
         m.experimentDescription = "Trace table \(trace) converted to NWB by Ganglion; its columns are in /acquisition."
         m.subject.subjectID = URL(fileURLWithPath: trace).deletingPathExtension().lastPathComponent
         m.subject.description = "The subject of the trace table \(name), converted by Ganglion; a model neuron if the table comes from a simulator."
@@ -51,6 +52,29 @@ struct Export: ParsableCommand {
                                       source: "converted by `ganglion export` from \(name)")
         } catch { throw fail("\(error)") }
         printErr("wrote \(target) (\(n) samples)")
+    }
+}
+
+/// What a Ganglion output folder says about a trace in it: the solver and the events of its `summary.json`
+/// (a `run` cell or a `network` run) and the experiment file copied into the run folder (`experiment.json`,
+/// two levels up for a population's cell). Each is nil when the folder does not hold it.
+struct RunFolderRecord {
+    var solver: Any?
+    var events: Any?
+    var experiment: Any?
+
+    init(besideTrace trace: String) {
+        let folder = URL(fileURLWithPath: trace).deletingLastPathComponent()
+        func object(_ url: URL) -> [String: Any]? {
+            FileManager.default.contents(atPath: url.path).flatMap { try? JSONInput.parse($0) as? [String: Any] }
+        }
+        if let summary = object(folder.appendingPathComponent("summary.json")) {
+            solver = summary["solver"]
+            events = summary["events"]
+        }
+        let population = folder.deletingLastPathComponent().lastPathComponent == "cells"
+        let runFolder = population ? folder.deletingLastPathComponent().deletingLastPathComponent() : folder
+        if solver != nil || population { experiment = object(runFolder.appendingPathComponent("experiment.json")) }
     }
 }
 
@@ -66,7 +90,7 @@ func nwbMetadata(description: String, model: Any?, protocol protocolObject: Any?
     m.notes = model.map { JSONOutput.string($0, pretty: true) }
     m.protocolText = protocolObject.map { JSONOutput.string($0, pretty: true) }
     m.dataCollection = solver.map { JSONOutput.string($0, pretty: true) }
-    m.sourceScript = CommandLine.arguments.joined(separator: " ")
+    m.sourceScript = JSONOutput.string(Provenance.current.jsonObject, pretty: true)
     m.sourceScriptFileName = input
     m.keywords = ["conductance-based model", "simulation", "Ganglion"]
     return m

@@ -24,6 +24,7 @@ struct GanglionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ganglion",
         abstract: "Conductance-based neuron simulation: STG neurons, CVODE, firing analysis.",
+        version: Provenance.versionLine,
         subcommands: [Simulate.self, Run.self, NetworkCommand.self, PlotCommand.self, Analyze.self, DICs.self, Compensate.self, PopulationCommand.self, SweepCommand.self, Merge.self, Export.self, Bench.self, Models.self])
 }
 

@@ -16,7 +16,7 @@ struct NetworkCommand: ParsableCommand {
     @Option(help: "Output folder (default out/<network name>).") var out: String?
     @Option(name: .customLong("resume"), help: "Continue the interrupted network run in this output folder (from its last checkpoint).")
     var resumeFolder: String?
-    @Option(help: "Profile, replacing the file's: ganglion or paper (control.md §6).") var profile: String?
+    @Option(help: "Profile, replacing the file's: ganglion or paper (Docs/science/controllers.md §6).") var profile: String?
     @OptionGroup var solverOptions: SolverOverride
     @Option(parsing: .unconditional, help: "Simulate only this long (ms); events and windows after it are dropped, windows that straddle it are cut.")
     var duration: Double?

@@ -5,7 +5,7 @@ import Ganglion
 struct PopulationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "population",
-        abstract: "Generate a degenerate population with target DICs (dics.md §5).",
+        abstract: "Generate a degenerate population with target DICs (Docs/science/dics.md §7).",
         discussion: """
         STG: free conductances (g_leak, CaT, CaS, Kd, KCa) drawn from the paper's distributions, then Na, A, H \
         solved for (g_f, g_s, g_u) = (−g_s − 2.2, 5, 4) at −50 mV. DA: g_leak, CaL, Kd (NMDA tied to g_leak), \

@@ -14,7 +14,7 @@ struct Run: ParsableCommand {
     @Option(help: "Output folder (default out/<experiment name>).") var out: String?
     @Option(name: .customLong("resume"), help: "Continue the interrupted run in this output folder.") var resumeFolder: String?
     @Option(help: "Run only the first N cells of a population experiment.") var cells: Int?
-    @Option(help: "Profile, replacing the file's: ganglion (the correct computations) or paper (the authors' choices; control.md §6).")
+    @Option(help: "Profile, replacing the file's: ganglion (the correct computations) or paper (the authors' choices; Docs/science/controllers.md §6).")
     var profile: String?
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
     @OptionGroup var solverOptions: SolverOverride

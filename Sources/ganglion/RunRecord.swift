@@ -60,10 +60,11 @@ struct RunRecord {
     /// The record's path in `folder`.
     static func path(in folder: String) -> String { folder + "/" + name }
 
-    /// The record as JSON.
+    /// The record as JSON, with the provenance of the process writing it.
     var data: Data {
         var o: [String: Any] = ["kind": kind.rawValue, "run_id": runID, "input_file": inputFile, "input_folder": inputFolder,
-                                "input_text": inputText, "started": ISO8601DateFormatter().string(from: started)]
+                                "input_text": inputText, "started": ISO8601DateFormatter().string(from: started),
+                                "provenance": Provenance.current.jsonObject]
         if let duration { o["duration_ms"] = duration }
         if let profile { o["profile"] = profile.rawValue }
         if let cells { o["cells"] = cells }

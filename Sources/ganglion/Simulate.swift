@@ -23,7 +23,7 @@ struct Simulate: ParsableCommand {
     var linearSolver: CVODEOptions.LinearSolver = .structured
     @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables (interpolation error < 1e-8): exp-euler's updates, and CVODE's right-hand side at rtol ≥ 1e-8.")
     var exactRates = false
-    @Flag(name: .customLong("sundials-step-bounds"), help: "CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1): reproduces CVODE runs of Ganglion stop 14 and earlier (see Docs/cvode.md).")
+    @Flag(name: .customLong("sundials-step-bounds"), help: "CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1) (more rejected steps; see Docs/cvode.md, 'Step-size changes').")
     var sundialsStepBounds = false
     @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole run if shorter).")
     var window: String?
@@ -32,7 +32,7 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G, ca-target:C.",
                                discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5"))
     var event: [String] = []
-    @Option(help: "Calcium homeostasis (control.md §1, the paper's form) with this Ca target, e.g. 125 (STG) or 3 (DA).")
+    @Option(help: "Calcium homeostasis (Docs/science/controllers.md §1, the paper's form) with this Ca target, e.g. 125 (STG) or 3 (DA).")
     var homeostasis: Double?
     @Option(help: "Conductances regulated by --homeostasis, comma-separated (default: every channel and the leak).")
     var regulate: String?

@@ -8,7 +8,7 @@ struct SolverOverride: ParsableArguments {
     @Option(parsing: .unconditional, help: "Fixed step (ms) of exp-euler / rk4, replacing the file's.") var dt: Double?
     @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables (exp-euler, and CVODE at rtol ≥ 1e-8).")
     var exactRates = false
-    @Flag(name: .customLong("sundials-step-bounds"), help: "CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1): reproduces CVODE runs of Ganglion stop 14 and earlier (see Docs/cvode.md).")
+    @Flag(name: .customLong("sundials-step-bounds"), help: "CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1) (more rejected steps; see Docs/cvode.md, 'Step-size changes').")
     var sundialsStepBounds = false
 
     func validate() throws {

@@ -17,7 +17,7 @@ struct AnalysisTests {
         #expect(f.pattern == .silent && f.frequency == nil)
     }
 
-    @Test("a synthetic burst train gives the analysis.md numbers")
+    @Test("a synthetic burst train gives the numbers of Docs/science/analysis.md §3–§4")
     func bursts() {
         // Bursts of 4 spikes 10 ms apart, 200 ms silent gaps: period 230 ms.
         var t: [Double] = []

@@ -45,7 +45,7 @@ struct ChannelTests {
         }
     }
 
-    @Test("spot values against the equations of models.md §1")
+    @Test("spot values against the equations of Docs/science/models.md §3")
     func spotValues() {
         // B(V; a, b) = 1/(1 + exp((V + a)/b)) at V = −a is exactly 1/2.
         #expect(STG.Na.mInf(-25.5, calcium: 0) == 0.5)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Ganglion
 
-/// The verification vectors of dics.md §6 and the weights of §1.
+/// The verification vectors of Docs/science/dics.md §8 and the weights of §2.
 @Suite("Dynamic input conductances")
 struct DICTests {
     func stg(_ g: [String: Double]) throws -> NeuronDescription { try NeuronKind.stg.neuron(conductances: g) }
@@ -95,12 +95,12 @@ struct DICTests {
         let e = try compensate(n, unknowns: ["CaS", "A"], targets: [.s: gs, .u: 4], at: .threshold(.grid))
         agree(e.solved["CaS"]!, exact[0], "exact CaS", relative: 1e-10)
         agree(e.solved["A"]!, exact[1], "exact A", relative: 1e-10)
-        // The exact variant hits its targets; the linearised one misses them (dics.md §4 quirk 1).
+        // The exact variant hits its targets; the linearised one misses them (Docs/science/dics.md §6, choice 1).
         #expect(e.residual < 1e-10)
         #expect(p.residual > 1e-3)
     }
 
-    @Test("V2: the paper variant misses the targets as dics.md §4 says; the exact one hits them to 1e-10")
+    @Test("V2: the paper variant misses the targets as Docs/science/dics.md §6 says; the exact one hits them to 1e-10")
     func quirkOne() throws {
         let n = try stg(Self.v2)
         let p = try compensate(n, unknowns: ["CaS", "A"], targets: [.s: 5, .u: 4], at: .threshold(.grid), variant: .paper)

@@ -30,7 +30,7 @@ struct ExperimentTests {
         #expect((summary["windows"] as! [Any]).count == 3)
         #expect((summary["events"] as! [Any]).count == 2)
         let trace = try String(contentsOfFile: folder + "/trace.csv", encoding: .utf8).split(separator: "\n")
-        #expect(trace.first == "t_ms,V_mV,Ca,I_H_uA_cm2")
+        #expect(trace.first == "t_ms,V_mV,Ca_au,I_H_uA_cm2")
         #expect(trace[1].hasPrefix("3000,") && trace.last!.hasPrefix("12000,"))
     }
 

@@ -23,7 +23,7 @@ struct LongRunTests {
         request.calciumAverageWindow = 500
         _ = try simulate(request)
         let (gHeader, g) = try readCSV(conductances)
-        #expect(gHeader.prefix(3) == ["t_ms", "Ca_average", "g_Na_mS_cm2"] && gHeader.last == "g_leak_mS_cm2")
+        #expect(gHeader.prefix(3) == ["t_ms", "Ca_average_au", "g_Na_mS_cm2"] && gHeader.last == "g_leak_mS_cm2")
         #expect(g.map { $0[0] } == stride(from: 0.0, through: 2000, by: 100).map { $0 })
         let (_, t) = try readCSV(trace)
         // Trapezoid average of the traced Ca over [T − 500, T].

@@ -10,7 +10,7 @@ struct ModelFileTests {
         try ModelFile.parse(Data(json.utf8), file: "test.json")
     }
 
-    @Test("the minimal form gets every default of models.md §1")
+    @Test("the minimal form gets every default of Docs/science/models.md §2–§4")
     func minimalForm() throws {
         let n = try parse(Self.minimal)
         #expect(n.gbar("CaS") == 19 && n.gbar("leak") == 0.01)
@@ -78,7 +78,7 @@ struct ModelFileTests {
         for ch in NeuronKind.named(named.kind)!.conductanceNames { #expect(file.gbar(ch) == neuron.gbar(ch), "\(name) \(ch)") }
     }
 
-    @Test("the DA minimal form gets the models.md §2 defaults, with Mg and the fixed threshold")
+    @Test("the DA minimal form gets the Docs/science/models.md §6–§7 defaults, with Mg and the fixed threshold")
     func daMinimal() throws {
         let n = try parse(#"{"kind": "da", "conductances": {"Na": 30, "Kd": 5, "CaL": 0.03, "CaN": 0.03, "ERG": 0.12, "NMDA": 0, "leak": 0.01}}"#)
         #expect(n.kind == "da" && n.initialVoltage == -90 && n.initialCalcium == 0.5 && n.fixedThreshold == -55.5)

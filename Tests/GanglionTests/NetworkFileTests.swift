@@ -55,7 +55,7 @@ struct NetworkFileTests {
     @Test("five-cell sharp machinery: the sharp switch, then homeostasis on with m from ḡ(0)")
     func fiveCellSharpEvents() throws {
         var e = try load("five-cell-sharp")
-        // The same protocol, compressed: sharp at 1 s, homeostasis on at 2 s; stop 1 ms later.
+        // The same protocol, compressed: sharp at 1 s, homeostasis on at 2 s; the run ends 1 ms later.
         e.request.events = e.request.events.map { var x = $0; x.time = x.time == 25_000 ? 1000 : 2000; return x }
         e.request.duration = 2001
         e.request.windows = [0...2001]

@@ -9,7 +9,7 @@ struct NeuromodulationTests {
 
     func v2Cell() throws -> NeuronDescription { try NeuronKind.stg.neuron(conductances: Self.v2) }
 
-    @Test("the controller's reference is the dics.md §6 V2 compensation solve, exact and linearised",
+    @Test("the controller's reference is the V2 compensation solve of Docs/science/dics.md §8, exact and linearised",
           arguments: [(5.0, [6.85491910023, 234.396384773], [6.72598732421, 232.429480450]),
                       (-2.0, [15.7689167481, 172.679151863], [16.3508437016, 181.546359016]),
                       (-8.0, [23.4094861606, 119.778666511], [26.0396810141, 159.788408950])])

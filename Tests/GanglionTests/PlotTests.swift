@@ -139,6 +139,7 @@ struct SweepPlotTests {
         // The table, read independently of the plot code.
         let lines = try String(contentsOfFile: dir + "/f.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let header = lines[0]
+        #expect(header.contains("solved_CaS_mS_cm2") && header.contains("solved_A_mS_cm2"), "solved columns carry their unit: \(header)")
         let frequencies = lines.dropFirst().compactMap { Double($0[header.firstIndex(of: "frequency_hz")!]) }.sorted()
         #expect(frequencies.count == 4)
         let median = (frequencies[1] + frequencies[2]) / 2

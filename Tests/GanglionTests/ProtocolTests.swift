@@ -14,7 +14,7 @@ struct ProtocolTests {
         request.tracePath = path
         _ = try simulate(request)
         let (header, data) = try readCSV(path)
-        #expect(header == ["t_ms", "V_mV", "Ca", "H.m", "I_H_uA_cm2"])
+        #expect(header == ["t_ms", "V_mV", "Ca_au", "H.m", "I_H_uA_cm2"])
         return data
     }
 

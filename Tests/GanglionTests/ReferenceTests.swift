@@ -1,8 +1,8 @@
 import Testing
 import Ganglion
 
-/// The published behaviour of the named models (models.md §1), checked with every integrator.
-@Suite("Reference numbers of models.md §1")
+/// The published behaviour of the named models (Docs/science/models.md §5 and §8), checked with every integrator.
+@Suite("Reference numbers of Docs/science/models.md §5")
 struct ReferenceTests {
     static let solvers: [SolverChoice] = [.cvodeBDF, .cvodeAdams, .expEuler, .rk4]
 
@@ -84,13 +84,13 @@ struct ReferenceTests {
         for (a, b) in zip(loose, tight) { #expect(abs(a - b) < 0.05, "spike at \(b) ms off by \(a - b) ms") }
     }
 
-    @Test("CVODE's fixed-step bounds (0.9, 1.1) cut the rejected steps; SUNDIALS' bounds reproduce stop 14's run step for step")
+    @Test("CVODE's fixed-step bounds (0.9, 1.1) cut the rejected steps; SUNDIALS' bounds give their documented step count")
     func fixedStepBounds() throws {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 15000)
         let ganglion = try simulate(request)
         request.sundialsStepBounds = true
         let sundials = try simulate(request)
-        // Stop 14's documented run (Docs/performance.md): 149 598 steps, 12 233 error-test failures.
+        // With SUNDIALS' bounds (Docs/cvode.md, "Step-size changes"): 149 598 steps, 12 233 error-test failures.
         #expect(sundials.statistics.steps == 149_598 && sundials.statistics.errorTestFailures == 12_233)
         #expect(ganglion.statistics.errorTestFailures * 3 < sundials.statistics.errorTestFailures)
         #expect(ganglion.statistics.rhsEvaluations < sundials.statistics.rhsEvaluations)

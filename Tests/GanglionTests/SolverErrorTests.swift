@@ -79,7 +79,7 @@ struct SolverErrorTests {
             #expect(error.partialTracePath == path + ".partial")
             #expect(!FileManager.default.fileExists(atPath: path), "no half-written file under the final name")
             let kept = try String(contentsOfFile: path + ".partial", encoding: .utf8)
-            #expect(kept.hasPrefix("t_ms,V_mV,Ca\n"))
+            #expect(kept.hasPrefix("t_ms,V_mV,Ca_au\n"))
             try? FileManager.default.removeItem(atPath: path + ".partial")
         }
     }

@@ -33,7 +33,7 @@ struct TraceTests {
         let report = try simulate(request)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let lines = text.split(separator: "\n")
-        #expect(lines.first == "t_ms,V_mV,Ca,CaS.m,I_KCa_uA_cm2")
+        #expect(lines.first == "t_ms,V_mV,Ca_au,CaS.m,I_KCa_uA_cm2")
         #expect(lines.count == 1 + 20001)
         #expect(lines[1].hasPrefix("0,-70,0.5,"))
         #expect(lines[4].hasPrefix("0.3,"))

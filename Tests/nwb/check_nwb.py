@@ -24,6 +24,7 @@ def main(nwb_path, csv_path):
         out["notes"] = nwb.notes
         out["protocol"] = nwb.protocol
         out["data_collection"] = nwb.data_collection
+        out["source_script"] = nwb.source_script
         series = {}
         for name, ts in nwb.acquisition.items():
             data = np.asarray(ts.data[:])

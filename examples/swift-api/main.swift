@@ -21,14 +21,14 @@ while let a = arguments.next() {
 }
 
 do {
-    // 1. The neuron: the spiking STG cell of the model library (models.md §1).
+    // 1. The neuron: the spiking STG cell of the model library (Docs/science/models.md §5).
     var cell = try NamedModel.named("stg-spiking")!.neuron()
 
-    // 2. Its threshold, where the controller holds the DICs (dics.md §3).
+    // 2. Its threshold, where the controller holds the DICs (Docs/science/dics.md §4).
     let vth = try DICCalculator(cell).threshold(.grid).V
 
     // 3. The controllers: CaS and A driven towards the (g_s, g_u) = (5, 4) reference at V_th; homeostasis
-    //    (Ca target 125) on every other conductance (control.md §1–2).
+    //    (Ca target 125) on every other conductance (Docs/science/controllers.md §1–2).
     cell.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: 5, gu: 4, thresholdVoltage: vth)
     cell.homeostasis = try Homeostasis.paper(cell, regulated: ["Na", "CaT", "KCa", "Kd", "H", "leak"], calciumTarget: 125)
 

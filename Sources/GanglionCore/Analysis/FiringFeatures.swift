@@ -3,12 +3,12 @@ public enum FiringPattern: String, Sendable, Codable {
     case silent, tonic, bursting, irregular
 }
 
-/// Firing features of a spike train, as defined in `analysis.md` (the paper's definitions).
+/// Firing features of a spike train, as defined in Docs/science/analysis.md (the paper's definitions).
 /// Frequencies in Hz, times in ms. Unavailable metrics are `nil`.
 public struct FiringFeatures: Sendable, Equatable, Codable {
     /// Spike times (ms).
     public var spikeTimes: [Double]
-    /// Silent, tonic, bursting or irregular (`analysis.md`).
+    /// Silent, tonic, bursting or irregular (Docs/science/analysis.md §5).
     public var pattern: FiringPattern
     /// Which rule decided `pattern`.
     public var rule: String

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How burst onsets are found in a spike train (`analysis.md`, phases in networks).
+/// How burst onsets are found in a spike train (Docs/science/networks.md §7).
 public enum BurstOnsetRule: Sendable, Equatable, Codable {
     /// The first spike after a long ISI: longer than half = (max ISI + min ISI)/2, as in the burst
     /// analysis (the default).
@@ -16,7 +16,7 @@ public enum BurstOnsetRule: Sendable, Equatable, Codable {
         switch self {
         case .halfRange:
             let lo = isi.min()!, hi = isi.max()!
-            guard hi - lo >= 25 else { return [] }   // tonic: no bursts (analysis.md step 1)
+            guard hi - lo >= 25 else { return [] }   // tonic: no bursts (Docs/science/analysis.md §3, step 1)
             gap = (hi + lo) / 2
         case .minimumGap(let g): gap = g
         }

@@ -1,4 +1,4 @@
-/// Streaming spike detector (`analysis.md`): a spike is an upward crossing of +10 mV while armed; the
+/// Streaming spike detector (Docs/science/analysis.md §1): a spike is an upward crossing of +10 mV while armed; the
 /// detector re-arms when V falls below 0 mV, and starts armed. The spike time is the crossing time,
 /// interpolated linearly between the two samples that bracket it (the first sample's time if the
 /// trace starts above threshold).

@@ -541,7 +541,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
 
 extension CompiledNeuron {
     /// Ca∞(V): the calcium at which dCa/dt = 0 with V held and every gate at its steady state
-    /// (model units; `networks.md` §4 initial conditions). Iterated because gates may depend on Ca.
+    /// (model units; Docs/science/networks.md §5 initial conditions). Iterated because gates may depend on Ca.
     public func steadyCalcium(V: Double) -> Double {
         var y = initialState()
         y[0] = V

@@ -1,4 +1,4 @@
-/// Calcium homeostasis by an integral controller (`control.md` §1, O'Leary et al. 2014 form). For every
+/// Calcium homeostasis by an integral controller (Docs/science/controllers.md §1, O'Leary et al. 2014 form). For every
 /// regulated conductance X:
 ///
 ///     τ_X dm_X/dt = Ca_tgt − Ca        (m_X: the channel's "mRNA", mS/cm²)
@@ -15,7 +15,7 @@ public struct Homeostasis: Sendable, Equatable {
     public var tauG: Double
     /// Ca_tgt (model units).
     public var calciumTarget: Double
-    /// Whether ḡ_X may go below zero (the authors' sharp runs; `control.md` §6 paper profile). The
+    /// Whether ḡ_X may go below zero (the authors' sharp runs; the paper profile, Docs/science/controllers.md §6). The
     /// currents then use max(ḡ_X, 0) while the state itself keeps going. Default false: ḡ_X is held at 0.
     public var allowsNegativeConductance = false
 

@@ -1,4 +1,4 @@
-/// The activity-dependent neuromodulation controller (`control.md` §2). For each modulated conductance X:
+/// The activity-dependent neuromodulation controller (Docs/science/controllers.md §2). For each modulated conductance X:
 ///
 ///     dḡ_X^i/dt = α (ḡ_X − ḡ_X^i) − β ḡ_X^i + u_X     (intracellular pool, mS/cm²)
 ///     dḡ_X/dt   = α (ḡ_X^i − ḡ_X)                      (membrane conductance)
@@ -6,7 +6,7 @@
 ///     e_X = ḡ_X^ref − ḡ_X,  v_X = K_p e_X + K_i z_X,  u_X = min(v_X, u_max)   (anti-windup by back-calculation)
 ///
 /// Without anti-windup u_X = v_X and dz_X/dt = e_X (the authors' DA controller). The reference ḡ^ref solves
-/// the compensation problem (dics.md §4) for the target g_s and g_u at the fixed threshold V_th with every
+/// the compensation problem (Docs/science/dics.md §5) for the target g_s and g_u at the fixed threshold V_th with every
 /// other conductance as it is at that instant (homeostatic states, blockades included), at every
 /// right-hand-side evaluation.
 public struct Neuromodulation: Sendable, Equatable {
@@ -20,7 +20,7 @@ public struct Neuromodulation: Sendable, Equatable {
 
     /// The two modulated conductances (CaS and A for STG; CaL and CaN for DA).
     public var conductances: [String]
-    /// Target g_s and g_u at threshold (normalised by g_leak as in dics.md).
+    /// Target g_s and g_u at threshold (normalised by g_leak, Docs/science/dics.md §3).
     public var gs: Double, gu: Double
     /// V_th (mV), fixed for the whole run.
     public var thresholdVoltage: Double

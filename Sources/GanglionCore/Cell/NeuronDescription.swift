@@ -58,7 +58,7 @@ public enum TimescaleReference: Sendable, Equatable {
     case constant(Double)
 }
 
-/// The fast, slow and ultraslow reference time constants of a model family (`dics.md` §1).
+/// The fast, slow and ultraslow reference time constants of a model family (Docs/science/dics.md §2).
 public struct DICReferences: Sendable, Equatable {
     /// The fast reference time constant τ_f (e.g. τ_mNa(V)).
     public var fast: TimescaleReference
@@ -103,7 +103,7 @@ public struct NeuronDescription: Sendable {
     public var fixedThreshold: Double?
     /// Calcium homeostasis regulating some conductances, or nil.
     public var homeostasis: Homeostasis?
-    /// The neuromodulation controller of two conductances, or nil (`control.md` §2).
+    /// The neuromodulation controller of two conductances, or nil (Docs/science/controllers.md §2).
     public var neuromodulation: Neuromodulation?
     /// Channels under (partial) blockade, by name (`leak` included), with the fraction of ḡ left
     /// (0: complete blockade). A blocked regulated conductance leaves homeostasis while blocked: its ḡ

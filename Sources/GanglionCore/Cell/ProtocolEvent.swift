@@ -17,11 +17,11 @@ public struct ProtocolEvent: Sendable, Equatable {
         case setConductance(channel: String, value: Double)
         /// Change the homeostasis calcium target Ca_tgt (model units).
         case calciumTarget(Double)
-        /// Sharp neuromodulation (`control.md` §3): solve for the listed conductances so the cell's DICs at
-        /// its threshold take these targets (dics.md §4, with the cell's conductances at the event time),
+        /// Sharp neuromodulation (Docs/science/controllers.md §3): solve for the listed conductances so the cell's DICs at
+        /// its threshold take these targets (Docs/science/dics.md §5, with the cell's conductances at the event time),
         /// and set them (and their m's when regulated).
         case sharp(SharpNeuromodulation)
-        /// New DIC targets for the neuromodulation controller (`control.md` §2), from this time on.
+        /// New DIC targets for the neuromodulation controller (Docs/science/controllers.md §2), from this time on.
         case dicTargets(gs: Double?, gu: Double?)
     }
 
@@ -57,7 +57,7 @@ public struct ProtocolEvent: Sendable, Equatable {
 
 /// The parameters of a sharp neuromodulation event.
 public struct SharpNeuromodulation: Sendable, Equatable {
-    /// Target g_s and g_u at threshold (dimensionless, normalised by g_leak as in dics.md); nil: not targeted.
+    /// Target g_s and g_u at threshold (dimensionless, normalised by g_leak, Docs/science/dics.md §3); nil: not targeted.
     public var gs: Double?, gu: Double?
     /// The conductances solved for (the paper's pair: CaS and A for STG, CaL and CaN for DA).
     public var conductances: [String]
@@ -65,7 +65,7 @@ public struct SharpNeuromodulation: Sendable, Equatable {
     public var voltage: Double?
     /// Which compensation computation (Ganglion's exact one, or the authors' `paper` linearisation).
     public var variant: CompensationVariant
-    /// The authors' restart (`control.md` §3, paper profile): the regulated conductances taken from 1 s
+    /// The authors' restart (Docs/science/controllers.md §3, paper profile): the regulated conductances taken from 1 s
     /// before the event (their last 1 s sample), V, gates and Ca back to the initial conditions, and every
     /// other regulated m_X reset to its ḡ_X.
     public var restart: Bool

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which computation the compensation solve uses (`dics.md` §4).
+/// Which computation the compensation solve uses (Docs/science/dics.md §5–§6).
 public enum CompensationVariant: String, Sendable, CaseIterable {
     /// Ganglion's default: exact DICs (Ca∞ with the cell's own, possibly unknown, calcium conductances;
     /// NMDA in S; the leak's "+1" in g_f); nonlinear systems solved by Newton's method.
@@ -92,7 +92,7 @@ public enum CompensationError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Solves for conductances that give target DICs (`dics.md` §4).
+/// Solves for conductances that give target DICs (Docs/science/dics.md §5).
 ///
 /// The DICs are linear in the conductances except through Ca∞(V) (the KCa calcium path), which depends on
 /// the calcium conductances: with such an unknown the exact variant is a small nonlinear system, solved

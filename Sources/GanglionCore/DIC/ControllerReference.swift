@@ -1,5 +1,5 @@
-/// The neuromodulation controller's reference (`control.md` §2): the two modulated conductances that give
-/// the target g_s and g_u at V_th, given every other conductance — the compensation solve of dics.md §4,
+/// The neuromodulation controller's reference (Docs/science/controllers.md §2): the two modulated conductances that give
+/// the target g_s and g_u at V_th, given every other conductance — the compensation solve of Docs/science/dics.md §5,
 /// specialised to run at every right-hand-side evaluation without allocating.
 ///
 /// At a fixed V the DIC sensitivities of every channel are constants, except those of calcium-gated

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The three dynamic input conductances, normalised by the leak (dimensionless; `dics.md` §2).
+/// The three dynamic input conductances, normalised by the leak (dimensionless; Docs/science/dics.md §3).
 /// A negative DIC is positive feedback.
 public struct DICValues: Sendable, Equatable {
     /// Fast DIC g_f.
@@ -34,8 +34,8 @@ public enum DICName: String, Sendable, CaseIterable, Comparable {
     public static func < (a: DICName, b: DICName) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }
 
-/// Options of the DIC computation; the defaults are the correct computation (`dics.md` §2), the others
-/// reproduce the authors' shortcuts (`dics.md` §4).
+/// Options of the DIC computation; the defaults are the correct computation (Docs/science/dics.md §3), the others
+/// reproduce the authors' shortcuts (Docs/science/dics.md §6).
 public struct DICOptions: Sendable, Equatable {
     /// Conductances replaced by a constant in Ca∞(V) and dCa∞/dV (the authors' linearisation uses
     /// `["CaS": 10]`).
@@ -53,7 +53,7 @@ public struct DICOptions: Sendable, Equatable {
     }
 }
 
-/// The sensitivity matrix S(V) of a neuron (`dics.md` §2): per channel, its contribution to each DIC per
+/// The sensitivity matrix S(V) of a neuron (Docs/science/dics.md §3): per channel, its contribution to each DIC per
 /// unit of ḡ, so that g_x = (Σ_j ḡ_j S_x,j [+ g_leak on f]) / g_leak. Values are unscaled (divide by g_leak
 /// for the "scaled" S of the spec's tables).
 public struct SensitivityMatrix: Sendable, Equatable {

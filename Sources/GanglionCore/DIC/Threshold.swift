@@ -1,5 +1,5 @@
 /// How the threshold voltage V_th (where g_in = g_f + g_s + g_u changes sign from + to −) is found
-/// (`dics.md` §3).
+/// (Docs/science/dics.md §4).
 public enum ThresholdMethod: String, Sendable, CaseIterable {
     /// The paper's: the first point of the grid −60 : 0.01 : 0 mV where g_in(V_{i−1}) > 0 ≥ g_in(V_i).
     case grid

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How a gating variable with time constant τ splits between the fast, slow and ultraslow timescales
-/// (`dics.md` §1), by log-distance to the reference time constants τ_f ≤ τ_s ≤ τ_u:
+/// (Docs/science/dics.md §2), by log-distance to the reference time constants τ_f ≤ τ_s ≤ τ_u:
 ///
 /// | τ | w_fs | w_su |
 /// |---|---|---|

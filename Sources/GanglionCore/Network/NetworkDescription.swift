@@ -1,5 +1,5 @@
 /// A network of single-compartment cells coupled by graded chemical synapses and gap junctions
-/// (`networks.md`), as plain data. Compile it with `compile()` for one right-hand side over all cells.
+/// (Docs/science/networks.md), as plain data. Compile it with `compile()` for one right-hand side over all cells.
 ///
 /// Membrane equation of cell i:
 ///

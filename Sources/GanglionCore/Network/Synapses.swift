@@ -1,6 +1,6 @@
 import Foundation
 
-/// A graded chemical synapse from a presynaptic to a postsynaptic cell (`networks.md` §1):
+/// A graded chemical synapse from a presynaptic to a postsynaptic cell (Docs/science/networks.md §2):
 ///
 ///     I_syn = ḡ s (V_post − E_syn),   ds/dt = (s∞(V_pre) − s) / τ_s(V_pre)
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import GanglionCore
 
-/// A spike raster of a network trace: one row per cell, a tick per spike (`analysis.md`: crossing +10 mV),
+/// A spike raster of a network trace: one row per cell, a tick per spike (Docs/science/analysis.md §1: crossing +10 mV),
 /// burst onsets drawn taller, and each cell's mean phase in the reference cell's cycle at the right.
 public enum RasterPlot {
     /// Builds the raster from a trace with `<cell>.V_mV` columns. `phases` (cell → mean phase, fraction of a

@@ -4,7 +4,7 @@ import Foundation
 /// conductance trajectories on a log axis — decimated per pixel column so no spike is lost.
 public enum TracePlot {
     /// Builds the figure of a CSV file. Without `columns` the panels are chosen from the header: one per
-    /// voltage column (`V_mV`, `<cell>.V_mV`), one for calcium (`Ca`, `Ca_average`), and the conductances
+    /// voltage column (`V_mV`, `<cell>.V_mV`), one for calcium (`Ca_au`, `Ca_average_au`, or `Ca`, `Ca_average` as older files name them), and the conductances
     /// (`g_<X>_mS_cm2`, or `<cell>.<X>` in a network's conductances file) on a log axis, one panel per cell.
     public static func figure(csv path: String, columns requested: [String]? = nil, window: ClosedRange<Double>? = nil,
                               title: String? = nil, logScale: Bool? = nil, markers: [(Double, String)] = []) throws(IOError) -> SVGFigure {
@@ -23,8 +23,8 @@ public enum TracePlot {
             for (i, n) in names.enumerated() where n == "V_mV" || n == "V" || n.hasSuffix(".V_mV") {
                 panels.append((n.hasSuffix(".V_mV") ? "\(n.dropLast(5)) V (mV)" : "V (mV)", false, [(i, n)]))
             }
-            for (i, n) in names.enumerated() where n == "Ca" || n == "Ca_average" {
-                panels.append((n == "Ca" ? "Ca" : "Ca, 5 s average", false, [(i, n)]))
+            for (i, n) in names.enumerated() where TraceColumns.isCalcium(n) {
+                panels.append((n.hasPrefix("Ca_average") ? "Ca, 5 s average" : "Ca", false, [(i, n)]))
             }
             let single = names.enumerated().filter { $0.element.hasPrefix("g_") && $0.element.hasSuffix("_mS_cm2") }
             if !single.isEmpty {

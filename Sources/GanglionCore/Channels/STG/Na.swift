@@ -1,5 +1,5 @@
 /// Namespace for the stomatogastric (STG) channel family: Liu, Golowasch, Marder & Abbott,
-/// J Neurosci 1998, as used by Fyon & Drion (see `Docs/models.md`).
+/// J Neurosci 1998, as used by Fyon & Drion (Docs/science/models.md §2–§3).
 public enum STG {}
 
 extension STG {
