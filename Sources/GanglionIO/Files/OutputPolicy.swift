@@ -44,7 +44,12 @@ public enum OutputPolicy {
         var target = stat()
         if stat(path, &target) == 0 {
             let (device, inode) = (UInt64(target.st_dev), UInt64(target.st_ino))
-            if let input = state.withLock({ $0.inputs.first { $0.device == device && $0.inode == inode } }) {
+            // An input still under its path (an inode of a deleted input may have been reused by another file).
+            func stillThere(_ input: (device: UInt64, inode: UInt64, path: String)) -> Bool {
+                var now = stat()
+                return stat(input.path, &now) == 0 && UInt64(now.st_dev) == input.device && UInt64(now.st_ino) == input.inode
+            }
+            if let input = state.withLock({ $0.inputs.first { $0.device == device && $0.inode == inode } }), stillThere(input) {
                 throw IOError(file: path, message: "is this command's input (\(input.path)): an output never replaces its input; choose another output name")
             }
         }
