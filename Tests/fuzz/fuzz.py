@@ -415,7 +415,7 @@ def mutate_argv(argv, rng):
             i = rng.choice(opts)
             argv += [argv[i], OPTION_VALUES[argv[i]](rng)]
         elif op == "garbage":
-            argv.insert(rng.randrange(1, len(argv) + 1), rng.choice(["--", "-", "--json", "--plot", "--quiet", "--no-such", "\xff", "-h0"]))
+            argv.insert(rng.randrange(1, len(argv) + 1), rng.choice(["--", "-", "--json", "--plot", "--quiet", "--no-such", "\xff", "-x"]))
     return argv
 
 
