@@ -151,7 +151,7 @@ struct RobustnessTests {
         // rk4 at 0.05 ms is unstable on these cells: every cell fails.
         try #"{"name": "allfail", "population": "p.json", "duration_ms": 300, "solver": {"name": "rk4", "dt": 0.05}}"#
             .write(toFile: dir + "/e.json", atomically: true, encoding: .utf8)
-        expectCleanError(try tool(["run", "e.json", "--out", "o", "--quiet", "--jobs", "1"], in: dir), mentioning: "every cell failed (2 of 2)")
+        expectCleanError(try tool(["run", "e.json", "--out", "o", "--quiet", "--jobs", "1"], in: dir), mentioning: "2 of 2 cell(s) failed")
     }
 
     @Test("merge refuses a ragged row instead of copying it")
