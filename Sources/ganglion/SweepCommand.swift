@@ -125,7 +125,8 @@ struct Merge: ParsableCommand {
         for file in shards {
             OutputPolicy.protectInput(file)
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw fail("\(file): cannot read") }
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            // CRLF line ends are read as LF; the merged file has LF only.
+            var lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
             guard !lines.isEmpty else { throw fail("\(file): empty") }
             let h = lines.removeFirst()
             if let header, header != h { throw fail("\(file): its columns differ from \(shards[0])'s") }

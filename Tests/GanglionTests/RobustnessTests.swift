@@ -164,7 +164,14 @@ struct RobustnessTests {
             let r = try tool(["sweep", "p.json", "--duration", "300", "--jobs", "1", "--quiet", "--shard", "\(s)/2", "--out", "s\(s).csv"], in: dir)
             #expect(r.status == 0, "\(r.stderr)")
         }
-        var lines = try String(contentsOfFile: dir + "/s0.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        // CRLF shards merge into an LF-only table (no stray carriage returns or blank rows).
+        let original = try String(contentsOfFile: dir + "/s0.csv", encoding: .utf8)
+        try original.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: dir + "/s0.csv", atomically: true, encoding: .utf8)
+        let crlf = try tool(["merge", "s0.csv", "s1.csv", "--out", "crlf.csv"], in: dir)
+        #expect(crlf.status == 0, "\(crlf.stderr)")
+        let merged = try String(contentsOfFile: dir + "/crlf.csv", encoding: .utf8)
+        #expect(!merged.contains("\r") && !merged.contains("\n\n") && merged.split(separator: "\n").count == 3, "\(merged)")
+        var lines = original.split(separator: "\n").map(String.init)
         lines[1] = String(lines[1][..<lines[1].lastIndex(of: ",")!])   // one field short
         try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/s0.csv", atomically: true, encoding: .utf8)
         expectCleanError(try tool(["merge", "s0.csv", "s1.csv", "--out", "m.csv"], in: dir), mentioning: "s0.csv: line 2")

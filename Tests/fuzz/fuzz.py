@@ -557,8 +557,11 @@ def check_output_file(path):
         return "unreadable %s: %s" % (name, e)
     if data.startswith(b"\x89HDF"):
         return None   # NWB (HDF5): checked by reading it back, not here
-    if data.lstrip().startswith(b"<svg"):
+    head = data.lstrip()[:4]
+    if head.startswith(b"<svg"):
         name += ".svg"   # a figure written under another name (--out x.csv): checked as SVG
+    elif head[:1] in (b"{", b"[") and ".csv" in name:
+        name += ".json"   # a JSON file written under a CSV name (--out x.csv): checked as JSON
     if name.endswith(".svg"):
         pass
     elif name.endswith(".json") or name.endswith(".json.partial"):

@@ -31,7 +31,7 @@ public enum PopulationPlot {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw IOError(file: path, message: "cannot read")
         }
-        let lines = text.split(separator: "\n").map(CSVTable.fields)
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(CSVTable.fields)
         guard let header = lines.first, let fi = header.firstIndex(of: "frequency_hz"), let bi = header.firstIndex(of: "burstiness_hz2"),
               let pi = header.firstIndex(of: "pattern"), let si = header.firstIndex(of: "status") else {
             throw IOError(file: path, message: "not a sweep table (no frequency_hz, burstiness_hz2, pattern and status columns)")
