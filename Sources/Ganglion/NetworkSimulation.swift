@@ -417,7 +417,11 @@ final class NetworkRun {
                     try apply(request.events[nextEvent]); nextEvent += 1
                 }
                 // Boundaries closer than a billionth of their time are one instant: no integration between them.
-                if end - t <= 1e-9 * max(1, abs(end)) { t = end; continue }
+                if end - t <= 1e-9 * max(1, abs(end)) {
+                    t = end
+                    if checkpointTimes.contains(end) { try writeCheckpoint(time: end, nextEvent: nextEvent, wall: wallNow()) }
+                    continue
+                }
                 var problem: ODEProblem
                 do { problem = try ODEProblem(system: system, initialState: state, startTime: t, endTime: end,
                                               outputInterval: request.outputInterval, outputOrigin: 0) } catch {

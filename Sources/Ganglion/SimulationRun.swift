@@ -343,6 +343,11 @@ final class SimulationRun {
                     }
                     skipFirst = skipFirst && !changed
                     try atBoundary(boundary, changed: changed)
+                    if checkpointTimes.contains(boundary) {
+                        progress.skipFirstSample = skipFirst
+                        progress.wallMilliseconds = wallNow()
+                        try writeCheckpoint()
+                    }
                     continue
                 }
                 var problem = try ODEProblem(system: system, initialState: progress.state, startTime: segmentStart, endTime: boundary,
