@@ -43,7 +43,8 @@ public struct HomeostasisPlan: Sendable {
     public var allowsNegativeConductance: Bool
 
     /// The controller for one cell (a reference run first if the target is taken from one).
-    public func homeostasis(for cell: NeuronDescription, solver: SolverChoice = .cvodeBDF) throws(SimulationError) -> Homeostasis {
+    public func homeostasis(for cell: NeuronDescription, solver: SolverChoice = .cvodeBDF,
+                            shouldStop: (@Sendable () -> Bool)? = nil) throws(SimulationError) -> Homeostasis {
         let caTarget: Double
         switch target {
         case .value(let v): caTarget = v
@@ -53,6 +54,7 @@ public struct HomeostasisPlan: Sendable {
             var r = SimulationRequest(neuron: plain, duration: w.upperBound)
             r.window = w
             r.solver = solver
+            r.shouldStop = shouldStop
             guard let ca = try simulate(r).meanCalcium else {
                 throw SimulationError(message: "the reference run gave no mean calcium")
             }
@@ -153,7 +155,7 @@ public struct Experiment: Sendable {
                 if plan.regulated == nil, let m = c.neuromodulation {
                     plan.regulated = c.conductanceNames.filter { !m.conductances.contains($0) }
                 }
-                c.homeostasis = try plan.homeostasis(for: c, solver: r.solver)
+                c.homeostasis = try plan.homeostasis(for: c, solver: r.solver, shouldStop: r.shouldStop)
             }
             return c
         }

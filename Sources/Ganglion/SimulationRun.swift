@@ -589,12 +589,14 @@ final class SimulationRun {
         rerun.rtol = request.rtol
         rerun.atol = request.atol
         rerun.dt = request.dt
+        rerun.shouldStop = request.shouldStop   // a signal stops a snapshot's rerun too
         var snapshot = Snapshot(time: t, conductances: conductancesNow(), features: FiringFeatures(spikeTimes: []))
         do {
             let r = try simulate(rerun)
             snapshot.features = r.features
             snapshot.meanCalcium = r.meanCalcium
         } catch {
+            if request.shouldStop?() == true { throw SimulationError(message: "interrupted during the snapshot at \(t) ms") }
             snapshot.error = error.description
         }
         progress.snapshots.append(snapshot)

@@ -105,6 +105,28 @@ struct RobustnessTests {
         #expect(p.terminationReason == .exit && p.terminationStatus == 130, "status \(p.terminationStatus)")
     }
 
+    @Test("an experiment's preparatory run stops within a second of SIGTERM")
+    func preparationHonoursSignals() throws {
+        let dir = try folder(with: ["prep.json": #"{"name": "prep", "cell": "stg-spiking", "duration_ms": 1000, "prepare": {"duration_ms": 600000}}"#])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: packageRoot() + "/.build/release/ganglion")
+        p.arguments = ["run", "prep.json", "--out", "o", "--quiet"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        let sent = Date()
+        kill(p.processIdentifier, SIGTERM)
+        while p.isRunning, Date().timeIntervalSince(sent) < 5 { Thread.sleep(forTimeInterval: 0.01) }
+        let waited = Date().timeIntervalSince(sent)
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        #expect(waited < 1, "took \(waited) s to stop")
+        #expect(p.terminationReason == .exit && p.terminationStatus == 130, "status \(p.terminationStatus)")
+    }
+
     @Test("writing NWB past a file-size limit (a full disk) is a clean error, not a crash inside HDF5")
     func nwbFullDisk() throws {
         let dir = try temporaryFolder("full")
