@@ -5,3 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 swift build -c release
 swift test -c release
+# A fixed sample of generated inputs (Docs/testing.md): no crash, hang, unclear error or non-finite output.
+python3 Tests/fuzz/fuzz.py --cases 500 --seed 1 --jobs 2 --timeout 20

@@ -18,6 +18,9 @@ static inline unsigned ganglion_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned ganglion_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline hsize_t ganglion_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline unsigned ganglion_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
-/// Stops HDF5 printing its error stack to stderr: Ganglion reports failures as Swift errors.
-static inline void ganglion_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/// Stops HDF5 printing its error stack to stderr: Ganglion reports failures as Swift errors. Also stops HDF5
+/// closing its files again at exit: after a failed close (a full disk) that second close dereferences a
+/// freed file and crashes; Ganglion closes (or abandons and removes) every file itself. Called before any
+/// other HDF5 call (H5dont_atexit only acts before the library starts).
+static inline void ganglion_h5_silence_errors(void) { H5dont_atexit(); H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 #endif

@@ -43,7 +43,8 @@ public struct HomeostasisPlan: Sendable {
     public var allowsNegativeConductance: Bool
 
     /// The controller for one cell (a reference run first if the target is taken from one).
-    public func homeostasis(for cell: NeuronDescription, solver: SolverChoice = .cvodeBDF) throws(SimulationError) -> Homeostasis {
+    public func homeostasis(for cell: NeuronDescription, solver: SolverChoice = .cvodeBDF,
+                            shouldStop: (@Sendable () -> Bool)? = nil) throws(SimulationError) -> Homeostasis {
         let caTarget: Double
         switch target {
         case .value(let v): caTarget = v
@@ -53,6 +54,7 @@ public struct HomeostasisPlan: Sendable {
             var r = SimulationRequest(neuron: plain, duration: w.upperBound)
             r.window = w
             r.solver = solver
+            r.shouldStop = shouldStop
             guard let ca = try simulate(r).meanCalcium else {
                 throw SimulationError(message: "the reference run gave no mean calcium")
             }
@@ -153,7 +155,7 @@ public struct Experiment: Sendable {
                 if plan.regulated == nil, let m = c.neuromodulation {
                     plan.regulated = c.conductanceNames.filter { !m.conductances.contains($0) }
                 }
-                c.homeostasis = try plan.homeostasis(for: c, solver: r.solver)
+                c.homeostasis = try plan.homeostasis(for: c, solver: r.solver, shouldStop: r.shouldStop)
             }
             return c
         }
@@ -482,7 +484,12 @@ public struct Experiment: Sendable {
             request.snapshotTimes = try times(o["snapshots_ms"], "outputs.snapshots_ms", duration: duration)
             if let s = try object(o["snapshot"], "outputs.snapshot", allowed: ["duration_ms", "window_ms"]) {
                 request.snapshotDuration = try positive(s["duration_ms"], "outputs.snapshot.duration_ms") ?? 15000
-                request.snapshotWindow = try window(s["window_ms"], "outputs.snapshot.window_ms") ?? 3000...min(15000, request.snapshotDuration)
+                if let why = RunLimits.violation(duration: request.snapshotDuration, outputInterval: 0.1) {
+                    throw fail("outputs.snapshot.duration_ms", why)
+                }
+                // Default: 3 s to the end (at most 15 s), or the whole rerun when it is 3 s or shorter.
+                let d = request.snapshotDuration
+                request.snapshotWindow = try window(s["window_ms"], "outputs.snapshot.window_ms") ?? (d > 3000 ? 3000 : 0)...min(15000, d)
                 guard request.snapshotWindow.upperBound <= request.snapshotDuration else {
                     throw fail("outputs.snapshot.window_ms", "must lie inside the snapshot run (0–\(request.snapshotDuration) ms)")
                 }
@@ -497,6 +504,11 @@ public struct Experiment: Sendable {
             request.checkpointInterval = 30000
         }
         if let dt = traceInterval { request.outputInterval = dt }
+        let fixedStep = request.solver == .expEuler || request.solver == .rk4 ? request.dt ?? request.solver.defaultStep : nil
+        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: fixedStep,
+                                         checkpointInterval: request.checkpointInterval) {
+            throw fail(traceInterval != nil ? "outputs.trace.dt_ms" : "duration_ms", why)
+        }
         let name = try string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         // The name becomes the default output folder, out/<name>.
         if let problem = FileName.problem(name) { throw fail("name", "'\(name.debugDescription.dropFirst().dropLast())' \(problem)") }

@@ -62,7 +62,9 @@ public struct ExperimentRunner: Sendable {
             if FileManager.default.fileExists(atPath: checkpoint) { unlink(checkpoint) }
             return done
         }
-        var request = try experiment.request(forCell: k)
+        var e = experiment
+        e.request.shouldStop = shouldStop   // the preparatory and reference runs stop on a signal too
+        var request = try e.request(forCell: k)
         if experiment.traceInterval != nil { request.tracePath = dir + "/trace.csv" }
         if request.conductanceInterval != nil { request.conductancesPath = dir + "/conductances.csv" }
         if request.checkpointInterval != nil { request.checkpointPath = checkpoint }

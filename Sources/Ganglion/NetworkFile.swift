@@ -75,7 +75,7 @@ public struct NetworkExperiment: Sendable {
             let spread = try f.number(i["V_spread"], "initial.V_spread") ?? 10
             guard spread >= 0 else { throw f.fail("initial.V_spread", "must be ≥ 0, got \(spread)") }
             let seed = try f.number(i["seed"], "initial.seed") ?? 1
-            guard seed >= 0, seed == seed.rounded() else { throw f.fail("initial.seed", "must be a whole number ≥ 0") }
+            guard seed >= 0, seed == seed.rounded(), seed < 9e15 else { throw f.fail("initial.seed", "must be a whole number in 0…9e15, got \(seed)") }
             initialV = (mean, spread, Xoshiro256StarStar(seed: UInt64(seed)))
             switch try f.string(i["Ca"], "initial.Ca") ?? "steady" {
             case "steady": steadyCalcium = true

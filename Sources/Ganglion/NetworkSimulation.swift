@@ -217,6 +217,10 @@ final class NetworkRun {
         request = r
         func fail(_ m: String) -> SimulationError { SimulationError(message: m) }
         guard r.duration.isFinite, r.duration > 0 else { throw fail("duration = \(r.duration) ms: must be finite and > 0") }
+        let fixedStep = r.solver == .expEuler || r.solver == .rk4 ? r.dt ?? r.solver.defaultStep : nil
+        if let why = RunLimits.violation(duration: r.duration, outputInterval: r.outputInterval, step: fixedStep) {
+            throw fail("run refused: \(why)")
+        }
         guard !r.windows.isEmpty else { throw fail("no analysis window") }
         for w in r.windows where !(w.lowerBound >= 0 && w.upperBound <= r.duration && w.upperBound > w.lowerBound) {
             throw fail("analysis window \(w.lowerBound)…\(w.upperBound) ms must lie inside 0…\(r.duration) ms")
@@ -412,11 +416,18 @@ final class NetworkRun {
                 while nextEvent < request.events.count && request.events[nextEvent].time <= t {
                     try apply(request.events[nextEvent]); nextEvent += 1
                 }
-                let problem: ODEProblem
+                // Boundaries closer than a billionth of their time are one instant: no integration between them.
+                if end - t <= 1e-9 * max(1, abs(end)) {
+                    t = end
+                    if checkpointTimes.contains(end) { try writeCheckpoint(time: end, nextEvent: nextEvent, wall: wallNow()) }
+                    continue
+                }
+                var problem: ODEProblem
                 do { problem = try ODEProblem(system: system, initialState: state, startTime: t, endTime: end,
                                               outputInterval: request.outputInterval, outputOrigin: 0) } catch {
                     throw SimulationError(message: "\(error)")
                 }
+                problem.shouldStop = request.shouldStop
                 let first = t
                 let solution = try integratorFor(system).solve(problem) { time, y in
                     if time == first && first > 0 { return }   // the boundary sample was taken by the last segment

@@ -100,6 +100,8 @@ struct CalciumAverager: Codable {
 final class SimulationRun {
     /// How often (ms of simulated time) the run checks whether the controller's reference is past a fold.
     static let referenceCheckInterval = 10.0
+    /// A run stops when |V| exceeds this (mV) or calcium turns negative.
+    static let voltageBound = 1000.0
     let request: SimulationRequest
     let neuron: CompiledNeuron
     let window: ClosedRange<Double>
@@ -158,6 +160,11 @@ final class SimulationRun {
             guard request.calciumAverageWindow > 0, abs(ratio - ratio.rounded()) < 1e-9 else {
                 throw fail("the calcium moving-average window (\(request.calciumAverageWindow) ms) must be a positive multiple of the sampling interval (\(c) ms)")
             }
+        }
+        let fixedStep = request.solver == .expEuler || request.solver == .rk4 ? request.dt ?? request.solver.defaultStep : nil
+        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: fixedStep,
+                                         checkpointInterval: request.checkpointInterval) {
+            throw fail("run refused: \(why)")
         }
         var checkpoints: [Double] = []
         if let c = request.checkpointInterval {
@@ -319,8 +326,33 @@ final class SimulationRun {
         do {
             for boundary in boundaries where boundary > progress.time {
                 let segmentStart = progress.time
-                let problem = try ODEProblem(system: system, initialState: progress.state, startTime: segmentStart, endTime: boundary,
+                if boundary - segmentStart <= 1e-9 * max(1, abs(boundary)) {
+                    // Boundaries closer than a billionth of their time (events 1e-13 ms apart) are one instant:
+                    // no integration between them (no integrator can resolve the span).
+                    progress.time = boundary
+                    var changed = false
+                    while progress.nextEvent < request.events.count, request.events[progress.nextEvent].time == boundary {
+                        try apply(request.events[progress.nextEvent])
+                        progress.nextEvent += 1
+                        changed = true
+                    }
+                    if changed {
+                        do { system = try CompiledNeuron(protocolState.neuron) } catch {
+                            throw SimulationError(message: "model '\(request.neuron.name)' after the events at \(boundary) ms: \(error)")
+                        }
+                    }
+                    skipFirst = skipFirst && !changed
+                    try atBoundary(boundary, changed: changed)
+                    if checkpointTimes.contains(boundary) {
+                        progress.skipFirstSample = skipFirst
+                        progress.wallMilliseconds = wallNow()
+                        try writeCheckpoint()
+                    }
+                    continue
+                }
+                var problem = try ODEProblem(system: system, initialState: progress.state, startTime: segmentStart, endTime: boundary,
                                              outputInterval: request.outputInterval, outputOrigin: 0)
+                problem.shouldStop = request.shouldStop
                 let skip = skipFirst
                 let shouldStop = request.shouldStop, reportProgress = request.progress
                 // The trace writer is fixed for the run: held here and passed down, not re-read (and retained)
@@ -426,6 +458,12 @@ final class SimulationRun {
     /// One output sample.
     func observe(_ t: Double, _ y: UnsafeBufferPointer<Double>, traceWindow: ClosedRange<Double>,
                  row: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutablePointer<Double>, writer: CSVTraceWriter?) throws {
+        // Outside these bounds the model has left the range it describes (e.g. an applied current of 10⁹ µA/cm²,
+        // or a fixed step far too large): the run stops instead of reporting numbers that mean nothing.
+        guard y[0] >= -SimulationRun.voltageBound, y[0] <= SimulationRun.voltageBound, y[1] >= 0 else {
+            let what = y[1] >= 0 ? "V = \(y[0]) mV, outside ±\(SimulationRun.voltageBound) mV" : "Ca = \(y[1]), below 0"
+            throw SimulationError(message: "at t = \(t) ms, \(what): the cell has left the range the model describes (applied current or step too large?)")
+        }
         progress.record(t, y, regulatedIndex: regulatedIndex)
         if system.controllerReferenceCanFold, t >= progress.nextReferenceCheck ?? 0 {
             // Every 10 ms (the reference solve is too dear for every sample): is it past a fold?
@@ -551,12 +589,14 @@ final class SimulationRun {
         rerun.rtol = request.rtol
         rerun.atol = request.atol
         rerun.dt = request.dt
+        rerun.shouldStop = request.shouldStop   // a signal stops a snapshot's rerun too
         var snapshot = Snapshot(time: t, conductances: conductancesNow(), features: FiringFeatures(spikeTimes: []))
         do {
             let r = try simulate(rerun)
             snapshot.features = r.features
             snapshot.meanCalcium = r.meanCalcium
         } catch {
+            if request.shouldStop?() == true { throw SimulationError(message: "interrupted during the snapshot at \(t) ms") }
             snapshot.error = error.description
         }
         progress.snapshots.append(snapshot)

@@ -88,7 +88,11 @@ public func sweep(_ request: SweepRequest) -> [SweepRow] {
                 sim.window = request.window
                 sim.solver = request.solver
                 sim.rtol = request.rtol
-                do { row.report = try simulate(sim) } catch { row.error = "\(error)" }
+                sim.shouldStop = request.shouldStop
+                do { row.report = try simulate(sim) } catch {
+                    if let stop = request.shouldStop, stop() { return }   // interrupted: the cell is not done
+                    row.error = "\(error)"
+                }
             } catch {
                 row.error = "compensation: \(error)"
             }

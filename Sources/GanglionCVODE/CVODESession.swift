@@ -16,6 +16,11 @@ final class CallbackContext {
     var jacobianEvaluations = 0
     var nonFiniteRHS: (t: Double, index: Int)?
     var lastMessage: String?
+    /// Polled every 4096 right-hand sides (a signal is honoured within a second however small CVODE's steps);
+    /// when it returns true the evaluation fails unrecoverably and `interrupted` is set.
+    var shouldStop: (@Sendable () -> Bool)?
+    var interrupted = false
+    private var evaluationsSincePoll = 0
 
     init(system: any ODESystem, rateTables: Bool, relativeTolerance: Double, absoluteTolerances: [Double], swiftVectors: Bool) {
         self.system = system
@@ -34,6 +39,11 @@ final class CallbackContext {
     @inline(__always)
     func evaluate(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) -> Int32 {
         if let r = tabulated { r.evaluate(t, y, dy) } else { system.rightHandSide(t, y, dy) }
+        evaluationsSincePoll &+= 1
+        if evaluationsSincePoll >= 4096 {
+            evaluationsSincePoll = 0
+            if shouldStop?() == true { interrupted = true; return -1 }
+        }
         if allFinite(dy, count: dimension) { return 0 }
         nonFiniteRHS = (t, (0..<dimension).first { !dy[$0].isFinite }!)
         return 1
@@ -70,6 +80,7 @@ final class CVODESession {
                                   && options.relativeTolerance >= CVODEOptions.rateTableMinimumTolerance,
                                   relativeTolerance: options.relativeTolerance, absoluteTolerances: tol,
                                   swiftVectors: options.linearSolver != .dense)
+        context.shouldStop = problem.shouldStop
         let n = context.dimension
         func fail(_ message: String) -> SolverError {
             SolverError(algorithm: name, time: problem.startTime, reason: .other, message: message, statistics: .init())
@@ -218,6 +229,10 @@ final class CVODESession {
         case CV_ERR_FAILURE: reason = .errorTestFailure
         case CV_RHSFUNC_FAIL, CV_REPTD_RHSFUNC_ERR, CV_UNREC_RHSFUNC_ERR, CV_FIRST_RHSFUNC_ERR: reason = .rhsFailure
         default: reason = .other
+        }
+        if context.interrupted {
+            return SolverError(algorithm: name, time: t, reason: .interrupted, message: "interrupted at t = \(readableTime(t)) ms",
+                               statistics: statistics())
         }
         var message = Self.describe(flag)
         if let (tn, i) = context.nonFiniteRHS {

@@ -54,8 +54,14 @@ public final class CSVTraceWriter: @unchecked Sendable {
 
     /// Writes one row: the time (ms) and the values, in column order after `t_ms`. Numbers are written
     /// with 10 significant digits (`DecimalFormatter`); 0.1·3 reads "0.3".
+    /// A non-finite time or value is never written: it throws `IOError` naming the time and the column.
     public func write(time: Double, values: UnsafeBufferPointer<Double>) throws {
         precondition(values.count < columns.count)
+        if !time.isFinite || !(values.baseAddress.map { allFinite($0, count: values.count) } ?? true) {
+            let i = values.firstIndex { !$0.isFinite }
+            let what = i.map { "\(columns[$0 + 1]) = \(values[$0])" } ?? "the time \(columns[0]) = \(time)"
+            throw IOError(file: path, message: "at t = \(time) ms, \(what): a non-finite value is not written; the run stops here")
+        }
         let b = fill.pointee.values + fill.pointee.used
         b[0] = Double(values.count)
         b[1] = time

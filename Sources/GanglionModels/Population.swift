@@ -3,6 +3,9 @@ import GanglionCore
 /// A degenerate population (Docs/science/dics.md §7): cells whose free conductances are drawn at random and whose
 /// remaining conductances are solved so that every cell has the same DICs at V*.
 public struct Population: Sendable {
+    /// The most cells a population may have (`ganglion population --count`, a sweep's `population_size`).
+    public static let maximumCount = 10_000_000
+
     /// The model family (`stg`, `da`).
     public var kind: String
     /// Seed of the random draws: the same seed and settings give the same cells.

@@ -185,8 +185,10 @@ final class HDF5File {
             }
         }
         open = []
+        errno = 0
         let status = H5Fclose(file)
+        let reason = errno
         file = -1
-        try check(status, "close the file")
+        try check(status, "close the file" + (reason != 0 ? " (\(String(cString: strerror(reason))))" : ""))
     }
 }

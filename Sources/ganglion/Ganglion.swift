@@ -26,6 +26,12 @@ struct GanglionCommand: ParsableCommand {
         abstract: "Conductance-based neuron simulation: STG neurons, CVODE, firing analysis.",
         version: Provenance.versionLine,
         subcommands: [Simulate.self, Run.self, NetworkCommand.self, PlotCommand.self, Analyze.self, DICs.self, Compensate.self, PopulationCommand.self, SweepCommand.self, Merge.self, Export.self, Bench.self, Models.self])
+
+    /// A file-size limit (`ulimit -f`) makes writes fail with an error to report, instead of a SIGXFSZ that kills.
+    static func main() {
+        signal(SIGXFSZ, SIG_IGN)
+        main(nil)
+    }
 }
 
 /// Prints `message` to stderr as an error and exits non-zero.
@@ -61,4 +67,47 @@ func progressReporter(duration: Double) -> @Sendable (Double) -> Void {
         FileHandle.standardError.write(Data(String(format: "\r%5.1f %%  t = %.1f s  %.0f× real time  ETA %.0f s   ",
                                                    100 * t / duration, t / 1000, speed, eta).utf8))
     }
+}
+
+/// An error as one readable line: Foundation's file errors as their path and reason (from the underlying
+/// system error when there is one), never as a raw `NSCocoaErrorDomain` dump; other errors as they describe themselves.
+func describe(_ error: any Error) -> String {
+    let ns = error as NSError
+    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+    let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+    var reason: String
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(underlying.code)))
+    } else if ns.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(ns.code)))
+    } else {
+        switch CocoaError.Code(rawValue: ns.code) {
+        case .fileNoSuchFile, .fileReadNoSuchFile: reason = "no such file or folder"
+        case .fileWriteNoPermission, .fileReadNoPermission: reason = "permission denied"
+        case .fileWriteOutOfSpace: reason = "no space left on the device"
+        case .fileWriteVolumeReadOnly: reason = "read-only file system"
+        case .fileWriteFileExists: reason = "a file of that name exists"
+        case .fileReadCorruptFile: reason = "not in the expected format"
+        case .fileReadInapplicableStringEncoding: reason = "not UTF-8 text"
+        default: reason = path.flatMap(folderProblem) ?? "file operation failed (code \(ns.code))"
+        }
+    }
+    return path.map { "\($0): \(reason)" } ?? reason
+}
+
+/// Why files cannot be created at `path`: an ancestor that is a file, or the nearest existing folder not
+/// writable; nil when neither.
+func folderProblem(_ path: String) -> String? {
+    var url = URL(fileURLWithPath: path).standardizedFileURL
+    var ancestors: [String] = []
+    while url.path != "/" { ancestors.append(url.path); url.deleteLastPathComponent() }
+    for a in ancestors.reversed() {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: a, isDirectory: &isFolder) else {
+            let parent = URL(fileURLWithPath: a).deletingLastPathComponent().path
+            return access(parent, W_OK) == 0 ? nil : "the folder \(parent) is not writable"
+        }
+        if !isFolder.boolValue { return a == ancestors.first ? nil : "\(a) is a file, not a folder" }
+    }
+    return access(path, W_OK) == 0 ? nil : "\(path) is not writable"
 }

@@ -94,6 +94,10 @@ struct Simulate: ParsableCommand {
         var report: SimulationReport
         do { report = try simulate(request) } catch {
             if request.progress != nil { printErr("") }
+            if interruptRequested.load(ordering: .relaxed) {
+                printErr("interrupted at t = \(error.solverError?.time ?? 0) ms\(error.partialTracePath.map { "; the trace computed so far is in \($0)" } ?? "")")
+                throw ExitCode(130)
+            }
             throw fail(error.description)
         }
         if request.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }

@@ -66,6 +66,9 @@ struct SweepCommand: ParsableCommand {
             solvedNames = u
         }
         request.shouldStop = installInterruptHandler()
+        // The output is opened (its folder created, a temporary file made) before any cell is simulated.
+        let writer: AtomicFileWriter
+        do { writer = try AtomicFileWriter(path: out) } catch { throw fail(describe(error)) }
         let start = Date()
         if !quiet {
             request.progress = { done, total in
@@ -80,7 +83,7 @@ struct SweepCommand: ParsableCommand {
         if !quiet { printErr("") }
         let interrupted = rows.count < hi - lo
         do {
-            let w = try AtomicFileWriter(path: out)
+            let w = writer
             try w.write(SweepTable.header(solved: solvedNames).joined(separator: ",") + "\n")
             for r in rows { try w.write(SweepTable.line(r, solved: solvedNames, populationSize: cells.count) + "\n") }
             try w.commit(as: interrupted ? out + ".partial" : nil)
@@ -92,6 +95,7 @@ struct SweepCommand: ParsableCommand {
         printErr(String(format: "sweep: %d cells (shard %d/%d) in %.1f s (%.2f cells/s, %d jobs): %d tonic, %d bursting, %d failed",
                         rows.count, i, n, wall, Double(rows.count) / wall, jobs, tonic, bursting, failed))
         if interrupted { throw fail("interrupted: \(rows.count) of \(hi - lo) cells done, kept in \(out).partial") }
+        if failed > 0, failed == rows.count { throw fail("every cell failed (\(failed) of \(rows.count)): see the 'error' column of \(out)") }
         if plot, rows.allSatisfy({ $0.error != nil }) {
             printErr("note: --plot: no cell ran, so no figure")
         } else if plot {
@@ -121,7 +125,8 @@ struct Merge: ParsableCommand {
         for file in shards {
             OutputPolicy.protectInput(file)
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw fail("\(file): cannot read") }
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+            // CRLF line ends are read as LF; the merged file has LF only.
+            var lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
             guard !lines.isEmpty else { throw fail("\(file): empty") }
             let h = lines.removeFirst()
             if let header, header != h { throw fail("\(file): its columns differ from \(shards[0])'s") }
@@ -132,8 +137,14 @@ struct Merge: ParsableCommand {
             }
             for (k, line) in lines.enumerated() {
                 let f = CSVTable.fields(Substring(line))
-                guard f.count > max(ci, si), let cell = Int(f[ci]), let s = Int(f[si]) else {
-                    throw fail("\(file): line \(k + 2): cannot read 'cell' and 'population_size'")
+                guard f.count == cols.count else {
+                    throw fail("\(file): line \(k + 2): \(f.count) fields, the header has \(cols.count)")
+                }
+                guard let cell = Int(f[ci]), let s = Int(f[si]), s >= 1, s <= Population.maximumCount, cell >= 0, cell < s else {
+                    throw fail("\(file): line \(k + 2): 'cell' \(f[ci]) and 'population_size' \(f[si]) must be whole numbers with 0 ≤ cell < population_size ≤ \(Population.maximumCount)")
+                }
+                if let j = f.firstIndex(where: { Double($0).map { !$0.isFinite } ?? false }) {
+                    throw fail("\(file): line \(k + 2), column '\(cols[j])': '\(f[j])' is not a finite number")
                 }
                 if let size, size != s { throw fail("\(file): population size \(s) differs from \(size)") }
                 size = s

@@ -36,7 +36,20 @@ func integrateFixedStep(_ problem: ODEProblem, name: String, dt: Double, observe
         if Double(count) < q { count &+= 1 }
         count = max(1, count)
         let h = span / Double(count)
-        steps(t, h, count, y)
+        if count <= RunLimits.stepsBetweenStopPolls || problem.shouldStop == nil {
+            steps(t, h, count, y)
+        } else {
+            // Many steps per sample: in chunks, polling the stop request (a signal is honoured within a second).
+            var done = 0
+            while done < count {
+                if problem.shouldStop?() == true {
+                    throw fail(.interrupted, "interrupted at t = \(readableTime(t + Double(done) * h)) ms")
+                }
+                let chunk = min(RunLimits.stepsBetweenStopPolls, count - done)
+                steps(t + Double(done) * h, h, chunk, y)
+                done += chunk
+            }
+        }
         stats.steps += count
         if !allFinite(y, count: n) {
             let bad = (0..<n).first { !y[$0].isFinite }!
@@ -181,5 +194,14 @@ func checkStep(_ dt: Double, name: String, _ problem: ODEProblem) throws(SolverE
     guard dt.isFinite, dt > 0 else {
         throw SolverError(algorithm: name, time: problem.startTime, reason: .other,
                           message: "step dt = \(dt) ms must be finite and > 0", statistics: .init())
+    }
+    if let why = RunLimits.violation(duration: problem.endTime - problem.startTime, outputInterval: problem.outputInterval, step: dt) {
+        throw SolverError(algorithm: name, time: problem.startTime, reason: .other, message: "step dt = \(dt) ms: \(why)", statistics: .init())
+    }
+    // A step too small to advance the time (t + dt == t) would never reach the end.
+    let t = max(abs(problem.startTime), abs(problem.endTime))
+    guard t + dt > t else {
+        throw SolverError(algorithm: name, time: problem.startTime, reason: .other,
+                          message: "step dt = \(dt) ms is below the resolution of the time \(t) ms", statistics: .init())
     }
 }

@@ -19,6 +19,9 @@ public struct ODEProblem: Sendable {
     let firstGridIndex: Int
     /// Number of output samples after t₀.
     public let outputCount: Int
+    /// Polled by the integrators between output samples too (every `RunLimits.stepsBetweenStopPolls` fixed
+    /// steps, every CVODE step); returning true stops the integration with `SolverError.Reason.interrupted`.
+    public var shouldStop: (@Sendable () -> Bool)?
 
     /// A problem on `system` from `initialState` at `startTime` to `endTime` (ms), sampled every
     /// `outputInterval` ms on a grid from `outputOrigin` (`nil`: t₀). Throws `ProblemError` if the state does
@@ -47,9 +50,15 @@ public struct ODEProblem: Sendable {
         self.outputOrigin = origin
         // Grid points closer than 1e-9·Δ to t₀ or t₁ coincide with them.
         let eps = 1e-9 * outputInterval
-        let first = Int(((startTime - origin) / outputInterval).rounded(.down)) + 1
+        let samples = (endTime - startTime) / outputInterval
+        guard samples <= RunLimits.maxOutputSamples,
+              let firstIndex = Int(checking: ((startTime - origin) / outputInterval).rounded(.down)),
+              let last = Int(checking: ((endTime - origin) / outputInterval).rounded(.down)), firstIndex < Int.max - 2 else {
+            throw .invalid(field: "dt-out", value: "\(outputInterval) ms",
+                           reason: "\(endTime - startTime) ms sampled this often would be \(samples) output samples, more than the limit of \(RunLimits.maxOutputSamples)")
+        }
+        let first = firstIndex + 1
         let adjustedFirst = origin + Double(first) * outputInterval <= startTime + eps ? first + 1 : first
-        let last = Int(((endTime - origin) / outputInterval).rounded(.down))
         let adjustedLast = origin + Double(last) * outputInterval >= endTime - eps ? last - 1 : last
         firstGridIndex = adjustedFirst
         outputCount = max(0, adjustedLast - adjustedFirst + 1) + 1
@@ -58,9 +67,11 @@ public struct ODEProblem: Sendable {
     /// A copy with some fields replaced (the system too: a parameter change makes a new problem).
     public func remake(system: (any ODESystem)? = nil, initialState: [Double]? = nil, startTime: Double? = nil,
                        endTime: Double? = nil, outputInterval: Double? = nil) throws(ProblemError) -> ODEProblem {
-        try ODEProblem(system: system ?? self.system, initialState: initialState ?? self.initialState,
-                       startTime: startTime ?? self.startTime, endTime: endTime ?? self.endTime,
-                       outputInterval: outputInterval ?? self.outputInterval, outputOrigin: outputOrigin)
+        var copy = try ODEProblem(system: system ?? self.system, initialState: initialState ?? self.initialState,
+                                  startTime: startTime ?? self.startTime, endTime: endTime ?? self.endTime,
+                                  outputInterval: outputInterval ?? self.outputInterval, outputOrigin: outputOrigin)
+        copy.shouldStop = shouldStop
+        return copy
     }
 
     /// The time of output sample k (1 … outputCount); the last is t₁.

@@ -62,9 +62,9 @@ public struct SolverError: Error, CustomStringConvertible {
     /// `convergenceFailure` (the Newton iteration kept failing), `errorTestFailure` (the local error test
     /// kept failing), `nonFiniteState` (a state or its derivative became NaN or infinite), `rhsFailure` (the right-hand side
     /// failed), `observerFailed` (the sample observer threw, e.g. on a write error or a stop request),
-    /// `other` (setup or any other solver error).
+    /// `interrupted` (`ODEProblem.shouldStop` returned true between samples), `other` (setup or any other solver error).
     public enum Reason: Sendable, Equatable {
-        case tooMuchWork, convergenceFailure, errorTestFailure, nonFiniteState, rhsFailure, observerFailed, other
+        case tooMuchWork, convergenceFailure, errorTestFailure, nonFiniteState, rhsFailure, observerFailed, interrupted, other
     }
     /// The algorithm's name (`cvode-bdf`, `exp-euler`, …).
     public var algorithm: String

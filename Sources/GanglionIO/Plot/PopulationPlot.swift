@@ -31,7 +31,7 @@ public enum PopulationPlot {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw IOError(file: path, message: "cannot read")
         }
-        let lines = text.split(separator: "\n").map(CSVTable.fields)
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(CSVTable.fields)
         guard let header = lines.first, let fi = header.firstIndex(of: "frequency_hz"), let bi = header.firstIndex(of: "burstiness_hz2"),
               let pi = header.firstIndex(of: "pattern"), let si = header.firstIndex(of: "status") else {
             throw IOError(file: path, message: "not a sweep table (no frequency_hz, burstiness_hz2, pattern and status columns)")
@@ -77,7 +77,7 @@ public enum PopulationPlot {
         let left = 78.0, top = 34.0, panelHeight = 200.0, gap = 40.0, width = max(520.0, 160 + 110 * Double(conditions.count))
         let plotWidth = width - left - 30
         let height = top + 2 * panelHeight + gap + 60
-        func f(_ x: Double) -> String { String(format: "%.1f", x) }
+        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.1f", x) : "0" }   // never nan or inf in the SVG
         var out = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>

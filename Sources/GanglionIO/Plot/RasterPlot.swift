@@ -29,7 +29,7 @@ public enum RasterPlot {
         let plotWidth = width - left - right
         let height = top + Double(cells.count) * row + 46
         func px(_ t: Double) -> Double { left + (t - t0) / (t1 - t0) * plotWidth }
-        func f(_ x: Double) -> String { String(format: "%.1f", x) }
+        func f(_ x: Double) -> String { x.isFinite ? String(format: "%.1f", x) : "0" }   // never nan or inf in the SVG
         var out = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" viewBox="0 0 \(f(width)) \(f(height))" font-family="Helvetica, Arial, sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>

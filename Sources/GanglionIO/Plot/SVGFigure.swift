@@ -89,12 +89,12 @@ public struct SVGFigure: Sendable {
             }
             out += "<g class=\"panel\" data-label=\"\(escape(panel.yLabel))\">\n"
             out += "<rect x=\"\(f(Self.left))\" y=\"\(f(y0))\" width=\"\(f(plotWidth))\" height=\"\(f(panelHeight))\" fill=\"none\" stroke=\"#888\" stroke-width=\"0.8\"/>\n"
-            for t in Self.ticks(yRange, log: panel.logY) {
+            for t in Self.ticks(yRange, log: panel.logY) where py(t).isFinite {
                 let y = py(t)
                 out += "<line x1=\"\(f(Self.left - 4))\" y1=\"\(f(y))\" x2=\"\(f(Self.left))\" y2=\"\(f(y))\" stroke=\"#444\"/>"
                 out += "<text x=\"\(f(Self.left - 7))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(Self.label(t))</text>\n"
             }
-            for t in xTicks {
+            for t in xTicks where px(t).isFinite {
                 let x = px(t)
                 out += "<line x1=\"\(f(x))\" y1=\"\(f(y0 + panelHeight))\" x2=\"\(f(x))\" y2=\"\(f(y0 + panelHeight + 4))\" stroke=\"#444\"/>"
                 if k == panels.count - 1 {
@@ -103,7 +103,7 @@ public struct SVGFigure: Sendable {
                 out += "\n"
             }
             out += "<text transform=\"translate(\(f(16)),\(f(y0 + panelHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(panel.yLabel))</text>\n"
-            for (x, text) in panel.markers where xRange.contains(x) {
+            for (x, text) in panel.markers where xRange.contains(x) && px(x).isFinite {
                 out += "<line class=\"marker\" x1=\"\(f(px(x)))\" y1=\"\(f(y0))\" x2=\"\(f(px(x)))\" y2=\"\(f(y0 + panelHeight))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
                 out += "<text x=\"\(f(px(x) + 3))\" y=\"\(f(y0 + 11))\" font-size=\"10\" fill=\"#555\">\(escape(text))</text>\n"
             }
@@ -113,8 +113,10 @@ public struct SVGFigure: Sendable {
                 d.reserveCapacity(s.points.count * 14)
                 var move = true
                 for (x, y) in s.points {
-                    guard y.isFinite, !panel.logY || y > 0 else { move = true; continue }
-                    d += (move ? "M" : "L") + f(px(x)) + "," + f(py(y))
+                    guard x.isFinite, y.isFinite, !panel.logY || y > 0 else { move = true; continue }
+                    let X = px(x), Y = py(y)
+                    guard X.isFinite, Y.isFinite else { move = true; continue }
+                    d += (move ? "M" : "L") + f(X) + "," + f(Y)
                     move = false
                 }
                 out += "<path class=\"series\" data-name=\"\(escape(s.name))\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1\" stroke-linejoin=\"round\"/>\n"
@@ -168,7 +170,9 @@ public struct SVGFigure: Sendable {
         return String(format: "%g", x)
     }
 
-    func f(_ x: Double) -> String { String(format: "%.1f", x) }
+    /// A coordinate (px) with one decimal; a non-finite one (a range too wide for doubles) is written as 0,
+    /// never as `nan` or `inf`.
+    func f(_ x: Double) -> String { x.isFinite ? String(format: "%.1f", x) : "0" }
     func escape(_ s: String) -> String { Self.escape(s) }
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")

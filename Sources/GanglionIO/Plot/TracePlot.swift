@@ -95,7 +95,7 @@ public enum TracePlot {
         var bytes = [CChar](repeating: 0, count: Int(chunk) + 1)
         let n = fread(&bytes, 1, Int(chunk), fp)
         let text = String(cString: Array(bytes[0..<n]) + [0])
-        let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard let lastLine = lines.last else { return (first, first) }
         let fields = lastLine.split(separator: ",", omittingEmptySubsequences: false)
         guard fields.count == count, let last = Double(fields[column].trimmingCharacters(in: .whitespaces)) else {
