@@ -278,11 +278,9 @@ final class NetworkRun {
         if let c = r.checkpointInterval {
             guard c.isFinite, c > 0 else { throw fail("checkpoint interval \(c) ms must be > 0") }
             guard r.checkpointPath != nil else { throw fail("a checkpoint interval needs a checkpoint path") }
-            let count = (r.duration / c).rounded(.up)
-            guard count <= 100_000 else {
-                throw fail("a checkpoint every \(c) ms of a \(r.duration) ms run makes \(Int(count)) checkpoints (at most 100000): choose a longer interval")
-            }
-            checkpointTimes = Set((1..<max(1, Int(count))).map { Double($0) * c }.filter { $0 < r.duration })
+            if let why = RunLimits.violation(duration: r.duration, outputInterval: r.outputInterval, checkpointInterval: c) { throw fail(why) }
+            let count = Int(checking: (r.duration / c).rounded(.up)) ?? 1
+            checkpointTimes = Set((1..<max(1, count)).map { Double($0) * c }.filter { $0 < r.duration })
         }
         var conductanceColumns: [String]?
         if let dt = r.conductanceInterval, r.conductancesPath != nil {
