@@ -180,11 +180,17 @@ public struct Experiment: Sendable {
     }
 
     /// - Parameter override: a profile replacing the file's (`ganglion run --profile`).
+    /// Errors give the line and column of the field at fault.
     public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+        try ModelFileError.parsing(data, file: file) { document throws(ModelFileError) in
+            try parse(value: document.value, file: file, folder: folder, profile: override)
+        }
+    }
+
+    /// Parses an experiment given as a JSON value (fields named as in `file`, without locations).
+    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
         func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: field, message: message) }
-        let parsed: Any
-        do { parsed = try JSONInput.parse(data) } catch { throw fail(nil, "not valid JSON (\(error))") }
-        guard let root = parsed as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
+        guard let root = parsed as? [String: Any] else { throw fail(nil, "must be a JSON object (an experiment), got \(describeJSON(parsed))") }
         let reader = FieldReader(file: file)
         func object(_ v: Any?, _ field: String, allowed: Set<String>) throws(ModelFileError) -> [String: Any]? {
             try reader.object(v, field, allowed: allowed)
@@ -194,14 +200,14 @@ public struct Experiment: Sendable {
         func string(_ v: Any?, _ field: String) throws(ModelFileError) -> String? { try reader.string(v, field) }
         func bool(_ v: Any?, _ field: String) throws(ModelFileError) -> Bool? {
             guard let v else { return nil }
-            guard let b = v as? Bool else { throw fail(field, "must be true or false, got \(v)") }
+            guard let b = v as? Bool else { throw fail(field, "must be true or false, got \(describeJSON(v))") }
             return b
         }
         func strings(_ v: Any?, _ field: String) throws(ModelFileError) -> [String]? { try reader.strings(v, field) }
         func window(_ v: Any?, _ field: String) throws(ModelFileError) -> ClosedRange<Double>? { try reader.window(v, field) }
         func times(_ v: Any?, _ field: String, duration: Double) throws(ModelFileError) -> [Double] {
             guard let v else { return [] }
-            guard let a = v as? [Any] else { throw fail(field, "must be a list of times (ms)") }
+            guard let a = v as? [Any] else { throw fail(field, "must be a list of times (ms), got \(describeJSON(v))") }
             var out: [Double] = []
             for (i, x) in a.enumerated() {
                 let t = try number(x, "\(field)[\(i)]")!
@@ -229,8 +235,8 @@ public struct Experiment: Sendable {
         case (.some, .some): throw fail("population", "give either a cell or a population, not both")
         case (let s as String, nil): cells = [(nil, try ModelFile.loadAny(resolve(s)))]
         case (let o as [String: Any], nil):
-            cells = [(nil, try ModelFile.parse(Data(JSONOutput.string(o).utf8), file: "\(file) (cell)", defaultName: "cell"))]
-        case (.some, nil): throw fail("cell", "must be a path string or a model object")
+            cells = [(nil, try ModelFile.parse(value: o, file: file, field: "cell", defaultName: "cell"))]
+        case (let c?, nil): throw fail("cell", "must be a path string or a model object, got \(describeJSON(c))")
         case (nil, let p):
             let all: [NeuronDescription]
             if let path = p as? String {
@@ -270,7 +276,7 @@ public struct Experiment: Sendable {
                 chosen = []
                 for (i, x) in list.enumerated() {
                     guard let v = x as? Double, v == v.rounded(), v >= 0, Int(v) < all.count else {
-                        throw fail("cells[\(i)]", "must be a cell index in 0..<\(all.count), got \(x)")
+                        throw fail("cells[\(i)]", "must be a cell index in 0..<\(all.count), got \(describeJSON(x))")
                     }
                     chosen.append(Int(v))
                 }
@@ -397,7 +403,7 @@ public struct Experiment: Sendable {
 
         // Protocol.
         if let p = root["protocol"] {
-            guard let list = p as? [Any] else { throw fail("protocol", "must be a list of events") }
+            guard let list = p as? [Any] else { throw fail("protocol", "must be a list of events, got \(describeJSON(p))") }
             let actionKeys = ["block", "unblock", "current", "ramp", "set", "Ca_target", "sharp", "dic_targets"]
             var events: [ProtocolEvent] = []
             for (i, item) in list.enumerated() {
@@ -460,7 +466,7 @@ public struct Experiment: Sendable {
                 if let list = try strings(t["record"], "outputs.trace.record") { request.record = list.flatMap { RecordItem.parseList($0) } }
             }
             if let w = o["windows_ms"] {
-                guard let list = w as? [Any] else { throw fail("outputs.windows_ms", "must be a list of [START, END]") }
+                guard let list = w as? [Any] else { throw fail("outputs.windows_ms", "must be a list of [START, END], got \(describeJSON(w))") }
                 for (i, item) in list.enumerated() {
                     let range = try window(item, "outputs.windows_ms[\(i)]")!
                     guard range.upperBound <= duration else {

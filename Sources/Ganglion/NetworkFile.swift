@@ -27,10 +27,14 @@ public struct NetworkExperiment: Sendable {
     /// Parses a network file's contents; `file` names it in errors, relative paths are taken from `folder`,
     /// and `override` replaces the file's profile. Throws `ModelFileError` naming the field at fault.
     public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+        try ModelFileError.parsing(data, file: file) { document throws(ModelFileError) in
+            try parse(value: document.value, file: file, folder: folder, profile: override)
+        }
+    }
+
+    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
         let f = FieldReader(file: file)
-        let parsed: Any
-        do { parsed = try JSONInput.parse(data) } catch { throw f.fail(nil, "not valid JSON (\(error))") }
-        guard let root = parsed as? [String: Any] else { throw f.fail(nil, "the top level must be a JSON object") }
+        guard let root = parsed as? [String: Any] else { throw f.fail(nil, "must be a JSON object (a network), got \(describeJSON(parsed))") }
         _ = try f.object(root, "", allowed: ["name", "notes", "duration_ms", "profile", "solver", "population", "cells", "initial",
                                              "homeostasis", "neuromodulation", "synapses", "electrical", "protocol", "outputs"])
         var profile: Profile = .ganglion
@@ -47,7 +51,7 @@ public struct NetworkExperiment: Sendable {
         var generator: (recipe: Population.Recipe, seed: UInt64, targets: [DICName: Double], variant: CompensationVariant)?
         switch root["population"] {
         case nil: break
-        case let path as String: do { populationFile = try PopulationFile.load(resolve(path)).cells } catch { throw f.fail("population", "\(error)") }
+        case let path as String: populationFile = try PopulationFile.load(resolve(path)).cells
         case let p:
             let g = try f.object(p, "population", allowed: ["generate", "seed", "variant", "g_s", "g_u"])!
             guard let family = try f.string(g["generate"], "population.generate"), let recipe = Population.Recipe.named(family) else {
@@ -85,7 +89,9 @@ public struct NetworkExperiment: Sendable {
         }
 
         // Cells.
-        guard let list = root["cells"] as? [Any], !list.isEmpty else { throw f.fail("cells", "missing or empty (a list of cells)") }
+        guard let list = root["cells"] as? [Any], !list.isEmpty else {
+            throw f.fail("cells", root["cells"].map { "must be a non-empty list of cells, got \(describeJSON($0))" } ?? "missing (a list of cells)")
+        }
         var cells: [NetworkDescription.Cell] = []
         var cellTargets: [(gs: Double?, gu: Double?)] = []
         var thresholds: [Double?] = []
@@ -111,7 +117,7 @@ public struct NetworkExperiment: Sendable {
                     } catch { throw f.fail("\(field).cell", "\(error)") }
                 } else { throw f.fail("\(field).cell", "'\(s)' needs a \"population\"") }
             case let s as String: neuron = try ModelFile.loadAny(resolve(s))
-            case let o as [String: Any]: neuron = try ModelFile.parse(Data(JSONOutput.string(o).utf8), file: "\(file) (\(field).cell)", defaultName: name)
+            case let o as [String: Any]: neuron = try ModelFile.parse(value: o, file: file, field: "\(field).cell", defaultName: name)
             default: throw f.fail("\(field).cell", "missing (a model file, a named model, #INDEX of the population, or an inline model)")
             }
             for (k, v) in scales {
@@ -146,7 +152,8 @@ public struct NetworkExperiment: Sendable {
         }
         let names = cells.map(\.name)
         func cellIndex(_ s: Any?, _ field: String) throws(ModelFileError) -> Int {
-            guard let n = s as? String else { throw f.fail(field, "must be a cell name") }
+            guard let s else { throw f.fail(field, "missing (a cell name)") }
+            guard let n = s as? String else { throw f.fail(field, "must be a cell name, got \(describeJSON(s))") }
             guard let k = names.firstIndex(of: n) else { throw f.fail(field, "unknown cell '\(n)' (cells: \(names.joined(separator: ", ")))") }
             return k
         }
@@ -166,7 +173,7 @@ public struct NetworkExperiment: Sendable {
                                     "profile": profile.rawValue]
             for k in ["homeostasis", "neuromodulation"] { if let v = root[k] { o[k] = v } }
             for (k, v) in extra { o[k] = v }
-            return try Experiment.parse(Data(JSONOutput.string(o).utf8), file: file, folder: folder, profile: profile)
+            return try Experiment.parse(value: o, file: file, folder: folder, profile: profile)
         }
         if controllers {
             let base = try template([:])
@@ -213,7 +220,7 @@ public struct NetworkExperiment: Sendable {
         // Synapses.
         var synapses: [ChemicalSynapse] = []
         if let v = root["synapses"] {
-            guard let list = v as? [Any] else { throw f.fail("synapses", "must be a list") }
+            guard let list = v as? [Any] else { throw f.fail("synapses", "must be a list, got \(describeJSON(v))") }
             for (k, item) in list.enumerated() {
                 let field = "synapses[\(k)]"
                 let s = try f.object(item, field, allowed: ["from", "to", "gbar", "type", "E", "tau_ms", "threshold_mV", "slope_mV", "V_half_mV", "k_minus_per_ms"])!
@@ -246,11 +253,13 @@ public struct NetworkExperiment: Sendable {
         }
         var gaps: [ElectricalSynapse] = []
         if let v = root["electrical"] {
-            guard let list = v as? [Any] else { throw f.fail("electrical", "must be a list") }
+            guard let list = v as? [Any] else { throw f.fail("electrical", "must be a list, got \(describeJSON(v))") }
             for (k, item) in list.enumerated() {
                 let field = "electrical[\(k)]"
                 let e = try f.object(item, field, allowed: ["between", "g"])!
-                guard let pair = e["between"] as? [Any], pair.count == 2 else { throw f.fail("\(field).between", "must be [CELL, CELL]") }
+                guard let pair = e["between"] as? [Any], pair.count == 2 else {
+                    throw f.fail("\(field).between", e["between"].map { "must be [CELL, CELL], got \(describeJSON($0))" } ?? "missing: [CELL, CELL]")
+                }
                 let a = try cellIndex(pair[0], "\(field).between[0]"), b = try cellIndex(pair[1], "\(field).between[1]")
                 guard let g = try f.number(e["g"], "\(field).g") else { throw f.fail("\(field).g", "missing (mS/cm²)") }
                 gaps.append(ElectricalSynapse(names[a], names[b], conductance: g))
@@ -284,10 +293,10 @@ public struct NetworkExperiment: Sendable {
         // Protocol: each event addresses "cells" (a name, a list, or "all") with one single-cell action, or
         // switches homeostasis on.
         if let p = root["protocol"] {
-            guard let list = p as? [Any] else { throw f.fail("protocol", "must be a list of events") }
+            guard let list = p as? [Any] else { throw f.fail("protocol", "must be a list of events, got \(describeJSON(p))") }
             for (i, item) in list.enumerated() {
                 let field = "protocol[\(i)]"
-                guard var e = item as? [String: Any] else { throw f.fail(field, "must be an object") }
+                guard var e = item as? [String: Any] else { throw f.fail(field, "must be an object, got \(describeJSON(item))") }
                 let targets = try targetCells(e["cells"], "\(field).cells", names: names, f)
                 e["cells"] = nil
                 if let h = e["start_homeostasis"] {
@@ -334,7 +343,7 @@ public struct NetworkExperiment: Sendable {
             request.outputInterval = try f.positive(o["dt_out_ms"], "outputs.dt_out_ms") ?? 0.1
             request.record = try f.strings(o["record"], "outputs.record") ?? []
             if let ws = o["windows_ms"] {
-                guard let l = ws as? [Any], !l.isEmpty else { throw f.fail("outputs.windows_ms", "must be a list of [START, END]") }
+                guard let l = ws as? [Any], !l.isEmpty else { throw f.fail("outputs.windows_ms", "must be a non-empty list of [START, END], got \(describeJSON(ws))") }
                 request.windows = []
                 for (k, w) in l.enumerated() {
                     let r = try f.window(w, "outputs.windows_ms[\(k)]")!
@@ -371,7 +380,7 @@ public struct NetworkExperiment: Sendable {
             guard !l.isEmpty else { throw f.fail(field, "an empty list") }
             var out: [Int] = []
             for x in l {
-                guard let s = x as? String else { throw f.fail(field, "must be cell names") }
+                guard let s = x as? String else { throw f.fail(field, "must be cell names, got \(describeJSON(x))") }
                 out.append(try index(s))
             }
             return out
@@ -386,7 +395,7 @@ struct FieldReader {
     func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: field, message: message) }
     func object(_ v: Any?, _ field: String, allowed: Set<String>) throws(ModelFileError) -> [String: Any]? {
         guard let v else { return nil }
-        guard let o = v as? [String: Any] else { throw fail(field, "must be an object") }
+        guard let o = v as? [String: Any] else { throw fail(field, "must be an object, got \(describeJSON(v))") }
         for k in o.keys.sorted() where !allowed.contains(k) {
             throw fail("\(field.isEmpty ? "" : field + ".")\(k)", "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
         }
@@ -394,7 +403,7 @@ struct FieldReader {
     }
     func number(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? {
         guard let v else { return nil }
-        guard !(v is Bool), let x = v as? Double, x.isFinite else { throw fail(field, "must be a finite number, got \(v)") }
+        guard !(v is Bool), let x = v as? Double, x.isFinite else { throw fail(field, "must be a finite number, got \(describeJSON(v))") }
         return x
     }
     func positive(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? {
@@ -404,12 +413,12 @@ struct FieldReader {
     }
     func string(_ v: Any?, _ field: String) throws(ModelFileError) -> String? {
         guard let v else { return nil }
-        guard let s = v as? String else { throw fail(field, "must be a string, got \(v)") }
+        guard let s = v as? String else { throw fail(field, "must be a string, got \(describeJSON(v))") }
         return s
     }
     func strings(_ v: Any?, _ field: String) throws(ModelFileError) -> [String]? {
         guard let v else { return nil }
-        guard let list = v as? [String] else { throw fail(field, "must be a list of names") }
+        guard let list = v as? [String] else { throw fail(field, "must be a list of names, got \(describeJSON(v))") }
         return list
     }
     func window(_ v: Any?, _ field: String) throws(ModelFileError) -> ClosedRange<Double>? {

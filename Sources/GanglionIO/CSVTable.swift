@@ -11,13 +11,16 @@ public enum CSVTable {
         var line: UnsafeMutablePointer<CChar>?
         var capacity = 0
         defer { free(line) }
-        guard getline(&line, &capacity, fp) > 0, let p = line else { throw IOError(file: path, message: "empty file (no header row)") }
-        return String(cString: p).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        let n = getline(&line, &capacity, fp)
+        guard n > 0, let p = line else { throw IOError(file: path, message: "empty file (no header row)") }
+        let text = String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw IOError(file: path, message: "empty header row") }
+        return fields(Substring(text)).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// Streams the data rows as numbers (strtod on the raw line: millions of rows per second); columns not
-    /// `needed` are skipped (left NaN).
+    /// `needed` are skipped (left NaN). Lines end in LF or CRLF; a cell that is not a finite number, and a
+    /// row with another number of fields than the header, are errors naming the line and column.
     public static func rows(_ path: String, count: Int, needed: [Bool]? = nil, limit: Int = .max,
                      _ body: (UnsafeBufferPointer<Double>) -> Void) throws(IOError) {
         OutputPolicy.protectInput(path)
@@ -41,8 +44,11 @@ public enum CSVTable {
                 } else {
                     var end: UnsafeMutablePointer<CChar>?
                     values[k] = strtod(p, &end)
-                    guard let e = end, e != p else {
-                        throw IOError(file: path, message: "line \(number), column \(k + 1): not a number")
+                    guard let e = end, e != p, values[k].isFinite else {
+                        var cell = p
+                        while cell.pointee != 44 && cell.pointee != 10 && cell.pointee != 13 && cell.pointee != 0 { cell += 1 }
+                        let text = String(decoding: UnsafeRawBufferPointer(start: p, count: cell - p), as: UTF8.self)
+                        throw IOError(file: path, message: "line \(number), column \(k + 1): '\(text)' is not a finite number")
                     }
                     p = e
                 }

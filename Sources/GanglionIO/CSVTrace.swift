@@ -170,12 +170,15 @@ public final class CSVTraceWriter: @unchecked Sendable {
     }
 }
 
-/// Reads a trace CSV (from Ganglion or another simulator) column by column, streaming.
+/// Reads a trace CSV (from Ganglion or another simulator) column by column, streaming. Lines may end in
+/// LF or CRLF; fields may be quoted. Times are converted to ms and voltages to mV by `TraceLayout`.
 public enum CSVTraceReader {
-    /// Calls `body(t, V, Ca)` for each row (times non-decreasing). The time column is `t_ms` (or the first column); the voltage
-    /// column is `column` (default `V_mV`, else `V`); calcium is the column `calcium` if present (by default
-    /// `Ca_au`, else `Ca` as other tools and older files name it), else NaN.
-    public static func read(path: String, column: String?, calcium: String? = TraceColumns.calcium,
+    /// Calls `body(t, V, Ca)` for each row (t in ms, V in mV; times non-decreasing). The time column is `t`
+    /// or `time` with a unit (`t_ms`, `t_s`), else the first column; the voltage column is `column` (default:
+    /// `V_mV`, else the first voltage column: `V`, `V_V`, `V (mV)`…); calcium is the column `calcium` if
+    /// present (by default `Ca_au`, else `Ca` as other tools and older files name it), else NaN. `units`
+    /// (`--units`) gives the units when the header does not. Errors name the line and column.
+    public static func read(path: String, column: String?, calcium: String? = TraceColumns.calcium, units: TraceUnits? = nil,
                             _ body: (Double, Double, Double) -> Void) throws(IOError) {
         OutputPolicy.protectInput(path)
         guard let fp = fopen(path, "r") else {
@@ -188,15 +191,12 @@ public enum CSVTraceReader {
         func nextLine() -> String? {
             let n = getline(&linePointer, &capacity, fp)
             guard n >= 0, let p = linePointer else { return nil }
-            var s = String(cString: p)
-            while s.last == "\n" || s.last == "\r" { s.removeLast() }
+            var s = String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+            while s.last == "\n" || s.last == "\r" || s.last == "\r\n" { s.removeLast() }
             return s
         }
         guard let header = nextLine(), !header.isEmpty else { throw IOError(file: path, message: "empty file (no header row)") }
-        let names = header.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        }
-        let tIndex = names.firstIndex(of: "t_ms") ?? 0
+        let names = CSVTable.fields(Substring(header)).map { $0.trimmingCharacters(in: .whitespaces) }
         let vIndex: Int
         if let column {
             guard let i = names.firstIndex(of: column) else {
@@ -204,42 +204,47 @@ public enum CSVTraceReader {
             }
             vIndex = i
         } else {
-            guard let i = names.firstIndex(of: "V_mV") ?? names.firstIndex(of: "V") else {
-                throw IOError(file: path, message: "no voltage column 'V_mV' or 'V'; name one with --column (columns: \(names.joined(separator: ", ")))")
+            guard let i = names.firstIndex(of: "V_mV") ?? TraceLayout.voltageColumns(names).first else {
+                throw IOError(file: path, message: "no voltage column (V_mV, V_V or V); name one with --column (columns: \(names.joined(separator: ", ")))")
             }
             vIndex = i
         }
-        guard vIndex != tIndex else { throw IOError(file: path, message: "the voltage column is the time column") }
+        let layout = try TraceLayout(names: names, file: path, voltages: [vIndex], units: units)
+        let tIndex = layout.time, tScale = layout.timeScale, vScale = layout.voltageScales[vIndex]!
+        guard vIndex != tIndex else { throw IOError(file: path, message: "the voltage column '\(names[vIndex])' is the time column") }
         let caIndex = calcium.flatMap { c in
             names.firstIndex(of: c) ?? (c == TraceColumns.calcium ? names.firstIndex(of: TraceColumns.legacyCalcium) : nil)
         }
         var lineNumber = 1
         var lastT = -Double.infinity
         var rows = 0
+        var check = VoltageRangeCheck()
         while let line = nextLine() {
             lineNumber += 1
             if line.isEmpty { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let fields = line.contains("\"") ? CSVTable.fields(Substring(line)).map { Substring($0) } : line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == names.count else {
                 throw IOError(file: path, message: "line \(lineNumber): \(fields.count) fields, the header has \(names.count)")
             }
             func value(_ i: Int) throws(IOError) -> Double {
                 let text = fields[i].trimmingCharacters(in: .whitespaces)
                 guard let x = Double(text), x.isFinite else {
-                    throw IOError(file: path, message: "line \(lineNumber), column '\(names[i])': '\(text)' is not a finite number")
+                    throw IOError(file: path, message: "line \(lineNumber), column \(i + 1) ('\(names[i])'): '\(text)' is not a finite number")
                 }
                 return x
             }
-            let t = try value(tIndex), V = try value(vIndex)
+            let t = try value(tIndex) * tScale, V = try value(vIndex) * vScale
             let ca = try caIndex.map { i throws(IOError) in try value(i) } ?? .nan
             // Equal times are allowed: a protocol event is recorded just before and just after.
             guard t >= lastT else {
-                throw IOError(file: path, message: "line \(lineNumber): time \(t) ms decreases (previous \(lastT) ms)")
+                throw IOError(file: path, message: "line \(lineNumber), column \(tIndex + 1) ('\(names[tIndex])'): time \(t) ms decreases (previous \(lastT) ms)")
             }
             lastT = t
             rows += 1
+            check.observe(V)
             body(t, V, ca)
         }
         guard rows > 0 else { throw IOError(file: path, message: "no data rows") }
+        try check.verify(file: path, column: names[vIndex], scale: vScale)
     }
 }

@@ -2,24 +2,64 @@ import Foundation
 import GanglionCore
 import GanglionModels
 
-/// A model file that cannot be used. The description names the file, the field and the value.
+/// An input file (model, experiment, network, population) that cannot be used. The description names the
+/// file, the line and column of the value when known, the field and the value:
+/// `m.json:4:15: field 'conductances.Na': must be a number, got "x"`.
 public struct ModelFileError: Error, CustomStringConvertible, Equatable {
     /// The file's path.
     public var file: String
-    /// The field at fault (`conductances.Na`), or `nil` for the file as a whole.
+    /// The field at fault (`conductances.Na`, `protocol[2].t`), or `nil` for the file as a whole.
     public var field: String?
     /// What is wrong.
     public var message: String
+    /// Where in the file (the field's value, or its enclosing object when the field is missing).
+    public var location: JSONLocation?
     /// An error in `file`, at `field` if given.
-    public init(file: String, field: String?, message: String) {
+    public init(file: String, field: String?, message: String, location: JSONLocation? = nil) {
         self.file = file
         self.field = field
         self.message = message
+        self.location = location
     }
-    /// The file, the field if any, and the message.
+    /// The file, the place and the field if known, and the message.
     public var description: String {
-        if let field { return "\(file): field '\(field)': \(message)" }
-        return "\(file): \(message)"
+        let place = location.map { "\(file):\($0)" } ?? file
+        if let field { return "\(place): field '\(field)': \(message)" }
+        return "\(place): \(message)" 
+    }
+
+    /// This error with its location looked up in `document` (when it is about `file` and has none yet).
+    public func located(in document: JSONDocument, file: String) -> ModelFileError {
+        guard location == nil, self.file == file, let field else { return self }
+        var e = self
+        e.location = document.location(of: field)
+        return e
+    }
+
+    /// The JSON document of `data`, or the error naming the place of the syntax error.
+    public static func document(_ data: Data, file: String) throws(ModelFileError) -> JSONDocument {
+        do { return try JSONInput.document(data) } catch {
+            throw ModelFileError(file: file, field: nil, message: "not valid JSON: \(error.message)", location: error.location)
+        }
+    }
+
+    /// Parses `data` with `body` and gives every field error of `file` its line and column.
+    public static func parsing<T>(_ data: Data, file: String, _ body: (JSONDocument) throws(ModelFileError) -> T) throws(ModelFileError) -> T {
+        let document = try document(data, file: file)
+        do { return try body(document) } catch { throw error.located(in: document, file: file) }
+    }
+}
+
+/// A JSON value's type and text, for messages: `the string "x"`, `the number 3`, `an object`.
+public func describeJSON(_ value: Any) -> String {
+    switch value {
+    case is NSNull: return "null"
+    case let b as Bool: return b ? "true" : "false"
+    case let d as Double: return "the number \(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)")"
+    case let s as String: return "the string \"\(s.count > 60 ? s.prefix(60) + "…" : Substring(s))\""
+    case let a as [Any]: return "a list of \(a.count)"
+    case is [String: Any]: return "an object"
+    default: return "\(value)"
     }
 }
 
@@ -47,39 +87,52 @@ public enum ModelFile {
         return try parse(data, file: path, defaultName: defaultName)
     }
 
-    /// Parses model-file JSON. `file` is used in error messages.
+    /// Parses model-file JSON. `file` is used in error messages (with the line and column of the field).
     public static func parse(_ data: Data, file: String, defaultName: String = "model") throws(ModelFileError) -> NeuronDescription {
+        try ModelFileError.parsing(data, file: file) { document throws(ModelFileError) in
+            try parse(value: document.value, file: file, defaultName: defaultName)
+        }
+    }
+
+    /// Parses a model given as a JSON value inside `file` at `field` (`cells[3]`, `cell`; `nil`: the whole
+    /// file). Errors name fields by their path in `file`.
+    public static func parse(value: Any, file: String, field prefix: String? = nil, defaultName: String = "model") throws(ModelFileError) -> NeuronDescription {
+        guard let prefix else { return try parseModel(value, file: file, defaultName: defaultName) }
+        do { return try parseModel(value, file: file, defaultName: defaultName) } catch {
+            var e = error
+            e.field = e.field.map { prefix + "." + $0 } ?? prefix
+            throw e
+        }
+    }
+
+    static func parseModel(_ parsed: Any, file: String, defaultName: String) throws(ModelFileError) -> NeuronDescription {
         func fail(_ field: String?, _ message: String) -> ModelFileError {
             ModelFileError(file: file, field: field, message: message)
         }
-        let parsed: Any
-        do { parsed = try JSONInput.parse(data) } catch {
-            throw fail(nil, "not valid JSON (\(error))")
-        }
-        guard let root = parsed as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
+        guard let root = parsed as? [String: Any] else { throw fail(nil, "must be a JSON object (a model), got \(describeJSON(parsed))") }
         for key in root.keys.sorted() where !topKeys.contains(key) {
             throw fail(key, "unknown key (allowed: \(topKeys.sorted().joined(separator: ", ")))")
         }
         guard let kind = root["kind"] else { throw fail("kind", "missing (use \"stg\")") }
-        guard let kindString = kind as? String else { throw fail("kind", "must be a string, got \(kind)") }
+        guard let kindString = kind as? String else { throw fail("kind", "must be a string, got \(describeJSON(kind))") }
         guard let family = NeuronKind.named(kindString) else {
             throw fail("kind", "unknown model kind \"\(kindString)\" (known: \(NeuronKind.all.map(\.name).joined(separator: ", ")))")
         }
         func string(_ key: String) throws(ModelFileError) -> String? {
             guard let v = root[key] else { return nil }
-            guard let s = v as? String else { throw fail(key, "must be a string") }
+            guard let s = v as? String else { throw fail(key, "must be a string, got \(describeJSON(v))") }
             return s
         }
         func number(_ value: Any, _ field: String) throws(ModelFileError) -> Double {
             guard !(value is Bool), let x = value as? Double else {
-                throw fail(field, "must be a number, got \(value)")
+                throw fail(field, "must be a number, got \(describeJSON(value))")
             }
             guard x.isFinite else { throw fail(field, "must be finite, got \(x)") }
             return x
         }
         func object(_ key: String, allowed: Set<String>?) throws(ModelFileError) -> [String: Double]? {
             guard let v = root[key] else { return nil }
-            guard let dict = v as? [String: Any] else { throw fail(key, "must be an object") }
+            guard let dict = v as? [String: Any] else { throw fail(key, "must be an object, got \(describeJSON(v))") }
             var out: [String: Double] = [:]
             for k in dict.keys.sorted() {
                 if let allowed, !allowed.contains(k) {

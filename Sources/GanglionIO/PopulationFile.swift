@@ -29,29 +29,39 @@ public enum PopulationFile {
         try w.commit()
     }
 
-    /// Reads a population file: its metadata and its cells.
+    /// Reads a population file: its metadata and its cells. Errors name the cell and field
+    /// (`cells[3].conductances.Na`) with its line and column.
     public static func load(_ path: String) throws(ModelFileError) -> (meta: [String: Any], cells: [NeuronDescription]) {
         OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
-        guard let root = (try? JSONInput.parse(data)) as? [String: Any] else {
-            throw ModelFileError(file: path, field: nil, message: "not a JSON object")
+        return try parse(data, file: path)
+    }
+
+    /// Parses a population file's contents; `file` names it in errors.
+    public static func parse(_ data: Data, file path: String) throws(ModelFileError) -> (meta: [String: Any], cells: [NeuronDescription]) {
+        try ModelFileError.parsing(data, file: path) { document throws(ModelFileError) in
+            func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: path, field: field, message: message) }
+            guard let root = document.value as? [String: Any] else {
+                throw fail(nil, "must be a JSON object (a population file), got \(describeJSON(document.value))")
+            }
+            switch root["format"] {
+            case nil: throw fail("format", "missing: not a Ganglion population file (expected \"format\": \"\(format)\")")
+            case let f as String where f == format: break
+            case let f?: throw fail("format", "not a Ganglion population file: expected \"\(format)\", got \(describeJSON(f))")
+            }
+            guard let list = root["cells"] else { throw fail("cells", "missing (the list of cells)") }
+            guard let cells = list as? [Any] else { throw fail("cells", "must be a list of cells, got \(describeJSON(list))") }
+            guard !cells.isEmpty else { throw fail("cells", "is empty") }
+            var out: [NeuronDescription] = []
+            for (i, c) in cells.enumerated() {
+                out.append(try ModelFile.parse(value: c, file: path, field: "cells[\(i)]", defaultName: "cell-\(i)"))
+            }
+            var meta = root
+            meta["cells"] = nil
+            return (meta, out)
         }
-        guard root["format"] as? String == format else {
-            throw ModelFileError(file: path, field: "format", message: "not a Ganglion population file (expected \"\(format)\")")
-        }
-        guard let cells = root["cells"] as? [[String: Any]], !cells.isEmpty else {
-            throw ModelFileError(file: path, field: "cells", message: "missing or empty")
-        }
-        var out: [NeuronDescription] = []
-        for (i, c) in cells.enumerated() {
-            let cellData = Data(JSONOutput.string(c).utf8)
-            out.append(try ModelFile.parse(cellData, file: "\(path)#\(i)", defaultName: "cell-\(i)"))
-        }
-        var meta = root
-        meta["cells"] = nil
-        return (meta, out)
     }
 }
 

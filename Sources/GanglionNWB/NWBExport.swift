@@ -54,16 +54,15 @@ public enum NWBExport {
 
     /// Converts the trace table `csv` to the NWB file `path` (written, then renamed), keeping `columns` (all
     /// but the time column by default); `cells` are a network's cell names (for the descriptions) and
-    /// `source` says where the data come from. Returns the number of samples. Memory does not grow with the
-    /// trace.
+    /// `source` says where the data come from. Time and voltage columns are read in the units of their
+    /// names (`t_ms`, `t_s`, `V_mV`, `V_V`) or of `units` (`--units`), and stored in ms and mV. Returns the
+    /// number of samples. Memory does not grow with the trace.
     @discardableResult
     public static func convert(csv: String, to path: String, metadata: NWBMetadata, columns: [String]? = nil,
-                               cells: Set<String> = [], source: String? = nil) throws(NWBError) -> Int {
+                               cells: Set<String> = [], source: String? = nil, units: TraceUnits? = nil) throws(NWBError) -> Int {
         let names: [String]
         do { names = try CSVTable.header(csv) } catch { throw NWBError(file: csv, message: error.message) }
-        guard let tIndex = names.firstIndex(of: "t_ms") else {
-            throw NWBError(file: csv, message: "no time column 't_ms' (columns: \(names.joined(separator: ", ")))")
-        }
+        let tIndex = names.firstIndex { TraceUnits.isTime(TraceUnits.split(column: $0).quantity) } ?? 0
         let chosen: [Int]
         if let columns {
             chosen = try columns.map { c throws(NWBError) in
@@ -75,18 +74,27 @@ public enum NWBExport {
         } else {
             chosen = names.indices.filter { $0 != tIndex }
         }
-        guard !chosen.isEmpty else { throw NWBError(file: csv, message: "no data columns besides 't_ms'") }
+        guard !chosen.isEmpty else { throw NWBError(file: csv, message: "no data columns besides the time column '\(names[tIndex])'") }
+        let layout: TraceLayout
+        do {
+            layout = try TraceLayout(names: names, file: csv, voltages: chosen.filter { TraceUnits.isVoltage(TraceUnits.split(column: names[$0]).quantity) },
+                                     units: units)
+        } catch { throw NWBError(file: csv, message: error.message) }
+        let tScale = layout.timeScale
+        let scales = chosen.map { layout.voltageScales[$0] ?? 1 }
+        // A voltage column is stored in mV, named as Ganglion names it (`V_mV`, `<cell>.V_mV`).
+        let seriesNames = chosen.map { layout.voltageScales[$0] == nil ? names[$0] : TraceUnits.split(column: names[$0]).quantity + "_mV" }
         let origin = source ?? "from \(URL(fileURLWithPath: csv).lastPathComponent)"
         let writer = try NWBTraceWriter(path: path, metadata: metadata,
-                                        series: chosen.map { series(forColumn: names[$0], cells: cells, source: origin) })
+                                        series: seriesNames.map { series(forColumn: $0, cells: cells, source: origin) })
         let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: chosen.count)
         defer { row.deallocate() }
         var failure: NWBError?
         do throws(IOError) {
             try CSVTable.rows(csv, count: names.count) { v in
                 guard failure == nil else { return }
-                for (j, i) in chosen.enumerated() { row[j] = v[i] }
-                do throws(NWBError) { try writer.append(time: v[tIndex], values: UnsafeBufferPointer(row)) } catch { failure = error }
+                for (j, i) in chosen.enumerated() { row[j] = v[i] * scales[j] }
+                do throws(NWBError) { try writer.append(time: v[tIndex] * tScale, values: UnsafeBufferPointer(row)) } catch { failure = error }
             }
         } catch {
             writer.abandon()

@@ -6,9 +6,11 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Firing summary of a voltage trace (CSV from Ganglion or another simulator).")
 
-    @Argument(help: "Trace CSV (a header row, a time column t_ms (else the first column) in ms, a voltage column in mV), or an NWB file (a voltage series).")
+    @Argument(help: "Trace CSV (a header row naming the units, e.g. t_ms or t_s and V_mV or V_V; LF or CRLF line ends), or an NWB file (a voltage series).")
     var trace: String
-    @Option(help: "Voltage column (default V_mV, else V).") var column: String?
+    @Option(help: "Voltage column (default V_mV, else the first V column).") var column: String?
+    @Option(help: "Units of the CSV's time and voltage columns when its header does not name them: TIME,VOLTAGE with s or ms and V or mV (e.g. s,V).")
+    var units: TraceUnits?
     @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole trace if it ends before 3000 ms).")
     var window: String?
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
@@ -32,7 +34,7 @@ struct Analyze: ParsableCommand {
         }
         defer { if path != trace { unlink(path) } }
         do {
-            try CSVTraceReader.read(path: path, column: voltageColumn, calcium: calciumColumn) { t, V, Ca in
+            try CSVTraceReader.read(path: path, column: voltageColumn, calcium: calciumColumn, units: path == trace ? units : nil) { t, V, Ca in
                 if first.isNaN { first = t }
                 last = t
                 analyzer.observe(t: t, V: V, Ca: Ca)
@@ -60,3 +62,5 @@ struct Analyze: ParsableCommand {
         }
     }
 }
+
+extension TraceUnits: ExpressibleByArgument {}

@@ -19,16 +19,19 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a trace CSV (from Ganglion or another simulator) to NWB.",
         discussion: """
-        Every column but t_ms becomes a TimeSeries in /acquisition with its unit read from the column name \
-        (V_mV → volts with conversion 1e-3, *_uA_cm2 → A/m^2, *_mS_cm2 → S/m^2). A regular grid is stored as \
+        Every column but the time column becomes a TimeSeries in /acquisition with its unit read from the column \
+        name (V_mV → volts with conversion 1e-3, *_uA_cm2 → A/m^2, *_mS_cm2 → S/m^2); a time in s or a voltage \
+        in V (t_s, V_V, or --units s,V) is converted to ms and mV first. A regular grid is stored as \
         starting_time + rate, anything else as timestamps. See Docs/nwb.md.
         """)
 
-    @Argument(help: "Trace CSV with a t_ms column.") var trace: String
+    @Argument(help: "Trace CSV with a time column naming its unit (t_ms, t_s), or use --units.") var trace: String
     @Option(help: "Output file (default: the trace with .nwb).") var out: String?
     @Option(help: "Output format (only nwb for now).") var format: TraceFormat = .nwb
     @Option(help: "Columns to export, comma-separated (default: all).") var columns: String?
     @Option(help: "Session description written into the file.") var description: String?
+    @Option(help: "Units of the CSV's time and voltage columns when its header does not name them: TIME,VOLTAGE with s or ms and V or mV (e.g. s,V). Stored as ms and mV.")
+    var units: TraceUnits?
 
     @OptionGroup var output: OutputOptions
 
@@ -49,7 +52,7 @@ struct Export: ParsableCommand {
         let n: Int
         do {
             n = try NWBExport.convert(csv: trace, to: target, metadata: m, columns: chosen,
-                                      source: "converted by `ganglion export` from \(name)")
+                                      source: "converted by `ganglion export` from \(name)", units: units)
         } catch { throw fail("\(error)") }
         printErr("wrote \(target) (\(n) samples)")
     }

@@ -18,6 +18,8 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Figure title (default: the file name).") var title: String?
     @Flag(inversion: .prefixedNo, help: "Log y axis (default: on for conductances only).") var log: Bool?
     @Flag(help: "Also write a PNG next to the SVG when ImageMagick's convert or rsvg-convert is installed.") var png = false
+    @Option(help: "Units of the CSV's time and voltage columns when its header does not name them: TIME,VOLTAGE with s or ms and V or mV (e.g. s,V).")
+    var units: TraceUnits?
 
     @OptionGroup var output: OutputOptions
 
@@ -53,7 +55,7 @@ struct PlotCommand: ParsableCommand {
         defer { if csv != file { unlink(csv) } }
         let written = try writePlot(csv: csv, to: output, columns: chosen, window: try parseWindow(window),
                                     title: title ?? URL(fileURLWithPath: file).lastPathComponent, log: log, png: png,
-                                    readFrom: csv == file ? nil : file)
+                                    readFrom: csv == file ? nil : file, units: csv == file ? units : nil)
         print("wrote \(written.joined(separator: ", "))")
     }
 }
@@ -61,9 +63,10 @@ struct PlotCommand: ParsableCommand {
 /// Plots a CSV to an SVG (written atomically) and optionally a PNG; returns the files written.
 @discardableResult
 func writePlot(csv: String, to svg: String, columns: [String]? = nil, window: ClosedRange<Double>? = nil, title: String? = nil,
-               log: Bool? = nil, markers: [(Double, String)] = [], png: Bool = false, readFrom source: String? = nil) throws(ExitCode) -> [String] {
+               log: Bool? = nil, markers: [(Double, String)] = [], png: Bool = false, readFrom source: String? = nil,
+               units: TraceUnits? = nil) throws(ExitCode) -> [String] {
     let figure: SVGFigure
-    do { figure = try TracePlot.figure(csv: csv, columns: columns, window: window, title: title, logScale: log, markers: markers) } catch {
+    do { figure = try TracePlot.figure(csv: csv, columns: columns, window: window, title: title, logScale: log, markers: markers, units: units) } catch {
         throw fail(source.map { nwbMessage(error, csv: csv, nwb: $0) } ?? "\(error)")
     }
     do { try AtomicFileWriter.write(Data(figure.render().utf8), to: svg) } catch { throw fail("\(svg): \(error)") }

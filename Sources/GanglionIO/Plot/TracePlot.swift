@@ -6,10 +6,13 @@ public enum TracePlot {
     /// Builds the figure of a CSV file. Without `columns` the panels are chosen from the header: one per
     /// voltage column (`V_mV`, `<cell>.V_mV`), one for calcium (`Ca_au`, `Ca_average_au`, or `Ca`, `Ca_average` as older files name them), and the conductances
     /// (`g_<X>_mS_cm2`, or `<cell>.<X>` in a network's conductances file) on a log axis, one panel per cell.
+    /// Time is read in ms and voltages in mV, converted from the units of the header or of `units`
+    /// (`TraceLayout`); `window` is in ms.
     public static func figure(csv path: String, columns requested: [String]? = nil, window: ClosedRange<Double>? = nil,
-                              title: String? = nil, logScale: Bool? = nil, markers: [(Double, String)] = []) throws(IOError) -> SVGFigure {
+                              title: String? = nil, logScale: Bool? = nil, markers: [(Double, String)] = [],
+                              units: TraceUnits? = nil) throws(IOError) -> SVGFigure {
         let names = try CSVTable.header(path)
-        let tIndex = names.firstIndex(of: "t_ms") ?? 0
+        let tIndex = names.firstIndex { TraceUnits.isTime(TraceUnits.split(column: $0).quantity) } ?? 0
         // Panels as lists of (column index, series name).
         var panels: [(label: String, log: Bool, columns: [(Int, String)])] = []
         if let requested {
@@ -20,8 +23,9 @@ public enum TracePlot {
                 panels.append((axisLabel(c), logScale ?? false, [(i, c)]))
             }
         } else {
-            for (i, n) in names.enumerated() where n == "V_mV" || n == "V" || n.hasSuffix(".V_mV") {
-                panels.append((n.hasSuffix(".V_mV") ? "\(n.dropLast(5)) V (mV)" : "V (mV)", false, [(i, n)]))
+            for (i, n) in names.enumerated() where TraceUnits.isVoltage(TraceUnits.split(column: n).quantity) {
+                let quantity = TraceUnits.split(column: n).quantity
+                panels.append((quantity.contains(".") ? "\(quantity.dropLast(2)) V (mV)" : "V (mV)", false, [(i, n)]))
             }
             for (i, n) in names.enumerated() where TraceColumns.isCalcium(n) {
                 panels.append((n.hasPrefix("Ca_average") ? "Ca, 5 s average" : "Ca", false, [(i, n)]))
@@ -44,11 +48,17 @@ public enum TracePlot {
                 throw IOError(file: path, message: "nothing to plot automatically; name columns (columns: \(names.joined(separator: ", ")))")
             }
         }
+        // Units: time to ms, the plotted voltage columns to mV.
+        let voltages = Set(panels.flatMap { $0.columns.map(\.0) }).filter { TraceUnits.isVoltage(TraceUnits.split(column: names[$0]).quantity) }
+        let layout = try TraceLayout(names: names, file: path, voltages: voltages.sorted(), units: units)
+        let tScale = layout.timeScale
+        var scales = Array(repeating: 1.0, count: names.count)
+        for (i, k) in layout.voltageScales { scales[i] = k }
         // Time range: the window, or the file's first and last times (the last line read from the end).
         var range = window
         if range == nil {
             guard let (a, b) = try timeSpan(path, column: tIndex, count: names.count) else { throw IOError(file: path, message: "no data rows") }
-            range = a...max(b, a + 1e-9)
+            range = a * tScale...max(b * tScale, a * tScale + 1e-9)
         }
         let r = range!
         var figure = SVGFigure(title: title ?? URL(fileURLWithPath: path).lastPathComponent, xLabel: "time (s)", panels: [])
@@ -58,12 +68,19 @@ public enum TracePlot {
         var needed = Array(repeating: false, count: names.count)
         needed[tIndex] = true
         for p in panels { for c in p.columns { needed[c.0] = true } }
+        var checks = Dictionary(uniqueKeysWithValues: voltages.map { ($0, VoltageRangeCheck()) })
+        var seen = 0
         try CSVTable.rows(path, count: names.count, needed: needed) { v in
-            let t = v[tIndex]
+            let t = v[tIndex] * tScale
             guard r.contains(t) else { return }
+            seen += 1
+            for i in voltages { checks[i]!.observe(v[i] * scales[i]) }
             for p in panels.indices {
-                for (k, c) in panels[p].columns.enumerated() { decimators[p][k].add(t, v[c.0]) }
+                for (k, c) in panels[p].columns.enumerated() { decimators[p][k].add(t, v[c.0] * scales[c.0]) }
             }
+        }
+        if seen > 0 {
+            for (i, check) in checks.sorted(by: { $0.key < $1.key }) { try check.verify(file: path, column: names[i], scale: scales[i]) }
         }
         figure.panels = panels.enumerated().map { p, panel in
             PlotPanel(yLabel: panel.label, series: panel.columns.enumerated().map { k, c in
@@ -75,7 +92,8 @@ public enum TracePlot {
     }
 
     static func axisLabel(_ column: String) -> String {
-        if column == "V_mV" || column.hasSuffix(".V_mV") { return column.replacingOccurrences(of: "V_mV", with: "V (mV)") }
+        let quantity = TraceUnits.split(column: column).quantity
+        if TraceUnits.isVoltage(quantity) { return "\(quantity) (mV)" }
         if column.hasPrefix("g_"), column.hasSuffix("_mS_cm2") { return "ḡ_\(column.dropFirst(2).dropLast(7)) (mS/cm²)" }
         return column
     }
@@ -98,7 +116,7 @@ public enum TracePlot {
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard let lastLine = lines.last else { return (first, first) }
         let fields = lastLine.split(separator: ",", omittingEmptySubsequences: false)
-        guard fields.count == count, let last = Double(fields[column].trimmingCharacters(in: .whitespaces)) else {
+        guard fields.count == count, let last = Double(fields[column].trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw IOError(file: path, message: "the last line does not have \(count) numeric fields")
         }
         return (first, last)
