@@ -424,7 +424,7 @@ struct FieldReader {
     func window(_ v: Any?, _ field: String) throws(ModelFileError) -> ClosedRange<Double>? {
         guard let v else { return nil }
         guard let a = v as? [Any], a.count == 2, let lo = try number(a[0], field), let hi = try number(a[1], field), hi > lo, lo >= 0 else {
-            throw fail(field, "must be [START, END] in ms with 0 ≤ START < END")
+            throw fail(field, "must be [START, END] in ms with 0 ≤ START < END, got \(describeJSON(v))")
         }
         return lo...hi
     }

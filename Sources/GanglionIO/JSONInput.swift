@@ -175,7 +175,7 @@ public enum JSONInput {
             case UInt8(ascii: "t"): return try expect("true", true)
             case UInt8(ascii: "f"): return try expect("false", false)
             case UInt8(ascii: "n"): return try expect("null", NSNull())
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number(path: path)
             default: throw error("expected a value, found \(found)")
             }
         }
@@ -191,7 +191,8 @@ public enum JSONInput {
                 let keyAt = location(i)
                 let key = try string()
                 if let first = seen[key] {
-                    throw JSONInputError(message: "duplicate key '\(key)' (first at \(first))", location: keyAt, offset: i)
+                    throw JSONInputError(message: "duplicate key '\(key)' (first at \(first))", location: keyAt, offset: i,
+                                         field: path.isEmpty ? key : path + "." + key)
                 }
                 seen[key] = keyAt
                 skipSpace()
@@ -289,7 +290,7 @@ public enum JSONInput {
         }
 
         /// A number in JSON's grammar, read as the nearest double (correctly rounded by `strtod`).
-        mutating func number() throws(JSONInputError) -> Double {
+        mutating func number(path: String) throws(JSONInputError) -> Double {
             let start = i
             func digits() -> Int {
                 let s = i
@@ -317,7 +318,9 @@ public enum JSONInput {
             }
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             guard let x = Double(text), x.isFinite else {
-                throw error("the number \(text) is too large for a double (magnitude above 1.8e308)", at: start)
+                var e = error("the number \(text) is too large for a double (magnitude above 1.8e308)", at: start)
+                e.field = path
+                throw e
             }
             return x
         }
@@ -332,6 +335,15 @@ public struct JSONInputError: Error, CustomStringConvertible {
     public var location: JSONLocation
     /// Byte offset (from 0) of the fault.
     public var offset: Int
-    /// `LINE:COLUMN: message`.
-    public var description: String { "\(location): \(message)" }
+    /// The field path of the value at fault (`conductances.Na`) when the text is valid JSON syntax that
+    /// Ganglion refuses (a duplicate key, a number beyond a double's range); `nil` for a syntax error.
+    public var field: String?
+    public init(message: String, location: JSONLocation, offset: Int, field: String? = nil) {
+        self.message = message
+        self.location = location
+        self.offset = offset
+        self.field = field
+    }
+    /// `LINE:COLUMN: [field 'F': ]message`.
+    public var description: String { "\(location): " + (field.map { "field '\($0)': " } ?? "") + message }
 }

@@ -39,7 +39,8 @@ public struct ModelFileError: Error, CustomStringConvertible, Equatable {
     /// The JSON document of `data`, or the error naming the place of the syntax error.
     public static func document(_ data: Data, file: String) throws(ModelFileError) -> JSONDocument {
         do { return try JSONInput.document(data) } catch {
-            throw ModelFileError(file: file, field: nil, message: "not valid JSON: \(error.message)", location: error.location)
+            throw ModelFileError(file: file, field: error.field, message: error.field == nil ? "not valid JSON: \(error.message)" : error.message,
+                                 location: error.location)
         }
     }
 
@@ -57,7 +58,9 @@ public func describeJSON(_ value: Any) -> String {
     case let b as Bool: return b ? "true" : "false"
     case let d as Double: return "the number \(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)")"
     case let s as String: return "the string \"\(s.count > 60 ? s.prefix(60) + "…" : Substring(s))\""
-    case let a as [Any]: return "a list of \(a.count)"
+    case let a as [Any]:
+        let text = JSONOutput.string(a)
+        return text.count <= 60 ? "the list \(text)" : "a list of \(a.count)"
     case is [String: Any]: return "an object"
     default: return "\(value)"
     }

@@ -88,8 +88,10 @@ func writePlot(csv: String, to svg: String, columns: [String]? = nil, window: Cl
 
 /// Box plots of a population summary.json (frequency and burstiness per window and snapshot).
 func writePopulationPlot(summary path: String, to svg: String, title: String? = nil) throws(ExitCode) {
-    guard let data = FileManager.default.contents(atPath: path),
-          let object = (try? JSONInput.parse(data)) as? [String: Any] else { throw fail("\(path): cannot read a JSON object") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw fail("\(path): cannot read the file (does it exist?)") }
+    let parsed: Any
+    do { parsed = try JSONInput.parse(data) } catch { throw fail("\(path):\(error)") }
+    guard let object = parsed as? [String: Any] else { throw fail("\(path): must be a JSON object (a summary.json), got \(describeJSON(parsed))") }
     let conditions = PopulationPlot.conditions(object)
     guard !conditions.isEmpty else { throw fail("\(path): no population rows with windows or snapshots (is it a population experiment's summary.json?)") }
     let name = object["experiment"] as? String ?? URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent
