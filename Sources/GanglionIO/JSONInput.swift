@@ -16,19 +16,77 @@ public struct JSONLocation: Sendable, Equatable, CustomStringConvertible {
 public struct JSONDocument {
     /// The tree of `[String: Any]`, `[Any]`, `String`, `Double`, `Bool` and `NSNull`.
     public var value: Any
-    /// Where each value starts, by field path: object members as `a.b`, array elements as `a[2]`
-    /// (`protocol[2].time`); the root is `""`.
-    public var locations: [String: JSONLocation]
+    /// Every value: where it starts, its parent (node 0 is the root) and its key or index there.
+    struct Node {
+        var location: JSONLocation
+        var parent: Int
+        var key: String?
+        var index: Int
+    }
+    var nodes: [Node]
+    /// A value by its parent and its key (`index` -1) or index.
+    struct Step: Hashable {
+        var parent: Int
+        var key: String?
+        var index: Int
+    }
+    var children: [Step: Int]
+
+    /// The location of the value at `field` (`protocol[2].t`, `cells[0].conductances.Na`; the root is `""`),
+    /// or `nil` if there is none.
+    public func exactLocation(of field: String) -> JSONLocation? {
+        var node = 0
+        for step in Self.steps(field) {
+            guard let next = children[Step(parent: node, key: step.key, index: step.index)] else { return nil }
+            node = next
+        }
+        return nodes.isEmpty ? nil : nodes[node].location
+    }
 
     /// The location of `field`, else of the nearest enclosing value that exists (a missing field is
     /// reported at its object).
     public func location(of field: String) -> JSONLocation? {
-        var path = Substring(field)
-        while true {
-            if let l = locations[String(path)] { return l }
-            guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return locations[""] }
-            path = path[..<cut]
+        guard !nodes.isEmpty else { return nil }
+        var node = 0
+        for step in Self.steps(field) {
+            guard let next = children[Step(parent: node, key: step.key, index: step.index)] else { break }
+            node = next
         }
+        return nodes[node].location
+    }
+
+    /// The field path of node `node` in `nodes`: `a.b[2].c`.
+    static func path(_ node: Int, in nodes: [Node]) -> String {
+        var steps: [Node] = []
+        var k = node
+        while k > 0 { steps.append(nodes[k]); k = nodes[k].parent }
+        var out = ""
+        for n in steps.reversed() {
+            if let key = n.key { out += out.isEmpty ? key : "." + key } else { out += "[\(n.index)]" }
+        }
+        return out
+    }
+
+    /// The steps of a field path: `cells[3].conductances.Na` → cells, [3], conductances, Na.
+    static func steps(_ field: String) -> [(key: String?, index: Int)] {
+        var out: [(key: String?, index: Int)] = []
+        var current = ""
+        var i = field.startIndex
+        while i < field.endIndex {
+            let c = field[i]
+            if c == "." {
+                if !current.isEmpty { out.append((current, -1)); current = "" }
+            } else if c == "[", let close = field[i...].firstIndex(of: "]"), let n = Int(field[field.index(after: i)..<close]) {
+                if !current.isEmpty { out.append((current, -1)); current = "" }
+                out.append((nil, n))
+                i = close
+            } else {
+                current.append(c)
+            }
+            i = field.index(after: i)
+        }
+        if !current.isEmpty { out.append((current, -1)) }
+        return out
     }
 }
 
@@ -52,16 +110,17 @@ public enum JSONInput {
         var reader = Reader(bytes: bytes)
         try reader.validateUTF8()
         reader.skipSpace()
-        let value = try reader.value(path: "", depth: 0)
+        let value = try reader.value(parent: -1, key: nil, index: -1, depth: 0)
         reader.skipSpace()
         if reader.i < bytes.count { throw reader.error("unexpected \(reader.found) after the top-level value") }
-        return JSONDocument(value: value, locations: reader.locations)
+        return JSONDocument(value: value, nodes: reader.nodes, children: reader.children)
     }
 
     struct Reader {
         let bytes: [UInt8]
         var i = 0
-        var locations: [String: JSONLocation] = [:]
+        var nodes: [JSONDocument.Node] = []
+        var children: [JSONDocument.Step: Int] = [:]
         // Line bookkeeping: the current line's number and start, and a column cursor on it, so that
         // positions (only ever asked for in increasing order, and for errors) cost linear time in all.
         var line = 1, lineStart = 0
@@ -142,6 +201,13 @@ public enum JSONInput {
             }
         }
 
+        /// The field path of node `id` (and of its member `key`), for messages.
+        func fieldPath(_ id: Int, _ key: String?) -> String {
+            let base = JSONDocument.path(id, in: nodes)
+            guard let key else { return base }
+            return base.isEmpty ? key : base + "." + key
+        }
+
         mutating func skipSpace() {
             while i < bytes.count {
                 switch bytes[i] {
@@ -161,26 +227,29 @@ public enum JSONInput {
             return result
         }
 
-        mutating func value(path: String, depth: Int) throws(JSONInputError) -> Any {
+        /// The value at `i`, the child `key` (or `index`) of node `parent`; records its node.
+        mutating func value(parent: Int, key: String?, index: Int, depth: Int) throws(JSONInputError) -> Any {
             guard i < bytes.count else { throw error("expected a value, found the end of the file") }
-            locations[path] = location(i)
+            let id = nodes.count
+            nodes.append(JSONDocument.Node(location: location(i), parent: parent, key: key, index: index))
+            if parent >= 0 { children[JSONDocument.Step(parent: parent, key: key, index: index)] = id }
             switch bytes[i] {
             case UInt8(ascii: "{"):
                 guard depth < JSONInput.maximumDepth else { throw error("nested deeper than \(JSONInput.maximumDepth) arrays and objects") }
-                return try object(path: path, depth: depth + 1)
+                return try object(id: id, depth: depth + 1)
             case UInt8(ascii: "["):
                 guard depth < JSONInput.maximumDepth else { throw error("nested deeper than \(JSONInput.maximumDepth) arrays and objects") }
-                return try array(path: path, depth: depth + 1)
+                return try array(id: id, depth: depth + 1)
             case UInt8(ascii: "\""): return try string()
             case UInt8(ascii: "t"): return try expect("true", true)
             case UInt8(ascii: "f"): return try expect("false", false)
             case UInt8(ascii: "n"): return try expect("null", NSNull())
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number(path: path)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number(id: id)
             default: throw error("expected a value, found \(found)")
             }
         }
 
-        mutating func object(path: String, depth: Int) throws(JSONInputError) -> [String: Any] {
+        mutating func object(id: Int, depth: Int) throws(JSONInputError) -> [String: Any] {
             i += 1
             var out: [String: Any] = [:]
             var seen: [String: JSONLocation] = [:]
@@ -192,14 +261,14 @@ public enum JSONInput {
                 let key = try string()
                 if let first = seen[key] {
                     throw JSONInputError(message: "duplicate key '\(key)' (first at \(first))", location: keyAt, offset: i,
-                                         field: path.isEmpty ? key : path + "." + key)
+                                         field: fieldPath(id, key))
                 }
                 seen[key] = keyAt
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':' after the key '\(key)', found \(found)") }
                 i += 1
                 skipSpace()
-                out[key] = try value(path: path.isEmpty ? key : path + "." + key, depth: depth)
+                out[key] = try value(parent: id, key: key, index: -1, depth: depth)
                 skipSpace()
                 guard i < bytes.count else { throw error("expected ',' or '}', found the end of the file") }
                 if bytes[i] == UInt8(ascii: "}") { i += 1; return out }
@@ -209,13 +278,13 @@ public enum JSONInput {
             }
         }
 
-        mutating func array(path: String, depth: Int) throws(JSONInputError) -> [Any] {
+        mutating func array(id: Int, depth: Int) throws(JSONInputError) -> [Any] {
             i += 1
             var out: [Any] = []
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return out }
             while true {
-                out.append(try value(path: "\(path)[\(out.count)]", depth: depth))
+                out.append(try value(parent: id, key: nil, index: out.count, depth: depth))
                 skipSpace()
                 guard i < bytes.count else { throw error("expected ',' or ']', found the end of the file") }
                 if bytes[i] == UInt8(ascii: "]") { i += 1; return out }
@@ -290,7 +359,7 @@ public enum JSONInput {
         }
 
         /// A number in JSON's grammar, read as the nearest double (correctly rounded by `strtod`).
-        mutating func number(path: String) throws(JSONInputError) -> Double {
+        mutating func number(id: Int) throws(JSONInputError) -> Double {
             let start = i
             func digits() -> Int {
                 let s = i
@@ -319,7 +388,7 @@ public enum JSONInput {
             let text = String(decoding: bytes[start..<i], as: UTF8.self)
             guard let x = Double(text), x.isFinite else {
                 var e = error("the number \(text) is too large for a double (magnitude above 1.8e308)", at: start)
-                e.field = path
+                e.field = fieldPath(id, nil)
                 throw e
             }
             return x

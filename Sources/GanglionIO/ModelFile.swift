@@ -59,8 +59,11 @@ public func describeJSON(_ value: Any) -> String {
     case let d as Double: return "the number \(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)")"
     case let s as String: return "the string \"\(s.count > 60 ? s.prefix(60) + "…" : Substring(s))\""
     case let a as [Any]:
-        let text = JSONOutput.string(a)
-        return text.count <= 60 ? "the list \(text)" : "a list of \(a.count)"
+        // Short lists of numbers, strings, booleans and nulls are shown; anything else by its length.
+        guard a.count <= 8, a.allSatisfy({ $0 is Double || $0 is Bool || $0 is NSNull || ($0 as? String)?.count ?? 99 <= 20 }) else {
+            return "a list of \(a.count)"
+        }
+        return "the list \(JSONOutput.string(a))"
     case is [String: Any]: return "an object"
     default: return "\(value)"
     }

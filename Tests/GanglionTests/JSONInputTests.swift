@@ -71,6 +71,12 @@ struct JSONInputTests {
             #expect(e.message.contains("nested deeper than 512"), "\(e)")
             #expect(seconds < 1, "took \(seconds) s")
         }
+        // Many structures just inside the bound (100 KB): accepted, and refused as a model, in well under a second.
+        let many = "[" + Array(repeating: String(repeating: "[", count: 500) + String(repeating: "]", count: 500), count: 100).joined(separator: ",") + "]"
+        let start = Date()
+        #expect(error(many) == nil)
+        #expect(throws: ModelFileError.self) { try ModelFile.parse(Data(many.utf8), file: "m.json") }
+        #expect(Date().timeIntervalSince(start) < 1, "took \(Date().timeIntervalSince(start)) s")
     }
 
     @Test("a large one-line file (100 000 values with locations) is read in linear time")
@@ -80,7 +86,7 @@ struct JSONInputTests {
         let d = try JSONInput.document(Data(text.utf8))
         let seconds = Date().timeIntervalSince(start)
         #expect((d.value as? [Any])?.count == 100_000)
-        #expect(d.locations["[99999].v"] == JSONLocation(line: 1, column: text.count - 8))
+        #expect(d.exactLocation(of: "[99999].v") == JSONLocation(line: 1, column: text.count - 8))
         #expect(seconds < 2, "took \(seconds) s")
     }
 
@@ -119,12 +125,15 @@ struct JSONInputTests {
     func locations() throws {
         let text = "{\n  \"protocol\": [\n    {\"t\": 1},\n    {\"t\": 2},\n    {\"t\": 3, \"block\": \"Na\"}\n  ]\n}"
         let d = try JSONInput.document(Data(text.utf8))
-        #expect(d.locations["protocol"] == JSONLocation(line: 2, column: 15))
-        #expect(d.locations["protocol[2]"] == JSONLocation(line: 5, column: 5))
-        #expect(d.locations["protocol[2].t"] == JSONLocation(line: 5, column: 11))
-        #expect(d.locations["protocol[2].block"] == JSONLocation(line: 5, column: 23))
+        #expect(d.exactLocation(of: "protocol") == JSONLocation(line: 2, column: 15))
+        #expect(d.exactLocation(of: "protocol[2]") == JSONLocation(line: 5, column: 5))
+        #expect(d.exactLocation(of: "protocol[2].t") == JSONLocation(line: 5, column: 11))
+        #expect(d.exactLocation(of: "protocol[2].block") == JSONLocation(line: 5, column: 23))
         // A missing field is placed at its enclosing object.
+        #expect(d.exactLocation(of: "protocol[2].fraction") == nil)
         #expect(d.location(of: "protocol[2].fraction") == JSONLocation(line: 5, column: 5))
+        #expect(d.location(of: "protocol[7].t") == JSONLocation(line: 2, column: 15))
+        #expect(d.location(of: "") == JSONLocation(line: 1, column: 1))
     }
 
     // MARK: Field errors of the input files
