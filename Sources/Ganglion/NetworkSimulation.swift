@@ -317,9 +317,10 @@ final class NetworkRun {
     /// Takes a run back to a checkpoint: the protocol's changes, the compiled network, the analyses, the outputs.
     func resume(_ path: String, traceColumns: [String], conductanceColumns: [String]?) throws(SimulationError) {
         let saved: NetworkProgress
-        do {
-            saved = try JSONDecoder().decode(NetworkProgress.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SimulationError(message: "\(path): cannot read the checkpoint; every file is left as it is")
+        }
+        do { saved = try JSONInput.decode(NetworkProgress.self, from: data) } catch {
             throw SimulationError(message: "\(path): cannot read the checkpoint (\(error)); every file is left as it is")
         }
         guard saved.fingerprint == Self.fingerprint(request) else {

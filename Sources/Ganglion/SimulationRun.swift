@@ -260,18 +260,11 @@ final class SimulationRun {
 
     func resume(_ path: String) throws(SimulationError) {
         let saved: RunProgress
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            do { _ = try JSONInput.document(data) } catch { throw SimulationError(message: "\(path):\(error) (the checkpoint is damaged; every file is left as it is)") }
-            saved = try JSONDecoder().decode(RunProgress.self, from: data)
-        } catch let error as SimulationError {
-            throw error
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw SimulationError(message: "\(path): cannot read the checkpoint: field '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))' missing; every file is left as it is")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context), let DecodingError.dataCorrupted(context) {
-            throw SimulationError(message: "\(path): cannot read the checkpoint: field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription); every file is left as it is")
-        } catch {
-            throw SimulationError(message: "\(path): cannot read the checkpoint (\(error.localizedDescription)); every file is left as it is")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SimulationError(message: "\(path): cannot read the checkpoint; every file is left as it is")
+        }
+        do { saved = try JSONInput.decode(RunProgress.self, from: data) } catch {
+            throw SimulationError(message: "\(path): cannot read the checkpoint (\(error)); every file is left as it is")
         }
         guard saved.fingerprint == progress.fingerprint else {
             throw SimulationError(message: "\(path): the checkpoint belongs to a different run (model, protocol, solver or outputs changed)")

@@ -416,3 +416,29 @@ public struct JSONInputError: Error, CustomStringConvertible {
     /// `LINE:COLUMN: [field 'F': ]message`.
     public var description: String { "\(location): " + (field.map { "field '\($0)': " } ?? "") + message }
 }
+
+extension JSONInput {
+    /// Decodes a `Decodable` value (a checkpoint) from `data`, after the strict reader has checked the text:
+    /// a syntax error, a duplicate key or an out-of-range number is reported with its line and column, and a
+    /// missing or mistyped field by its path.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(JSONInputError) -> T {
+        let checked = try document(data)
+        func fail(_ path: [any CodingKey], _ message: String) -> JSONInputError {
+            var field = path.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+            if field.hasPrefix(".") { field.removeFirst() }
+            return JSONInputError(message: message, location: checked.location(of: field) ?? JSONLocation(line: 1, column: 1), offset: 0,
+                                  field: field)
+        }
+        do { return try JSONDecoder().decode(type, from: data) } catch let DecodingError.keyNotFound(key, context) {
+            throw fail(context.codingPath + [key], "missing")
+        } catch let DecodingError.typeMismatch(expected, context) {
+            throw fail(context.codingPath, "must be of type \(expected)")
+        } catch let DecodingError.valueNotFound(expected, context) {
+            throw fail(context.codingPath, "must be of type \(expected), got null")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw fail(context.codingPath, context.debugDescription)
+        } catch {
+            throw JSONInputError(message: "\(error)", location: JSONLocation(line: 1, column: 1), offset: 0)
+        }
+    }
+}

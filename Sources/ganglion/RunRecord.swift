@@ -81,7 +81,10 @@ struct RunRecord {
     init(_ data: Data, file: String) throws(ModelFileError) {
         func fail(_ field: String?, _ m: String) -> ModelFileError { ModelFileError(file: file, field: field, message: m) }
         let parsed: Any
-        do { parsed = try JSONInput.parse(data) } catch { throw fail(nil, "not valid JSON (\(error)); the folder cannot be resumed") }
+        do { parsed = try JSONInput.parse(data) } catch {
+            throw ModelFileError(file: file, field: error.field, message: (error.field == nil ? "not valid JSON: " : "") + error.message + "; the folder cannot be resumed",
+                                 location: error.location)
+        }
         guard let o = parsed as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
         func string(_ k: String) throws(ModelFileError) -> String {
             guard let v = o[k] as? String else { throw fail(k, "missing or not a string: this is not a run record Ganglion can resume") }

@@ -136,6 +136,23 @@ struct JSONInputTests {
         #expect(d.location(of: "") == JSONLocation(line: 1, column: 1))
     }
 
+    struct Saved: Decodable { var t: Double; var states: [Double] }
+
+    @Test("a checkpoint is decoded after the strict check; a missing or mistyped field is named with its place")
+    func decode() throws {
+        let ok = try JSONInput.decode(Saved.self, from: Data(#"{"t": 1.5, "states": [1, 2]}"#.utf8))
+        #expect(ok.t == 1.5 && ok.states == [1, 2])
+        do { _ = try JSONInput.decode(Saved.self, from: Data("{\"t\": 1,\n \"states\": [1, \"x\"]}".utf8)); Issue.record("must fail") } catch {
+            #expect(error.field == "states[1]" && error.location == JSONLocation(line: 2, column: 16), "\(error)")
+        }
+        do { _ = try JSONInput.decode(Saved.self, from: Data("{\"t\": 1}".utf8)); Issue.record("must fail") } catch {
+            #expect(error.description == "1:1: field 'states': missing", "\(error)")
+        }
+        do { _ = try JSONInput.decode(Saved.self, from: Data("{\"t\": 1, \"t\": 2, \"states\": []}".utf8)); Issue.record("must fail") } catch {
+            #expect(error.description == "1:10: field 't': duplicate key 't' (first at 1:2)", "\(error)")
+        }
+    }
+
     // MARK: Field errors of the input files
 
     static let conductances = #"{"Na": 4000, "CaT": 3, "CaS": 19, "A": 70, "KCa": 110, "Kd": 137, "H": 0.3, "leak": 0.01}"#
