@@ -18,15 +18,14 @@ public struct Proportion: Sendable, Equatable, CustomStringConvertible {
         return (1000 * Double(count) / Double(total)).rounded() / 10
     }
 
-    /// The percentage as text: whole percent, but never 0 % for a part that is not empty nor 100 % for one
-    /// that is not the whole (those get one decimal, or `<0.1`/`>99.9`).
+    /// The percentage as text: whole percent from 1 to 99 %; below 1 % and above 99 % one decimal (`0.5 %`,
+    /// `99.5 %`, or `<0.1 %`, `>99.9 %`), so that a part is never shown as 0 % nor less than the whole as 100 %.
     public var percentText: String {
         guard total > 0 else { return "—" }
         if count == 0 { return "0 %" }
         if count == total { return "100 %" }
         let p = 100 * Double(count) / Double(total)
-        let whole = p.rounded()
-        if whole >= 1, whole <= 99 { return "\(Int(whole)) %" }
+        if p >= 1, p <= 99 { return "\(Int(p.rounded())) %" }
         let tenth = (p * 10).rounded() / 10
         if tenth <= 0 { return "<0.1 %" }
         if tenth >= 100 { return ">99.9 %" }

@@ -214,7 +214,8 @@ struct Run: ParsableCommand {
             if let c = s["conductances_file"] as? String { files.append(c) }
             let segments = s["segments"] as? [[String: Any]] ?? []
             if segments.isEmpty {
-                print("\(e.name): \(s["pattern"] ?? "?") in \(window); wrote \((files + figures).joined(separator: ", "))")
+                let rule = s["insufficient"] != nil ? (s["pattern_rule"] as? String).map { " (\($0))" } ?? "" : ""
+                print("\(e.name): \(s["pattern"] ?? "?")\(rule) in \(window); wrote \((files + figures).joined(separator: ", "))")
             } else {
                 print("\(e.name): per segment between protocol events; wrote \((files + figures).joined(separator: ", "))")
                 for g in segments {

@@ -133,7 +133,7 @@ struct Simulate: ParsableCommand {
     func readable(_ r: SimulationReport) -> String {
         var lines = ["model            \(r.model)"]
         if !r.segments.isEmpty {
-            lines.append("segments         between protocol events, each analysed after \(settling) ms of settling (at most half the segment):")
+            lines.append("segments         between protocol events, each analysed after \(String(format: "%g", settling)) ms of settling (at most half the segment):")
             lines += r.segments.map { "  " + $0.readableLine }
             lines.append(window == nil ? "last segment, window \(r.window.lowerBound)–\(r.window.upperBound) ms:"
                                        : "window           \(r.window.lowerBound)–\(r.window.upperBound) ms (--window, across the events)")
