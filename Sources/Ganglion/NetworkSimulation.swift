@@ -623,7 +623,7 @@ extension NetworkReport {
         }
         let k = LockingCriterion()
         lines.append("locked: ≥ \(k.minimumCycles) cycles, Rayleigh p < \(k.significance), R ≥ \(k.minimumResultantLength), "
-                     + "period drift |T/T_ref − 1|·cycles < \(k.maximumDrift) cycle")
+                     + "phase drift (trend of the phases per cycle × cycles) < \(k.maximumDrift) cycle")
         return lines.joined(separator: "\n")
     }
 }

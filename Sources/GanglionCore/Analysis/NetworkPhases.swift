@@ -29,8 +29,8 @@ public enum BurstOnsetRule: Sendable, Equatable, Codable {
 /// A cell is locked when (1) its burst-onset phases in the reference cycles are concentrated: the
 /// Rayleigh test rejects a uniform phase distribution at `significance`, and the mean resultant length
 /// R is at least `minimumResultantLength`; and (2) its period agrees with the reference's: the phase
-/// drift the period difference accumulates over the cycles used, |T/T_ref − 1| · N, is below
-/// `maximumDrift` of a cycle. Two cells of different periods drift through each other's cycle
+/// drift a period difference accumulates over the N cycles used (the slope of the unwrapped phases per
+/// reference cycle, ≈ |T/T_ref − 1|, times N) is below `maximumDrift` of a cycle. Two cells of different periods drift through each other's cycle
 /// whatever their phases happened to be; (2) tells them apart from locked cells. With fewer than
 /// `minimumCycles` phases, the verdict is `insufficient`.
 public struct LockingCriterion: Sendable, Equatable, Codable {
@@ -40,7 +40,7 @@ public struct LockingCriterion: Sendable, Equatable, Codable {
     public var significance = 0.001
     /// Smallest mean resultant length R of a locked cell (0: uniform phases, 1: identical phases).
     public var minimumResultantLength = 0.9
-    /// Largest accumulated drift |T/T_ref − 1| · N (fraction of a cycle) of a locked cell.
+    /// Largest accumulated phase drift (fraction of a cycle) of a locked cell.
     public var maximumDrift = 0.05
     /// The default criterion: ≥ 10 cycles, p < 0.001, R ≥ 0.9, drift < 0.05 cycle.
     public init() {}
@@ -80,7 +80,8 @@ public struct PhaseRelation: Sendable, Equatable, Codable {
     public var rayleighP: Double?
     /// Mean interval between the cell's burst onsets (ms), and the reference's.
     public var period: Double?, referencePeriod: Double?
-    /// Accumulated phase drift |T/T_ref − 1| · N over the N cycles used (fraction of a cycle); nil without periods.
+    /// Phase drift over the N cycles used (fraction of a cycle): |slope| · N, the slope of the least-squares line
+    /// through the unwrapped phases against the reference cycles elapsed (≈ |T/T_ref − 1| per cycle); nil with fewer than 2 phases.
     public var drift: Double?
     /// Locked, not locked, or insufficient, by `criterion`.
     public var verdict: LockingVerdict
@@ -97,12 +98,15 @@ public struct PhaseRelation: Sendable, Equatable, Codable {
     /// the verdict of `criterion`.
     public init(onsets: [Double], reference: [Double], criterion: LockingCriterion = LockingCriterion()) {
         var phases: [Double] = []
+        var position: [Double] = []   // reference cycles elapsed at each phase: cycle index + phase
         if reference.count >= 2 {
             var i = 0
             for t in onsets {
                 while i + 1 < reference.count && reference[i + 1] <= t { i += 1 }
                 guard i + 1 < reference.count, t >= reference[i] else { continue }
-                phases.append((t - reference[i]) / (reference[i + 1] - reference[i]))
+                let phase = (t - reference[i]) / (reference[i + 1] - reference[i])
+                phases.append(phase)
+                position.append(Double(i) + phase)
             }
         }
         self.phases = phases
@@ -125,11 +129,7 @@ public struct PhaseRelation: Sendable, Equatable, Codable {
         func meanInterval(_ x: [Double]) -> Double? { x.count >= 2 ? (x.last! - x.first!) / Double(x.count - 1) : nil }
         period = meanInterval(onsets)
         referencePeriod = meanInterval(reference)
-        if let p = period, let r = referencePeriod, r > 0 {
-            drift = abs(p / r - 1) * Double(phases.count)
-        } else {
-            drift = nil
-        }
+        drift = Self.drift(phases: phases, positions: position)
         if phases.count < criterion.minimumCycles {
             verdict = .insufficient
         } else if let p = rayleighP, let r = resultantLength, let d = drift,
@@ -138,6 +138,25 @@ public struct PhaseRelation: Sendable, Equatable, Codable {
         } else {
             verdict = .notLocked
         }
+    }
+
+    /// The phase drift over the cycles used: |slope| · N, the slope the least-squares line through the unwrapped
+    /// phases (each step wrapped into [−½, ½)) against the reference cycles elapsed; nil with fewer than 2 phases.
+    /// A period difference ΔT/T makes the phase slide by ≈ ΔT/T per cycle; a locked cell's phase has no trend.
+    static func drift(phases: [Double], positions: [Double]) -> Double? {
+        guard phases.count >= 2 else { return nil }
+        var unwrapped = [phases[0]]
+        for k in 1..<phases.count {
+            var step = phases[k] - phases[k - 1]
+            step -= (step + 0.5).rounded(.down)
+            unwrapped.append(unwrapped[k - 1] + step)
+        }
+        let n = Double(phases.count)
+        let mx = positions.reduce(0, +) / n, my = unwrapped.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (x, y) in zip(positions, unwrapped) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        guard sxx > 0 else { return nil }
+        return abs(sxy / sxx) * n
     }
 
     /// The phases in degrees, values above 270° wrapped by −360° (the authors' gait plots).
