@@ -89,6 +89,7 @@ struct SweepCommand: ParsableCommand {
             try w.commit(as: interrupted ? out + ".partial" : nil)
         } catch { throw fail("\(error)") }
         let wall = Date().timeIntervalSince(start)
+        let failed = rows.filter { $0.error != nil }.count
         let counts = PopulationStatistics.patternCounts(rows.map { r in r.report.map { ["pattern": $0.features.pattern.rawValue] } })
         let patterns = counts.keys.sorted().map { "\($0) \(counts[$0]!)" }.joined(separator: ", ")
         printErr(String(format: "sweep: %d cells (shard %d/%d) in %.1f s (%.2f cells/s, %d jobs): %@",
