@@ -10,8 +10,15 @@ def stat(s, key):
         return "—"
     return f"{v['median']:.3g} ({v['p10']:.3g}–{v['p90']:.3g})"
 
-def fraction(s, pattern):
-    return f"{100 * s.get('patterns', {}).get(pattern, 0):.0f} %"
+def percent(p):
+    """A {count, total, percent} object as a whole percentage (never 0 % for a part, nor 100 % for less than all)."""
+    c, t = p["count"], p["total"]
+    if t == 0:
+        return "—"
+    x = 100 * c / t
+    if 0 < c < t and (x < 1 or x > 99):
+        return f"{x:.1f} %"
+    return f"{x:.0f} %"
 
 print("| experiment | profile | cells | window / snapshot | pattern fractions | frequency Hz, median (p10–p90) | burstiness Hz² | mean Ca |")
 print("|---|---|---|---|---|---|---|---|")
@@ -22,13 +29,13 @@ for folder in sys.argv[1:]:
     parts = [(f"window {w['window_ms'][0] / 1000:g}–{w['window_ms'][1] / 1000:g} s", w) for w in st.get("windows", [])]
     parts += [(f"snapshot {p['t_ms'] / 1000:g} s", p) for p in st.get("snapshots", [])]
     for label, p in parts:
-        patterns = ", ".join(f"{k} {100 * v:.0f} %" for k, v in sorted(p.get("patterns", {}).items()) if v > 0)
+        patterns = ", ".join(f"{k} {percent(v)}" for k, v in sorted(p.get("patterns", {}).items()) if v["count"] > 0)
         print(f"{head}| {label} | {patterns} | {stat(p, 'frequency_hz')} | {stat(p, 'burstiness_hz2')} | {stat(p, 'mean_ca')} |")
         head = "| | | "
-    zero = st.get("reached_zero_fraction")
+    zero = st.get("reached_zero")
     if zero:
-        crashed = ", ".join(f"{k} {100 * v:.0f} %" for k, v in sorted(zero.items()) if v > 0) or "none"
+        crashed = ", ".join(f"{k} {percent(v)}" for k, v in sorted(zero.items()) if v["count"] > 0) or "none"
         print(f"| | | | conductance reached 0 | {crashed} | | | |")
-    fold = st.get("reference_closest_approach_fraction")
+    fold = st.get("reference_closest_approach")
     if fold is not None:
-        print(f"| | | | reference past a fold (closest approach) | {100 * fold:.0f} % of cells | | | |")
+        print(f"| | | | reference past a fold (closest approach) | {percent(fold)} of cells | | | |")

@@ -150,9 +150,10 @@ public struct ExperimentRunner: Sendable {
             let index = experiment.cells[k].index ?? k
             if let o = byCell[k] {
                 var row: [String: Any] = ["cell_index": index, "name": experiment.cells[k].neuron.name]
-                for key in ["pattern", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "zero_at_ms", "clamped_ms",
+                for key in ["pattern", "insufficient", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "zero_at_ms", "clamped_ms",
                             "reference_closest_approach_ms", "reference_closest_approach_first_ms"] { row[key] = o[key] }
                 row["windows"] = (o["windows"] as? [[String: Any]])?.map { compact($0) }
+                if let segments = o["segments"] as? [[String: Any]] { row["segments"] = segments.map { compact($0) } }
                 row["snapshots"] = (o["snapshots"] as? [[String: Any]])?.map { compact($0) }
                 cellRows.append(row)
                 main.append(o)
@@ -170,23 +171,36 @@ public struct ExperimentRunner: Sendable {
             s["window_ms"] = [w.lowerBound, w.upperBound]
             return s
         }
+        // With protocol events: per segment between events (the same segments for every cell).
+        let segments = protocolSegments(events: experiment.request.events, duration: experiment.request.duration,
+                                        settling: experiment.request.segmentSettling)
+        if !segments.isEmpty {
+            statistics["segments"] = segments.indices.map { i -> [String: Any] in
+                var s = PopulationStatistics.summarize(main.map { ($0?["segments"] as? [[String: Any]])?[i] })
+                s["start_ms"] = segments[i].span.lowerBound
+                s["end_ms"] = segments[i].span.upperBound
+                s["began"] = segments[i].began
+                s["window_ms"] = [segments[i].window.lowerBound, segments[i].window.upperBound]
+                return s
+            }
+        }
         statistics["snapshots"] = experiment.request.snapshotTimes.indices.map { i -> [String: Any] in
             var s = PopulationStatistics.summarize(main.map { ($0?["snapshots"] as? [[String: Any]])?[i] })
             s["t_ms"] = experiment.request.snapshotTimes[i]
             return s
         }
-        // The fraction of cells in which each regulated conductance reached zero ("crashed").
-        var zero: [String: Double] = [:]
+        // The cells in which each regulated conductance reached zero ("crashed"), of the cells finished.
+        var zero: [String: Any] = [:]
         let regulated = Set(finished.compactMap { ($0?["clamped_ms"] as? [String: Any])?.keys }.flatMap { $0 })
         for n in regulated.sorted() {
             let hit = finished.filter { (($0?["zero_at_ms"] as? [String: Any])?[n]) != nil }.count
-            zero[n] = Double(hit) / Double(max(finished.count, 1))
+            zero[n] = Proportion(hit, of: finished.count).jsonObject
         }
-        if !zero.isEmpty { statistics["reached_zero_fraction"] = zero }
-        // With the exact STG reference: the fraction of cells whose reference passed a fold (closest approach).
+        if !zero.isEmpty { statistics["reached_zero"] = zero }
+        // With the exact STG reference: the cells whose reference passed a fold (closest approach).
         let approach = finished.compactMap { $0?["reference_closest_approach_ms"] as? Double }
         if !approach.isEmpty {
-            statistics["reference_closest_approach_fraction"] = Double(approach.filter { $0 > 0 }.count) / Double(approach.count)
+            statistics["reference_closest_approach"] = Proportion(approach.filter { $0 > 0 }.count, of: approach.count).jsonObject
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         var summary: [String: Any] = [
@@ -203,7 +217,8 @@ public struct ExperimentRunner: Sendable {
 
     func compact(_ o: [String: Any]) -> [String: Any] {
         var r: [String: Any] = [:]
-        for k in ["t_ms", "window_ms", "pattern", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "error"] where o[k] != nil { r[k] = o[k] }
+        for k in ["t_ms", "start_ms", "end_ms", "began", "window_ms", "pattern", "insufficient", "frequency_hz", "burstiness_hz2",
+                  "spikes_per_burst", "mean_ca", "error"] where o[k] != nil { r[k] = o[k] }
         return r
     }
 }

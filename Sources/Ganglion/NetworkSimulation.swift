@@ -587,6 +587,7 @@ extension NetworkReport {
                         o["phases"] = c.phase.phases
                         o["phases_deg"] = c.phase.gaitDegrees
                         o["locked_to_reference"] = c.phase.locked
+                        o["locking"] = c.phase.jsonObject
                         o["period_ratio"] = (c.phase.period.flatMap { p in c.phase.referencePeriod.map { p / $0 } }) as Any
                         return o
                     },
@@ -601,22 +602,47 @@ extension NetworkReport {
         ]
     }
 
-    /// A readable table per window: pattern, frequency, spikes per burst, onset period, phase.
+    /// A readable table per window: pattern, frequency, spikes per burst, onset period, phase, R, Rayleigh p,
+    /// cycles and the locking verdict; then the criterion.
     public var table: String {
         func f(_ x: Double?, _ d: Int) -> String { x.map { String(format: "%.\(d)f", $0) } ?? "—" }
+        func p(_ x: Double?) -> String { x.map { $0 < 1e-4 ? "<1e-4" : String(format: "%.4f", $0) } ?? "—" }
         var lines: [String] = []
         for w in windows {
             lines.append("window \(f(w.window[0] / 1000, 1))–\(f(w.window[1] / 1000, 1)) s (phases relative to \(referenceCell)):")
-            lines.append("  cell        pattern    f (Hz)  spikes/burst  period (ms)  phase  spread  locked")
+            lines.append("  cell        pattern       f (Hz)  spikes/burst  period (ms)  phase      R   Rayleigh p  cycles  locked")
             for c in w.cells {
+                var verdict = c.phase.verdict.rawValue
+                if c.phase.verdict == .insufficient { verdict += " (\(c.phase.cycles) of \(c.phase.criterion.minimumCycles) cycles)" }
                 lines.append("  " + [c.name.padding(toLength: 10, withPad: " ", startingAt: 0),
-                                     c.features.pattern.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
+                                     c.features.pattern.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0),
                                      f(c.features.frequency, 2).leftPad(7), (c.features.spikesPerBurst.map(String.init) ?? "—").leftPad(13),
-                                     f(c.phase.period, 1).leftPad(12), f(c.phase.meanPhase, 3).leftPad(6), f(c.phase.spread, 3).leftPad(7),
-                                     (c.phase.locked ? "yes" : "no").leftPad(7)].joined(separator: " "))
+                                     f(c.phase.period, 1).leftPad(12), f(c.phase.meanPhase, 3).leftPad(6), f(c.phase.resultantLength, 3).leftPad(6),
+                                     p(c.phase.rayleighP).leftPad(11), String(c.phase.cycles).leftPad(7), " " + verdict].joined(separator: " "))
             }
         }
+        let k = LockingCriterion()
+        lines.append("locked: ≥ \(k.minimumCycles) cycles, Rayleigh p < \(k.significance), R ≥ \(k.minimumResultantLength), "
+                     + "phase drift (trend of the phases per cycle × cycles) < \(k.maximumDrift) cycle")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension PhaseRelation {
+    /// The locking measure as JSON: verdict, R, Rayleigh p, cycles, periods, drift and the criterion.
+    public var jsonObject: [String: Any] {
+        [
+            "verdict": verdict.rawValue,
+            "resultant_length": resultantLength as Any,
+            "rayleigh_p": rayleighP as Any,
+            "cycles": cycles,
+            "period_ms": period as Any,
+            "reference_period_ms": referencePeriod as Any,
+            "drift_cycles": drift as Any,
+            "criterion": ["minimum_cycles": criterion.minimumCycles, "rayleigh_p_below": criterion.significance,
+                          "resultant_length_at_least": criterion.minimumResultantLength,
+                          "drift_cycles_below": criterion.maximumDrift] as [String: Any],
+        ]
     }
 }
 

@@ -1,5 +1,5 @@
 /// Population statistics of per-cell summaries: median and 10th/90th percentiles of every firing feature,
-/// and the fraction of cells in each firing pattern.
+/// and the number of cells in each firing pattern.
 public enum PopulationStatistics {
     /// The q-quantile (0…1) of values, linearly interpolated between order statistics (NumPy's default).
     public static func quantile(_ values: [Double], _ q: Double) -> Double? {
@@ -14,8 +14,8 @@ public enum PopulationStatistics {
                               "burst_period_ms", "duty_cycle", "mean_ca", "spikes"]
 
     /// Statistics of a list of feature objects (one per cell; nil for a cell that failed): for each
-    /// numeric feature `{n, median, p10, p90}` over the cells that have it, and `patterns`: the fraction of
-    /// all cells in each firing pattern (failed cells count as `failed`).
+    /// numeric feature `{n, median, p10, p90}` over the cells that have it, and `patterns`: per firing pattern
+    /// seen, the cells in it as `{count, total, percent}` of all cells (failed cells count as `failed`).
     public static func summarize(_ cells: [[String: Any]?]) -> [String: Any] {
         var o: [String: Any] = [:]
         for k in featureKeys {
@@ -27,9 +27,20 @@ public enum PopulationStatistics {
             guard !values.isEmpty else { continue }
             o[k] = ["n": values.count, "median": quantile(values, 0.5)!, "p10": quantile(values, 0.1)!, "p90": quantile(values, 0.9)!] as [String: Any]
         }
-        var patterns: [String: Double] = [:]
-        for c in cells { patterns[(c?["pattern"] as? String) ?? "failed", default: 0] += 1 / Double(max(cells.count, 1)) }
-        o["patterns"] = patterns
+        o["patterns"] = patternCounts(cells).mapValues(\.jsonObject)
         return o
+    }
+
+    /// Per firing pattern seen, the cells in it of all cells (failed cells, nil, count as `failed`).
+    public static func patternCounts(_ cells: [[String: Any]?]) -> [String: Proportion] {
+        var counts: [String: Int] = [:]
+        for c in cells { counts[(c?["pattern"] as? String) ?? "failed", default: 0] += 1 }
+        return counts.mapValues { Proportion($0, of: cells.count) }
+    }
+
+    /// A `patterns` object as text, patterns in alphabetical order: `bursting 9/10 (90 %), tonic 1/10 (10 %)`.
+    public static func patternsText(_ patterns: Any?) -> String {
+        let o = patterns as? [String: Any] ?? [:]
+        return o.keys.sorted().compactMap { k in Proportion(json: o[k]).map { "\(k) \($0)" } }.joined(separator: ", ")
     }
 }

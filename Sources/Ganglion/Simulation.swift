@@ -47,8 +47,13 @@ public struct SimulationRequest: Sendable {
     /// (`CVODEOptions.fixedStepBounds`); more error-test
     /// failures (Docs/cvode.md, "Step-size changes").
     public var sundialsStepBounds = false
-    /// Analysis window (ms); `nil`: 3000 ms to the end (the paper's), or the whole run if shorter.
+    /// Analysis window (ms) of the report's main features; `nil`: with protocol events inside the run, the
+    /// last segment's window (`SimulationReport.segments`); without, 3000 ms to the end (the paper's), or the
+    /// whole run if shorter.
     public var window: ClosedRange<Double>?
+    /// Settling time (ms) of each segment between protocol events: a segment [start, end) is analysed from
+    /// start + min(`segmentSettling`, (end − start)/2) to its end.
+    public var segmentSettling: Double = 1000
     /// Trace file to write (CSV); `nil`: none.
     public var tracePath: String?
     /// Extra quantities written to the trace besides t, V and Ca; empty: none.
@@ -136,6 +141,8 @@ public struct SimulationReport: Sendable {
     /// With the exact STG controller reference: the time (ms, checked every 10 ms) it spent at the closest
     /// approach past a fold of the exact problem (targets out of reach), and the first time it did.
     public var closestApproach: (time: Double, first: Double?)?
+    /// With protocol events inside the run: the firing features of each segment between events, in order.
+    public var segments: [SegmentResult] = []
     /// Features of each of `SimulationRequest.extraWindows`, in order.
     public var windowFeatures: [(window: ClosedRange<Double>, features: FiringFeatures, meanCalcium: Double?)] = []
     /// The conductances in effect (mS/cm²) at each of `SimulationRequest.conductanceTimes`.
@@ -148,6 +155,34 @@ public struct SimulationReport: Sendable {
     public var resumedAt: Double?
     /// The path of the conductance samples file, if written.
     public var conductancesPath: String?
+}
+
+/// The part of a run between two protocol event times, and what its window showed.
+public struct SegmentResult: Sendable {
+    /// The segment's span [start, end] (ms): from the run's start or an event time to the next event time or the end.
+    public var span: ClosedRange<Double>
+    /// What began the segment: `start`, or the events at its start (`block H`, …).
+    public var began: String
+    /// The analysis window (ms): the span less its settling time (`SimulationRequest.segmentSettling`).
+    public var window: ClosedRange<Double>
+    /// Firing features in `window`.
+    public var features: FiringFeatures
+    /// Time-averaged calcium over `window` (model units); nil if no sample fell in it.
+    public var meanCalcium: Double?
+}
+
+/// The segments of a run of `duration` ms between the times of `events` (events at 0 act before the start, events
+/// at the end begin nothing), each with its window after `settling` ms (at most half the segment) and what began it.
+/// Empty when no event falls inside the run.
+public func protocolSegments(events: [ProtocolEvent], duration: Double, settling: Double)
+    -> [(span: ClosedRange<Double>, window: ClosedRange<Double>, began: String)] {
+    let cuts = Array(Set(events.map(\.time).filter { $0 > 0 && $0 < duration })).sorted()
+    guard !cuts.isEmpty else { return [] }
+    let starts = [0.0] + cuts, ends = cuts + [duration]
+    return zip(starts, ends).map { a, b in
+        let began = a == 0 ? "start" : events.filter { $0.time == a }.map(\.summary).joined(separator: "; ")
+        return (a...b, (a + min(max(settling, 0), (b - a) / 2))...b, began)
+    }
 }
 
 /// The conductances in effect at one time.

@@ -21,6 +21,8 @@ struct RunProgress: Codable {
     var protocolRecord: ProtocolState.Record
     var analyzer: WindowAnalyzer
     var extraAnalyzers: [WindowAnalyzer]
+    /// One per segment between protocol events (nil in checkpoints of runs without segments).
+    var segmentAnalyzers: [WindowAnalyzer]?
     var clamped: [Double]
     var wasClamped: [Bool]
     /// First sample time (ms) at which each regulated ḡ was at or below zero.
@@ -54,6 +56,7 @@ extension RunProgress {
     mutating func record(_ t: Double, _ y: UnsafeBufferPointer<Double>, regulatedIndex: [Int]) {
         analyzer.observe(t: t, V: y[0], Ca: y[1])
         for i in extraAnalyzers.indices { extraAnalyzers[i].observe(t: t, V: y[0], Ca: y[1]) }
+        if segmentAnalyzers != nil { for i in segmentAnalyzers!.indices { segmentAnalyzers![i].observe(t: t, V: y[0], Ca: y[1]) } }
         for (k, i) in regulatedIndex.enumerated() {
             let now = y[i] <= 0
             if now, wasClamped[k] { clamped[k] += t - lastSample }
@@ -105,6 +108,8 @@ final class SimulationRun {
     let request: SimulationRequest
     let neuron: CompiledNeuron
     let window: ClosedRange<Double>
+    /// The segments between protocol events (empty without events inside the run).
+    let segments: [(span: ClosedRange<Double>, window: ClosedRange<Double>, began: String)]
     let boundaries: [Double]
     let checkpointTimes: Set<Double>
     let header: [String]
@@ -138,9 +143,15 @@ final class SimulationRun {
             throw fail("protocol: \(error)")
         }
         func inside(_ w: ClosedRange<Double>) -> Bool { w.lowerBound >= 0 && w.upperBound <= duration + 1e-9 && w.upperBound > w.lowerBound }
+        guard request.segmentSettling.isFinite, request.segmentSettling >= 0 else {
+            throw fail("segment settling time \(request.segmentSettling) ms must be finite and ≥ 0")
+        }
+        segments = protocolSegments(events: request.events, duration: duration, settling: request.segmentSettling)
         if let w = request.window {
             guard inside(w) else { throw fail("window \(w.lowerBound):\(w.upperBound) ms must lie inside the run 0:\(duration) ms") }
             window = w
+        } else if let last = segments.last {
+            window = last.window
         } else {
             window = (duration > 3000 ? 3000 : 0)...duration
         }
@@ -213,6 +224,7 @@ final class SimulationRun {
         let state = neuron.initialState()
         progress = RunProgress(fingerprint: Self.fingerprint(request), state: state, nextEvent: 0, protocolRecord: protocolState.record,
                                analyzer: WindowAnalyzer(window: window), extraAnalyzers: request.extraWindows.map { WindowAnalyzer(window: $0) },
+                               segmentAnalyzers: segments.isEmpty ? nil : segments.map { WindowAnalyzer(window: $0.window) },
                                clamped: Array(repeating: 0, count: regulatedNames.count),
                                wasClamped: Array(repeating: false, count: regulatedNames.count),
                                firstZero: Array(repeating: nil, count: regulatedNames.count),
@@ -255,7 +267,8 @@ final class SimulationRun {
                 "rtol=\(r.rtol)", "atol=\(String(describing: r.atol))", "dt=\(String(describing: r.dt))", "events=\(ev)",
                 "snap=\(r.snapshotTimes)", "ckpt=\(String(describing: r.checkpointInterval))",
                 "gdt=\(String(describing: r.conductanceInterval))", "gt=\(r.conductanceTimes)", "win=\(r.extraWindows)"]
-            .joined(separator: "|") + (r.sundialsStepBounds ? "|sundials-step-bounds" : "")
+            .joined(separator: "|")
+            + (r.events.contains { $0.time > 0 && $0.time < r.duration } ? "|segments-settling=\(r.segmentSettling)" : "") + (r.sundialsStepBounds ? "|sundials-step-bounds" : "")
     }
 
     func resume(_ path: String) throws(SimulationError) {
@@ -442,6 +455,9 @@ final class SimulationRun {
                                       atol: atol, dt: dt, statistics: progress.statistics, wallMilliseconds: wallNow(),
                                       duration: request.duration, tracePath: request.tracePath)
         report.windowFeatures = progress.extraAnalyzers.map { ($0.window, $0.features, $0.meanCalcium) }
+        report.segments = zip(segments, progress.segmentAnalyzers ?? []).map { s, a in
+            SegmentResult(span: s.span, began: s.began, window: a.coveredWindow ?? s.window, features: a.features, meanCalcium: a.meanCalcium)
+        }
         report.clampedTime = Dictionary(uniqueKeysWithValues: zip(regulatedNames, progress.clamped))
         report.zeroTimes = Dictionary(uniqueKeysWithValues: zip(regulatedNames, progress.firstZero).compactMap { n, t in t.map { (n, $0) } })
         if system.controllerReferenceCanFold {

@@ -1,9 +1,10 @@
 import Foundation
 
 extension FiringFeatures {
-    /// The features as JSON keys (`frequency_hz`, `burstiness_hz2`, …); unavailable metrics are `nil`.
+    /// The features as JSON keys (`frequency_hz`, `burstiness_hz2`, …); unavailable metrics are `nil`; an
+    /// `insufficient` train adds `insufficient`: what was counted, `seen` and `needed`.
     public var jsonObject: [String: Any] {
-        [
+        var o: [String: Any] = [
             "spikes": spikeTimes.count,
             "frequency_hz": frequency as Any,
             "burstiness_hz2": burstiness as Any,
@@ -15,6 +16,8 @@ extension FiringFeatures {
             "pattern": pattern.rawValue,
             "pattern_rule": rule,
         ]
+        if let e = evidence { o["insufficient"] = ["quantity": e.quantity, "seen": e.seen, "needed": e.needed] as [String: Any] }
+        return o
     }
 
     /// A few readable lines.
@@ -43,6 +46,7 @@ extension SimulationReport {
         o["mean_ca"] = meanCalcium as Any
         o["window_ms"] = [window.lowerBound, window.upperBound]
         o["duration_ms"] = duration
+        if !segments.isEmpty { o["segments"] = segments.map(\.jsonObject) }
         var solver = statistics.jsonObject
         solver["name"] = solverName
         solver["rtol"] = rtol as Any
@@ -85,6 +89,34 @@ extension SimulationReport {
         if let r = resumedAt { o["resumed_at_ms"] = r }
         if let c = conductancesPath { o["conductances_file"] = c }
         return o
+    }
+}
+
+extension SegmentResult {
+    /// The segment as JSON: `start_ms`, `end_ms`, `began` (`start` or the events), `window_ms`, the features and `mean_ca`.
+    public var jsonObject: [String: Any] {
+        var o = features.jsonObject
+        o["start_ms"] = span.lowerBound
+        o["end_ms"] = span.upperBound
+        o["began"] = began
+        o["window_ms"] = [window.lowerBound, window.upperBound]
+        o["mean_ca"] = meanCalcium as Any
+        return o
+    }
+
+    /// One line: span, what began it, window and pattern with its main features.
+    public var readableLine: String {
+        func s(_ ms: Double) -> String { String(format: "%g", ms / 1000) }
+        var line = "\(s(span.lowerBound))–\(s(span.upperBound)) s  after \(began)  (window \(s(window.lowerBound))–\(s(window.upperBound)) s): "
+            + features.pattern.rawValue
+        switch features.pattern {
+        case .insufficient, .silent: line += "  (\(features.rule))"
+        case .tonic, .irregular: line += features.frequency.map { String(format: "  %.3f Hz", $0) } ?? ""
+        case .bursting:
+            line += String(format: "  %.3f Hz, %d spikes/burst, period %.1f ms", features.frequency ?? .nan,
+                           features.spikesPerBurst ?? 0, features.burstPeriod ?? .nan)
+        }
+        return line
     }
 }
 

@@ -190,21 +190,42 @@ struct Run: ParsableCommand {
             }
             if !e.isPopulation, s["trace"] is String { s["trace"] = folder + "/trace.nwb" }
         }
+        let statistics = s["statistics"] as? [String: Any]
+        func segmentLine(_ o: [String: Any], _ what: String) -> String {
+            func sec(_ v: Any?) -> String { (v as? Double).map { String(format: "%g", $0 / 1000) } ?? "?" }
+            let w = o["window_ms"] as? [Double]
+            return "  \(sec(o["start_ms"]))–\(sec(o["end_ms"])) s after \(o["began"] ?? "?")"
+                + (w.map { " (window \(sec($0[0]))–\(sec($0[1])) s)" } ?? "") + ": " + what
+        }
         if e.isPopulation {
-            let stats = (s["statistics"] as? [String: Any])?["main_window"] as? [String: Any]
-            let patterns = (stats?["patterns"] as? [String: Double] ?? [:]).sorted { $0.key < $1.key }
-                .map { String(format: "%@ %.0f%%", $0.key, 100 * $0.value) }.joined(separator: ", ")
-            print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells (\(patterns)); wrote \(folder)/summary.json" + (figures.isEmpty ? "" : " and \(figures.count) figures"))
+            let main = PopulationStatistics.patternsText((statistics?["main_window"] as? [String: Any])?["patterns"])
+            let segments = statistics?["segments"] as? [[String: Any]] ?? []
+            let what = segments.isEmpty ? "(\(main))" : "(last segment: \(main))"
+            print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells \(what); wrote \(folder)/summary.json" + (figures.isEmpty ? "" : " and \(figures.count) figures"))
+            for g in segments { print(segmentLine(g, PopulationStatistics.patternsText(g["patterns"]))) }
             if outcome.failures > 0 { printErr("error: \(outcome.failures) of \(e.cells.count) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json (ganglion run --resume \(folder) retries them)") }
-            if let f = (s["statistics"] as? [String: Any])?["reference_closest_approach_fraction"] as? Double, f > 0 {
-                printErr(String(format: "note: in %.0f%% of the cells the exact controller reference passed a fold (targets out of reach nearby; the closest approach was used): reference_closest_approach_ms in the rows, Docs/paper.md", 100 * f))
+            if let p = Proportion(json: statistics?["reference_closest_approach"]), p.count > 0 {
+                printErr("note: in \(p) of the cells the exact controller reference passed a fold (targets out of reach nearby; the closest approach was used): reference_closest_approach_ms in the rows, Docs/paper.md")
             }
         } else {
             let window = (s["window_ms"] as? [Double]).map { "\($0[0])–\($0[1]) ms" } ?? ""
             var files = ["\(folder)/summary.json"]
             if let t = s["trace"] as? String { files.append(t) }
             if let c = s["conductances_file"] as? String { files.append(c) }
-            print("\(e.name): \(s["pattern"] ?? "?") in \(window); wrote \((files + figures).joined(separator: ", "))")
+            let segments = s["segments"] as? [[String: Any]] ?? []
+            if segments.isEmpty {
+                let rule = s["insufficient"] != nil ? (s["pattern_rule"] as? String).map { " (\($0))" } ?? "" : ""
+                print("\(e.name): \(s["pattern"] ?? "?")\(rule) in \(window); wrote \((files + figures).joined(separator: ", "))")
+            } else {
+                print("\(e.name): per segment between protocol events; wrote \((files + figures).joined(separator: ", "))")
+                for g in segments {
+                    var what = "\(g["pattern"] ?? "?")"
+                    if let f = g["frequency_hz"] as? Double { what += String(format: ", %.3g Hz", f) }
+                    if let n = g["spikes_per_burst"] as? Int { what += ", \(n) spikes/burst" }
+                    if let r = g["pattern_rule"] as? String, g["insufficient"] != nil { what += " (\(r))" }
+                    print(segmentLine(g, what))
+                }
+            }
             if let ms = s["reference_closest_approach_ms"] as? Double, ms > 0, let first = s["reference_closest_approach_first_ms"] as? Double {
                 printErr(String(format: "note: the exact controller reference passed a fold at %.1f s (targets out of reach nearby) and held the closest approach for %.1f s in all (summary.json: reference_closest_approach_ms; Docs/paper.md)", first / 1000, ms / 1000))
             }

@@ -25,8 +25,10 @@ struct Simulate: ParsableCommand {
     var exactRates = false
     @Flag(name: .customLong("sundials-step-bounds"), help: "CVODE keeps SUNDIALS' fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1) (more rejected steps; see Docs/cvode.md, 'Step-size changes').")
     var sundialsStepBounds = false
-    @Option(help: "Analysis window START:END (ms). Default 3000 to the end (the whole run if shorter).")
+    @Option(help: "Analysis window START:END (ms). Default: with --event, each segment between events after --settling, the last one's as the main result; without, 3000 to the end (the whole run if shorter).")
     var window: String?
+    @Option(parsing: .unconditional, help: "With --event: settling time (ms) at the start of each segment between events, left out of its analysis (at most half the segment).")
+    var settling: Double = 1000
     @Option(help: "Extra trace columns: gates, currents, or names such as CaS.m, I_KCa (comma-separated).")
     var record: String?
     @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G, ca-target:C.",
@@ -78,6 +80,8 @@ struct Simulate: ParsableCommand {
         request.exactRates = exactRates
         request.sundialsStepBounds = sundialsStepBounds
         request.window = try parseWindow(window)
+        guard settling.isFinite, settling >= 0 else { throw fail("--settling \(settling): must be a finite number of ms ≥ 0") }
+        request.segmentSettling = settling
         let traceFormat = TraceFormat.resolve(format, path: out)
         if traceFormat == .nwb, out == nil { throw fail("--format nwb needs --out FILE.nwb") }
         // NWB: the run streams a scratch CSV (kept if the run fails), converted when it completes.
@@ -127,8 +131,15 @@ struct Simulate: ParsableCommand {
     }
 
     func readable(_ r: SimulationReport) -> String {
-        var lines = ["model            \(r.model)",
-                     "window           \(r.window.lowerBound)–\(r.window.upperBound) ms"]
+        var lines = ["model            \(r.model)"]
+        if !r.segments.isEmpty {
+            lines.append("segments         between protocol events, each analysed after \(String(format: "%g", settling)) ms of settling (at most half the segment):")
+            lines += r.segments.map { "  " + $0.readableLine }
+            lines.append(window == nil ? "last segment, window \(r.window.lowerBound)–\(r.window.upperBound) ms:"
+                                       : "window           \(r.window.lowerBound)–\(r.window.upperBound) ms (--window, across the events)")
+        } else {
+            lines.append("window           \(r.window.lowerBound)–\(r.window.upperBound) ms")
+        }
         lines.append(r.features.readableSummary)
         if let ca = r.meanCalcium { lines.append(String(format: "mean Ca          %.4f", ca)) }
         let s = r.statistics

@@ -88,12 +88,12 @@ struct SweepCommand: ParsableCommand {
             for r in rows { try w.write(SweepTable.line(r, solved: solvedNames, populationSize: cells.count) + "\n") }
             try w.commit(as: interrupted ? out + ".partial" : nil)
         } catch { throw fail("\(error)") }
-        let failed = rows.filter { $0.error != nil }.count
         let wall = Date().timeIntervalSince(start)
-        let bursting = rows.filter { $0.report?.features.pattern == .bursting }.count
-        let tonic = rows.filter { $0.report?.features.pattern == .tonic }.count
-        printErr(String(format: "sweep: %d cells (shard %d/%d) in %.1f s (%.2f cells/s, %d jobs): %d tonic, %d bursting, %d failed",
-                        rows.count, i, n, wall, Double(rows.count) / wall, jobs, tonic, bursting, failed))
+        let failed = rows.filter { $0.error != nil }.count
+        let counts = PopulationStatistics.patternCounts(rows.map { r in r.report.map { ["pattern": $0.features.pattern.rawValue] } })
+        let patterns = counts.keys.sorted().map { "\($0) \(counts[$0]!)" }.joined(separator: ", ")
+        printErr(String(format: "sweep: %d cells (shard %d/%d) in %.1f s (%.2f cells/s, %d jobs): %@",
+                        rows.count, i, n, wall, Double(rows.count) / wall, jobs, patterns.isEmpty ? "none" : patterns))
         if interrupted { throw fail("interrupted: \(rows.count) of \(hi - lo) cells done, kept in \(out).partial") }
         if failed > 0, failed == rows.count { throw fail("every cell failed (\(failed) of \(rows.count)): see the 'error' column of \(out)") }
         if plot, rows.allSatisfy({ $0.error != nil }) {

@@ -110,6 +110,8 @@ struct LongRunTests {
         #expect(resumed.features.spikeTimes == reference.features.spikeTimes)
         #expect(resumed.windowFeatures[0].features.spikeTimes == reference.windowFeatures[0].features.spikeTimes)
         #expect(resumed.snapshots.map(\.features.spikeTimes) == reference.snapshots.map(\.features.spikeTimes))
+        // The segments before and after the event at 5 s: the first one's analysis comes from the checkpoint.
+        #expect(reference.segments.count == 2 && resumed.segments.map(\.features.spikeTimes) == reference.segments.map(\.features.spikeTimes))
         #expect(resumed.statistics == reference.statistics)
         #expect(try String(contentsOfFile: whole.tracePath!, encoding: .utf8) == String(contentsOfFile: second.tracePath!, encoding: .utf8))
         #expect(try String(contentsOfFile: whole.conductancesPath!, encoding: .utf8) == String(contentsOfFile: second.conductancesPath!, encoding: .utf8))

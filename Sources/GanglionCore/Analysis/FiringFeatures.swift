@@ -1,6 +1,31 @@
 /// Firing pattern of a trace, by the rule that decided it.
-public enum FiringPattern: String, Sendable, Codable {
-    case silent, tonic, bursting, irregular
+public enum FiringPattern: String, Sendable, Codable, CaseIterable {
+    /// No spike in the window.
+    case silent
+    /// Regular spiking: max ISI − min ISI < 25 ms.
+    case tonic
+    /// Bursts measured by the burst criteria.
+    case bursting
+    /// Enough spikes and long ISIs to measure bursts, but the burst criteria fail.
+    case irregular
+    /// Too few spikes (1 or 2) or too few long ISIs (fewer than 3) to classify: `FiringFeatures.evidence` says how many.
+    case insufficient
+}
+
+/// What a window held when it was too little to classify: how many of a thing were seen and how many are needed.
+public struct FiringEvidence: Sendable, Equatable, Codable {
+    /// What was counted: `spikes` or `long ISIs` (the gaps that start a burst).
+    public var quantity: String
+    /// How many were seen in the window.
+    public var seen: Int
+    /// How many the classification needs.
+    public var needed: Int
+    /// A count of `quantity` seen against the count needed.
+    public init(quantity: String, seen: Int, needed: Int) {
+        self.quantity = quantity
+        self.seen = seen
+        self.needed = needed
+    }
 }
 
 /// Firing features of a spike train, as defined in Docs/science/analysis.md (the paper's definitions).
@@ -8,7 +33,7 @@ public enum FiringPattern: String, Sendable, Codable {
 public struct FiringFeatures: Sendable, Equatable, Codable {
     /// Spike times (ms).
     public var spikeTimes: [Double]
-    /// Silent, tonic, bursting or irregular (Docs/science/analysis.md §5).
+    /// Silent, tonic, bursting, irregular or insufficient (Docs/science/analysis.md §5).
     public var pattern: FiringPattern
     /// Which rule decided `pattern`.
     public var rule: String
@@ -26,13 +51,21 @@ public struct FiringFeatures: Sendable, Equatable, Codable {
     public var burstPeriod: Double?
     /// ((n − 1)/f_intra) / period.
     public var dutyCycle: Double?
+    /// For an `insufficient` train: what was counted, how many were seen and how many are needed.
+    public var evidence: FiringEvidence?
 
     /// Computes the features of a spike train (times in ms, increasing).
     public init(spikeTimes: [Double]) {
         self.spikeTimes = spikeTimes
         pattern = .silent
-        rule = "fewer than 3 spikes"
-        guard spikeTimes.count >= 3 else { return }
+        rule = "no spikes"
+        guard !spikeTimes.isEmpty else { return }
+        guard spikeTimes.count >= 3 else {
+            pattern = .insufficient
+            rule = "\(spikeTimes.count) spike\(spikeTimes.count == 1 ? "" : "s") in the window, 3 needed"
+            evidence = FiringEvidence(quantity: "spikes", seen: spikeTimes.count, needed: 3)
+            return
+        }
         let isi = zip(spikeTimes.dropFirst(), spikeTimes).map { $0 - $1 }   // ms
         let meanISI = isi.reduce(0, +) / Double(isi.count)
         frequency = 1000 / meanISI
@@ -46,11 +79,13 @@ public struct FiringFeatures: Sendable, Equatable, Codable {
         let longIndices = isi.indices.filter { isi[$0] > half }
         let short = isi.filter { $0 < half }
         let long = longIndices.map { isi[$0] }
-        pattern = .irregular
         guard longIndices.count >= 3 else {
-            rule = "fewer than 3 long ISIs (need ≥ 2 burst lengths)"
+            pattern = .insufficient
+            rule = "\(longIndices.count) long ISI\(longIndices.count == 1 ? "" : "s") in the window, 3 needed (2 whole bursts)"
+            evidence = FiringEvidence(quantity: "long ISIs", seen: longIndices.count, needed: 3)
             return
         }
+        pattern = .irregular
         guard !short.isEmpty else {
             rule = "no short ISIs"
             return
