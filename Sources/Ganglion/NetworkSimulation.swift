@@ -353,19 +353,9 @@ final class NetworkRun {
         nextReferenceCheck = saved.nextReferenceCheck
         resumed = (saved.time, saved.nextEvent, saved.wallMilliseconds)
         let complete = saved.time >= request.duration
-        func reopen(_ p: String, columns: [String], size: Int?) throws(SimulationError) -> CSVTraceWriter? {
-            if FileManager.default.fileExists(atPath: p + ".partial") {
-                do { return try CSVTraceWriter(resuming: p, columns: columns, size: size ?? 0) } catch {
-                    throw SimulationError(message: "\(error); every file is left as it is")
-                }
-            }
-            var st = stat()
-            if complete, stat(p, &st) == 0, Int(st.st_size) == size { return nil }   // committed before the kill
-            throw SimulationError(message: "\(p).partial: missing, so the run cannot go on from \(path); every file is left as it is")
-        }
-        if let p = request.tracePath { writer = try reopen(p, columns: traceColumns, size: saved.traceBytes) }
+        if let p = request.tracePath { writer = try reopenOutput(p, columns: traceColumns, size: saved.traceBytes, checkpoint: path, complete: complete) }
         if let p = request.conductancesPath, let columns = conductanceColumns {
-            conductanceWriter = try reopen(p, columns: columns, size: saved.conductanceBytes)
+            conductanceWriter = try reopenOutput(p, columns: columns, size: saved.conductanceBytes, checkpoint: path, complete: complete)
         }
     }
 

@@ -290,21 +290,11 @@ final class SimulationRun {
         // Each output goes on from its `.partial` at the checkpoint's size. A checkpoint written at the end of
         // the run (`progress.time` = duration) may find an output already committed under its final name.
         let complete = saved.time >= request.duration
-        func reopen(_ p: String, columns: [String], size: Int?) throws(SimulationError) -> CSVTraceWriter? {
-            if FileManager.default.fileExists(atPath: p + ".partial") {
-                do { return try CSVTraceWriter(resuming: p, columns: columns, size: size ?? 0) } catch {
-                    throw SimulationError(message: "\(error); every file is left as it is")
-                }
-            }
-            var st = stat()
-            if complete, stat(p, &st) == 0, Int(st.st_size) == size { return nil }   // committed before the kill
-            throw SimulationError(message: "\(p).partial: missing, so the run cannot go on from \(path); every file is left as it is")
-        }
         if let p = request.tracePath {
-            writer = try reopen(p, columns: header, size: saved.traceBytes)
+            writer = try reopenOutput(p, columns: header, size: saved.traceBytes, checkpoint: path, complete: complete)
         }
         if let p = request.conductancesPath, request.conductanceInterval != nil {
-            conductanceWriter = try reopen(p, columns: conductanceColumns, size: saved.conductanceBytes)
+            conductanceWriter = try reopenOutput(p, columns: conductanceColumns, size: saved.conductanceBytes, checkpoint: path, complete: complete)
         }
     }
 
@@ -343,24 +333,10 @@ final class SimulationRun {
                     // Boundaries closer than a billionth of their time (events 1e-13 ms apart) are one instant:
                     // no integration between them (no integrator can resolve the span).
                     progress.time = boundary
-                    var changed = false
-                    while progress.nextEvent < request.events.count, request.events[progress.nextEvent].time == boundary {
-                        try apply(request.events[progress.nextEvent])
-                        progress.nextEvent += 1
-                        changed = true
-                    }
-                    if changed {
-                        do { system = try CompiledNeuron(protocolState.neuron) } catch {
-                            throw SimulationError(message: "model '\(request.neuron.name)' after the events at \(boundary) ms: \(error)")
-                        }
-                    }
+                    let changed = try applyEvents(at: boundary)
                     skipFirst = skipFirst && !changed
                     try atBoundary(boundary, changed: changed)
-                    if checkpointTimes.contains(boundary) {
-                        progress.skipFirstSample = skipFirst
-                        progress.wallMilliseconds = wallNow()
-                        try writeCheckpoint()
-                    }
+                    if checkpointTimes.contains(boundary) { try checkpoint(skipFirst: skipFirst, wall: wallNow()) }
                     continue
                 }
                 var problem = try ODEProblem(system: system, initialState: progress.state, startTime: segmentStart, endTime: boundary,
@@ -386,33 +362,15 @@ final class SimulationRun {
                 progress.time = boundary
                 if Self.lookbackTimes(request).contains(boundary) { progress.lookbackState = progress.state }
                 // Events at this boundary; the next segment starts from the same state (unless restarted).
-                var changed = false
-                while progress.nextEvent < request.events.count, request.events[progress.nextEvent].time == boundary {
-                    try apply(request.events[progress.nextEvent])
-                    progress.nextEvent += 1
-                    changed = true
-                }
-                if changed {
-                    do { system = try CompiledNeuron(protocolState.neuron) } catch {
-                        throw SimulationError(message: "model '\(request.neuron.name)' after the events at \(boundary) ms: \(error)")
-                    }
-                }
+                let changed = try applyEvents(at: boundary)
                 skipFirst = !changed
                 try atBoundary(boundary, changed: changed)
-                if checkpointTimes.contains(boundary) {
-                    progress.skipFirstSample = skipFirst
-                    progress.wallMilliseconds = wallNow()
-                    try writeCheckpoint()
-                }
+                if checkpointTimes.contains(boundary) { try checkpoint(skipFirst: skipFirst, wall: wallNow()) }
             }
             // The end: a last checkpoint (with the outputs' final sizes) before the outputs are committed, so a
             // run killed at any point from here on resumes to the same files. The caller removes the checkpoint
             // once it has written the run's summary.
-            if request.checkpointPath != nil, (resumedAt ?? 0) < request.duration {
-                progress.skipFirstSample = skipFirst
-                progress.wallMilliseconds = wallNow()
-                try writeCheckpoint()
-            }
+            if request.checkpointPath != nil, (resumedAt ?? 0) < request.duration { try checkpoint(skipFirst: skipFirst, wall: wallNow()) }
             try writer?.commit()
             try conductanceWriter?.commit()
         } catch let e as SolverError {
@@ -616,6 +574,30 @@ final class SimulationRun {
             snapshot.error = error.description
         }
         progress.snapshots.append(snapshot)
+    }
+
+    /// Applies the events due at `boundary` and recompiles the cell if any acted; returns whether one did.
+    func applyEvents(at boundary: Double) throws(SimulationError) -> Bool {
+        var changed = false
+        while progress.nextEvent < request.events.count, request.events[progress.nextEvent].time == boundary {
+            try apply(request.events[progress.nextEvent])
+            progress.nextEvent += 1
+            changed = true
+        }
+        if changed {
+            do { system = try CompiledNeuron(protocolState.neuron) } catch {
+                throw SimulationError(message: "model '\(request.neuron.name)' after the events at \(boundary) ms: \(error)")
+            }
+        }
+        return changed
+    }
+
+    /// Writes a checkpoint of the run as it is at a boundary (`skipFirst`: the next segment's first sample was
+    /// already recorded).
+    func checkpoint(skipFirst: Bool, wall: Double) throws(SimulationError) {
+        progress.skipFirstSample = skipFirst
+        progress.wallMilliseconds = wall
+        try writeCheckpoint()
     }
 
     func writeCheckpoint() throws(SimulationError) {

@@ -3,11 +3,14 @@ import Testing
 import Ganglion
 
 /// Runs an executable to completion; its exit status and what it printed.
-func runProcess(_ executable: String, _ arguments: [String], in folder: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+/// A process killed by a signal reports 128 + the signal, as a shell does.
+func runProcess(_ executable: String, _ arguments: [String], in folder: String? = nil,
+                environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
     if let folder { p.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
@@ -15,7 +18,8 @@ func runProcess(_ executable: String, _ arguments: [String], in folder: String? 
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+    return (status, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
 /// Runs the built `ganglion` tool (the test command builds it first).

@@ -4,21 +4,7 @@ import Ganglion
 
 /// Runs the built `ganglion` tool in `folder` with extra environment variables.
 func ganglion(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let tool = packageRoot() + "/.build/release/ganglion"
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = arguments
-    p.currentDirectoryURL = URL(fileURLWithPath: folder)
-    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-    return (status, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    try runProcess(packageRoot() + "/.build/release/ganglion", arguments, in: folder, environment: environment)
 }
 
 /// A new empty folder for one test.
