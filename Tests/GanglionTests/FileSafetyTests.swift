@@ -223,4 +223,15 @@ struct FileSafetyTests {
         let summary = try JSONSerialization.jsonObject(with: FileManager.default.contents(atPath: work + "/o/summary.json")!) as! [String: Any]
         #expect(summary["jobs"] as? Int == 1)
     }
+
+    @Test("a gap junction or synapse of 1e20 mS/cm² is refused naming the field (the run would crawl in rounding noise)")
+    func couplingBound() throws {
+        let work = scratchFolder("coupling")
+        for (key, value) in [("electrical", #"[{"between": ["A", "B"], "g": 1e20}]"#), ("synapses", #"[{"from": "A", "to": "B", "gbar": 1e20}]"#)] {
+            write(#"{"name": "n", "duration_ms": 100, "cells": [{"name": "A", "cell": "stg-spiking"}, {"name": "B", "cell": "stg-bursting"}], "\#(key)": \#(value)}"#, to: work + "/n.json")
+            let r = try ganglion(["network", "n.json", "--out", "o"], in: work)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("n.json") && r.stderr.contains("\(key)[0]") && r.stderr.contains("1e+20"), "\(r.stderr)")
+        }
+    }
 }

@@ -179,7 +179,7 @@ struct NetworkTests {
 
     @Test("bad networks are errors naming the synapse or cell", arguments: [
         ("self", "onto itself"), ("unknown", "unknown cell 'Z'"), ("duplicate", "duplicate synapse"),
-        ("negative", "must be finite and ≥ 0"), ("gap-self", "coupled to itself"), ("name", "duplicate cell name"),
+        ("negative", "must be finite, ≥ 0 and ≤ 10⁶"), ("gap-self", "coupled to itself"), ("name", "duplicate cell name"),
     ])
     func badNetworks(kind: String, message: String) throws {
         let c = try Self.hcoCells()[0]

@@ -34,8 +34,14 @@ public struct NetworkDescription: Sendable {
     /// Index of the cell with this name.
     public func index(of name: String) -> Int? { cells.firstIndex { $0.name == name } }
 
+    /// The largest synaptic or gap-junction conductance accepted (mS/cm²): 10⁶, a hundred times the largest
+    /// ionic conductance of the models (ḡ_Na ≈ 10⁴). Far above it the coupling current g·(V_i − V_j) is
+    /// dominated by rounding (at 10²⁰ a 10⁻¹⁴ mV difference is 10⁶ µA/cm²) and the integrator crawls.
+    public static let maximumCouplingConductance = 1e6
+
     /// Checks names, synapse endpoints and parameters. Self-synapses, unknown cells, duplicate synapses
-    /// (same cells, same form) and negative or non-finite conductances are errors naming the synapse.
+    /// (same cells, same form) and negative, non-finite or too large (`maximumCouplingConductance`)
+    /// conductances are errors naming the synapse.
     public func validate() throws(NetworkError) {
         guard !cells.isEmpty else { throw NetworkError(field: "cells", reason: "a network needs at least one cell") }
         var seen = Set<String>()
@@ -52,7 +58,9 @@ public struct NetworkDescription: Sendable {
                 throw NetworkError(field: field, reason: "unknown cell '\(n)' (cells: \(known))")
             }
             guard s.pre != s.post else { throw NetworkError(field: field, reason: "a self-synapse (\(s.pre) onto itself)") }
-            guard s.gbar.isFinite, s.gbar >= 0 else { throw NetworkError(field: "\(field).gbar", reason: "\(s.gbar) must be finite and ≥ 0") }
+            guard s.gbar.isFinite, s.gbar >= 0, s.gbar <= Self.maximumCouplingConductance else {
+                throw NetworkError(field: "\(field).gbar", reason: "\(s.gbar) must be finite, ≥ 0 and ≤ 10⁶ mS/cm² (Docs/network-files.md)")
+            }
             guard s.reversal.isFinite else { throw NetworkError(field: "\(field).E", reason: "\(s.reversal) must be finite") }
             switch s.kinetics {
             case let .graded(th, slope, tau):
@@ -76,8 +84,8 @@ public struct NetworkDescription: Sendable {
                 throw NetworkError(field: field, reason: "unknown cell '\(n)' (cells: \(known))")
             }
             guard e.a != e.b else { throw NetworkError(field: field, reason: "a cell coupled to itself") }
-            guard e.conductance.isFinite, e.conductance >= 0 else {
-                throw NetworkError(field: "\(field).g", reason: "\(e.conductance) must be finite and ≥ 0")
+            guard e.conductance.isFinite, e.conductance >= 0, e.conductance <= Self.maximumCouplingConductance else {
+                throw NetworkError(field: "\(field).g", reason: "\(e.conductance) must be finite, ≥ 0 and ≤ 10⁶ mS/cm² (Docs/network-files.md)")
             }
             let key = [e.a, e.b].sorted().joined(separator: "\u{0}")
             guard gapPairs.insert(key).inserted else { throw NetworkError(field: field, reason: "a duplicate gap junction") }
