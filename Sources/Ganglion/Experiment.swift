@@ -121,6 +121,8 @@ public struct Experiment: Sendable {
     public var homeostasis: HomeostasisPlan?
     /// How each cell's neuromodulation controller is built; `nil`: no neuromodulation.
     public var neuromodulation: NeuromodulationPlan?
+    /// Further state-carrying mechanisms given to every cell (the file's `regulation`).
+    public var mechanisms: [any CellMechanism] = []
     /// A preparatory run before the experiment proper; `nil`: none.
     public var preparation: Preparation?
     /// Which computations are used where the authors' code differs (the file's, or the override).
@@ -146,14 +148,17 @@ public struct Experiment: Sendable {
         var cell = cells[k].neuron
         func controllers(_ cell: NeuronDescription, threshold: Double?) throws(SimulationError) -> NeuronDescription {
             var c = cell
+            c.mechanisms = mechanisms
             if let plan = neuromodulation {
                 var m = try plan.neuromodulation(for: c)
                 if let threshold { m.thresholdVoltage = threshold }
                 c.neuromodulation = m
             }
             if var plan = homeostasis {
-                if plan.regulated == nil, let m = c.neuromodulation {
-                    plan.regulated = c.conductanceNames.filter { !m.conductances.contains($0) }
+                if plan.regulated == nil, c.neuromodulation != nil || !c.mechanisms.isEmpty {
+                    // Every conductance not driven by the controller or another mechanism.
+                    let driven = Set(c.conductanceDrivers.map(\.conductance))
+                    plan.regulated = c.conductanceNames.filter { !driven.contains($0) }
                 }
                 c.homeostasis = try plan.homeostasis(for: c, solver: r.solver, shouldStop: r.shouldStop)
             }
@@ -219,7 +224,7 @@ public struct Experiment: Sendable {
         func resolve(_ s: String) -> String { s.hasPrefix("/") || NamedModel.named(s) != nil ? s : folder + "/" + s }
 
         _ = try object(root, "", allowed: ["name", "notes", "cell", "population", "cells", "duration_ms", "solver", "profile",
-                                           "homeostasis", "neuromodulation", "prepare", "protocol", "outputs"])
+                                           "homeostasis", "neuromodulation", "regulation", "prepare", "protocol", "outputs"])
         var profile: Profile = .ganglion
         if let p = try string(root["profile"], "profile") {
             guard let v = Profile(rawValue: p) else { throw fail("profile", "unknown profile '\(p)' (known: ganglion, paper)") }
@@ -241,6 +246,8 @@ public struct Experiment: Sendable {
             let all: [NeuronDescription]
             if let path = p as? String {
                 all = try PopulationFile.load(resolve(path)).cells
+            } else if let o = p as? [String: Any], o["uniform"] != nil {
+                all = try uniformPopulation(o, reader, resolve: resolve)
             } else if let g = try object(p, "population", allowed: ["generate", "count", "seed", "variant", "g_s", "g_u"]) {
                 // Generated here, deterministically (Docs/science/dics.md §7; `ganglion population` writes the same cells).
                 guard let family = try string(g["generate"], "population.generate"), let recipe = Population.Recipe.named(family) else {
@@ -334,6 +341,12 @@ public struct Experiment: Sendable {
                 do { _ = try plan!.homeostasis(for: first) } catch { throw fail("homeostasis", error.message) }
             }
         }
+        let mechanisms = try RegulationPlan.parse(root["regulation"], reader, cell: first)
+        for m in mechanisms {
+            for d in m.drivenConductances where plan?.regulated?.contains(d.conductance) == true {
+                throw fail("homeostasis.regulate", "'\(d.conductance)' is also driven by the regulation (\(m.name)): a conductance can have one driver")
+            }
+        }
         // The neuromodulation controller.
         var modulation: NeuromodulationPlan?
         if let n = try object(root["neuromodulation"], "neuromodulation",
@@ -365,6 +378,7 @@ public struct Experiment: Sendable {
             let vth = try number(n["V_th"], "neuromodulation.V_th")
             var check = first
             check.neuromodulation = m
+            check.mechanisms = mechanisms
             check.neuromodulation!.thresholdVoltage = vth ?? (try? DICCalculator(first.effective()).threshold(.grid).V) ?? -50
             do { _ = try CompiledNeuron(check) } catch { throw fail("neuromodulation", error.description) }
             if let regulated = plan?.regulated, let both = pair.first(where: regulated.contains) {
@@ -485,6 +499,10 @@ public struct Experiment: Sendable {
                         throw fail("outputs.conductances.calcium_average_ms", "must be a multiple of every_ms (\(every) ms), got \(w)")
                     }
                     request.calciumAverageWindow = w
+                } else if let every = request.conductanceInterval, (5000 / every).rounded() != 5000 / every {
+                    // The default 5 s average needs a whole number of samples; else it spans one sample
+                    // interval rounded up to a multiple of it.
+                    request.calciumAverageWindow = every * max(1, (5000 / every).rounded(.up))
                 }
             }
             request.snapshotTimes = try times(o["snapshots_ms"], "outputs.snapshots_ms", duration: duration)
@@ -518,7 +536,7 @@ public struct Experiment: Sendable {
         let name = try string(root["name"], "name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         // The name becomes the default output folder, out/<name>.
         if let problem = FileName.problem(name) { throw fail("name", "'\(name.debugDescription.dropFirst().dropLast())' \(problem)") }
-        return Experiment(name: name, cells: cells, request: request, homeostasis: plan, neuromodulation: modulation,
+        return Experiment(name: name, cells: cells, request: request, homeostasis: plan, neuromodulation: modulation, mechanisms: mechanisms,
                           preparation: preparation, profile: profile,
                           traceInterval: traceInterval, isPopulation: isPopulation)
     }

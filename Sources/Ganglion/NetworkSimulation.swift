@@ -491,16 +491,7 @@ final class NetworkRun {
 
     /// The present cell i without controllers: regulated and modulated ḡ from the state.
     func currentCell(_ i: Int) -> NeuronDescription {
-        let c = system.cells[i], o = system.offsets[i]
-        var cell = cells[i].neuron
-        for name in cell.conductanceNames {
-            for prefix in ["homeostasis", "neuromodulation"] {
-                if let k = c.layout.index(of: "\(prefix).\(name).gbar") { cell.setGbar(name, max(state[o + k], 0)) }
-            }
-        }
-        cell.homeostasis = nil
-        cell.neuromodulation = nil
-        return cell
+        state.withUnsafeBufferPointer { system.cells[i].plainCell(cells[i].neuron, state: $0.baseAddress! + system.offsets[i]) }
     }
 
     /// Applies an event to its cells, recompiles the network and carries the state over by name.

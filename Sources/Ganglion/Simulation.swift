@@ -145,6 +145,11 @@ public struct SimulationReport: Sendable {
     public var segments: [SegmentResult] = []
     /// Features of each of `SimulationRequest.extraWindows`, in order.
     public var windowFeatures: [(window: ClosedRange<Double>, features: FiringFeatures, meanCalcium: Double?)] = []
+    /// Means of the mechanisms' readouts (`CellMechanism.readouts`, named `<mechanism>.<readout>`) over the
+    /// main window, then each of `windowFeatures`' windows; empty without readouts.
+    public var readouts: [(window: ClosedRange<Double>, means: [String: Double])] = []
+    /// The readouts' targets, where they have one.
+    public var readoutTargets: [String: Double] = [:]
     /// The conductances in effect (mS/cm²) at each of `SimulationRequest.conductanceTimes`.
     public var conductanceSamples: [ConductanceSample] = []
     /// The firing-pattern snapshots, in time order.

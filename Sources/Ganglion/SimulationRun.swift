@@ -48,6 +48,8 @@ struct RunProgress: Codable {
     /// Whether the next segment's first sample was already recorded (no event changed the system at the
     /// checkpoint); when events acted there, it is the state just after them and must be recorded on resume.
     var skipFirstSample: Bool?
+    /// Means of the mechanisms' readouts over the main window, then each extra window (nil without readouts).
+    var readoutAveragers: [ReadoutAverager]?
 }
 
 extension RunProgress {
@@ -229,6 +231,10 @@ final class SimulationRun {
                                wasClamped: Array(repeating: false, count: regulatedNames.count),
                                firstZero: Array(repeating: nil, count: regulatedNames.count),
                                algorithm: request.solver.rawValue, calcium: CalciumAverager(window: request.calciumAverageWindow))
+        let readoutCount = neuron.readouts.count
+        if readoutCount > 0 {
+            progress.readoutAveragers = ([window] + request.extraWindows).map { ReadoutAverager(window: $0, readouts: readoutCount) }
+        }
         if request.events.contains(where: { if case let .sharp(s) = $0.action { s.voltage == nil } else { false } }) {
             do { progress.thresholdV = try DICCalculator(protocolState.neuron.effective()).threshold(.grid).V } catch {
                 throw fail("sharp neuromodulation needs the cell's threshold: \(error)")
@@ -399,9 +405,8 @@ final class SimulationRun {
             // V (mV), Ca (model units) and the first channel gate (dimensionless; the homeostatic and
             // controller states, which come before the gates, have their own tolerances).
             let names = neuron.layout.names
-            let gate = names.indices.first { i in
-                i > 1 && !names[i].hasPrefix("homeostasis.") && !names[i].hasPrefix("neuromodulation.")
-            }
+            // The gates follow the dense core (V, Ca, kinetic schemes, controllers and mechanisms).
+            let gate = (neuron.coreCount..<names.count).first { !names[$0].hasPrefix("homeostasis.") }
             atol = ["V": a[0], "Ca": a[1]]
             if let gate { atol?["gates"] = a[gate] }
         case .expEuler, .rk4:
@@ -413,6 +418,11 @@ final class SimulationRun {
                                       atol: atol, dt: dt, statistics: progress.statistics, wallMilliseconds: wallNow(),
                                       duration: request.duration, tracePath: request.tracePath)
         report.windowFeatures = progress.extraAnalyzers.map { ($0.window, $0.features, $0.meanCalcium) }
+        let readouts = system.readouts
+        report.readouts = (progress.readoutAveragers ?? []).map { a in
+            (a.window, Dictionary(uniqueKeysWithValues: zip(readouts.map(\.name), a.means ?? []).map { ($0, $1) }))
+        }
+        report.readoutTargets = Dictionary(uniqueKeysWithValues: readouts.compactMap { r in r.readout.target.map { (r.name, $0) } })
         report.segments = zip(segments, progress.segmentAnalyzers ?? []).map { s, a in
             SegmentResult(span: s.span, began: s.began, window: a.coveredWindow ?? s.window, features: a.features, meanCalcium: a.meanCalcium)
         }
@@ -439,6 +449,13 @@ final class SimulationRun {
             throw SimulationError(message: "at t = \(t) ms, \(what): the cell has left the range the model describes (applied current or step too large?)")
         }
         progress.record(t, y, regulatedIndex: regulatedIndex)
+        if progress.readoutAveragers != nil {
+            let n = progress.readoutAveragers![0].sums.count
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { v in
+                system.readoutValues(y.baseAddress!, into: v.baseAddress!)
+                for i in progress.readoutAveragers!.indices { progress.readoutAveragers![i].observe(t: t, UnsafeBufferPointer(v)) }
+            }
+        }
         if system.controllerReferenceCanFold, t >= progress.nextReferenceCheck ?? 0 {
             // Every 10 ms (the reference solve is too dear for every sample): is it past a fold?
             if !system.controllerReferenceIsExact(state: y.baseAddress!) {
@@ -490,6 +507,7 @@ final class SimulationRun {
         var cell = protocolState.neuron
         cell.homeostasis = nil
         cell.neuromodulation = nil
+        cell.mechanisms = []
         cell.blockFractions = [:]
         for (i, n) in conductanceNames.enumerated() { cell.setGbar(n, g[i]) }
         return try? DICCalculator(cell).dics(at: V)
@@ -505,14 +523,7 @@ final class SimulationRun {
 
     /// The cell as it is now, without controllers: every regulated or modulated ḡ taken from the state.
     func currentCell() -> NeuronDescription {
-        var cell = protocolState.neuron
-        for (n, i) in zip(regulatedNames, regulatedIndex) { cell.setGbar(n, max(progress.state[i], 0)) }
-        for n in cell.neuromodulation?.conductances ?? [] {
-            cell.setGbar(n, max(progress.state[system.layout.index(of: "neuromodulation.\(n).gbar")!], 0))
-        }
-        cell.homeostasis = nil
-        cell.neuromodulation = nil
-        return cell
+        progress.state.withUnsafeBufferPointer { system.plainCell(protocolState.neuron, state: $0.baseAddress!) }
     }
 
     /// Applies one event at its time to the description and the state.

@@ -62,6 +62,12 @@ extension SimulationReport {
             o["reference_closest_approach_ms"] = closestApproach.time
             o["reference_closest_approach_first_ms"] = closestApproach.first as Any
         }
+        if !readouts.isEmpty {
+            o["mechanism_readouts"] = readouts.map { r -> [String: Any] in
+                ["window_ms": [r.window.lowerBound, r.window.upperBound], "mean": r.means,
+                 "target": readoutTargets.filter { r.means[$0.key] != nil }]
+            }
+        }
         o["provenance"] = Provenance.current.jsonObject
         return o
     }

@@ -5,7 +5,7 @@ import Ganglion
 @Suite("Jacobian and Newton solver")
 struct JacobianTests {
     /// stg-bursting, and da-bursting with NMDA on (so that the open fraction depends on V).
-    static let models = ["stg-bursting", "da-bursting+NMDA", "stg-bursting+homeostasis", "stg-spiking+controller", "da-spiking+controller"]
+    static let models = ["stg-bursting", "da-bursting+NMDA", "stg-bursting+homeostasis", "stg-spiking+controller", "da-spiking+controller", "stg-bursting+liu"]
 
     func neuron(_ name: String) throws -> CompiledNeuron {
         if name == "stg-bursting+homeostasis" {
@@ -18,6 +18,12 @@ struct JacobianTests {
             var n = try NamedModel.named("stg-spiking")!.neuron()
             n.homeostasis = try Homeostasis.paper(n, regulated: ["Na", "CaT", "KCa", "Kd", "H", "leak"], calciumTarget: 125)
             n.neuromodulation = Neuromodulation(conductances: ["CaS", "A"], gs: -8, gu: 4, thresholdVoltage: -50)
+            return try CompiledNeuron(n)
+        }
+        if name == "stg-bursting+liu" {
+            // Liu et al. 1998 regulation of all seven channels: sensors read the calcium current.
+            var n = try NamedModel.named("stg-bursting")!.neuron()
+            n.mechanisms = [LiuRegulation()]
             return try CompiledNeuron(n)
         }
         if name == "da-spiking+controller" {

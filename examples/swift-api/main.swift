@@ -1,5 +1,6 @@
 // Scripting Ganglion in Swift, without files: a neuron with homeostasis and the neuromodulation
-// controller, a protocol, a run, its firing, and a figure. Build and run:
+// controller, a protocol, a run, its firing, and a figure; then a cell mechanism of your own
+// (CalciumScaledConductance.swift). Build and run:
 //
 //     swift build -c release && .build/release/ganglion-swift-api-example [--duration MS] [--out DIR]
 //
@@ -58,6 +59,18 @@ do {
         try AtomicFileWriter.write(Data(figure.render().utf8), to: "\(folder)/\(name).svg")
     }
     print("wrote \(folder)/trace.svg, \(folder)/conductances.svg")
+
+    // 7. A mechanism of your own (CalciumScaledConductance.swift): ḡ_KCa follows a 1 s calcium average
+    //    toward the set point 60; a 30 s run of the bursting cell with it, by exponential Euler.
+    var bursting = try NamedModel.named("stg-bursting")!.neuron()
+    bursting.mechanisms = [CalciumScaledConductance(conductance: "KCa", target: 60)]
+    var scaled = SimulationRequest(neuron: bursting, duration: 30_000)
+    scaled.solver = .expEuler
+    scaled.window = 25_000...30_000
+    let result = try simulate(scaled)
+    print(String(format: "own mechanism: g_KCa %.1f → %.1f mS/cm², calcium average %.2f (set point 60), %@",
+                 bursting.gbar("KCa")!, result.finalState["scaled.KCa.gbar"]!, result.readouts[0].means["scaled.a"]!,
+                 result.features.pattern.rawValue))
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

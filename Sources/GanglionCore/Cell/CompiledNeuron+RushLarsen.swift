@@ -99,6 +99,11 @@ extension CompiledNeuron {
             y[r.mIndex] += h * inf[r.mIndex]
             decay(r.gbarIndex, k[1])
         }
+        for slot in mechanismSlots {
+            for i in slot.offset..<(slot.offset + slot.count) {
+                y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h)
+            }
+        }
     }
 
     /// Advances every stage-0 state by one step h in place from the exact rates (no table).

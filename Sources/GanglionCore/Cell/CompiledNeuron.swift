@@ -65,6 +65,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline let modulated: [Modulated]
     @usableFromInline let modulation: Neuromodulation?
     @usableFromInline let reference: ControllerReference?
+    /// A general mechanism (`CellMechanism`) and where its states start in the state vector.
+    @usableFromInline struct MechanismSlot: Sendable {
+        let mechanism: any CellMechanism
+        let offset: Int, count: Int
+    }
+    /// The cell's general mechanisms, in state order (their states are in the dense core).
+    @usableFromInline let mechanismSlots: [MechanismSlot]
     /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
     let everyStageZeroStateTabulated: Bool
     /// The exponential integrator's plan for one step from a gate table (`RushLarsenPlan`).
@@ -116,6 +123,14 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
             reference = r
         } else { reference = nil }
+        var mechanismSlots: [MechanismSlot] = []
+        for m in d.mechanisms {
+            let states = m.states
+            mechanismSlots.append(MechanismSlot(mechanism: m, offset: names.count, count: states.count))
+            for driven in m.drivenConductances { gbarIndex[driven.conductance] = names.count + driven.state }
+            names += states.map { "\(m.name).\($0.name)" }
+        }
+        self.mechanismSlots = mechanismSlots
         let core = names.count
         for (i, g) in d.conductances.enumerated() where !g.channel.coupledStates {
             offsets[i] = names.count
@@ -151,6 +166,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
         everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && regulated.isEmpty
+            && mechanismSlots.isEmpty
         stepPlan = RushLarsenPlan(slots)
     }
 
@@ -188,7 +204,24 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 y[c.zIndex] = m.integratorStart == .steadyState ? m.beta * c.initial / m.ki : 0
             }
         }
+        if !mechanismSlots.isEmpty {
+            y.withUnsafeMutableBufferPointer { yp in
+                let p = yp.baseAddress!
+                // Driven ḡ start at the description's values; the mechanisms start from the cell at rest.
+                for slot in mechanismSlots {
+                    for driven in slot.mechanism.drivenConductances { p[slot.offset + driven.state] = neuron.gbar(driven.conductance)! }
+                }
+                let signals = self.signals(p)
+                for slot in mechanismSlots { slot.mechanism.initialStates(neuron, signals: signals, into: p + slot.offset) }
+            }
+        }
         return y
+    }
+
+    /// The signals a mechanism reads at state y: V, Ca, the calcium current and the capacitance.
+    func signals(_ y: UnsafePointer<Double>) -> CellSignals {
+        let iCa = withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { membraneConductances(y, scratch: $0.baseAddress!).2 }
+        return CellSignals(voltage: y[0], calcium: y[1], calciumCurrent: iCa, capacitance: capacitance)
     }
 
     /// The controller's reference ḡ^ref for the two modulated conductances at state y (mS/cm²).
@@ -272,6 +305,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             dy[r.gbarIndex] = clampsAtZero && y[r.gbarIndex] <= 0 && d < 0 ? 0 : d
         }
         if modulation != nil { controllerDerivatives(y, dy, reference: controllerReference(y)) }
+        if !mechanismSlots.isEmpty {
+            let signals = CellSignals(voltage: V, calcium: Ca, calciumCurrent: iCa, capacitance: capacitance)
+            for slot in mechanismSlots { slot.mechanism.derivatives(y + slot.offset, signals: signals, into: dy + slot.offset) }
+        }
     }
 
     /// The exact Jacobian, channel derivatives by dual numbers, in arrow form.
@@ -356,6 +393,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             B[r.gbarIndex * n + m] = clamped ? 0 : 1 / tauG
         }
         if let mod = modulation { controllerJacobian(y, mod, into: A) }
+        if !mechanismSlots.isEmpty { mechanismJacobian(y, A: A, B: B) }
     }
 
     /// The controller's rows of the core block A (k×k row-major). ∂ḡ^ref/∂(other conductances) by forward
@@ -486,6 +524,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 }
             }
         }
+        if !mechanismSlots.isEmpty {
+            let signals = self.signals(y)
+            for slot in mechanismSlots {
+                slot.mechanism.linearForm(y + slot.offset, signals: signals, steadyState: steadyState + slot.offset,
+                                          timeConstant: timeConstant + slot.offset)
+            }
+        }
         for r in regulated {
             if r.frozen {
                 steadyState[r.mIndex] = 0; timeConstant[r.mIndex] = .infinity
@@ -512,6 +557,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 a[x.poolIndex] = a[x.gbarIndex]
                 a[x.zIndex] = 1e-6 * max(m.beta * x.initial / m.ki, 1e-3)
             }
+        }
+        for slot in mechanismSlots {
+            for (i, state) in slot.mechanism.states.enumerated() { a[slot.offset + i] = state.absoluteTolerance }
         }
         return a
     }

@@ -105,6 +105,9 @@ public struct NeuronDescription: Sendable {
     public var homeostasis: Homeostasis?
     /// The neuromodulation controller of two conductances, or nil (Docs/science/controllers.md §2).
     public var neuromodulation: Neuromodulation?
+    /// State-carrying mechanisms beyond homeostasis and the neuromodulation controller (`CellMechanism`:
+    /// activity-dependent regulation by calcium sensors, user-defined mechanisms), in state order.
+    public var mechanisms: [any CellMechanism] = []
     /// Channels under (partial) blockade, by name (`leak` included), with the fraction of ḡ left
     /// (0: complete blockade). A blocked regulated conductance leaves homeostasis while blocked: its ḡ
     /// and m states are frozen, and the current uses fraction × ḡ.
@@ -190,6 +193,7 @@ public struct NeuronDescription: Sendable {
         try nonNegative("initial.Ca", initialCalcium)
         try homeostasis?.validate(self)
         try neuromodulation?.validate(self)
+        try validateMechanisms()
         for (c, f) in blockFractions {
             guard gbar(c) != nil else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "no such conductance") }
             guard f >= 0, f <= 1 else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "the fraction must be in [0, 1]") }
@@ -233,6 +237,39 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .invalidValue(field, value, reason): "field '\(field)' = \(value): \(reason)"
         case let .duplicateChannel(name): "channel '\(name)' appears twice"
+        }
+    }
+}
+
+extension NeuronDescription {
+    /// Which mechanism drives each conductance's ḡ: `homeostasis`, `neuromodulation` or a mechanism's name.
+    public var conductanceDrivers: [(conductance: String, driver: String)] {
+        var drivers: [(String, String)] = []
+        for n in conductanceNames where homeostasis?.timeConstants[n] != nil { drivers.append((n, "homeostasis")) }
+        for n in neuromodulation?.conductances ?? [] { drivers.append((n, "neuromodulation")) }
+        for m in mechanisms { for d in m.drivenConductances { drivers.append((d.conductance, m.name)) } }
+        return drivers
+    }
+
+    /// Each mechanism valid for this cell, distinct mechanism names, and no conductance driven by two.
+    func validateMechanisms() throws(ModelError) {
+        var names: Set<String> = ["homeostasis", "neuromodulation"]
+        for m in mechanisms {
+            guard names.insert(m.name).inserted else {
+                throw .invalidValue(field: "mechanisms.\(m.name)", value: .nan, reason: "two mechanisms are named '\(m.name)'")
+            }
+            try m.validate(for: self)
+            for d in m.drivenConductances where gbar(d.conductance) == nil {
+                throw .invalidValue(field: "\(m.name).\(d.conductance)", value: .nan, reason: "no such conductance")
+            }
+        }
+        var driver: [String: String] = [:]
+        for (c, by) in conductanceDrivers {
+            if let other = driver[c], other != by {
+                throw .invalidValue(field: "\(by).\(c)", value: .nan,
+                                    reason: "'\(c)' is driven by both \(other) and \(by): a conductance can have one driver")
+            }
+            driver[c] = by
         }
     }
 }

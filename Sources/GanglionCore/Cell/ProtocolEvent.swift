@@ -197,6 +197,12 @@ public struct ProtocolState: Sendable {
             if regulated?(c) == true {
                 return [StateEdit(state: "homeostasis.\(c).gbar", value: v), StateEdit(state: "homeostasis.\(c).m", value: v)]
             }
+            for m in neuron.mechanisms {
+                let states = m.states
+                for d in m.drivenConductances where d.conductance == c {
+                    return [StateEdit(state: "\(m.name).\(states[d.state].name)", value: v)]
+                }
+            }
         case let .calciumTarget(v): neuron.homeostasis?.calciumTarget = v
         case .sharp: preconditionFailure("a sharp event is resolved into setConductance events before it is applied")
         case let .dicTargets(gs, gu):

@@ -1,0 +1,107 @@
+/// A state-carrying mechanism of a cell: a process with its own state variables that reads the cell's
+/// signals (V, Ca, the calcium current) and may set the maximal conductances ḡ of some of its channels —
+/// activity-dependent regulation, a neuromodulatory controller, a calcium sensor.
+///
+/// The compiled cell places a mechanism's states in the dense core of its Jacobian (they may couple to
+/// any other core state) under the names `<name>.<state>`. The mechanism supplies everything each
+/// integrator needs: initial values, derivatives, the exact Jacobian of its derivatives (with respect to its
+/// own states and to the cell's signals; the cell applies the chain rule), the linear form the exponential
+/// integrator steps exactly, and per-state tolerances. A conductance whose ḡ a mechanism drives takes its ḡ
+/// from the mechanism's state (times the block fraction in effect); two mechanisms may not drive the same
+/// conductance.
+public protocol CellMechanism: Sendable {
+    /// The mechanism's name: the prefix of its state names and how errors name it (e.g. `liu`).
+    var name: String { get }
+    /// Its states, in order.
+    var states: [MechanismState] { get }
+    /// The conductances whose ḡ it sets, each with the index (into `states`) of the state holding ḡ.
+    var drivenConductances: [DrivenConductance] { get }
+    /// Checks the mechanism against the cell it is part of; throws naming the field at fault.
+    func validate(for neuron: NeuronDescription) throws(ModelError)
+    /// Writes the initial value of each state (`states.count` values) for the cell at rest with `signals`.
+    func initialStates(_ neuron: NeuronDescription, signals: CellSignals, into x: UnsafeMutablePointer<Double>)
+    /// Writes dx/dt (each state's unit per ms) at its states `x` and the cell's `signals`.
+    func derivatives(_ x: UnsafePointer<Double>, signals: CellSignals, into dx: UnsafeMutablePointer<Double>)
+    /// Writes the exact Jacobian of `derivatives`: ∂ẋ/∂x into `dStates` (count × count, row-major) and
+    /// ∂ẋ/∂(V, Ca, I_Ca) into `dSignals` (count × 3, row-major; per mV, per model calcium unit, per µA/cm²).
+    func jacobian(_ x: UnsafePointer<Double>, signals: CellSignals,
+                  dStates: UnsafeMutablePointer<Double>, dSignals: UnsafeMutablePointer<Double>)
+    /// Writes the linear form the exponential integrator steps exactly, with the signals held over the
+    /// step: dx_i/dt = (x∞_i − x_i)/τ_i. τ_i = +∞ means the constant rate dx_i/dt = x∞_i; a negative τ_i is
+    /// exponential growth (x∞_i = 0).
+    func linearForm(_ x: UnsafePointer<Double>, signals: CellSignals,
+                    steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>)
+    /// Quantities derived from its states that summaries report as means over each analysis window (a
+    /// sensor's value, an error signal), each with its target where the mechanism has one.
+    var readouts: [MechanismReadout] { get }
+    /// Writes the value of each readout at states `x` (`readouts.count` values).
+    func readoutValues(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>)
+}
+
+extension CellMechanism {
+    /// No readouts.
+    public var readouts: [MechanismReadout] { [] }
+    public func readoutValues(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {}
+}
+
+/// A quantity a mechanism reports (`CellMechanism.readouts`): its name within the mechanism, its unit and
+/// its target, if it has one.
+public struct MechanismReadout: Sendable, Equatable {
+    public var name: String
+    public var unit: String
+    public var target: Double?
+    public init(name: String, unit: String, target: Double? = nil) {
+        self.name = name
+        self.unit = unit
+        self.target = target
+    }
+}
+
+/// One state of a mechanism: its name within the mechanism, its unit and its absolute tolerance for
+/// variable-step integration.
+public struct MechanismState: Sendable, Equatable {
+    /// Name within the mechanism (the cell's layout names it `<mechanism>.<name>`).
+    public var name: String
+    /// Unit, as written in trace headers (`mS/cm²`, `1`).
+    public var unit: String
+    /// Absolute tolerance, in `unit`.
+    public var absoluteTolerance: Double
+
+    public init(name: String, unit: String, absoluteTolerance: Double) {
+        self.name = name
+        self.unit = unit
+        self.absoluteTolerance = absoluteTolerance
+    }
+}
+
+/// A conductance whose ḡ a mechanism sets, and the index of the mechanism's state that holds it.
+public struct DrivenConductance: Sendable, Equatable {
+    /// The conductance's name (a channel of the cell, or `leak`).
+    public var conductance: String
+    /// Index into the mechanism's `states`.
+    public var state: Int
+
+    public init(conductance: String, state: Int) {
+        self.conductance = conductance
+        self.state = state
+    }
+}
+
+/// What a mechanism reads from its cell at one instant.
+public struct CellSignals: Sendable, Equatable {
+    /// Membrane potential V (mV).
+    public var voltage: Double
+    /// Intracellular calcium (the model's units).
+    public var calcium: Double
+    /// Total calcium current I_Ca (µA/cm², outward positive: negative when calcium enters).
+    public var calciumCurrent: Double
+    /// Membrane capacitance (µF/cm²).
+    public var capacitance: Double
+
+    public init(voltage: Double, calcium: Double, calciumCurrent: Double, capacitance: Double) {
+        self.voltage = voltage
+        self.calcium = calcium
+        self.calciumCurrent = calciumCurrent
+        self.capacitance = capacitance
+    }
+}
