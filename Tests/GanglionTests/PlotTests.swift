@@ -169,7 +169,7 @@ struct CSVFieldTests {
 
 @Suite("Swift API example")
 struct SwiftAPIExampleTests {
-    @Test("examples/swift-api builds a controlled neuron in code, runs the protocol and writes its figures")
+    @Test("examples/swift-api builds a controlled neuron in code, runs the protocol, writes its figures and runs a mechanism of its own")
     func runs() throws {
         let root = packageRoot()
         let tool = [".build/release/ganglion-swift-api-example", ".build/debug/ganglion-swift-api-example"].map { root + "/" + $0 }
@@ -187,6 +187,11 @@ struct SwiftAPIExampleTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         #expect(text.contains("V_th = ") && text.contains("before the switch: tonic"), "\(text)")
+        // The example's own mechanism (a calcium homeostat on ḡ_CaS, set point 60) brings the 1 s calcium average
+        // to its set point by making less CaS.
+        let own = try #require(text.split(separator: "\n").first { $0.hasPrefix("own mechanism: g_CaS 19.00 → ") })
+        let numbers = own.split(whereSeparator: { " ,()".contains($0) }).compactMap { Double($0) }
+        #expect(numbers.count >= 3 && numbers[1] < 19 && abs(numbers[2] - 60) < 5, "\(own)")
         for f in ["trace.csv", "conductances.csv", "trace.svg", "conductances.svg"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + f), "\(f)")
         }

@@ -6,13 +6,13 @@ import Testing
 /// leads to a file of the repository.
 @Suite("Self-contained documentation")
 struct SelfContainedDocsTests {
-    /// The text files searched: README.md and everything under Docs/, examples/, Sources/ and Tests/, except
+    /// The text files searched: README.md and everything under Docs/, examples/, models/, Sources/ and Tests/, except
     /// this file (which has to name what it looks for).
     static func searchedFiles() throws -> [String] {
         let root = packageRoot()
         let textExtensions: Set<String> = ["md", "swift", "json", "py", "sh", "txt", "csv", "h", "modulemap"]
         var files = ["README.md"]
-        for folder in ["Docs", "examples", "Sources", "Tests"] {
+        for folder in ["Docs", "examples", "models", "Sources", "Tests"] {
             guard let walker = FileManager.default.enumerator(atPath: root + "/" + folder) else { continue }
             for case let path as String in walker where textExtensions.contains((path as NSString).pathExtension) {
                 files.append(folder + "/" + path)

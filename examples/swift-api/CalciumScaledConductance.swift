@@ -1,13 +1,12 @@
-// A cell mechanism written outside the library: a conductance whose expression follows a slow average of
-// intracellular calcium. Any type that conforms to `CellMechanism` can be given to a cell
+// A cell mechanism written outside the library: a calcium channel whose expression is scaled down by a
+// slow average of the calcium it lets in. Any type that conforms to `CellMechanism` can be given to a cell
 // (`NeuronDescription.mechanisms`); both integrators, the Jacobian, checkpoints and summaries use it
 // as they use the built-in ones.
 //
 //     τ_a da/dt = Ca − a                       (a: the calcium average, model units)
-//     τ_g dḡ/dt = (a/a* − 1) ḡ                 (ḡ of `conductance`, mS/cm²)
+//     τ_g dḡ/dt = (1 − a/a*) ḡ                 (ḡ of `conductance`, mS/cm²)
 //
-// With a potassium conductance this is a homeostat: too much calcium makes more of the channel that
-// quiets the cell.
+// A homeostat: above the set point a* the channel is made less, so less calcium enters.
 import Ganglion
 
 struct CalciumScaledConductance: CellMechanism {
@@ -39,19 +38,19 @@ struct CalciumScaledConductance: CellMechanism {
     }
     func derivatives(_ x: UnsafePointer<Double>, signals: CellSignals, into dx: UnsafeMutablePointer<Double>) {
         dx[0] = (signals.calcium - x[0]) / averagingTime
-        dx[1] = (x[0] / target - 1) * x[1] / scalingTime
+        dx[1] = (1 - x[0] / target) * x[1] / scalingTime
     }
     func jacobian(_ x: UnsafePointer<Double>, signals: CellSignals,
                   dStates: UnsafeMutablePointer<Double>, dSignals: UnsafeMutablePointer<Double>) {
         // Rows a, ḡ; columns a, ḡ and the signals V, Ca, I_Ca.
-        (dStates[0], dStates[1], dStates[2], dStates[3]) = (-1 / averagingTime, 0, x[1] / (target * scalingTime), (x[0] / target - 1) / scalingTime)
+        (dStates[0], dStates[1], dStates[2], dStates[3]) = (-1 / averagingTime, 0, -x[1] / (target * scalingTime), (1 - x[0] / target) / scalingTime)
         (dSignals[0], dSignals[1], dSignals[2]) = (0, 1 / averagingTime, 0)
         (dSignals[3], dSignals[4], dSignals[5]) = (0, 0, 0)
     }
     func linearForm(_ x: UnsafePointer<Double>, signals: CellSignals,
                     steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
         (steadyState[0], timeConstant[0]) = (signals.calcium, averagingTime)
-        let rate = (x[0] / target - 1) / scalingTime
+        let rate = (1 - x[0] / target) / scalingTime
         (steadyState[1], timeConstant[1]) = (0, rate == 0 ? .infinity : -1 / rate)
     }
     func readoutValues(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) { out[0] = x[0] }

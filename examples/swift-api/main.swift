@@ -60,16 +60,16 @@ do {
     }
     print("wrote \(folder)/trace.svg, \(folder)/conductances.svg")
 
-    // 7. A mechanism of your own (CalciumScaledConductance.swift): ḡ_KCa follows a 1 s calcium average
+    // 7. A mechanism of your own (CalciumScaledConductance.swift): ḡ_CaS scaled by a 1 s calcium average
     //    toward the set point 60; a 30 s run of the bursting cell with it, by exponential Euler.
     var bursting = try NamedModel.named("stg-bursting")!.neuron()
-    bursting.mechanisms = [CalciumScaledConductance(conductance: "KCa", target: 60)]
+    bursting.mechanisms = [CalciumScaledConductance(conductance: "CaS", target: 60)]
     var scaled = SimulationRequest(neuron: bursting, duration: 30_000)
     scaled.solver = .expEuler
     scaled.window = 25_000...30_000
     let result = try simulate(scaled)
-    print(String(format: "own mechanism: g_KCa %.1f → %.1f mS/cm², calcium average %.2f (set point 60), %@",
-                 bursting.gbar("KCa")!, result.finalState["scaled.KCa.gbar"]!, result.readouts[0].means["scaled.a"]!,
+    print(String(format: "own mechanism: g_CaS %.2f → %.2f mS/cm², calcium average %.2f (set point 60), %@",
+                 bursting.gbar("CaS")!, result.finalState["scaled.CaS.gbar"]!, result.readouts[0].means["scaled.a"]!,
                  result.features.pattern.rawValue))
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
