@@ -11,6 +11,7 @@ import Ganglion
 
 struct CalciumScaledConductance: CellMechanism {
     let name = "scaled"
+    var readsCalciumCurrent: Bool { false }
     /// The conductance it drives, its calcium set point a* (model units), τ_a and τ_g (ms).
     var conductance: String
     var target: Double
@@ -32,26 +33,25 @@ struct CalciumScaledConductance: CellMechanism {
             throw .invalidValue(field: "scaled.\(conductance)", value: neuron.gbar(conductance) ?? .nan, reason: "must be a conductance > 0")
         }
     }
-    func initialStates(_ neuron: NeuronDescription, signals: CellSignals, into x: UnsafeMutablePointer<Double>) {
+    func initialStates(_ neuron: NeuronDescription, signals: CellSignals, into x: MechanismStates) {
         x[0] = signals.calcium
         x[1] = neuron.gbar(conductance)!
     }
-    func derivatives(_ x: UnsafePointer<Double>, signals: CellSignals, into dx: UnsafeMutablePointer<Double>) {
+    func derivatives(_ x: MechanismStates, signals: CellSignals, into dx: MechanismStates) {
         dx[0] = (signals.calcium - x[0]) / averagingTime
         dx[1] = (1 - x[0] / target) * x[1] / scalingTime
     }
-    func jacobian(_ x: UnsafePointer<Double>, signals: CellSignals,
+    func jacobian(_ x: MechanismStates, signals: CellSignals,
                   dStates: UnsafeMutablePointer<Double>, dSignals: UnsafeMutablePointer<Double>) {
         // Rows a, ḡ; columns a, ḡ and the signals V, Ca, I_Ca.
         (dStates[0], dStates[1], dStates[2], dStates[3]) = (-1 / averagingTime, 0, -x[1] / (target * scalingTime), (1 - x[0] / target) / scalingTime)
         (dSignals[0], dSignals[1], dSignals[2]) = (0, 1 / averagingTime, 0)
         (dSignals[3], dSignals[4], dSignals[5]) = (0, 0, 0)
     }
-    func linearForm(_ x: UnsafePointer<Double>, signals: CellSignals,
-                    steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
+    func linearForm(_ x: MechanismStates, signals: CellSignals, steadyState: MechanismStates, timeConstant: MechanismStates) {
         (steadyState[0], timeConstant[0]) = (signals.calcium, averagingTime)
         let rate = (1 - x[0] / target) / scalingTime
         (steadyState[1], timeConstant[1]) = (0, rate == 0 ? .infinity : -1 / rate)
     }
-    func readoutValues(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) { out[0] = x[0] }
+    func readoutValues(_ x: MechanismStates, into out: UnsafeMutablePointer<Double>) { out[0] = x[0] }
 }

@@ -16,11 +16,11 @@ extension CompiledNeuron {
     /// `makeGateTable(step:)` without the process's store.
     func buildGateTable(step h: Double) -> GateTable? {
         guard stepPlan.columns > 0 else { return nil }
-        // Decays of the constant time constants: τ_Ca, the homeostatic τ_g, the controller's pool 1/(α + β)
-        // and membrane 1/α.
+        // Decays of the constant time constants: τ_Ca, the controller's pool 1/(α + β) and membrane 1/α, then
+        // the mechanisms' fixed time constants (`MechanismSteps.decayTimeConstants`).
         let m = modulation
-        let constants: [Double] = [exp(-h / calcium.tau), exp(-h / tauG), m.map { exp(-h * ($0.alpha + $0.beta)) } ?? 1.0,
-                         m.map { exp(-h * $0.alpha) } ?? 1.0]
+        let constants: [Double] = [exp(-h / calcium.tau), m.map { exp(-h * ($0.alpha + $0.beta)) } ?? 1.0,
+                                   m.map { exp(-h * $0.alpha) } ?? 1.0] + mechanismSteps.decayTimeConstants.map { exp(-h / $0) }
         return GateTable(columns: stepPlan.columns, constants: constants) { V, out in
             tabulateGates(V, out) { steadyState, tau in
                 let d = Dual.exp(Dual(-h) / tau)
@@ -86,24 +86,20 @@ extension CompiledNeuron {
         for s in slots where !s.hodgkinHuxley {
             for i in s.offset..<(s.offset + s.stateCount) { y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h) }
         }
-        // The controller's and homeostasis' time constants are constants (see `stateLinearForm`): their decays
-        // come with the table; z and m move at a constant rate.
+        // The controller's time constants are constants (see `stateLinearForm`): their decays come with the
+        // table; z moves at a constant rate. So do the mechanisms' states with fixed time constants; the
+        // others step by their linear forms.
         let k = table.constants
         @inline(__always) func decay(_ i: Int, _ factor: Double) { y[i] = inf[i] + (y[i] - inf[i]) * factor }
         for x in modulated {
-            decay(x.poolIndex, k[2])
-            decay(x.gbarIndex, k[3])
+            decay(x.poolIndex, k[1])
+            decay(x.gbarIndex, k[2])
             y[x.zIndex] += h * inf[x.zIndex]
         }
-        for r in regulated where !r.frozen {
-            y[r.mIndex] += h * inf[r.mIndex]
-            decay(r.gbarIndex, k[1])
-        }
-        for slot in mechanismSlots {
-            for i in slot.offset..<(slot.offset + slot.count) {
-                y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h)
-            }
-        }
+        let steps = mechanismSteps
+        for (i, c) in steps.decayed { decay(i, k[MechanismSteps.firstConstant + c]) }
+        for i in steps.constantRate { y[i] += h * inf[i] }
+        for i in steps.general { y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h) }
     }
 
     /// Advances every stage-0 state by one step h in place from the exact rates (no table).
@@ -206,13 +202,14 @@ extension CompiledNeuron {
 
 extension CompiledNeuron {
     /// Cells with equal keys have equal gate tables: the same Hodgkin–Huxley channel types (not just names:
-    /// STG and DA both have a `Kd`) with the same kinetics modifiers, and the same constant decays (τ_Ca, τ_g,
-    /// the controller's α and β).
+    /// STG and DA both have a `Kd`) with the same kinetics modifiers, and the same constant decays (τ_Ca,
+    /// the controller's α and β, the mechanisms' fixed time constants).
     public var gateTableKey: String {
         let channels = slots.filter(\.hodgkinHuxley).map {
             "\(ObjectIdentifier($0.channel)):\($0.context.tauScale):\($0.context.magnesium)"
         }
-        let constants = [calcium.tau, tauG, modulation?.alpha ?? .nan, modulation?.beta ?? .nan].map { "\($0.bitPattern)" }
+        let constants = ([calcium.tau, modulation?.alpha ?? .nan, modulation?.beta ?? .nan] + mechanismSteps.decayTimeConstants)
+            .map { "\($0.bitPattern)" }
         return (channels + constants).joined(separator: ",")
     }
 }

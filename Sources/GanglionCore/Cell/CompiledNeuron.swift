@@ -30,12 +30,6 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         /// Whether a calcium-gated m∞ factors as a(V) · b(Ca) (`IonChannel.activationCalciumFactor`).
         let calciumFactorized: Bool
     }
-    /// A homeostatically regulated conductance: its ḡ and m states and τ_X (ms).
-    @usableFromInline struct Regulated: Sendable {
-        let gbarIndex: Int, mIndex: Int, tauX: Double, initial: Double
-        /// Blocked: out of homeostasis, ḡ and m frozen.
-        let frozen: Bool
-    }
 
     /// The description it was compiled from.
     public let neuron: NeuronDescription
@@ -51,13 +45,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     public let appliedCurrent: Double
     @usableFromInline let ramp: CurrentRamp?
     @usableFromInline let leakScale: Double
-    @usableFromInline let clampsAtZero: Bool
     /// Largest number of states of one channel (scratch size).
     let maxStates: Int
-    @usableFromInline let regulated: [Regulated]
     /// Index of the leak's homeostatic ḡ state, or −1.
     @usableFromInline let leakState: Int
-    @usableFromInline let tauG: Double, calciumTarget: Double
     /// A conductance driven by the neuromodulation controller: its membrane ḡ, pool ḡ^i and integrator z states.
     @usableFromInline struct Modulated: Sendable {
         let gbarIndex: Int, poolIndex: Int, zIndex: Int, initial: Double
@@ -65,13 +56,27 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline let modulated: [Modulated]
     @usableFromInline let modulation: Neuromodulation?
     @usableFromInline let reference: ControllerReference?
-    /// A general mechanism (`CellMechanism`) and where its states start in the state vector.
+    /// A mechanism (`CellMechanism`) and where its core and diagonal states start in the state vector.
     @usableFromInline struct MechanismSlot: Sendable {
         let mechanism: any CellMechanism
-        let offset: Int, count: Int
+        let coreOffset: Int, coreCount: Int
+        let diagonalOffset: Int, count: Int
+        let readsCalciumCurrent: Bool
+
+        /// The mechanism's values in a state-sized buffer.
+        @inline(__always) func view(_ base: UnsafePointer<Double>) -> MechanismStates {
+            let b = UnsafeMutablePointer(mutating: base)
+            return MechanismStates(core: b + coreOffset, coreCount: coreCount, diagonal: b + diagonalOffset)
+        }
+        /// The global index of the mechanism's i-th state.
+        @inline(__always) func index(_ i: Int) -> Int { i < coreCount ? coreOffset + i : diagonalOffset + i - coreCount }
     }
-    /// The cell's general mechanisms, in state order (their states are in the dense core).
+    /// The cell's mechanisms (homeostasis first, then `NeuronDescription.mechanisms`), in state order.
     @usableFromInline let mechanismSlots: [MechanismSlot]
+    /// Whether a mechanism reads the calcium current.
+    let mechanismsReadCalciumCurrent: Bool
+    /// How the exponential integrator steps the mechanisms' states.
+    let mechanismSteps: MechanismSteps
     /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
     let everyStageZeroStateTabulated: Bool
     /// The exponential integrator's plan for one step from a gate table (`RushLarsenPlan`).
@@ -85,20 +90,22 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         try d.validate()
         neuron = d
         let homeostasis = d.homeostasis
-        let regulatedNames = (homeostasis?.timeConstants.keys).map { Set($0) } ?? []
-        // Layout: V, Ca | coupled channel states | homeostatic ḡ states (the dense core) | gates | mRNAs.
+        // Layout: V, Ca | coupled channel states | homeostasis' core states | the controller's states | other
+        // mechanisms' core states (the dense core) | gates | mechanisms' diagonal states (homeostasis' m first).
+        let mechanisms: [any CellMechanism] = (HomeostasisMechanism(d).map { [$0] } ?? []) + d.mechanisms
+        var coreOffsets: [Int] = [], stateLists: [[MechanismState]] = mechanisms.map(\.states)
         var names = ["V", "Ca"]
         var offsets: [Int?] = Array(repeating: nil, count: d.conductances.count)
         for (i, g) in d.conductances.enumerated() where g.channel.coupledStates {
             offsets[i] = names.count
             names += g.channel.stateNames.map { "\(g.name).\($0)" }
         }
-        let order = d.conductances.map(\.name) + ["leak"]
         var gbarIndex: [String: Int] = [:]
-        for n in order where regulatedNames.contains(n) {
-            gbarIndex[n] = names.count
-            names.append("homeostasis.\(n).gbar")
+        func placeCore(_ k: Int) {
+            coreOffsets.append(names.count)
+            names += stateLists[k].filter { $0.placement == .core }.map { "\(mechanisms[k].name).\($0.name)" }
         }
+        if homeostasis != nil { placeCore(0) }
         var modulated: [Modulated] = []
         if let m = d.neuromodulation {
             for n in m.conductances {
@@ -123,25 +130,27 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
             reference = r
         } else { reference = nil }
-        var mechanismSlots: [MechanismSlot] = []
-        for m in d.mechanisms {
-            let states = m.states
-            mechanismSlots.append(MechanismSlot(mechanism: m, offset: names.count, count: states.count))
-            for driven in m.drivenConductances { gbarIndex[driven.conductance] = names.count + driven.state }
-            names += states.map { "\(m.name).\($0.name)" }
-        }
-        self.mechanismSlots = mechanismSlots
+        for k in coreOffsets.count..<mechanisms.count { placeCore(k) }
         let core = names.count
         for (i, g) in d.conductances.enumerated() where !g.channel.coupledStates {
             offsets[i] = names.count
             names += g.channel.stateNames.map { "\(g.name).\($0)" }
         }
-        var regulated: [Regulated] = []
-        for n in order where regulatedNames.contains(n) {
-            regulated.append(Regulated(gbarIndex: gbarIndex[n]!, mIndex: names.count, tauX: homeostasis!.timeConstants[n]!,
-                                       initial: d.gbar(n)!, frozen: d.blockFractions[n] != nil))
-            names.append("homeostasis.\(n).m")
+        var mechanismSlots: [MechanismSlot] = []
+        for (k, m) in mechanisms.enumerated() {
+            let states = stateLists[k]
+            let coreStates = states.prefix { $0.placement == .core }.count
+            precondition(states.dropFirst(coreStates).allSatisfy { $0.placement == .diagonal },
+                         "mechanism '\(m.name)': core states must come before diagonal ones")
+            let slot = MechanismSlot(mechanism: m, coreOffset: coreOffsets[k], coreCount: coreStates, diagonalOffset: names.count,
+                                     count: states.count, readsCalciumCurrent: m.readsCalciumCurrent)
+            names += states.dropFirst(coreStates).map { "\(m.name).\($0.name)" }
+            for driven in m.drivenConductances { gbarIndex[driven.conductance] = slot.index(driven.state) }
+            mechanismSlots.append(slot)
         }
+        self.mechanismSlots = mechanismSlots
+        mechanismsReadCalciumCurrent = mechanismSlots.contains(where: \.readsCalciumCurrent)
+        mechanismSteps = MechanismSteps(mechanismSlots, states: stateLists)
         slots = d.conductances.enumerated().map { i, g in
             Slot(channel: g.channel, gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, context: g.context,
                  offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
@@ -150,23 +159,18 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                  calciumGated: g.channel.calciumGated,
                  calciumFactorized: g.channel.calciumGated && g.channel.activationCalciumFactor(1) != nil)
         }
-        self.regulated = regulated
         leakState = gbarIndex["leak"] ?? -1
-        tauG = homeostasis?.tauG ?? 1
-        calciumTarget = homeostasis?.calciumTarget ?? 0
         coreCount = core
         layout = StateLayout(names: names)
         leakScale = d.blockFractions["leak"] ?? 1
         gLeak = d.leakConductance * leakScale
         ramp = d.currentRamp
-        clampsAtZero = !(homeostasis?.allowsNegativeConductance ?? false)
         eLeak = d.leakReversal
         capacitance = d.capacitance
         calcium = d.calcium
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
-        everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && regulated.isEmpty
-            && mechanismSlots.isEmpty
+        everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && mechanismSlots.isEmpty
         stepPlan = RushLarsenPlan(slots)
     }
 
@@ -196,7 +200,6 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 s.channel.initialStates(V: yp[0], calcium: yp[1], context: s.context, into: yp.baseAddress! + s.offset)
             }
         }
-        for r in regulated { y[r.gbarIndex] = r.initial; y[r.mIndex] = r.initial }
         if let m = modulation {
             for c in modulated {
                 y[c.gbarIndex] = c.initial
@@ -209,18 +212,21 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 let p = yp.baseAddress!
                 // Driven ḡ start at the description's values; the mechanisms start from the cell at rest.
                 for slot in mechanismSlots {
-                    for driven in slot.mechanism.drivenConductances { p[slot.offset + driven.state] = neuron.gbar(driven.conductance)! }
+                    for driven in slot.mechanism.drivenConductances { p[slot.index(driven.state)] = neuron.gbar(driven.conductance)! }
                 }
-                let signals = self.signals(p)
-                for slot in mechanismSlots { slot.mechanism.initialStates(neuron, signals: signals, into: p + slot.offset) }
+                let signals = self.signals(p, calciumCurrent: mechanismsReadCalciumCurrent)
+                for slot in mechanismSlots { slot.mechanism.initialStates(neuron, signals: signals, into: slot.view(p)) }
             }
         }
         return y
     }
 
-    /// The signals a mechanism reads at state y: V, Ca, the calcium current and the capacitance.
-    func signals(_ y: UnsafePointer<Double>) -> CellSignals {
-        let iCa = withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { membraneConductances(y, scratch: $0.baseAddress!).2 }
+    /// The signals a mechanism reads at state y: V, Ca, the calcium current (NaN unless `calciumCurrent`)
+    /// and the capacitance.
+    func signals(_ y: UnsafePointer<Double>, calciumCurrent: Bool = true) -> CellSignals {
+        let iCa = calciumCurrent
+            ? withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { membraneConductances(y, scratch: $0.baseAddress!).2 }
+            : .nan
         return CellSignals(voltage: y[0], calcium: y[1], calciumCurrent: iCa, capacitance: capacitance)
     }
 
@@ -298,17 +304,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let V = y[0], Ca = y[1]
         dy[0] = (gE - gTotal * V + appliedCurrent(at: t)) / capacitance
         dy[1] = (-calcium.influx * iCa - Ca + calcium.rest) / calcium.tau
-        for r in regulated {
-            if r.frozen { dy[r.mIndex] = 0; dy[r.gbarIndex] = 0; continue }
-            dy[r.mIndex] = (calciumTarget - Ca) / r.tauX
-            let d = (y[r.mIndex] - y[r.gbarIndex]) / tauG
-            dy[r.gbarIndex] = clampsAtZero && y[r.gbarIndex] <= 0 && d < 0 ? 0 : d
-        }
-        if modulation != nil { controllerDerivatives(y, dy, reference: controllerReference(y)) }
         if !mechanismSlots.isEmpty {
             let signals = CellSignals(voltage: V, calcium: Ca, calciumCurrent: iCa, capacitance: capacitance)
-            for slot in mechanismSlots { slot.mechanism.derivatives(y + slot.offset, signals: signals, into: dy + slot.offset) }
+            for slot in mechanismSlots { slot.mechanism.derivatives(slot.view(y), signals: signals, into: slot.view(dy)) }
         }
+        if modulation != nil { controllerDerivatives(y, dy, reference: controllerReference(y)) }
     }
 
     /// The exact Jacobian, channel derivatives by dual numbers, in arrow form.
@@ -381,19 +381,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         A[k] = -calcium.influx * dCadV / calcium.tau
         A[k + 1] = -1 / calcium.tau
         if leakState >= 0, y[leakState] > 0 { A[0 * k + leakState] = -leakScale * (V - eLeak) / capacitance }
-        for r in regulated {
-            let m = r.mIndex - k
-            var c = 0
-            while c < k { B[c &* n &+ m] = 0; c &+= 1 }
-            (C + m * k).update(repeating: 0, count: k)
-            C[m * k + 1] = r.frozen ? 0 : -1 / r.tauX          // ∂(dm/dt)/∂Ca
-            D[m] = 0
-            let clamped = r.frozen || (clampsAtZero && y[r.gbarIndex] <= 0 && y[r.mIndex] - y[r.gbarIndex] < 0)
-            A[r.gbarIndex * k + r.gbarIndex] = clamped ? 0 : -1 / tauG
-            B[r.gbarIndex * n + m] = clamped ? 0 : 1 / tauG
-        }
         if let mod = modulation { controllerJacobian(y, mod, into: A) }
-        if !mechanismSlots.isEmpty { mechanismJacobian(y, A: A, B: B) }
+        if !mechanismSlots.isEmpty { mechanismJacobian(y, A: A, B: B, C: C, D: D) }
     }
 
     /// The controller's rows of the core block A (k×k row-major). ∂ḡ^ref/∂(other conductances) by forward
@@ -525,23 +514,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
         }
         if !mechanismSlots.isEmpty {
-            let signals = self.signals(y)
-            for slot in mechanismSlots {
-                slot.mechanism.linearForm(y + slot.offset, signals: signals, steadyState: steadyState + slot.offset,
-                                          timeConstant: timeConstant + slot.offset)
+            let signals = self.signals(y, calciumCurrent: mechanismsReadCalciumCurrent)
+            mechanismSlots.withUnsafeBufferPointer { list in
+                for k in 0..<list.count {
+                    list[k].mechanism.linearForm(list[k].view(y), signals: signals, steadyState: list[k].view(steadyState),
+                                                 timeConstant: list[k].view(timeConstant))
+                }
             }
-        }
-        for r in regulated {
-            if r.frozen {
-                steadyState[r.mIndex] = 0; timeConstant[r.mIndex] = .infinity
-                steadyState[r.gbarIndex] = 0; timeConstant[r.gbarIndex] = .infinity
-                continue
-            }
-            // m: a constant rate over the step (τ = ∞); ḡ relaxes to m with τ_g (to max(m, 0) when clamped at zero).
-            steadyState[r.mIndex] = (calciumTarget - Ca) / r.tauX
-            timeConstant[r.mIndex] = .infinity
-            steadyState[r.gbarIndex] = clampsAtZero ? max(y[r.mIndex], 0) : y[r.mIndex]
-            timeConstant[r.gbarIndex] = tauG
         }
     }
 
@@ -550,7 +529,6 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     public var defaultAbsoluteTolerances: [Double] {
         var a = (0..<dimension).map { $0 == 0 ? 1e-3 : ($0 == 1 ? 1e-4 : 1e-6) }
         // Homeostatic states (mS/cm²): 1e-6 of their initial size.
-        for r in regulated { a[r.gbarIndex] = 1e-6 * max(r.initial, 1e-3); a[r.mIndex] = a[r.gbarIndex] }
         if let m = modulation {
             for x in modulated {
                 a[x.gbarIndex] = 1e-6 * max(x.initial, 1e-3)
@@ -559,7 +537,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
         }
         for slot in mechanismSlots {
-            for (i, state) in slot.mechanism.states.enumerated() { a[slot.offset + i] = state.absoluteTolerance }
+            for (i, state) in slot.mechanism.states.enumerated() { a[slot.index(i)] = state.absoluteTolerance }
         }
         return a
     }

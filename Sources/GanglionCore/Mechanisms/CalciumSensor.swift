@@ -42,9 +42,9 @@ public struct CalciumSensor: Sendable, Equatable {
     @inline(__always) public func inactivation(_ i: Double) -> Double {
         inactivationOffset.map { 1 / (1 + exp(-$0 - i)) } ?? 1
     }
-    /// The sensor's value G M² H from its states (M, H).
-    @inline(__always) public func value(_ x: UnsafePointer<Double>) -> Double {
-        gain * x[0] * x[0] * (stateCount == 2 ? x[1] : 1)
+    /// The sensor's value G M² H from its states M = x[i], H = x[i + 1].
+    @inline(__always) public func value(_ x: MechanismStates, at i: Int) -> Double {
+        gain * x[i] * x[i] * (stateCount == 2 ? x[i + 1] : 1)
     }
 
     func validate(field: String) throws(ModelError) {

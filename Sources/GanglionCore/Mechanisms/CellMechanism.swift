@@ -2,8 +2,9 @@
 /// signals (V, Ca, the calcium current) and may set the maximal conductances ḡ of some of its channels —
 /// activity-dependent regulation, a neuromodulatory controller, a calcium sensor.
 ///
-/// The compiled cell places a mechanism's states in the dense core of its Jacobian (they may couple to
-/// any other core state) under the names `<name>.<state>`. The mechanism supplies everything each
+/// The compiled cell places a mechanism's core states in the dense core of its Jacobian (they may couple to
+/// any other core state) and its diagonal states beside the gates (each couples only to itself and the
+/// core), under the names `<name>.<state>`. The mechanism supplies everything each
 /// integrator needs: initial values, derivatives, the exact Jacobian of its derivatives (with respect to its
 /// own states and to the cell's signals; the cell applies the chain rule), the linear form the exponential
 /// integrator steps exactly, and per-state tolerances. A conductance whose ḡ a mechanism drives takes its ḡ
@@ -12,36 +13,69 @@
 public protocol CellMechanism: Sendable {
     /// The mechanism's name: the prefix of its state names and how errors name it (e.g. `liu`).
     var name: String { get }
-    /// Its states, in order.
+    /// Its states, in order: the core states first, then the diagonal ones (`MechanismState.placement`).
     var states: [MechanismState] { get }
+    /// Whether its derivatives read the calcium current (else the cell does not compute it for the
+    /// mechanism's linear form). Default true.
+    var readsCalciumCurrent: Bool { get }
     /// The conductances whose ḡ it sets, each with the index (into `states`) of the state holding ḡ.
     var drivenConductances: [DrivenConductance] { get }
     /// Checks the mechanism against the cell it is part of; throws naming the field at fault.
     func validate(for neuron: NeuronDescription) throws(ModelError)
     /// Writes the initial value of each state (`states.count` values) for the cell at rest with `signals`.
-    func initialStates(_ neuron: NeuronDescription, signals: CellSignals, into x: UnsafeMutablePointer<Double>)
+    func initialStates(_ neuron: NeuronDescription, signals: CellSignals, into x: MechanismStates)
     /// Writes dx/dt (each state's unit per ms) at its states `x` and the cell's `signals`.
-    func derivatives(_ x: UnsafePointer<Double>, signals: CellSignals, into dx: UnsafeMutablePointer<Double>)
+    func derivatives(_ x: MechanismStates, signals: CellSignals, into dx: MechanismStates)
     /// Writes the exact Jacobian of `derivatives`: ∂ẋ/∂x into `dStates` (count × count, row-major) and
     /// ∂ẋ/∂(V, Ca, I_Ca) into `dSignals` (count × 3, row-major; per mV, per model calcium unit, per µA/cm²).
-    func jacobian(_ x: UnsafePointer<Double>, signals: CellSignals,
+    /// A diagonal state's row may be non-zero only in its own column and the core's.
+    func jacobian(_ x: MechanismStates, signals: CellSignals,
                   dStates: UnsafeMutablePointer<Double>, dSignals: UnsafeMutablePointer<Double>)
     /// Writes the linear form the exponential integrator steps exactly, with the signals held over the
     /// step: dx_i/dt = (x∞_i − x_i)/τ_i. τ_i = +∞ means the constant rate dx_i/dt = x∞_i; a negative τ_i is
     /// exponential growth (x∞_i = 0).
-    func linearForm(_ x: UnsafePointer<Double>, signals: CellSignals,
-                    steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>)
+    func linearForm(_ x: MechanismStates, signals: CellSignals, steadyState: MechanismStates, timeConstant: MechanismStates)
     /// Quantities derived from its states that summaries report as means over each analysis window (a
     /// sensor's value, an error signal), each with its target where the mechanism has one.
     var readouts: [MechanismReadout] { get }
     /// Writes the value of each readout at states `x` (`readouts.count` values).
-    func readoutValues(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>)
+    func readoutValues(_ x: MechanismStates, into out: UnsafeMutablePointer<Double>)
 }
 
 extension CellMechanism {
+    public var readsCalciumCurrent: Bool { true }
     /// No readouts.
     public var readouts: [MechanismReadout] { [] }
-    public func readoutValues(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {}
+    public func readoutValues(_ x: MechanismStates, into out: UnsafeMutablePointer<Double>) {}
+}
+
+/// A mechanism's states (or their derivatives, steady states, time constants) as one indexable view: the
+/// core states, then the diagonal ones, wherever the compiled cell keeps them.
+public struct MechanismStates {
+    /// The core values, in order.
+    public let core: UnsafeMutablePointer<Double>
+    /// The diagonal values, in order (the i-th diagonal state is `self[coreCount + i]`).
+    public let diagonal: UnsafeMutablePointer<Double>
+    /// Number of core states.
+    public let coreCount: Int
+
+    /// A view of `coreCount` core values at `core` followed by diagonal values at `diagonal`.
+    public init(core: UnsafeMutablePointer<Double>, coreCount: Int, diagonal: UnsafeMutablePointer<Double>) {
+        self.core = core
+        self.coreCount = coreCount
+        self.diagonal = diagonal
+    }
+
+    /// Contiguous values at `base` (no diagonal states, or stored after the core ones).
+    public init(_ base: UnsafeMutablePointer<Double>, coreCount: Int) {
+        self.init(core: base, coreCount: coreCount, diagonal: base + coreCount)
+    }
+
+    /// The i-th state (in `CellMechanism.states` order).
+    @inlinable public subscript(i: Int) -> Double {
+        get { i < coreCount ? core[i] : diagonal[i - coreCount] }
+        nonmutating set { if i < coreCount { core[i] = newValue } else { diagonal[i - coreCount] = newValue } }
+    }
 }
 
 /// A quantity a mechanism reports (`CellMechanism.readouts`): its name within the mechanism, its unit and
@@ -66,11 +100,27 @@ public struct MechanismState: Sendable, Equatable {
     public var unit: String
     /// Absolute tolerance, in `unit`.
     public var absoluteTolerance: Double
+    /// Where the state sits in the Jacobian's arrow form.
+    public var placement: Placement
+    /// The state's τ in `CellMechanism.linearForm` when it is the same at every state (ms; `.infinity` for
+    /// a constant rate), so that the exponential integrator takes its decay e^(−h/τ) from the step's tables
+    /// instead of computing it at every step; nil when τ varies.
+    public var fixedTimeConstant: Double?
 
-    public init(name: String, unit: String, absoluteTolerance: Double) {
+    /// Where a state sits in the Jacobian.
+    public enum Placement: Sendable, Equatable {
+        /// In the dense core: its derivative may depend on any state.
+        case core
+        /// Beside the gates: its derivative depends only on itself and core states (cheaper Newton solves).
+        case diagonal
+    }
+
+    public init(name: String, unit: String, absoluteTolerance: Double, placement: Placement = .core, fixedTimeConstant: Double? = nil) {
         self.name = name
         self.unit = unit
         self.absoluteTolerance = absoluteTolerance
+        self.placement = placement
+        self.fixedTimeConstant = fixedTimeConstant
     }
 }
 

@@ -67,8 +67,8 @@ public struct LiuRegulation: CellMechanism, Equatable {
 
     public var states: [MechanismState] {
         func sensor(_ n: String, _ s: CalciumSensor) -> [MechanismState] {
-            [MechanismState(name: "\(n).M", unit: "1", absoluteTolerance: 1e-6)]
-                + (s.stateCount == 2 ? [MechanismState(name: "\(n).H", unit: "1", absoluteTolerance: 1e-6)] : [])
+            [MechanismState(name: "\(n).M", unit: "1", absoluteTolerance: 1e-6, fixedTimeConstant: s.activationTau)]
+                + (s.stateCount == 2 ? [MechanismState(name: "\(n).H", unit: "1", absoluteTolerance: 1e-6, fixedTimeConstant: s.inactivationTau)] : [])
         }
         return sensor("F", fast) + sensor("S", slow) + sensor("D", dc)
             + rules.map { MechanismState(name: "\($0.conductance).gbar", unit: "mS/cm²", absoluteTolerance: 1e-6) }
@@ -117,7 +117,7 @@ public struct LiuRegulation: CellMechanism, Equatable {
     /// I = I_Ca/C (nA/nF).
     @inline(__always) private func input(_ s: CellSignals) -> Double { s.calciumCurrent / s.capacitance }
 
-    public func initialStates(_ neuron: NeuronDescription, signals: CellSignals, into x: UnsafeMutablePointer<Double>) {
+    public func initialStates(_ neuron: NeuronDescription, signals: CellSignals, into x: MechanismStates) {
         let i = input(signals)
         eachSensor { o, s in
             x[o] = s.activation(i)
@@ -127,8 +127,9 @@ public struct LiuRegulation: CellMechanism, Equatable {
     }
 
     /// The bracket A_i (F̄ − F) + B_i (S̄ − S) + C_i (D̄ − D) for each rule is built from these errors.
-    @inline(__always) private func errors(_ x: UnsafePointer<Double>) -> (Double, Double, Double) {
-        (targets.fast - fast.value(x), targets.slow - slow.value(x + slowOffset), targets.dc - dc.value(x + dcOffset))
+    @inline(__always) private func errors(_ x: MechanismStates) -> (Double, Double, Double) {
+        let (f, s, d) = sensorValues(x)
+        return (targets.fast - f, targets.slow - s, targets.dc - d)
     }
 
     /// The sensor values F, S and D, with their targets F̄, S̄, D̄.
@@ -137,16 +138,16 @@ public struct LiuRegulation: CellMechanism, Equatable {
          MechanismReadout(name: "D", unit: "1", target: targets.dc)]
     }
 
-    public func readoutValues(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+    public func readoutValues(_ x: MechanismStates, into out: UnsafeMutablePointer<Double>) {
         (out[0], out[1], out[2]) = sensorValues(x)
     }
 
     /// The sensor values F, S, D at states x.
-    public func sensorValues(_ x: UnsafePointer<Double>) -> (fast: Double, slow: Double, dc: Double) {
-        (fast.value(x), slow.value(x + slowOffset), dc.value(x + dcOffset))
+    public func sensorValues(_ x: MechanismStates) -> (fast: Double, slow: Double, dc: Double) {
+        (fast.value(x, at: 0), slow.value(x, at: slowOffset), dc.value(x, at: dcOffset))
     }
 
-    public func derivatives(_ x: UnsafePointer<Double>, signals: CellSignals, into dx: UnsafeMutablePointer<Double>) {
+    public func derivatives(_ x: MechanismStates, signals: CellSignals, into dx: MechanismStates) {
         let i = input(signals)
         eachSensor { o, s in
             dx[o] = (s.activation(i) - x[o]) / s.activationTau
@@ -158,7 +159,7 @@ public struct LiuRegulation: CellMechanism, Equatable {
         }
     }
 
-    public func jacobian(_ x: UnsafePointer<Double>, signals: CellSignals,
+    public func jacobian(_ x: MechanismStates, signals: CellSignals,
                          dStates: UnsafeMutablePointer<Double>, dSignals: UnsafeMutablePointer<Double>) {
         let n = gbarOffset + rules.count
         dStates.update(repeating: 0, count: n * n)
@@ -192,8 +193,7 @@ public struct LiuRegulation: CellMechanism, Equatable {
         }
     }
 
-    public func linearForm(_ x: UnsafePointer<Double>, signals: CellSignals,
-                           steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
+    public func linearForm(_ x: MechanismStates, signals: CellSignals, steadyState: MechanismStates, timeConstant: MechanismStates) {
         let i = input(signals)
         eachSensor { o, s in
             steadyState[o] = s.activation(i)
