@@ -42,8 +42,8 @@ public struct HomeostasisPlan: Sendable {
     /// Whether ḡ_X may go below zero, as in the authors' code (the paper profile's default).
     public var allowsNegativeConductance: Bool
 
-    /// The controller for one cell (a reference run first if the target is taken from one).
-    public func homeostasis(for cell: NeuronDescription, solver: SolverChoice = .cvodeBDF,
+    /// The controller for one cell (a reference run first if the target is taken from one, integrated with `solver`).
+    public func homeostasis(for cell: NeuronDescription, solver: SolverSettings = SolverSettings(),
                             shouldStop: (@Sendable () -> Bool)? = nil) throws(SimulationError) -> Homeostasis {
         let caTarget: Double
         switch target {
@@ -53,7 +53,7 @@ public struct HomeostasisPlan: Sendable {
             plain.homeostasis = nil
             var r = SimulationRequest(neuron: plain, duration: w.upperBound)
             r.window = w
-            r.solver = solver
+            r.solverSettings = solver
             r.shouldStop = shouldStop
             guard let ca = try simulate(r).meanCalcium else {
                 throw SimulationError(message: "the reference run gave no mean calcium")
@@ -130,14 +130,15 @@ public struct Experiment: Sendable {
     /// Whether the experiment is over a population (output per cell plus statistics).
     public var isPopulation: Bool
 
-    /// Reads an experiment file. Relative paths inside it are relative to its folder.
-    public static func load(_ path: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+    /// Reads an experiment file. Relative paths inside it are relative to its folder; `solver` replaces some of
+    /// the file's solver settings.
+    public static func load(_ path: String, profile override: Profile? = nil, solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> Experiment {
         OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(data, file: path, folder: folder, profile: override)
+        return try parse(data, file: path, folder: folder, profile: override, solver: overrides)
     }
 
     /// The request for cell k of `cells`, with its homeostatic controller (a reference run first if needed).
@@ -155,7 +156,7 @@ public struct Experiment: Sendable {
                 if plan.regulated == nil, let m = c.neuromodulation {
                     plan.regulated = c.conductanceNames.filter { !m.conductances.contains($0) }
                 }
-                c.homeostasis = try plan.homeostasis(for: c, solver: r.solver, shouldStop: r.shouldStop)
+                c.homeostasis = try plan.homeostasis(for: c, solver: r.solverSettings, shouldStop: r.shouldStop)
             }
             return c
         }
@@ -163,10 +164,7 @@ public struct Experiment: Sendable {
         if let p = preparation {
             // The preparatory run; then its conductances, fresh initial conditions, τ_X from them.
             var prep = SimulationRequest(neuron: cell, duration: p.duration)
-            prep.solver = r.solver
-            prep.rtol = r.rtol
-            prep.atol = r.atol
-            prep.dt = r.dt
+            prep.solverSettings = r.solverSettings
             if p.gs != nil || p.gu != nil { prep.events = [ProtocolEvent(time: 0, action: .dicTargets(gs: p.gs, gu: p.gu))] }
             prep.conductanceTimes = [p.duration]
             prep.shouldStop = r.shouldStop
@@ -179,16 +177,20 @@ public struct Experiment: Sendable {
         return r
     }
 
-    /// - Parameter override: a profile replacing the file's (`ganglion run --profile`).
+    /// - Parameters:
+    ///   - override: a profile replacing the file's (`ganglion run --profile`).
+    ///   - overrides: replacements of some of the file's solver settings (`ganglion run --solver`, `--dt`, …).
     /// Errors give the line and column of the field at fault.
-    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil,
+                             solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> Experiment {
         try ModelFileError.parsing(data, file: file) { document throws(ModelFileError) in
-            try parse(value: document.value, file: file, folder: folder, profile: override)
+            try parse(value: document.value, file: file, folder: folder, profile: override, solver: overrides)
         }
     }
 
     /// Parses an experiment given as a JSON value (fields named as in `file`, without locations).
-    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil,
+                      solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> Experiment {
         func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: field, message: message) }
         guard let root = parsed as? [String: Any] else { throw fail(nil, "must be a JSON object (an experiment), got \(describeJSON(parsed))") }
         let reader = FieldReader(file: file)
@@ -386,20 +388,8 @@ public struct Experiment: Sendable {
         var request = SimulationRequest(neuron: first, duration: duration)
 
         // Solver.
-        if let s = try object(root["solver"], "solver", allowed: ["name", "rtol", "atol", "dt"]) {
-            if let n = try string(s["name"], "solver.name") {
-                guard let c = SolverChoice(rawValue: n) else {
-                    throw fail("solver.name", "unknown solver '\(n)' (known: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                request.solver = c
-            }
-            if let r = try number(s["rtol"], "solver.rtol") {
-                guard r > 0, r < 1 else { throw fail("solver.rtol", "must be in (0, 1), got \(r)") }
-                request.rtol = r
-            }
-            request.atol = try positive(s["atol"], "solver.atol")
-            request.dt = try positive(s["dt"], "solver.dt")
-        }
+        request.solverSettings = try reader.solverSettings(root["solver"], allowed: ["name", "rtol", "atol", "dt", "max_step", "linear_solver"],
+                                                           overrides: overrides)
 
         // Protocol.
         if let p = root["protocol"] {
@@ -510,8 +500,7 @@ public struct Experiment: Sendable {
             request.checkpointInterval = 30000
         }
         if let dt = traceInterval { request.outputInterval = dt }
-        let fixedStep = request.solver == .expEuler || request.solver == .rk4 ? request.dt ?? request.solver.defaultStep : nil
-        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: fixedStep,
+        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: request.solverSettings.fixedStep,
                                          checkpointInterval: request.checkpointInterval) {
             throw fail(traceInterval != nil ? "outputs.trace.dt_ms" : "duration_ms", why)
         }

@@ -14,25 +14,29 @@ public struct NetworkExperiment: Sendable {
     /// Whether conductances are written (every `request.conductanceInterval` ms).
     public var writesConductances: Bool
 
-    /// Reads a network file. Relative paths inside it are relative to its folder.
-    public static func load(_ path: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+    /// Reads a network file. Relative paths inside it are relative to its folder; `solver` replaces some of the
+    /// file's solver settings (before any run the controllers need is made).
+    public static func load(_ path: String, profile override: Profile? = nil, solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> NetworkExperiment {
         OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(data, file: path, folder: folder, profile: override)
+        return try parse(data, file: path, folder: folder, profile: override, solver: overrides)
     }
 
     /// Parses a network file's contents; `file` names it in errors, relative paths are taken from `folder`,
-    /// and `override` replaces the file's profile. Throws `ModelFileError` naming the field at fault.
-    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+    /// `override` replaces the file's profile and `overrides` some of its solver settings. Throws
+    /// `ModelFileError` naming the field at fault.
+    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil,
+                             solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> NetworkExperiment {
         try ModelFileError.parsing(data, file: file) { document throws(ModelFileError) in
-            try parse(value: document.value, file: file, folder: folder, profile: override)
+            try parse(value: document.value, file: file, folder: folder, profile: override, solver: overrides)
         }
     }
 
-    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil,
+                      solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> NetworkExperiment {
         let f = FieldReader(file: file)
         guard let root = parsed as? [String: Any] else { throw f.fail(nil, "must be a JSON object (a network), got \(describeJSON(parsed))") }
         _ = try f.object(root, "", allowed: ["name", "notes", "duration_ms", "profile", "solver", "population", "cells", "initial",
@@ -44,6 +48,9 @@ public struct NetworkExperiment: Sendable {
         }
         if let override { profile = override }
         guard let duration = try f.positive(root["duration_ms"], "duration_ms") else { throw f.fail("duration_ms", "missing") }
+        // Solver (no atol: each state keeps its cell's default absolute tolerance); the controllers' reference
+        // runs and the network run use it.
+        let solverSettings = try f.solverSettings(root["solver"], allowed: ["name", "rtol", "dt", "max_step", "linear_solver"], overrides: overrides)
         func resolve(_ s: String) -> String { s.hasPrefix("/") || NamedModel.named(s) != nil ? s : folder + "/" + s }
 
         // The population the cells may draw from: a file, or generated per cell (with the cell's τ factors).
@@ -176,7 +183,8 @@ public struct NetworkExperiment: Sendable {
             return try Experiment.parse(value: o, file: file, folder: folder, profile: profile)
         }
         if controllers {
-            let base = try template([:])
+            var base = try template([:])
+            base.request.solverSettings = solverSettings
             for (i, c) in cells.enumerated() {
                 var x = base
                 x.cells = [(nil, c.neuron)]
@@ -271,24 +279,7 @@ public struct NetworkExperiment: Sendable {
         var request = NetworkRequest(network: network, duration: duration)
         request.pendingHomeostasis = pendingHomeostasis
         request.thresholds = thresholds
-        // Solver.
-        if let s = try f.object(root["solver"], "solver", allowed: ["name", "rtol", "dt", "linear_solver"]) {
-            if let n = try f.string(s["name"], "solver.name") {
-                guard let c = SolverChoice(rawValue: n) else {
-                    throw f.fail("solver.name", "unknown solver '\(n)' (known: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                request.solver = c
-            }
-            if let r = try f.number(s["rtol"], "solver.rtol") {
-                guard r > 0, r < 1 else { throw f.fail("solver.rtol", "must be in (0, 1), got \(r)") }
-                request.rtol = r
-            }
-            request.dt = try f.positive(s["dt"], "solver.dt")
-            if let l = try f.string(s["linear_solver"], "solver.linear_solver") {
-                guard let v = CVODEOptions.LinearSolver(rawValue: l) else { throw f.fail("solver.linear_solver", "unknown '\(l)' (structured, dense)") }
-                request.linearSolver = v
-            }
-        }
+        request.solverSettings = solverSettings
 
         // Protocol: each event addresses "cells" (a name, a list, or "all") with one single-cell action, or
         // switches homeostasis on.

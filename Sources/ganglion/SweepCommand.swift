@@ -34,7 +34,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Unknown conductances of the compensation (default: CaS,A for STG, CaL,CaN for DA).") var unknowns: String?
     @Option(parsing: .unconditional, help: "Compensation voltage: mV or 'threshold' (default).") var at: String?
     @Option(help: "Compensation variant: exact, paper or pnas.") var variant: CompensationVariant = .exact
-    @Option(help: "Integrator.") var solver: SolverChoice = .cvodeBDF
+    @OptionGroup var solverOptions: SolverOverride
     @Option(help: "Worker threads (default: all cores).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Run the I-th of N contiguous slices (0-based), e.g. 2/8; defaults from SLURM_ARRAY_TASK_ID/COUNT.")
     var shard: String?
@@ -54,7 +54,8 @@ struct SweepCommand: ParsableCommand {
         let lo = cells.count * i / n, hi = cells.count * (i + 1) / n
         var request = SweepRequest(cells: (lo..<hi).map { ($0, cells[$0]) }, duration: duration)
         request.window = try parseWindow(window)
-        request.solver = solver
+        do { request.solverSettings = try solverOptions.overrides.applied(to: SolverSettings()) } catch { throw fail(error.message) }
+        noteStep(solverOptions.dt, outputInterval: SimulationRequest.defaultOutputInterval)
         request.jobs = jobs
         var solvedNames: [String] = []
         if let target {
