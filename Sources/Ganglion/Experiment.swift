@@ -188,9 +188,10 @@ public struct Experiment: Sendable {
         }
     }
 
-    /// Parses an experiment given as a JSON value (fields named as in `file`, without locations).
+    /// Parses an experiment given as a JSON value (fields named as in `file`, without locations); `cell`, if
+    /// given, is the cell of an experiment without `cell` or `population`.
     static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil,
-                      solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> Experiment {
+                      solver overrides: SolverOverrides = SolverOverrides(), cell given: NeuronDescription? = nil) throws(ModelFileError) -> Experiment {
         func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: field, message: message) }
         guard let root = parsed as? [String: Any] else { throw fail(nil, "must be a JSON object (an experiment), got \(describeJSON(parsed))") }
         let reader = FieldReader(file: file)
@@ -233,6 +234,7 @@ public struct Experiment: Sendable {
         var cells: [(index: Int?, neuron: NeuronDescription)] = []
         let isPopulation = root["population"] != nil
         switch (root["cell"], root["population"]) {
+        case (nil, nil) where given != nil: cells = [(nil, given!)]
         case (nil, nil): throw fail("cell", "missing (a model file, a named model, POP.json#INDEX, or an inline model object; or \"population\")")
         case (.some, .some): throw fail("population", "give either a cell or a population, not both")
         case (let s as String, nil): cells = [(nil, try ModelFile.loadAny(resolve(s)))]
@@ -246,7 +248,7 @@ public struct Experiment: Sendable {
             } else if let g = try object(p, "population", allowed: ["generate", "count", "seed", "variant", "g_s", "g_u"]) {
                 // Generated here, deterministically (Docs/science/dics.md §7; `ganglion population` writes the same cells).
                 guard let family = try string(g["generate"], "population.generate"), let recipe = Population.Recipe.named(family) else {
-                    throw fail("population.generate", "missing or unknown family (known: stg, da)")
+                    throw fail("population.generate", "missing or unknown family (known: \(Population.Recipe.all.map(\.kind.name).joined(separator: ", ")))")
                 }
                 guard let count = try positive(g["count"], "population.count"), count == count.rounded(), count <= 100_000 else {
                     throw fail("population.count", "must be a whole number of cells in 1…100000")
@@ -289,6 +291,8 @@ public struct Experiment: Sendable {
         if root["cells"] != nil, !isPopulation { throw fail("cells", "only with a population") }
         guard !cells.isEmpty else { throw fail("cells", "no cells chosen") }
         let first = cells[0].neuron
+        // The family of the (first) cell: the defaults of the controllers and events.
+        let family = NeuronKind.of(first)
 
         guard let duration = try number(root["duration_ms"], "duration_ms") else { throw fail("duration_ms", "missing") }
         guard duration > 0 else { throw fail("duration_ms", "must be > 0 ms, got \(duration)") }
@@ -341,7 +345,9 @@ public struct Experiment: Sendable {
         if let n = try object(root["neuromodulation"], "neuromodulation",
                               allowed: ["conductances", "g_s", "g_u", "V_th", "alpha", "beta", "K_p", "K_i", "K_t", "u_max",
                                         "anti_windup", "integrator_start", "variant"]) {
-            let pair = try strings(n["conductances"], "neuromodulation.conductances") ?? (first.kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+            guard let pair = try strings(n["conductances"], "neuromodulation.conductances") ?? family?.modulatedPair else {
+                throw fail("neuromodulation.conductances", "missing (the cell has no family to take the default pair from)")
+            }
             guard let gs = try number(n["g_s"], "neuromodulation.g_s") else { throw fail("neuromodulation.g_s", "missing (the initial target)") }
             guard let gu = try number(n["g_u"], "neuromodulation.g_u") else { throw fail("neuromodulation.g_u", "missing (the initial target)") }
             var m = Neuromodulation(conductances: pair, gs: gs, gu: gu, thresholdVoltage: 0)
@@ -351,8 +357,8 @@ public struct Experiment: Sendable {
             if let v = try positive(n["K_i"], "neuromodulation.K_i") { m.ki = v }
             m.kt = try positive(n["K_t"], "neuromodulation.K_t") ?? m.beta / m.ki
             if let v = try positive(n["u_max"], "neuromodulation.u_max") { m.uMax = v }
-            // The authors' DA controller has no anti-windup (Docs/science/controllers.md §6).
-            m.antiWindup = try bool(n["anti_windup"], "neuromodulation.anti_windup") ?? !(profile == .paper && first.kind == "da")
+            // The paper profile: the authors' controller of the family (Docs/science/controllers.md §6).
+            m.antiWindup = try bool(n["anti_windup"], "neuromodulation.anti_windup") ?? (profile == .paper ? family?.paperAntiWindup ?? true : true)
             if let z = try string(n["integrator_start"], "neuromodulation.integrator_start") {
                 guard let v = Neuromodulation.IntegratorStart(rawValue: z) else {
                     throw fail("neuromodulation.integrator_start", "unknown '\(z)' (steady-state or zero)")
@@ -425,7 +431,9 @@ public struct Experiment: Sendable {
                 case "Ca_target": action = .calciumTarget(try number(e["Ca_target"], "\(field).Ca_target")!)
                 case "sharp":
                     let (gs, gu) = try targets(e["sharp"], "\(field).sharp")
-                    let pair = try strings(e["conductances"], "\(field).conductances") ?? (first.kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+                    guard let pair = try strings(e["conductances"], "\(field).conductances") ?? family?.modulatedPair else {
+                        throw fail("\(field).conductances", "missing (the cell has no family to take the default pair from)")
+                    }
                     action = .sharp(SharpNeuromodulation(gs: gs, gu: gu, conductances: pair, voltage: try number(e["V"], "\(field).V"),
                                                          variant: profile.compensationVariant, restart: profile == .paper))
                 case "dic_targets":
