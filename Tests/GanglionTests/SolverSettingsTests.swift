@@ -89,4 +89,25 @@ struct SolverSettingsTests {
         let plain = try NamedModel.named("stg-bursting")!.neuron()
         #expect(target == (try meanCalcium(plain, window: 500...1500, settings: Self.settings)))
     }
+
+    @Test("ganglion sweep --dt integrates every cell with that fixed step; --dt with CVODE is refused")
+    func sweepStep() throws {
+        let dir = try temporaryFolder("sweep-dt")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let population = try Population.generate(.stg, count: 1, seed: 3)
+        try PopulationFile.write(population, to: dir + "/pop.json")
+        let r = try ganglion(["sweep", dir + "/pop.json", "--duration", "1500", "--window", "500:1500", "--solver", "exp-euler",
+                              "--dt", "0.02", "--jobs", "1", "--quiet", "--out", dir + "/f.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: dir + "/f.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let column = try #require(lines[0].firstIndex(of: "mean_ca"))
+        let swept = try #require(Double(lines[1][column]))
+        let cell = population.cells[0]
+        let direct = try meanCalcium(cell, window: 500...1500, settings: SolverSettings(method: .expEuler, dt: 0.02))
+        let defaultStep = try meanCalcium(cell, window: 500...1500, settings: SolverSettings(method: .expEuler))
+        #expect(abs(swept - direct) <= 1e-9 * abs(direct), "sweep \(swept), direct \(direct)")   // the table's 10 digits
+        #expect(abs(direct - defaultStep) > 1e-6 * abs(direct))
+        let refused = try ganglion(["sweep", dir + "/pop.json", "--duration", "100", "--dt", "0.02", "--quiet", "--out", dir + "/g.csv"])
+        #expect(refused.status != 0 && refused.stderr.contains("--dt applies to the fixed-step solvers"), "\(refused.stderr)")
+    }
 }
