@@ -304,10 +304,17 @@ final class NetworkRun {
     /// A text that changes whenever something that changes the result changes.
     static func fingerprint(_ r: NetworkRequest) -> String {
         let events = r.events.map { "\($0.time):\($0.cells):" + StableDescription.of($0.action) }.joined(separator: ";")
-        return [StableDescription.of(r.network), "T=\(r.duration)", r.solverSettings.fingerprint, "dt_out=\(r.outputInterval)",
+        // The solver fields named each on its own, then (only when set) the settings without a field here.
+        let s = r.solverSettings
+        var extras = s
+        extras.linearSolver = .structured
+        extras.exactRates = false
+        extras.sundialsStepBounds = false
+        return [StableDescription.of(r.network), "T=\(r.duration)", s.method.rawValue, "rtol=\(s.rtol)", "dt=\(String(describing: s.dt))",
+                "ls=\(s.linearSolver)", "exact=\(s.exactRates)", "bounds=\(s.sundialsStepBounds)", "dt_out=\(r.outputInterval)",
                 "events=\(events)", "pending=" + StableDescription.of(r.pendingHomeostasis), "vth=\(r.thresholds)", "trace=\(String(describing: r.traceWindow))",
                 "record=\(r.record)", "gdt=\(String(describing: r.conductanceInterval))", "ckpt=\(String(describing: r.checkpointInterval))"]
-            .joined(separator: "|")
+            .joined(separator: "|") + extras.fingerprintExtras + (s.atol.map { "|atol=\($0)" } ?? "")
     }
 
     /// Takes a run back to a checkpoint: the protocol's changes, the compiled network, the analyses, the outputs.

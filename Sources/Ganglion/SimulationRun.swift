@@ -262,11 +262,12 @@ final class SimulationRun {
         let ev = r.events.map { StableDescription.of($0) }.joined(separator: ";")
         let nm = n.neuromodulation.map { StableDescription.of($0) } ?? "none"
         let blocks = n.blockFractions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        return [n.name, g, "I=\(n.appliedCurrent)", "h=\(h)", "nm=\(nm)", "block=\(blocks)", "V0=\(n.initialVoltage)", "Ca0=\(n.initialCalcium)", "T=\(r.duration)", "dt_out=\(r.outputInterval)", r.solverSettings.fingerprint, "events=\(ev)",
+        return [n.name, g, "I=\(n.appliedCurrent)", "h=\(h)", "nm=\(nm)", "block=\(blocks)", "V0=\(n.initialVoltage)", "Ca0=\(n.initialCalcium)", "T=\(r.duration)", "dt_out=\(r.outputInterval)", r.solverSettings.method.rawValue,
+                "rtol=\(r.solverSettings.rtol)", "atol=\(String(describing: r.solverSettings.atol))", "dt=\(String(describing: r.solverSettings.dt))", "events=\(ev)",
                 "snap=\(r.snapshotTimes)", "ckpt=\(String(describing: r.checkpointInterval))",
                 "gdt=\(String(describing: r.conductanceInterval))", "gt=\(r.conductanceTimes)", "win=\(r.extraWindows)"]
             .joined(separator: "|")
-            + (r.events.contains { $0.time > 0 && $0.time < r.duration } ? "|segments-settling=\(r.segmentSettling)" : "")
+            + (r.events.contains { $0.time > 0 && $0.time < r.duration } ? "|segments-settling=\(r.segmentSettling)" : "") + r.solverSettings.fingerprintExtras
     }
 
     func resume(_ path: String) throws(SimulationError) {

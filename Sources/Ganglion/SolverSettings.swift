@@ -63,16 +63,16 @@ public struct SolverSettings: Sendable, Equatable {
         }
     }
 
-    /// A text naming every setting that changes a result (for checkpoint fingerprints): the method, rtol,
-    /// atol and dt always, the others only when they differ from their defaults.
-    var fingerprint: String {
-        var parts = [method.rawValue, "rtol=\(rtol)", "atol=\(String(describing: atol))", "dt=\(String(describing: dt))"]
+    /// The settings that change a result and are not the method, rtol, atol or dt, as text (for checkpoint
+    /// fingerprints): each only when it differs from its default, every one led by `|`; empty for the defaults.
+    var fingerprintExtras: String {
+        var parts: [String] = []
         if let maxStep { parts.append("max-step=\(maxStep)") }
         if maxStepsPerOutput != 500_000 { parts.append("max-steps=\(maxStepsPerOutput)") }
         if linearSolver != .structured { parts.append("ls=\(linearSolver)") }
         if exactRates { parts.append("exact-rates") }
         if sundialsStepBounds { parts.append("sundials-step-bounds") }
-        return parts.joined(separator: "|")
+        return parts.map { "|" + $0 }.joined()
     }
 }
 
