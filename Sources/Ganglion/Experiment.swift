@@ -42,8 +42,8 @@ public struct HomeostasisPlan: Sendable {
     /// Whether ḡ_X may go below zero, as in the authors' code (the paper profile's default).
     public var allowsNegativeConductance: Bool
 
-    /// The controller for one cell (a reference run first if the target is taken from one).
-    public func homeostasis(for cell: NeuronDescription, solver: SolverChoice = .cvodeBDF,
+    /// The controller for one cell (a reference run first if the target is taken from one, integrated with `solver`).
+    public func homeostasis(for cell: NeuronDescription, solver: SolverSettings = SolverSettings(),
                             shouldStop: (@Sendable () -> Bool)? = nil) throws(SimulationError) -> Homeostasis {
         let caTarget: Double
         switch target {
@@ -53,7 +53,7 @@ public struct HomeostasisPlan: Sendable {
             plain.homeostasis = nil
             var r = SimulationRequest(neuron: plain, duration: w.upperBound)
             r.window = w
-            r.solver = solver
+            r.solverSettings = solver
             r.shouldStop = shouldStop
             guard let ca = try simulate(r).meanCalcium else {
                 throw SimulationError(message: "the reference run gave no mean calcium")
@@ -132,14 +132,15 @@ public struct Experiment: Sendable {
     /// Whether the experiment is over a population (output per cell plus statistics).
     public var isPopulation: Bool
 
-    /// Reads an experiment file. Relative paths inside it are relative to its folder.
-    public static func load(_ path: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+    /// Reads an experiment file. Relative paths inside it are relative to its folder; `solver` replaces some of
+    /// the file's solver settings.
+    public static func load(_ path: String, profile override: Profile? = nil, solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> Experiment {
         OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(data, file: path, folder: folder, profile: override)
+        return try parse(data, file: path, folder: folder, profile: override, solver: overrides)
     }
 
     /// The request for cell k of `cells`, with its homeostatic controller (a reference run first if needed).
@@ -160,7 +161,7 @@ public struct Experiment: Sendable {
                     let driven = Set(c.conductanceDrivers.map(\.conductance))
                     plan.regulated = c.conductanceNames.filter { !driven.contains($0) }
                 }
-                c.homeostasis = try plan.homeostasis(for: c, solver: r.solver, shouldStop: r.shouldStop)
+                c.homeostasis = try plan.homeostasis(for: c, solver: r.solverSettings, shouldStop: r.shouldStop)
             }
             return c
         }
@@ -168,10 +169,7 @@ public struct Experiment: Sendable {
         if let p = preparation {
             // The preparatory run; then its conductances, fresh initial conditions, τ_X from them.
             var prep = SimulationRequest(neuron: cell, duration: p.duration)
-            prep.solver = r.solver
-            prep.rtol = r.rtol
-            prep.atol = r.atol
-            prep.dt = r.dt
+            prep.solverSettings = r.solverSettings
             if p.gs != nil || p.gu != nil { prep.events = [ProtocolEvent(time: 0, action: .dicTargets(gs: p.gs, gu: p.gu))] }
             prep.conductanceTimes = [p.duration]
             prep.shouldStop = r.shouldStop
@@ -184,16 +182,21 @@ public struct Experiment: Sendable {
         return r
     }
 
-    /// - Parameter override: a profile replacing the file's (`ganglion run --profile`).
+    /// - Parameters:
+    ///   - override: a profile replacing the file's (`ganglion run --profile`).
+    ///   - overrides: replacements of some of the file's solver settings (`ganglion run --solver`, `--dt`, …).
     /// Errors give the line and column of the field at fault.
-    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil,
+                             solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> Experiment {
         try ModelFileError.parsing(data, file: file) { document throws(ModelFileError) in
-            try parse(value: document.value, file: file, folder: folder, profile: override)
+            try parse(value: document.value, file: file, folder: folder, profile: override, solver: overrides)
         }
     }
 
-    /// Parses an experiment given as a JSON value (fields named as in `file`, without locations).
-    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> Experiment {
+    /// Parses an experiment given as a JSON value (fields named as in `file`, without locations); `cell`, if
+    /// given, is the cell of an experiment without `cell` or `population`.
+    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil,
+                      solver overrides: SolverOverrides = SolverOverrides(), cell given: NeuronDescription? = nil) throws(ModelFileError) -> Experiment {
         func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: field, message: message) }
         guard let root = parsed as? [String: Any] else { throw fail(nil, "must be a JSON object (an experiment), got \(describeJSON(parsed))") }
         let reader = FieldReader(file: file)
@@ -236,6 +239,7 @@ public struct Experiment: Sendable {
         var cells: [(index: Int?, neuron: NeuronDescription)] = []
         let isPopulation = root["population"] != nil
         switch (root["cell"], root["population"]) {
+        case (nil, nil) where given != nil: cells = [(nil, given!)]
         case (nil, nil): throw fail("cell", "missing (a model file, a named model, POP.json#INDEX, or an inline model object; or \"population\")")
         case (.some, .some): throw fail("population", "give either a cell or a population, not both")
         case (let s as String, nil): cells = [(nil, try ModelFile.loadAny(resolve(s)))]
@@ -251,7 +255,7 @@ public struct Experiment: Sendable {
             } else if let g = try object(p, "population", allowed: ["generate", "count", "seed", "variant", "g_s", "g_u"]) {
                 // Generated here, deterministically (Docs/science/dics.md §7; `ganglion population` writes the same cells).
                 guard let family = try string(g["generate"], "population.generate"), let recipe = Population.Recipe.named(family) else {
-                    throw fail("population.generate", "missing or unknown family (known: stg, da)")
+                    throw fail("population.generate", "missing or unknown family (known: \(Population.Recipe.all.map(\.kind.name).joined(separator: ", ")))")
                 }
                 guard let count = try positive(g["count"], "population.count"), count == count.rounded(), count <= 100_000 else {
                     throw fail("population.count", "must be a whole number of cells in 1…100000")
@@ -294,6 +298,8 @@ public struct Experiment: Sendable {
         if root["cells"] != nil, !isPopulation { throw fail("cells", "only with a population") }
         guard !cells.isEmpty else { throw fail("cells", "no cells chosen") }
         let first = cells[0].neuron
+        // The family of the (first) cell: the defaults of the controllers and events.
+        let family = NeuronKind.of(first)
 
         guard let duration = try number(root["duration_ms"], "duration_ms") else { throw fail("duration_ms", "missing") }
         guard duration > 0 else { throw fail("duration_ms", "must be > 0 ms, got \(duration)") }
@@ -352,7 +358,9 @@ public struct Experiment: Sendable {
         if let n = try object(root["neuromodulation"], "neuromodulation",
                               allowed: ["conductances", "g_s", "g_u", "V_th", "alpha", "beta", "K_p", "K_i", "K_t", "u_max",
                                         "anti_windup", "integrator_start", "variant"]) {
-            let pair = try strings(n["conductances"], "neuromodulation.conductances") ?? (first.kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+            guard let pair = try strings(n["conductances"], "neuromodulation.conductances") ?? family?.modulatedPair else {
+                throw fail("neuromodulation.conductances", "missing (the cell has no family to take the default pair from)")
+            }
             guard let gs = try number(n["g_s"], "neuromodulation.g_s") else { throw fail("neuromodulation.g_s", "missing (the initial target)") }
             guard let gu = try number(n["g_u"], "neuromodulation.g_u") else { throw fail("neuromodulation.g_u", "missing (the initial target)") }
             var m = Neuromodulation(conductances: pair, gs: gs, gu: gu, thresholdVoltage: 0)
@@ -362,8 +370,8 @@ public struct Experiment: Sendable {
             if let v = try positive(n["K_i"], "neuromodulation.K_i") { m.ki = v }
             m.kt = try positive(n["K_t"], "neuromodulation.K_t") ?? m.beta / m.ki
             if let v = try positive(n["u_max"], "neuromodulation.u_max") { m.uMax = v }
-            // The authors' DA controller has no anti-windup (Docs/science/controllers.md §6).
-            m.antiWindup = try bool(n["anti_windup"], "neuromodulation.anti_windup") ?? !(profile == .paper && first.kind == "da")
+            // The paper profile: the authors' controller of the family (Docs/science/controllers.md §6).
+            m.antiWindup = try bool(n["anti_windup"], "neuromodulation.anti_windup") ?? (profile == .paper ? family?.paperAntiWindup ?? true : true)
             if let z = try string(n["integrator_start"], "neuromodulation.integrator_start") {
                 guard let v = Neuromodulation.IntegratorStart(rawValue: z) else {
                     throw fail("neuromodulation.integrator_start", "unknown '\(z)' (steady-state or zero)")
@@ -400,20 +408,8 @@ public struct Experiment: Sendable {
         var request = SimulationRequest(neuron: first, duration: duration)
 
         // Solver.
-        if let s = try object(root["solver"], "solver", allowed: ["name", "rtol", "atol", "dt"]) {
-            if let n = try string(s["name"], "solver.name") {
-                guard let c = SolverChoice(rawValue: n) else {
-                    throw fail("solver.name", "unknown solver '\(n)' (known: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                request.solver = c
-            }
-            if let r = try number(s["rtol"], "solver.rtol") {
-                guard r > 0, r < 1 else { throw fail("solver.rtol", "must be in (0, 1), got \(r)") }
-                request.rtol = r
-            }
-            request.atol = try positive(s["atol"], "solver.atol")
-            request.dt = try positive(s["dt"], "solver.dt")
-        }
+        request.solverSettings = try reader.solverSettings(root["solver"], allowed: ["name", "rtol", "atol", "dt", "max_step", "linear_solver"],
+                                                           overrides: overrides)
 
         // Protocol.
         if let p = root["protocol"] {
@@ -449,7 +445,9 @@ public struct Experiment: Sendable {
                 case "Ca_target": action = .calciumTarget(try number(e["Ca_target"], "\(field).Ca_target")!)
                 case "sharp":
                     let (gs, gu) = try targets(e["sharp"], "\(field).sharp")
-                    let pair = try strings(e["conductances"], "\(field).conductances") ?? (first.kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+                    guard let pair = try strings(e["conductances"], "\(field).conductances") ?? family?.modulatedPair else {
+                        throw fail("\(field).conductances", "missing (the cell has no family to take the default pair from)")
+                    }
                     action = .sharp(SharpNeuromodulation(gs: gs, gu: gu, conductances: pair, voltage: try number(e["V"], "\(field).V"),
                                                          variant: profile.compensationVariant, restart: profile == .paper))
                 case "dic_targets":
@@ -528,8 +526,7 @@ public struct Experiment: Sendable {
             request.checkpointInterval = 30000
         }
         if let dt = traceInterval { request.outputInterval = dt }
-        let fixedStep = request.solver == .expEuler || request.solver == .rk4 ? request.dt ?? request.solver.defaultStep : nil
-        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: fixedStep,
+        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: request.solverSettings.fixedStep,
                                          checkpointInterval: request.checkpointInterval) {
             throw fail(traceInterval != nil ? "outputs.trace.dt_ms" : "duration_ms", why)
         }

@@ -14,25 +14,29 @@ public struct NetworkExperiment: Sendable {
     /// Whether conductances are written (every `request.conductanceInterval` ms).
     public var writesConductances: Bool
 
-    /// Reads a network file. Relative paths inside it are relative to its folder.
-    public static func load(_ path: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+    /// Reads a network file. Relative paths inside it are relative to its folder; `solver` replaces some of the
+    /// file's solver settings (before any run the controllers need is made).
+    public static func load(_ path: String, profile override: Profile? = nil, solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> NetworkExperiment {
         OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(data, file: path, folder: folder, profile: override)
+        return try parse(data, file: path, folder: folder, profile: override, solver: overrides)
     }
 
     /// Parses a network file's contents; `file` names it in errors, relative paths are taken from `folder`,
-    /// and `override` replaces the file's profile. Throws `ModelFileError` naming the field at fault.
-    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+    /// `override` replaces the file's profile and `overrides` some of its solver settings. Throws
+    /// `ModelFileError` naming the field at fault.
+    public static func parse(_ data: Data, file: String, folder: String, profile override: Profile? = nil,
+                             solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> NetworkExperiment {
         try ModelFileError.parsing(data, file: file) { document throws(ModelFileError) in
-            try parse(value: document.value, file: file, folder: folder, profile: override)
+            try parse(value: document.value, file: file, folder: folder, profile: override, solver: overrides)
         }
     }
 
-    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil) throws(ModelFileError) -> NetworkExperiment {
+    static func parse(value parsed: Any, file: String, folder: String, profile override: Profile? = nil,
+                      solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> NetworkExperiment {
         let f = FieldReader(file: file)
         guard let root = parsed as? [String: Any] else { throw f.fail(nil, "must be a JSON object (a network), got \(describeJSON(parsed))") }
         _ = try f.object(root, "", allowed: ["name", "notes", "duration_ms", "profile", "solver", "population", "cells", "initial",
@@ -44,6 +48,9 @@ public struct NetworkExperiment: Sendable {
         }
         if let override { profile = override }
         guard let duration = try f.positive(root["duration_ms"], "duration_ms") else { throw f.fail("duration_ms", "missing") }
+        // Solver (no atol: each state keeps its cell's default absolute tolerance); the controllers' reference
+        // runs and the network run use it.
+        let solverSettings = try f.solverSettings(root["solver"], allowed: ["name", "rtol", "dt", "max_step", "linear_solver"], overrides: overrides)
         func resolve(_ s: String) -> String { s.hasPrefix("/") || NamedModel.named(s) != nil ? s : folder + "/" + s }
 
         // The population the cells may draw from: a file, or generated per cell (with the cell's τ factors).
@@ -55,7 +62,7 @@ public struct NetworkExperiment: Sendable {
         case let p:
             let g = try f.object(p, "population", allowed: ["generate", "seed", "variant", "g_s", "g_u"])!
             guard let family = try f.string(g["generate"], "population.generate"), let recipe = Population.Recipe.named(family) else {
-                throw f.fail("population.generate", "missing or unknown family (known: stg, da)")
+                throw f.fail("population.generate", "missing or unknown family (known: \(Population.Recipe.all.map(\.kind.name).joined(separator: ", ")))")
             }
             guard let seed = try f.number(g["seed"], "population.seed"), seed >= 0, seed == seed.rounded(), seed < 9e15 else {
                 throw f.fail("population.seed", g["seed"] == nil ? "missing: the generator's seed, a whole number ≥ 0" : "must be a whole number ≥ 0")
@@ -101,7 +108,7 @@ public struct NetworkExperiment: Sendable {
             guard let name = try f.string(c["name"], "\(field).name"), !name.isEmpty else { throw f.fail("\(field).name", "missing") }
             if let problem = FileName.labelProblem(name) { throw f.fail("\(field).name", "'\(name.debugDescription.dropFirst().dropLast())' \(problem)") }
             var scales: [String: Double] = [:]
-            if let t = try f.object(c["tau_scale"], "\(field).tau_scale", allowed: ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H", "CaL", "CaN", "ERG", "NMDA"]) {
+            if let t = try f.object(c["tau_scale"], "\(field).tau_scale", allowed: NeuronKind.channelNames) {
                 for (k, v) in t { scales[k] = try f.positive(v, "\(field).tau_scale.\(k)")! }
             }
             var neuron: NeuronDescription
@@ -139,7 +146,9 @@ public struct NetworkExperiment: Sendable {
                 if let v = try f.number(m["g_s"], "\(field).modulate.g_s") { targets[.s] = v }
                 if let v = try f.number(m["g_u"], "\(field).modulate.g_u") { targets[.u] = v }
                 guard !targets.isEmpty else { throw f.fail("\(field).modulate", "give g_s, g_u or both") }
-                let pair = try f.strings(m["conductances"], "\(field).modulate.conductances") ?? (neuron.kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+                guard let pair = try f.strings(m["conductances"], "\(field).modulate.conductances") ?? NeuronKind.of(neuron)?.modulatedPair else {
+                    throw f.fail("\(field).modulate.conductances", "missing (the cell has no family to take the default pair from)")
+                }
                 guard let v = vth else { throw f.fail("\(field).modulate", "the cell has no threshold to solve at") }
                 do { neuron = try compensate(neuron, unknowns: pair, targets: targets, at: .value(v), variant: profile.compensationVariant).neuron } catch {
                     throw f.fail("\(field).modulate", "the compensation solve failed: \(error)")
@@ -168,18 +177,19 @@ public struct NetworkExperiment: Sendable {
             }
         }
         let controllers = root["homeostasis"] != nil || root["neuromodulation"] != nil
-        func template(_ extra: [String: Any]) throws(ModelFileError) -> Experiment {
-            var o: [String: Any] = ["cell": cells[0].neuron.kind == "da" ? "da-bursting" : "stg-bursting", "duration_ms": duration,
-                                    "profile": profile.rawValue]
+        /// The experiment-file blocks (controllers, and `extra`) read for one cell, with its family's defaults, and
+        /// run with the network's solver settings.
+        func template(_ extra: [String: Any] = [:], cell: NeuronDescription) throws(ModelFileError) -> Experiment {
+            var o: [String: Any] = ["duration_ms": duration, "profile": profile.rawValue]
             for k in ["homeostasis", "neuromodulation"] { if let v = root[k] { o[k] = v } }
             for (k, v) in extra { o[k] = v }
-            return try Experiment.parse(value: o, file: file, folder: folder, profile: profile)
+            var x = try Experiment.parse(value: o, file: file, folder: folder, profile: profile, cell: cell)
+            x.request.solverSettings = solverSettings
+            return x
         }
         if controllers {
-            let base = try template([:])
             for (i, c) in cells.enumerated() {
-                var x = base
-                x.cells = [(nil, c.neuron)]
+                var x = try template(cell: c.neuron)
                 if var plan = x.neuromodulation {
                     if let gs = cellTargets[i].gs { plan.template.gs = gs }
                     if let gu = cellTargets[i].gu { plan.template.gu = gu }
@@ -271,24 +281,7 @@ public struct NetworkExperiment: Sendable {
         var request = NetworkRequest(network: network, duration: duration)
         request.pendingHomeostasis = pendingHomeostasis
         request.thresholds = thresholds
-        // Solver.
-        if let s = try f.object(root["solver"], "solver", allowed: ["name", "rtol", "dt", "linear_solver"]) {
-            if let n = try f.string(s["name"], "solver.name") {
-                guard let c = SolverChoice(rawValue: n) else {
-                    throw f.fail("solver.name", "unknown solver '\(n)' (known: \(SolverChoice.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                request.solver = c
-            }
-            if let r = try f.number(s["rtol"], "solver.rtol") {
-                guard r > 0, r < 1 else { throw f.fail("solver.rtol", "must be in (0, 1), got \(r)") }
-                request.rtol = r
-            }
-            request.dt = try f.positive(s["dt"], "solver.dt")
-            if let l = try f.string(s["linear_solver"], "solver.linear_solver") {
-                guard let v = CVODEOptions.LinearSolver(rawValue: l) else { throw f.fail("solver.linear_solver", "unknown '\(l)' (structured, dense)") }
-                request.linearSolver = v
-            }
-        }
+        request.solverSettings = solverSettings
 
         // Protocol: each event addresses "cells" (a name, a list, or "all") with one single-cell action, or
         // switches homeostasis on.
@@ -308,18 +301,27 @@ public struct NetworkExperiment: Sendable {
                     request.events.append(NetworkEvent(time: t, cells: targets, action: .startHomeostasis(mFromInitial: m == "initial")))
                     continue
                 }
-                // The single-cell action, parsed (and checked) exactly as in an experiment file.
-                let parsedEvent: ProtocolEvent
-                do throws(ModelFileError) {
-                    let x = try template(["protocol": [e]])
-                    guard let one = x.request.events.first else { throw f.fail(field, "no event") }
-                    parsedEvent = one
-                } catch {
-                    var err = error
-                    err.field = err.field.map { $0.replacingOccurrences(of: "protocol[0]", with: field) }
-                    throw err
+                // The single-cell action, parsed (and checked) exactly as in an experiment file, once per family
+                // of the cells addressed (each takes its family's defaults).
+                var families: [String] = []
+                for k in targets where !families.contains(cells[k].neuron.kind) { families.append(cells[k].neuron.kind) }
+                for kind in families {
+                    let group = targets.filter { cells[$0].neuron.kind == kind }
+                    let parsedEvent: ProtocolEvent
+                    do throws(ModelFileError) {
+                        var plain = cells[group[0]].neuron
+                        plain.homeostasis = nil
+                        plain.neuromodulation = nil
+                        let x = try template(["protocol": [e]], cell: plain)
+                        guard let one = x.request.events.first else { throw f.fail(field, "no event") }
+                        parsedEvent = one
+                    } catch {
+                        var err = error
+                        err.field = err.field.map { $0.replacingOccurrences(of: "protocol[0]", with: field) }
+                        throw err
+                    }
+                    request.events.append(NetworkEvent(time: parsedEvent.time, cells: group, action: .cell(parsedEvent.action)))
                 }
-                request.events.append(NetworkEvent(time: parsedEvent.time, cells: targets, action: .cell(parsedEvent.action)))
             }
             request.events.sort { $0.time < $1.time }
         }

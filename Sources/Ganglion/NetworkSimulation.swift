@@ -30,20 +30,18 @@ public struct NetworkRequest: Sendable {
     public var network: NetworkDescription
     /// Duration (ms).
     public var duration: Double
-    /// Integration method; default CVODE BDF.
-    public var solver: SolverChoice = .cvodeBDF
-    /// CVODE's relative tolerance (dimensionless); unused by the fixed-step methods.
-    public var rtol = 1e-6
-    /// Fixed step (ms) of exp-euler / rk4; nil: the solver's default.
-    public var dt: Double?
-    /// Linear solver of CVODE's Newton iteration; default the structured solve of the network Jacobian.
-    public var linearSolver: CVODEOptions.LinearSolver = .structured
-    /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
-    public var exactRates = false
-    /// CVODE: keep SUNDIALS' own fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1)
-    /// (`CVODEOptions.fixedStepBounds`); more error-test
-    /// failures (Docs/cvode.md, "Step-size changes").
-    public var sundialsStepBounds = false
+    /// How the network is integrated (method, tolerance, step, linear solver, rates).
+    public var solverSettings = SolverSettings()
+    /// The integration method (`solverSettings.method`).
+    public var solver: SolverChoice {
+        get { solverSettings.method }
+        set { solverSettings.method = newValue }
+    }
+    /// The fixed step (ms) of exp-euler and rk4 (`solverSettings.dt`).
+    public var dt: Double? {
+        get { solverSettings.dt }
+        set { solverSettings.dt = newValue }
+    }
     /// Output grid (ms): spikes are detected on it, the trace is written on it.
     public var outputInterval = 0.1
     /// Timed changes to cells, in time order, each within 0…`duration` ms.
@@ -217,8 +215,7 @@ final class NetworkRun {
         request = r
         func fail(_ m: String) -> SimulationError { SimulationError(message: m) }
         guard r.duration.isFinite, r.duration > 0 else { throw fail("duration = \(r.duration) ms: must be finite and > 0") }
-        let fixedStep = r.solver == .expEuler || r.solver == .rk4 ? r.dt ?? r.solver.defaultStep : nil
-        if let why = RunLimits.violation(duration: r.duration, outputInterval: r.outputInterval, step: fixedStep) {
+        if let why = RunLimits.violation(duration: r.duration, outputInterval: r.outputInterval, step: r.solverSettings.fixedStep) {
             throw fail("run refused: \(why)")
         }
         guard !r.windows.isEmpty else { throw fail("no analysis window") }
@@ -307,11 +304,17 @@ final class NetworkRun {
     /// A text that changes whenever something that changes the result changes.
     static func fingerprint(_ r: NetworkRequest) -> String {
         let events = r.events.map { "\($0.time):\($0.cells):" + StableDescription.of($0.action) }.joined(separator: ";")
-        return [StableDescription.of(r.network), "T=\(r.duration)", r.solver.rawValue, "rtol=\(r.rtol)", "dt=\(String(describing: r.dt))",
-                "ls=\(r.linearSolver)", "exact=\(r.exactRates)", "bounds=\(r.sundialsStepBounds)", "dt_out=\(r.outputInterval)",
+        // The solver fields named each on its own, then (only when set) the settings without a field here.
+        let s = r.solverSettings
+        var extras = s
+        extras.linearSolver = .structured
+        extras.exactRates = false
+        extras.sundialsStepBounds = false
+        return [StableDescription.of(r.network), "T=\(r.duration)", s.method.rawValue, "rtol=\(s.rtol)", "dt=\(String(describing: s.dt))",
+                "ls=\(s.linearSolver)", "exact=\(s.exactRates)", "bounds=\(s.sundialsStepBounds)", "dt_out=\(r.outputInterval)",
                 "events=\(events)", "pending=" + StableDescription.of(r.pendingHomeostasis), "vth=\(r.thresholds)", "trace=\(String(describing: r.traceWindow))",
                 "record=\(r.record)", "gdt=\(String(describing: r.conductanceInterval))", "ckpt=\(String(describing: r.checkpointInterval))"]
-            .joined(separator: "|")
+            .joined(separator: "|") + extras.fingerprintExtras + (s.atol.map { "|atol=\($0)" } ?? "")
     }
 
     /// Takes a run back to a checkpoint: the protocol's changes, the compiled network, the analyses, the outputs.
@@ -383,8 +386,7 @@ final class NetworkRun {
     func run() throws(SimulationError) -> NetworkReport {
         let clock = ContinuousClock.now
         let integratorFor = { (s: CompiledNetwork) in
-            self.request.solver.integrator(for: s, rtol: self.request.rtol, dt: self.request.dt, linearSolver: self.request.linearSolver,
-                                        exactRates: self.request.exactRates, sundialsStepBounds: self.request.sundialsStepBounds)
+            self.request.solverSettings.integrator(for: s)
         }
         var boundaries = Set(request.events.map(\.time)).union(checkpointTimes)
         boundaries.insert(request.duration)
@@ -471,7 +473,7 @@ final class NetworkRun {
             return NetworkReport.Window(window: [w.lowerBound, w.upperBound], cells: results)
         }
         return NetworkReport(windows: windows, referenceCell: system.cellNames[request.referenceCell],
-                             statistics: statistics, solver: request.solver.rawValue,
+                             statistics: statistics, solver: request.solverSettings.method.rawValue,
                              wallMilliseconds: wall,
                              tracePath: request.tracePath, conductancesPath: request.conductanceInterval != nil ? request.conductancesPath : nil,
                              finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, state)),

@@ -10,7 +10,7 @@ enum RegulationPlan {
         guard let kind = try f.string(r["kind"], "regulation.kind") else {
             throw f.fail("regulation.kind", "missing (known: \(kinds.joined(separator: ", ")))")
         }
-        guard kind == "liu1998" else { throw f.fail("regulation.kind", "unknown kind '\(kind)' (known: \(kinds.joined(separator: ", ")))") }
+        guard kinds.contains(kind) else { throw f.fail("regulation.kind", "unknown kind '\(kind)' (known: \(kinds.joined(separator: ", ")))") }
         var liu = LiuRegulation()
         if let t = try f.positive(r["tau_ms"], "regulation.tau_ms") { liu.tau = t }
         if let t = try f.object(r["targets"], "regulation.targets", allowed: ["F", "S", "D"]) {

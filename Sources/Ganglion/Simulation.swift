@@ -27,26 +27,27 @@ public struct SimulationRequest: Sendable {
     public var neuron: NeuronDescription
     /// Duration (ms).
     public var duration: Double
-    /// Output sample spacing (ms).
-    public var outputInterval: Double = 0.1
-    /// Integration method; default CVODE BDF.
-    public var solver: SolverChoice = .cvodeBDF
-    /// CVODE's relative tolerance (dimensionless); unused by the fixed-step methods.
-    public var rtol: Double = 1e-6
-    /// V's absolute tolerance (mV); see `SolverChoice.integrator`.
-    public var atol: Double?
-    /// Fixed step (ms) for exp-euler and rk4.
-    public var dt: Double?
-    /// Largest internal CVODE step (ms); `nil`: no bound.
-    public var maxStep: Double?
-    /// Linear solver of CVODE's Newton iteration; default the structured (arrow-Jacobian) solve.
-    public var linearSolver: CVODEOptions.LinearSolver = .structured
-    /// exp-euler: compute the gates' rates exactly instead of reading voltage tables (`GateTable`, interpolation error < 1e-8).
-    public var exactRates = false
-    /// CVODE: keep SUNDIALS' own fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1)
-    /// (`CVODEOptions.fixedStepBounds`); more error-test
-    /// failures (Docs/cvode.md, "Step-size changes").
-    public var sundialsStepBounds = false
+    /// Output sample spacing (ms); default `defaultOutputInterval`.
+    public var outputInterval: Double = SimulationRequest.defaultOutputInterval
+    /// The default output sample spacing (ms).
+    public static let defaultOutputInterval = 0.1
+    /// How the run is integrated (method, tolerances, step, linear solver, rates); snapshot reruns take the same.
+    public var solverSettings = SolverSettings()
+    /// The integration method (`solverSettings.method`).
+    public var solver: SolverChoice {
+        get { solverSettings.method }
+        set { solverSettings.method = newValue }
+    }
+    /// The fixed step (ms) of exp-euler and rk4 (`solverSettings.dt`).
+    public var dt: Double? {
+        get { solverSettings.dt }
+        set { solverSettings.dt = newValue }
+    }
+    /// CVODE's Newton linear solver (`solverSettings.linearSolver`).
+    public var linearSolver: CVODEOptions.LinearSolver {
+        get { solverSettings.linearSolver }
+        set { solverSettings.linearSolver = newValue }
+    }
     /// Analysis window (ms) of the report's main features; `nil`: with protocol events inside the run, the
     /// last segment's window (`SimulationReport.segments`); without, 3000 ms to the end (the paper's), or the
     /// whole run if shorter.

@@ -174,8 +174,7 @@ final class SimulationRun {
                 throw fail("the calcium moving-average window (\(request.calciumAverageWindow) ms) must be a positive multiple of the sampling interval (\(c) ms)")
             }
         }
-        let fixedStep = request.solver == .expEuler || request.solver == .rk4 ? request.dt ?? request.solver.defaultStep : nil
-        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: fixedStep,
+        if let why = RunLimits.violation(duration: duration, outputInterval: request.outputInterval, step: request.solverSettings.fixedStep,
                                          checkpointInterval: request.checkpointInterval) {
             throw fail("run refused: \(why)")
         }
@@ -230,7 +229,7 @@ final class SimulationRun {
                                clamped: Array(repeating: 0, count: regulatedNames.count),
                                wasClamped: Array(repeating: false, count: regulatedNames.count),
                                firstZero: Array(repeating: nil, count: regulatedNames.count),
-                               algorithm: request.solver.rawValue, calcium: CalciumAverager(window: request.calciumAverageWindow))
+                               algorithm: request.solverSettings.method.rawValue, calcium: CalciumAverager(window: request.calciumAverageWindow))
         let readoutCount = neuron.readouts.count
         if readoutCount > 0 {
             progress.readoutAveragers = ([window] + request.extraWindows).map { ReadoutAverager(window: $0, readouts: readoutCount) }
@@ -269,12 +268,12 @@ final class SimulationRun {
         let ev = r.events.map { StableDescription.of($0) }.joined(separator: ";")
         let nm = n.neuromodulation.map { StableDescription.of($0) } ?? "none"
         let blocks = n.blockFractions.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        return [n.name, g, "I=\(n.appliedCurrent)", "h=\(h)", "nm=\(nm)", "block=\(blocks)", "V0=\(n.initialVoltage)", "Ca0=\(n.initialCalcium)", "T=\(r.duration)", "dt_out=\(r.outputInterval)", r.solver.rawValue,
-                "rtol=\(r.rtol)", "atol=\(String(describing: r.atol))", "dt=\(String(describing: r.dt))", "events=\(ev)",
+        return [n.name, g, "I=\(n.appliedCurrent)", "h=\(h)", "nm=\(nm)", "block=\(blocks)", "V0=\(n.initialVoltage)", "Ca0=\(n.initialCalcium)", "T=\(r.duration)", "dt_out=\(r.outputInterval)", r.solverSettings.method.rawValue,
+                "rtol=\(r.solverSettings.rtol)", "atol=\(String(describing: r.solverSettings.atol))", "dt=\(String(describing: r.solverSettings.dt))", "events=\(ev)",
                 "snap=\(r.snapshotTimes)", "ckpt=\(String(describing: r.checkpointInterval))",
                 "gdt=\(String(describing: r.conductanceInterval))", "gt=\(r.conductanceTimes)", "win=\(r.extraWindows)"]
             .joined(separator: "|")
-            + (r.events.contains { $0.time > 0 && $0.time < r.duration } ? "|segments-settling=\(r.segmentSettling)" : "") + (r.sundialsStepBounds ? "|sundials-step-bounds" : "")
+            + (r.events.contains { $0.time > 0 && $0.time < r.duration } ? "|segments-settling=\(r.segmentSettling)" : "") + r.solverSettings.fingerprintExtras
     }
 
     func resume(_ path: String) throws(SimulationError) {
@@ -306,9 +305,7 @@ final class SimulationRun {
 
     func execute() throws(SimulationError) -> SimulationReport {
         let resumedAt = request.resumeFrom != nil ? progress.time : nil
-        let integrator = request.solver.integrator(for: neuron, rtol: request.rtol, atol: request.atol, dt: request.dt,
-                                                   maxStep: request.maxStep, linearSolver: request.linearSolver,
-                                                   exactRates: request.exactRates, sundialsStepBounds: request.sundialsStepBounds)
+        let integrator = request.solverSettings.integrator(for: neuron)
         let traceWindow = request.traceWindow ?? (-Double.infinity...Double.infinity)
         let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(header.count, conductanceColumns.count))
         let currents = UnsafeMutablePointer<Double>.allocate(capacity: conductanceNames.count + 1)
@@ -397,9 +394,9 @@ final class SimulationRun {
         }
 
         var rtol: Double?, atol: [String: Double]?, dt: Double?
-        switch request.solver {
+        switch request.solverSettings.method {
         case .cvodeBDF, .cvodeAdams:
-            rtol = request.rtol
+            rtol = request.solverSettings.rtol
             let options = (integrator as! CVODEIntegrator).options
             let a = options.absoluteTolerances(for: neuron)
             // V (mV), Ca (model units) and the first channel gate (dimensionless; the homeostatic and
@@ -410,7 +407,7 @@ final class SimulationRun {
             atol = ["V": a[0], "Ca": a[1]]
             if let gate { atol?["gates"] = a[gate] }
         case .expEuler, .rk4:
-            dt = request.dt ?? request.solver.defaultStep
+            dt = request.solverSettings.fixedStep
         }
         let analyzer = progress.analyzer
         var report = SimulationReport(model: request.neuron.name, features: analyzer.features, meanCalcium: analyzer.meanCalcium,
@@ -570,10 +567,7 @@ final class SimulationRun {
         let cell = currentCell().effective(at: t)
         var rerun = SimulationRequest(neuron: cell, duration: request.snapshotDuration)
         rerun.window = request.snapshotWindow
-        rerun.solver = request.solver
-        rerun.rtol = request.rtol
-        rerun.atol = request.atol
-        rerun.dt = request.dt
+        rerun.solverSettings = request.solverSettings
         rerun.shouldStop = request.shouldStop   // a signal stops a snapshot's rerun too
         var snapshot = Snapshot(time: t, conductances: conductancesNow(), features: FiringFeatures(spikeTimes: []))
         do {

@@ -43,10 +43,8 @@ public struct SweepRequest: Sendable {
     public var duration: Double
     /// Analysis window (ms); `nil`: 3000 ms to the end, or the whole run if shorter.
     public var window: ClosedRange<Double>?
-    /// Integration method; default CVODE BDF.
-    public var solver: SolverChoice = .cvodeBDF
-    /// CVODE's relative tolerance (dimensionless); unused by the fixed-step methods.
-    public var rtol: Double = 1e-6
+    /// How each cell is integrated (method, tolerances, step, …); default CVODE BDF at rtol 1e-6.
+    public var solverSettings = SolverSettings()
     /// Compensation applied to each cell before it is simulated; `nil`: none.
     public var compensation: SweepCompensation?
     /// Worker threads (default: the number of cores).
@@ -86,8 +84,7 @@ public func sweep(_ request: SweepRequest) -> [SweepRow] {
                 }
                 var sim = SimulationRequest(neuron: cell, duration: request.duration)
                 sim.window = request.window
-                sim.solver = request.solver
-                sim.rtol = request.rtol
+                sim.solverSettings = request.solverSettings
                 sim.shouldStop = request.shouldStop
                 do { row.report = try simulate(sim) } catch {
                     if let stop = request.shouldStop, stop() { return }   // interrupted: the cell is not done

@@ -1,54 +1,83 @@
 import GanglionCore
+import Synchronization
 
-/// A model family: its channels, default constants and DIC conventions. `NeuronKind.stg` and
-/// `NeuronKind.da` are the families of Docs/science/models.md; a model file names its family with `"kind"`.
+/// A model family: its channels, default constants, DIC conventions, the defaults of the experiments run on it
+/// and its named models. Each family is one value, defined in its own file of `Families/`; a model file names
+/// its family with `"kind"`.
 public struct NeuronKind: Sendable {
     /// The name used in model files.
-    public let name: String
+    public var name: String
     /// The gated channels, in model order.
-    public let channels: [any IonChannel.Type]
+    public var channels: [any IonChannel.Type]
     /// Default reversal potentials (mV) by model-file key (`Na`, `K`, `Ca`, …) and the ion each applies to.
-    public let reversalKeys: [(key: String, ion: Ion, value: Double)]
+    public var reversalKeys: [(key: String, ion: Ion, value: Double)]
     /// Default leak reversal (mV).
-    public let leakReversal: Double
+    public var leakReversal: Double
     /// Default initial potential (mV) and calcium.
-    public let initialVoltage: Double, initialCalcium: Double
+    public var initialVoltage: Double, initialCalcium: Double
     /// The family's calcium pool (τ_Ca in ms, Ca_rest and influx in model units).
-    public let calcium: CalciumPool
+    public var calcium: CalciumPool
     /// The family's reference time constants for the DIC timescale split.
-    public let dicReferences: DICReferences
-    /// A threshold fixed by the model (mV), or nil when it is computed from the DICs.
-    public let fixedThreshold: Double?
+    public var dicReferences: DICReferences
+    /// The threshold rule: a threshold fixed by the model (mV), or nil when it is computed from the DICs.
+    public var fixedThreshold: Double?
+    /// The two conductances a neuromodulation controller, a sharp switch or a compensation acts on when an
+    /// experiment names none (g_s and g_u are matched by changing them).
+    public var modulatedPair: [String]
+    /// Whether the authors' neuromodulation controller for this family has anti-windup (the default of the
+    /// paper profile; the Ganglion profile always has it).
+    public var paperAntiWindup: Bool
+    /// The family's named conductance sets, usable wherever a model file is.
+    public var models: [NamedModel]
     /// Where the equations come from.
-    public let source: String
+    public var source: String
+
+    /// A family from its parts (see the properties).
+    public init(name: String, channels: [any IonChannel.Type], reversalKeys: [(key: String, ion: Ion, value: Double)],
+                leakReversal: Double, initialVoltage: Double, initialCalcium: Double, calcium: CalciumPool,
+                dicReferences: DICReferences, fixedThreshold: Double?, modulatedPair: [String], paperAntiWindup: Bool,
+                models: [NamedModel], source: String) {
+        self.name = name
+        self.channels = channels
+        self.reversalKeys = reversalKeys
+        self.leakReversal = leakReversal
+        self.initialVoltage = initialVoltage
+        self.initialCalcium = initialCalcium
+        self.calcium = calcium
+        self.dicReferences = dicReferences
+        self.fixedThreshold = fixedThreshold
+        self.modulatedPair = modulatedPair
+        self.paperAntiWindup = paperAntiWindup
+        self.models = models
+        self.source = source
+    }
 
     /// Names of every conductance a model file must give, leak included.
     public var conductanceNames: [String] { channels.map { $0.name } + ["leak"] }
 
-    /// The STG neuron (Liu et al. 1998 kinetics as modified by Fyon & Drion; Docs/science/models.md §2–§5).
-    public static let stg = NeuronKind(
-        name: "stg",
-        channels: [STG.Na.self, STG.CaT.self, STG.CaS.self, STG.A.self, STG.KCa.self, STG.Kd.self, STG.H.self],
-        reversalKeys: [("Na", .sodium, 50), ("Ca", .calcium, 80), ("K", .potassium, -80), ("H", .hcn, -20)],
-        leakReversal: -50, initialVoltage: -70, initialCalcium: 0.5, calcium: CalciumPool(),
-        dicReferences: DICReferences(fast: .activation(of: "Na"), slow: .activation(of: "Kd"), ultraslow: .activation(of: "H")),
-        fixedThreshold: nil,
-        source: "Liu, Golowasch, Marder & Abbott 1998, as used by Fyon & Drion (arXiv:2412.04172)")
-
-    /// The dopaminergic neuron (Drion et al. 2011 family; Docs/science/models.md §6–§8).
-    public static let da = NeuronKind(
-        name: "da",
-        channels: [DA.Na.self, DA.Kd.self, DA.CaL.self, DA.CaN.self, DA.ERG.self, DA.NMDA.self],
-        reversalKeys: [("Na", .sodium, 60), ("K", .potassium, -85), ("Ca", .calcium, 60), ("NMDA", .nonspecific, 0)],
-        leakReversal: -50, initialVoltage: -90, initialCalcium: 0.5, calcium: CalciumPool(),
-        dicReferences: DICReferences(fast: .activation(of: "Na"), slow: .activation(of: "Kd"), ultraslow: .constant(100)),
-        fixedThreshold: -55.5,
-        source: "Drion et al. 2011 dopaminergic neuron, as used by Fyon & Drion (arXiv:2412.04172)")
-
-    /// Every family, for look-up by name.
-    public static let all: [NeuronKind] = [.stg, .da]
-    /// The family with this name (`stg`, `da`), or `nil`.
+    /// The families that come with Ganglion (`Families/`).
+    public static let builtIn: [NeuronKind] = [.stg, .da]
+    /// Families added with `register`.
+    private static let registered = Mutex<[NeuronKind]>([])
+    /// Every family, for look-up by name: the built-in ones, then the registered ones.
+    public static var all: [NeuronKind] { builtIn + registered.withLock { $0 } }
+    /// The family with this name, or `nil`.
     public static func named(_ name: String) -> NeuronKind? { all.first { $0.name == name } }
+    /// The family of a neuron built by one (`NeuronDescription.kind`), or `nil` for a neuron made otherwise.
+    public static func of(_ neuron: NeuronDescription) -> NeuronKind? { named(neuron.kind) }
+    /// Adds a family, found from then on by its name wherever a family is (model files, experiments, networks).
+    /// Returns false, adding nothing, if a family of that name exists.
+    @discardableResult
+    public static func register(_ kind: NeuronKind) -> Bool {
+        registered.withLock { list in
+            guard !(builtIn + list).contains(where: { $0.name == kind.name }) else { return false }
+            list.append(kind)
+            return true
+        }
+    }
+
+    /// Every channel name of every family (the names a `tau_scale` may give before its cell is known).
+    public static var channelNames: Set<String> { Set(all.flatMap { $0.channels.map { $0.name } }) }
 
     /// Builds a neuron of this family.
     /// - Parameters:

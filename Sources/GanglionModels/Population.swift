@@ -6,7 +6,7 @@ public struct Population: Sendable {
     /// The most cells a population may have (`ganglion population --count`, a sweep's `population_size`).
     public static let maximumCount = 10_000_000
 
-    /// The model family (`stg`, `da`).
+    /// The model family's name.
     public var kind: String
     /// Seed of the random draws: the same seed and settings give the same cells.
     public var seed: UInt64
@@ -41,36 +41,10 @@ public struct Population: Sendable {
         /// Draws the free conductances (and g_leak) from uniforms, in the spec's order.
         public let draw: @Sendable (inout Xoshiro256StarStar) -> [String: Double]
 
-        /// STG: g_leak = 0.007 + 0.007 r; CaT = g_leak (2 + 5r)/0.01; CaS = g_leak (6 + 16r)/0.01;
-        /// Kd = g_leak (140 + 40r)/0.01; KCa = g_leak (70 + 70r)/0.01; solve (Na, A, H) for
-        /// (g_f, g_s, g_u) = (−g_s − 2.2, 5, 4) at −50 mV.
-        public static let stg = Recipe(
-            kind: .stg, unknowns: ["Na", "A", "H"], V: -50, defaultTargets: [.f: -7.2, .s: 5, .u: 4],
-            fastRule: { -$0 - 2.2 },
-            draw: { rng in
-                let gl = 0.007 + 0.007 * rng.uniform()
-                let caT = gl * (2 + 5 * rng.uniform()) / 0.01
-                let caS = gl * (6 + 16 * rng.uniform()) / 0.01
-                let kd = gl * (140 + 40 * rng.uniform()) / 0.01
-                let kca = gl * (70 + 70 * rng.uniform()) / 0.01
-                return ["leak": gl, "CaT": caT, "CaS": caS, "Kd": kd, "KCa": kca, "Na": 0, "A": 0, "H": 0]
-            })
-
-        /// DA: g_leak = 0.008667 (1 + r); CaL = g_leak (0.015 + 0.06 r)/0.013; Kd = g_leak (6 + 4 r)/0.013;
-        /// NMDA = 0.12 g_leak/0.013; solve (Na, CaN, ERG) for (g_f, g_s, g_u) = (−3.89388 g_s − 11.05758, 0.5, 5)
-        /// at −55.5 mV.
-        public static let da = Recipe(
-            kind: .da, unknowns: ["Na", "CaN", "ERG"], V: -55.5, defaultTargets: [.f: -3.89388 * 0.5 - 11.05758, .s: 0.5, .u: 5],
-            fastRule: { -3.89388 * $0 - 11.05758 },
-            draw: { rng in
-                let gl = 0.008667 * (1 + rng.uniform())
-                let caL = gl * (0.015 + 0.06 * rng.uniform()) / 0.013
-                let kd = gl * (6 + 4 * rng.uniform()) / 0.013
-                return ["leak": gl, "CaL": caL, "Kd": kd, "NMDA": 0.12 * gl / 0.013, "Na": 0, "CaN": 0, "ERG": 0]
-            })
-
-        /// The recipe of a family by name (`stg`, `da`), or `nil`.
-        public static func named(_ name: String) -> Recipe? { ["stg": stg, "da": da][name] }
+        /// The recipes of the built-in families (each defined with its family, `Families/`).
+        public static let all: [Recipe] = [.stg, .da]
+        /// The recipe of a family by name, or `nil`.
+        public static func named(_ name: String) -> Recipe? { all.first { $0.kind.name == name } }
     }
 
     /// Generates `count` cells. Targets missing from `targets` take the recipe's defaults (g_f from its

@@ -57,23 +57,18 @@ struct NetworkCommand: ParsableCommand {
             }
             do { record = try RunRecord(data, file: path) } catch { throw fail("\(error)") }
             guard record.kind == .network else { throw fail("\(dir): holds an experiment run: resume it with ganglion run --resume \(dir)") }
-            do { e = try NetworkExperiment.parse(Data(record.inputText.utf8), file: record.inputFile, folder: record.inputFolder, profile: record.profile) } catch { throw fail("\(error)") }
-            if let c = record.solver { e.request.solver = c }
-            if let step = record.dt { e.request.dt = step }
-            if record.exactRates { e.request.exactRates = true }
-            if record.sundialsStepBounds { e.request.sundialsStepBounds = true }
+            do {
+                e = try NetworkExperiment.parse(Data(record.inputText.utf8), file: record.inputFile, folder: record.inputFolder, profile: record.profile,
+                                                solver: record.solverOverrides)
+            } catch { throw fail("\(error)") }
             if let d = record.duration { e.request.shorten(to: d) }
             traceFormat = record.format
             started = record.started
             file = record.inputFile
         } else {
             file = networkFile!
-            do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
-            if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
-                                                 sundialsStepBounds: &e.request.sundialsStepBounds,
-                                                 outputInterval: e.request.outputInterval) {
-                throw fail(message)
-            }
+            do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:)), solver: solverOptions.overrides) } catch { throw fail("\(error)") }
+            noteStep(solverOptions.dt, outputInterval: e.request.outputInterval)
             if let duration { e.request.shorten(to: duration) }
             folder = out ?? "out/\(e.name)"
             traceFormat = TraceFormat.resolve(format, path: e.traceName)
@@ -90,8 +85,7 @@ struct NetworkCommand: ParsableCommand {
                                inputFile: file,
                                inputFolder: URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path,
                                inputText: String(decoding: text, as: UTF8.self), profile: profile.flatMap(Profile.init(rawValue:)),
-                               cells: nil, jobs: nil, solver: solverOptions.solver, dt: solverOptions.dt,
-                               exactRates: solverOptions.exactRates, sundialsStepBounds: solverOptions.sundialsStepBounds,
+                               cells: nil, jobs: nil, solverOverrides: solverOptions.overrides,
                                format: traceFormat, started: started)
         }
         defer { withExtendedLifetime(claim) {} }   // one writer in the folder until everything is written

@@ -27,7 +27,7 @@ struct PopulationCommand: ParsableCommand {
 
     func run() throws {
         output.apply()
-        guard let recipe = Population.Recipe.named(family) else { throw fail("unknown family '\(family)' (known: stg, da)") }
+        guard let recipe = Population.Recipe.named(family) else { throw fail("unknown family '\(family)' (known: \(Population.Recipe.all.map(\.kind.name).joined(separator: ", ")))") }
         guard count >= 1, count <= Population.maximumCount else { throw fail("--count \(count): must be between 1 and \(Population.maximumCount)") }
         if let at, !(at > -150 && at < 100) { throw fail("--at \(at): voltage outside −150…100 mV") }
         let targets = try target.map { t throws(ExitCode) in try parseTargets(t) } ?? [:]

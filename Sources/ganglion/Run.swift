@@ -58,28 +58,23 @@ struct Run: ParsableCommand {
             let saved: RunRecord
             do { saved = try RunRecord(data, file: record) } catch { throw fail("\(error)") }
             guard saved.kind == .experiment else { throw fail("\(dir): holds a network run: resume it with ganglion network --resume \(dir)") }
-            do { e = try Experiment.parse(Data(saved.inputText.utf8), file: saved.inputFile, folder: saved.inputFolder, profile: saved.profile) } catch { throw fail("\(error)") }
+            do {
+                e = try Experiment.parse(Data(saved.inputText.utf8), file: saved.inputFile, folder: saved.inputFolder, profile: saved.profile,
+                                         solver: saved.solverOverrides)
+            } catch { throw fail("\(error)") }
             if !FileManager.default.fileExists(atPath: dir + "/experiment.json") {
                 do { try AtomicFileWriter.write(Data(saved.inputText.utf8), to: dir + "/experiment.json") } catch { throw fail("\(error)") }
             }
             if limit == nil { limit = saved.cells }
             if jobCount == nil { jobCount = saved.jobs }
-            if let c = saved.solver { e.request.solver = c }
-            if let step = saved.dt { e.request.dt = step }
-            if saved.exactRates { e.request.exactRates = true }
-            if saved.sundialsStepBounds { e.request.sundialsStepBounds = true }
             traceFormat = saved.format
             started = saved.started
             runID = saved.runID
         } else {
             let path = experiment!
-            do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:))) } catch { throw fail("\(error)") }
+            do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:)), solver: solverOptions.overrides) } catch { throw fail("\(error)") }
+            noteStep(solverOptions.dt, outputInterval: e.request.outputInterval)
             folder = out ?? "out/\(e.name)"
-            if let message = solverOptions.apply(solver: &e.request.solver, dt: &e.request.dt, exactRates: &e.request.exactRates,
-                                                 sundialsStepBounds: &e.request.sundialsStepBounds,
-                                                 outputInterval: e.request.outputInterval) {
-                throw fail(message)
-            }
             let text: Data
             do { text = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail("\(path): cannot read (\(error.localizedDescription))") }
             do { claim = try OutputFolder(claiming: folder) } catch { throw fail("\(error)") }
@@ -97,8 +92,7 @@ struct Run: ParsableCommand {
             let record = RunRecord(runID: runID, inputFile: path,
                                    inputFolder: URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path,
                                    inputText: String(decoding: text, as: UTF8.self), profile: profile.flatMap(Profile.init(rawValue:)),
-                                   cells: cells, jobs: jobs, solver: solverOptions.solver, dt: solverOptions.dt,
-                                   exactRates: solverOptions.exactRates, sundialsStepBounds: solverOptions.sundialsStepBounds,
+                                   cells: cells, jobs: jobs, solverOverrides: solverOptions.overrides,
                                    format: traceFormat, started: started)
             do {
                 // The run record first: it holds everything a resume needs (the experiment's text included).

@@ -28,17 +28,14 @@ struct RunRecord {
     /// `--jobs`, if given.
     var jobs: Int?
     /// `--solver`, `--dt`, `--exact-rates`, `--sundials-step-bounds`, if given.
-    var solver: SolverChoice?
-    var dt: Double?
-    var exactRates: Bool
-    var sundialsStepBounds: Bool
+    var solverOverrides: SolverOverrides
     /// The trace format.
     var format: TraceFormat
     /// When the run started.
     var started: Date
 
     init(kind: Kind = .experiment, duration: Double? = nil, runID: String, inputFile: String, inputFolder: String, inputText: String, profile: Profile?,
-                cells: Int?, jobs: Int?, solver: SolverChoice?, dt: Double?, exactRates: Bool, sundialsStepBounds: Bool,
+                cells: Int?, jobs: Int?, solverOverrides: SolverOverrides,
                 format: TraceFormat, started: Date) {
         self.kind = kind
         self.duration = duration
@@ -49,10 +46,7 @@ struct RunRecord {
         self.profile = profile
         self.cells = cells
         self.jobs = jobs
-        self.solver = solver
-        self.dt = dt
-        self.exactRates = exactRates
-        self.sundialsStepBounds = sundialsStepBounds
+        self.solverOverrides = solverOverrides
         self.format = format
         self.started = started
     }
@@ -69,10 +63,10 @@ struct RunRecord {
         if let profile { o["profile"] = profile.rawValue }
         if let cells { o["cells"] = cells }
         if let jobs { o["jobs"] = jobs }
-        if let solver { o["solver"] = solver.rawValue }
-        if let dt { o["dt"] = dt }
-        if exactRates { o["exact_rates"] = true }
-        if sundialsStepBounds { o["sundials_step_bounds"] = true }
+        if let solver = solverOverrides.method { o["solver"] = solver.rawValue }
+        if let dt = solverOverrides.dt { o["dt"] = dt }
+        if solverOverrides.exactRates { o["exact_rates"] = true }
+        if solverOverrides.sundialsStepBounds { o["sundials_step_bounds"] = true }
         if format != .csv { o["format"] = format.rawValue }
         return Data((JSONOutput.string(o, pretty: true) + "\n").utf8)
     }
@@ -113,16 +107,18 @@ struct RunRecord {
         } else { profile = nil }
         cells = try count("cells")
         jobs = try count("jobs")
+        var overrides = SolverOverrides()
         if let s = o["solver"] {
             guard let v = (s as? String).flatMap(SolverChoice.init(rawValue:)) else { throw fail("solver", "unknown solver \(s)") }
-            solver = v
-        } else { solver = nil }
+            overrides.method = v
+        }
         if let d = o["dt"] {
             guard let v = d as? Double, v.isFinite, v > 0 else { throw fail("dt", "must be a number > 0, got \(d)") }
-            dt = v
-        } else { dt = nil }
-        exactRates = o["exact_rates"] as? Bool ?? false
-        sundialsStepBounds = o["sundials_step_bounds"] as? Bool ?? false
+            overrides.dt = v
+        }
+        overrides.exactRates = o["exact_rates"] as? Bool ?? false
+        overrides.sundialsStepBounds = o["sundials_step_bounds"] as? Bool ?? false
+        solverOverrides = overrides
         if let f = o["format"] {
             guard let v = (f as? String).flatMap(TraceFormat.init(rawValue:)) else { throw fail("format", "unknown trace format \(f)") }
             format = v

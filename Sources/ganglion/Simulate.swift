@@ -70,15 +70,9 @@ struct Simulate: ParsableCommand {
         }
         var request = SimulationRequest(neuron: neuron, duration: duration)
         request.outputInterval = dtOut
-        request.solver = solver
-        request.rtol = rtol
-        request.atol = atol
-        request.dt = dt
+        request.solverSettings = SolverSettings(method: solver, rtol: rtol, atol: atol, dt: dt, maxStep: maxStep, linearSolver: linearSolver,
+                                                exactRates: exactRates, sundialsStepBounds: sundialsStepBounds)
         noteStep(dt, outputInterval: dtOut)
-        request.maxStep = maxStep
-        request.linearSolver = linearSolver
-        request.exactRates = exactRates
-        request.sundialsStepBounds = sundialsStepBounds
         request.window = try parseWindow(window)
         guard settling.isFinite, settling >= 0 else { throw fail("--settling \(settling): must be a finite number of ms ≥ 0") }
         request.segmentSettling = settling

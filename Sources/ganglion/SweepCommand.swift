@@ -31,10 +31,10 @@ struct SweepCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Simulated duration per cell (ms).") var duration: Double
     @Option(help: "Analysis window START:END (ms); default 3000 to the end.") var window: String?
     @Option(help: "Compensate every cell first to these targets (e.g. gs=-8,gu=4).") var target: String?
-    @Option(help: "Unknown conductances of the compensation (default: CaS,A for STG, CaL,CaN for DA).") var unknowns: String?
+    @Option(help: "Unknown conductances of the compensation (default: the family's modulated pair, CaS,A for STG, CaL,CaN for DA).") var unknowns: String?
     @Option(parsing: .unconditional, help: "Compensation voltage: mV or 'threshold' (default).") var at: String?
     @Option(help: "Compensation variant: exact, paper or pnas.") var variant: CompensationVariant = .exact
-    @Option(help: "Integrator.") var solver: SolverChoice = .cvodeBDF
+    @OptionGroup var solverOptions: SolverOverride
     @Option(help: "Worker threads (default: all cores).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Run the I-th of N contiguous slices (0-based), e.g. 2/8; defaults from SLURM_ARRAY_TASK_ID/COUNT.")
     var shard: String?
@@ -54,13 +54,15 @@ struct SweepCommand: ParsableCommand {
         let lo = cells.count * i / n, hi = cells.count * (i + 1) / n
         var request = SweepRequest(cells: (lo..<hi).map { ($0, cells[$0]) }, duration: duration)
         request.window = try parseWindow(window)
-        request.solver = solver
+        do { request.solverSettings = try solverOptions.overrides.applied(to: SolverSettings()) } catch { throw fail(error.message) }
+        noteStep(solverOptions.dt, outputInterval: SimulationRequest.defaultOutputInterval)
         request.jobs = jobs
         var solvedNames: [String] = []
         if let target {
-            let kind = cells[0].kind
-            let u = unknowns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-                ?? (kind == "da" ? ["CaL", "CaN"] : ["CaS", "A"])
+            guard let u = unknowns.map({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
+                ?? NeuronKind.of(cells[0])?.modulatedPair else {
+                throw fail("--unknowns: needed (the population's cells have no family to take the default pair from)")
+            }
             request.compensation = SweepCompensation(unknowns: u, targets: try parseTargets(target),
                                                      voltage: try parseVoltage(at, method: .grid), variant: variant)
             solvedNames = u

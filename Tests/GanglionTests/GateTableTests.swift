@@ -196,7 +196,7 @@ struct GateTableTests {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 6000)
         request.window = 1000...6000
         let t = try simulate(request)
-        request.exactRates = true
+        request.solverSettings.exactRates = true
         let e = try simulate(request)
         for (a, b) in [(t.features.intraburstFrequency, e.features.intraburstFrequency),
                        (t.features.interburstFrequency, e.features.interburstFrequency),
@@ -209,11 +209,11 @@ struct GateTableTests {
         #expect(t.features.spikeTimes.count == e.features.spikeTimes.count)
         #expect(t.statistics.steps != e.statistics.steps, "the tabulated run must take its own path")
         // At rtol 1e-9 the tables' error would matter: the run is the exact one, step for step.
-        request.rtol = 1e-9
+        request.solverSettings.rtol = 1e-9
         request.duration = 1000
         request.window = nil
         let tight = try simulate(request)
-        request.exactRates = false
+        request.solverSettings.exactRates = false
         let tightDefault = try simulate(request)
         #expect(tight.statistics.steps == tightDefault.statistics.steps)
         #expect(tight.features.spikeTimes == tightDefault.features.spikeTimes)
@@ -265,7 +265,7 @@ struct GateTableTests {
         request.solver = .expEuler
         request.window = 1000...8000
         let t = try simulate(request)
-        request.exactRates = true
+        request.solverSettings.exactRates = true
         let e = try simulate(request)
         let tabulated = t.features, exact = e.features
         for (a, b) in [(tabulated.intraburstFrequency, exact.intraburstFrequency), (tabulated.interburstFrequency, exact.interburstFrequency),
@@ -286,7 +286,7 @@ struct GateTableTests {
         r.onsetRule = .minimumGap(100)
         r.solver = .expEuler
         let tabulated = try simulateNetwork(r)
-        r.exactRates = true
+        r.solverSettings.exactRates = true
         let exact = try simulateNetwork(r)
         // The measured period is sensitive: moving cell A's V₀ by 1e-9 mV moves it by 0.03 ms (2e-4). The
         // tables' 1e-10 differences do the same, so the bound is 1e-3, not the single cell's 1e-6.

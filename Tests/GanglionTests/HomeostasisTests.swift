@@ -39,7 +39,7 @@ struct HomeostasisTests {
         var ratioError = 0.0
         var lastScale = 1.0, grew = true
         var caSums = [0.0, 0.0], caCounts = [0, 0]
-        _ = try solver.integrator(for: c).solve(problem) { t, y in
+        _ = try SolverSettings(method: solver).integrator(for: c).solve(problem) { t, y in
             let scales = zip(idx, g0).map { y[$0] / $1 }
             for s in scales { ratioError = max(ratioError, abs(s / scales[0] - 1)) }
             if Int(t * 10) % 10_000 == 0 {

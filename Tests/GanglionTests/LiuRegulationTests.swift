@@ -46,7 +46,7 @@ struct LiuRegulationTests {
         func final(_ solver: SolverChoice) throws -> [Double] {
             let problem = try ODEProblem(system: c, initialState: c.initialState(), endTime: 20000, outputInterval: 1)
             var last: [Double] = []
-            _ = try solver.integrator(for: c, dt: 0.02).solve(problem) { _, y in last = Array(y) }
+            _ = try SolverSettings(method: solver, dt: solver == .expEuler ? 0.02 : nil).integrator(for: c).solve(problem) { _, y in last = Array(y) }
             return c.drivenConductanceStates.map { last[$0.index] }
         }
         let a = try final(.cvodeBDF), b = try final(.expEuler)

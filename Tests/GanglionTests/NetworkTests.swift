@@ -104,7 +104,7 @@ struct NetworkTests {
         for solver in [SolverChoice.cvodeBDF, .expEuler, .rk4] {
             let problem = try ODEProblem(system: net, initialState: net.initialState(), endTime: 100, outputInterval: 5)
             var worst = 0.0, currentError = 0.0
-            let integrator = solver.integrator(for: net, rtol: 1e-8, dt: solver == .rk4 ? 0.01 : 0.005)
+            let integrator = SolverSettings(method: solver, rtol: 1e-8, dt: solver == .rk4 ? 0.01 : 0.005).integrator(for: net)
             _ = try integrator.solve(problem) { t, y in
                 // S = u₁ + u₂ relaxes with rate g_L/C, D = u₁ − u₂ with (g_L + 2 g_el)/C.
                 let S = I / gl * (1 - exp(-gl * t / C)), D = I / (gl + 2 * ge) * (1 - exp(-(gl + 2 * ge) * t / C))
@@ -132,7 +132,7 @@ struct NetworkTests {
         // (this cell is a regular burster; a chaotic one would amplify any rounding, in any simulator).
         for (solver, bound) in [(SolverChoice.expEuler, 0.0), (.cvodeBDF, 1e-6)] {
             var diff = 0.0, spikes = SpikeDetector()
-            _ = try solver.integrator(for: net).solve(problem) { t, y in
+            _ = try SolverSettings(method: solver).integrator(for: net).solve(problem) { t, y in
                 spikes.observe(t: t, V: y[0])
                 for k in 0..<net.cells[0].dimension { diff = max(diff, abs(y[k] - y[net.offsets[1] + k])) }
             }

@@ -114,7 +114,7 @@ struct ProtocolTests {
         let path = temporaryPath("ramp.csv")
         defer { try? FileManager.default.removeItem(atPath: path) }
         request.tracePath = path
-        request.rtol = 1e-9
+        request.solverSettings.rtol = 1e-9
         _ = try simulate(request)
         let data = try readCSV(path).rows
         // Passive membrane: C dV/dt = −g_L (V − E_L) + I(t); with τ = C/g_L = 100 ms the response to a ramp

@@ -9,7 +9,7 @@ struct ReferenceTests {
     func run(_ model: String, _ solver: SolverChoice) throws -> SimulationReport {
         var request = SimulationRequest(neuron: try NamedModel.named(model)!.neuron(), duration: 15000)
         request.solver = solver
-        request.rtol = 1e-6
+        request.solverSettings.rtol = 1e-6
         request.window = 3000...15000
         return try simulate(request)
     }
@@ -74,7 +74,7 @@ struct ReferenceTests {
     func tolerances() throws {
         func spikes(rtol: Double) throws -> [Double] {
             var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 1000)
-            request.rtol = rtol
+            request.solverSettings.rtol = rtol
             request.outputInterval = 0.01
             request.window = 0...1000
             return try simulate(request).features.spikeTimes
@@ -88,7 +88,7 @@ struct ReferenceTests {
     func fixedStepBounds() throws {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 15000)
         let ganglion = try simulate(request)
-        request.sundialsStepBounds = true
+        request.solverSettings.sundialsStepBounds = true
         let sundials = try simulate(request)
         // With SUNDIALS' bounds (Docs/cvode.md, "Step-size changes"): 149 598 steps, 12 233 error-test failures.
         #expect(sundials.statistics.steps == 149_598 && sundials.statistics.errorTestFailures == 12_233)

@@ -101,7 +101,7 @@ struct SolverErrorTests {
         #expect(throws: SimulationError.self) { try simulate(r) }
         r.solver = .cvodeBDF
         r.dt = nil
-        r.rtol = 0
+        r.solverSettings.rtol = 0
         #expect(throws: SimulationError.self) { try simulate(r) }
         var bad = neuron
         bad.conductances[0].gbar = -3
