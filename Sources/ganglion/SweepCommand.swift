@@ -90,15 +90,20 @@ struct SweepCommand: ParsableCommand {
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Join the shard outputs of `ganglion sweep --shard`, checking that no cell is missing or doubled.")
+        abstract: "Join the shard outputs of `ganglion sweep --shard` (CSV files), or the shard folders of `ganglion run --shard` and `ganglion network --shard` (population statistics), checking that no member is missing or doubled.")
 
-    @Argument(help: "Shard CSV files.") var shards: [String]
-    @Option(help: "Merged CSV to write.") var out: String
+    @Argument(help: "Shard CSV files, or shard output folders.") var shards: [String]
+    @Option(help: "Merged CSV to write, or for shard folders the folder of the merged summary.json.") var out: String
 
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         output.apply()
+        let folders = shards.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+        if !folders.isEmpty {
+            guard folders.count == shards.count else { throw fail("give shard CSV files or shard folders, not both") }
+            return try mergePopulation(folders)
+        }
         var header: String?
         var rows: [Int: String] = [:]
         var size: Int?
