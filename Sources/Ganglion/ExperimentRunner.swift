@@ -23,6 +23,9 @@ public struct ExperimentRunner: Sendable {
     /// and `resume` keeps only the cells whose summary has this run's id (never a summary left by an earlier
     /// run in the same folder). Nil: cell summaries carry none and `resume` keeps any finished cell.
     public var runID: String?
+    /// Run only this shard's slice of a population's cells (nil: every cell); the summary then has this
+    /// slice's rows and statistics and says which slice it is (`shard`), for `ganglion merge`.
+    public var shard: PopulationShard?
 
     /// A runner writing `experiment` into `folder`, one worker per core, not resuming.
     public init(experiment: Experiment, folder: String) {
@@ -116,24 +119,27 @@ public struct ExperimentRunner: Sendable {
             let o = try runCell(0)
             return Outcome(summaryBox: UncheckedBox(o), failures: 0, interrupted: false)
         }
-        let total = experiment.cells.count
+        let positions = shard?.members(of: experiment.cells.count) ?? 0..<experiment.cells.count
+        let total = positions.count
         let next = Atomic<Int>(0), done = Atomic<Int>(0)
-        let rows = Mutex<[Int: [String: Any]]>([:])
-        let errors = Mutex<[Int: String]>([:])
+        let members = Mutex<[Int: [String: Any]]>([:])
+        let failures = Atomic<Int>(0)
         let this = self
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, total))) { _ in
             while true {
                 if let stop = this.shouldStop, stop() { return }
-                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard k < total else { return }
+                let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard n < total else { return }
+                let k = positions.lowerBound + n
                 do {
-                    let o = try this.runCell(k)
-                    let box = UncheckedBox(o)
-                    rows.withLock { $0[k] = box.value }
+                    // The statistics see each cell's summary as read back from its file (the same numbers a merge of shards reads).
+                    let box = UncheckedBox(JSONInput.canonical(try this.runCell(k)))
+                    members.withLock { $0[k] = box.value }
                 } catch {
                     let message = "\(error)"
                     if let stop = this.shouldStop, stop() { return }   // interrupted: the cell resumes later
-                    errors.withLock { $0[k] = message }
+                    failures.wrappingAdd(1, ordering: .relaxed)
+                    members.withLock { $0[k] = ["error": message] }
                     var failed: [String: Any] = ["cell_index": this.experiment.cells[k].index ?? k, "error": message]
                     if let id = this.runID { failed["run_id"] = id }
                     try? this.write(failed, to: this.cellFolder(k) + "/summary.json")
@@ -142,27 +148,51 @@ public struct ExperimentRunner: Sendable {
             }
         }
         let interrupted = shouldStop?() ?? false
-        let byCell = rows.withLock { $0 }
-        let failedCells = errors.withLock { $0 }
+        let byPosition = members.withLock { $0 }
+        let p = Self.populationSummary(experiment: experiment, positions: positions, members: byPosition)
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        var summary: [String: Any] = [
+            "experiment": experiment.name, "profile": experiment.profile.rawValue, "cells": total,
+            "finished": p.finished, "failed": p.failed, "interrupted": interrupted,
+            "duration_ms": experiment.request.duration, "rows": p.rows, "statistics": p.statistics,
+            "wall_ms": wall, "jobs": jobs,
+        ]
+        if let shard { summary["shard"] = shard.jsonObject(total: experiment.cells.count) }
+        if let runID { summary["run_id"] = runID }
+        if !interrupted { summary["cells_per_minute"] = Double(p.finished) / (wall / 60000) }
+        try write(summary, to: folder + "/summary.json")
+        return Outcome(summaryBox: UncheckedBox(summary), failures: failures.load(ordering: .relaxed), interrupted: interrupted)
+    }
+
+    /// The rows and population statistics of a population experiment's cells at `positions` (indices into
+    /// `experiment.cells`), from their summaries by position: a finished cell's summary object, a failed
+    /// cell's `{"error": …}`, none for a cell not run. Cells are taken in position order, so the same summaries
+    /// give the same numbers however they were run (in one run, or in shards joined by `ganglion merge`).
+    public static func populationSummary(experiment: Experiment, positions: Range<Int>, members: [Int: [String: Any]])
+        -> (rows: [[String: Any]], statistics: [String: Any], finished: Int, failed: Int) {
         var cellRows: [[String: Any]] = []
         var main: [[String: Any]?] = []
-        for k in 0..<total {
+        var finished: [[String: Any]?] = []
+        var failed = 0
+        for k in positions {
             let index = experiment.cells[k].index ?? k
-            if let o = byCell[k] {
-                var row: [String: Any] = ["cell_index": index, "name": experiment.cells[k].neuron.name]
-                for key in ["pattern", "insufficient", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "zero_at_ms", "clamped_ms",
-                            "reference_closest_approach_ms", "reference_closest_approach_first_ms"] { row[key] = o[key] }
-                row["windows"] = (o["windows"] as? [[String: Any]])?.map { compact($0) }
-                if let segments = o["segments"] as? [[String: Any]] { row["segments"] = segments.map { compact($0) } }
-                row["snapshots"] = (o["snapshots"] as? [[String: Any]])?.map { compact($0) }
-                cellRows.append(row)
-                main.append(o)
-            } else if let e = failedCells[k] {
+            guard let o = members[k] else { continue }
+            if let e = o["error"] {
                 cellRows.append(["cell_index": index, "error": e])
                 main.append(nil)
+                failed += 1
+                continue
             }
+            var row: [String: Any] = ["cell_index": index, "name": experiment.cells[k].neuron.name]
+            for key in ["pattern", "insufficient", "frequency_hz", "burstiness_hz2", "spikes_per_burst", "mean_ca", "zero_at_ms", "clamped_ms",
+                        "reference_closest_approach_ms", "reference_closest_approach_first_ms"] { row[key] = o[key] }
+            row["windows"] = (o["windows"] as? [[String: Any]])?.map { compact($0) }
+            if let segments = o["segments"] as? [[String: Any]] { row["segments"] = segments.map { compact($0) } }
+            row["snapshots"] = (o["snapshots"] as? [[String: Any]])?.map { compact($0) }
+            cellRows.append(row)
+            main.append(o)
+            finished.append(o)
         }
-        let finished = byCell.values.map { Optional($0) }
         var statistics: [String: Any] = ["main_window": PopulationStatistics.summarize(main)]
         let windowCount = experiment.request.extraWindows.count
         statistics["windows"] = (0..<windowCount).map { i -> [String: Any] in
@@ -202,20 +232,10 @@ public struct ExperimentRunner: Sendable {
         if !approach.isEmpty {
             statistics["reference_closest_approach"] = Proportion(approach.filter { $0 > 0 }.count, of: approach.count).jsonObject
         }
-        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        var summary: [String: Any] = [
-            "experiment": experiment.name, "profile": experiment.profile.rawValue, "cells": total,
-            "finished": byCell.count, "failed": failedCells.count, "interrupted": interrupted,
-            "duration_ms": experiment.request.duration, "rows": cellRows, "statistics": statistics,
-            "wall_ms": wall, "jobs": jobs,
-        ]
-        if let runID { summary["run_id"] = runID }
-        if !interrupted { summary["cells_per_minute"] = Double(byCell.count) / (wall / 60000) }
-        try write(summary, to: folder + "/summary.json")
-        return Outcome(summaryBox: UncheckedBox(summary), failures: failedCells.count, interrupted: interrupted)
+        return (cellRows, statistics, finished.count, failed)
     }
 
-    func compact(_ o: [String: Any]) -> [String: Any] {
+    static func compact(_ o: [String: Any]) -> [String: Any] {
         var r: [String: Any] = [:]
         for k in ["t_ms", "start_ms", "end_ms", "began", "window_ms", "pattern", "insufficient", "frequency_hz", "burstiness_hz2",
                   "spikes_per_burst", "mean_ca", "error"] where o[k] != nil { r[k] = o[k] }

@@ -22,6 +22,9 @@ struct NetworkCommand: ParsableCommand {
     var duration: Double?
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); default from the file's trace name, else csv.")
     var format: TraceFormat?
+    @Option(help: "A population of circuits (the file's \"circuits\"): circuits simulated at a time (default: the number of cores).") var jobs: Int?
+    @Option(help: "A population of circuits: run the I-th of N contiguous slices (0-based), e.g. 2/8, into its own folder; join them with ganglion merge. Defaults from SLURM_ARRAY_TASK_ID/COUNT.")
+    var shard: String?
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write the figures next to the summary: trace.svg (one panel per cell) and conductances.svg.") var plot = false
@@ -32,8 +35,9 @@ struct NetworkCommand: ParsableCommand {
         if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration \(duration): must be a finite number of ms > 0") }
         if networkFile == nil, resumeFolder == nil { throw ValidationError("give a network file, or --resume DIR") }
         if networkFile != nil, resumeFolder != nil { throw ValidationError("give either a network file or --resume DIR, not both") }
-        if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil || duration != nil || out != nil {
-            throw ValidationError("--resume continues with the run's own settings (run.json): no --out, --solver, --dt, --exact-rates, --sundials-step-bounds, --profile, --format or --duration")
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
+        if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil || duration != nil || out != nil || shard != nil || jobs != nil {
+            throw ValidationError("--resume continues with the run's own settings (run.json): no --out, --solver, --dt, --exact-rates, --sundials-step-bounds, --profile, --format, --duration, --jobs or --shard")
         }
     }
 
@@ -57,6 +61,12 @@ struct NetworkCommand: ParsableCommand {
             }
             do { record = try RunRecord(data, file: path) } catch { throw fail("\(error)") }
             guard record.kind == .network else { throw fail("\(dir): holds an experiment run: resume it with ganglion run --resume \(dir)") }
+            let circuits: CircuitPopulation?
+            do {
+                circuits = try CircuitPopulation.parse(Data(record.inputText.utf8), file: record.inputFile, folder: record.inputFolder,
+                                                       profile: record.profile, solver: record.solverOverrides)
+            } catch { throw fail("\(error)") }
+            if let circuits { return try runCircuits(circuits, file: record.inputFile, text: record.inputText, saved: record, claimed: claim) }
             do {
                 e = try NetworkExperiment.parse(Data(record.inputText.utf8), file: record.inputFile, folder: record.inputFolder, profile: record.profile,
                                                 solver: record.solverOverrides)
@@ -67,6 +77,14 @@ struct NetworkCommand: ParsableCommand {
             file = record.inputFile
         } else {
             file = networkFile!
+            let circuits: CircuitPopulation?
+            do { circuits = try CircuitPopulation.load(file, profile: profile.flatMap(Profile.init(rawValue:)), solver: solverOptions.overrides) } catch { throw fail("\(error)") }
+            if let circuits {
+                let text: Data
+                do { text = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw fail("\(file): cannot read (\(error.localizedDescription))") }
+                return try runCircuits(circuits, file: file, text: String(decoding: text, as: UTF8.self), saved: nil, claimed: nil)
+            }
+            if jobs != nil || shard != nil { throw fail("--jobs and --shard are for a population of circuits (a network file with \"circuits\")") }
             do { e = try NetworkExperiment.load(file, profile: profile.flatMap(Profile.init(rawValue:)), solver: solverOptions.overrides) } catch { throw fail("\(error)") }
             noteStep(solverOptions.dt, outputInterval: e.request.outputInterval)
             if let duration { e.request.shorten(to: duration) }
@@ -139,22 +157,7 @@ struct NetworkCommand: ParsableCommand {
             throw fail("\(e.name): \(error.description)\(resumable ? "\n(\(hint.dropFirst(2)))" : "")")
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        var summary = report.jsonObject
-        summary["network"] = e.name
-        summary["profile"] = e.profile.rawValue
-        summary["file"] = file
-        summary["run_id"] = record.runID
-        summary["duration_ms"] = e.request.duration
-        summary["cells"] = e.request.network.cells.map(\.name)
-        summary["synapses"] = e.request.network.synapses.map(\.summary)
-        summary["electrical"] = e.request.network.electricalSynapses.map { "\($0.a) ~ \($0.b) (\($0.conductance) mS/cm²)" }
-        summary["events"] = e.request.events.map { ev in
-            let cells = ev.cells.map { e.request.network.cells[$0].name }.joined(separator: ", ")
-            switch ev.action {
-            case .cell(let a): return ProtocolEvent(time: ev.time, action: a).summary + " [\(cells)]"
-            case .startHomeostasis(let initial): return "t = \(ev.time) ms: homeostasis on (m from \(initial ? "ḡ(0)" : "ḡ(t)")) [\(cells)]"
-            }
-        }
+        var summary = e.summaryObject(report: report, file: file, runID: record.runID)
         var nwbTrace: String?
         if let path = nwbPath, let t = report.tracePath {
             let networkText = try? JSONInput.parse(Data(record.inputText.utf8))

@@ -17,6 +17,8 @@ struct Run: ParsableCommand {
     @Option(help: "Profile, replacing the file's: ganglion (the correct computations) or paper (the authors' choices; Docs/science/controllers.md §6).")
     var profile: String?
     @Option(help: "Cells simulated at a time (default: the number of cores).") var jobs: Int?
+    @Option(help: "Run the I-th of N contiguous slices of a population (0-based), e.g. 2/8, into its own folder; join them with ganglion merge. Defaults from SLURM_ARRAY_TASK_ID/COUNT.")
+    var shard: String?
     @OptionGroup var solverOptions: SolverOverride
     @Option(help: "Trace format: csv (trace.csv) or nwb (trace.nwb, Neurodata Without Borders 2); kept for --resume.")
     var format: TraceFormat?
@@ -31,8 +33,8 @@ struct Run: ParsableCommand {
         if let cells, cells < 1 { throw ValidationError("--cells must be ≥ 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
-        if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil {
-            throw ValidationError("--resume continues with the run's own solver, profile and format (run.json): no --solver, --dt, --exact-rates, --sundials-step-bounds, --profile or --format")
+        if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil || shard != nil {
+            throw ValidationError("--resume continues with the run's own solver, profile, format and shard (run.json): no --solver, --dt, --exact-rates, --sundials-step-bounds, --profile, --format or --shard")
         }
     }
 
@@ -46,6 +48,7 @@ struct Run: ParsableCommand {
         var jobCount = jobs
         var traceFormat = format ?? .csv
         var started = Date()
+        var shardToRun: PopulationShard?
         let runID: String
         if let dir = resumeFolder {
             folder = dir
@@ -69,12 +72,17 @@ struct Run: ParsableCommand {
             if jobCount == nil { jobCount = saved.jobs }
             traceFormat = saved.format
             started = saved.started
+            shardToRun = saved.shard
             runID = saved.runID
         } else {
             let path = experiment!
             do { e = try Experiment.load(path, profile: profile.flatMap(Profile.init(rawValue:)), solver: solverOptions.overrides) } catch { throw fail("\(error)") }
             noteStep(solverOptions.dt, outputInterval: e.request.outputInterval)
-            folder = out ?? "out/\(e.name)"
+            // A shard of a population (--shard, or a SLURM job array's task); a single cell ignores the array.
+            if e.isPopulation { shardToRun = try populationShard(shard) } else if shard != nil {
+                throw fail("--shard: the experiment '\(e.name)' is not a population experiment")
+            }
+            folder = out ?? "out/\(e.name)" + (shardToRun.map { "-shard-\($0.index)-of-\($0.count)" } ?? "")
             let text: Data
             do { text = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw fail("\(path): cannot read (\(error.localizedDescription))") }
             do { claim = try OutputFolder(claiming: folder) } catch { throw fail("\(error)") }
@@ -89,11 +97,12 @@ struct Run: ParsableCommand {
                 do { try OutputPolicy.check(folder + "/" + name) } catch { throw fail("\(error)") }
             }
             runID = UUID().uuidString.lowercased()
-            let record = RunRecord(runID: runID, inputFile: path,
+            var record = RunRecord(runID: runID, inputFile: path,
                                    inputFolder: URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path,
                                    inputText: String(decoding: text, as: UTF8.self), profile: profile.flatMap(Profile.init(rawValue:)),
                                    cells: cells, jobs: jobs, solverOverrides: solverOptions.overrides,
                                    format: traceFormat, started: started)
+            record.shard = shardToRun
             do {
                 // The run record first: it holds everything a resume needs (the experiment's text included).
                 try AtomicFileWriter.write(record.data, to: RunRecord.path(in: folder))
@@ -115,6 +124,7 @@ struct Run: ParsableCommand {
         var runner = ExperimentRunner(experiment: e, folder: folder)
         runner.resume = resumeFolder != nil
         runner.runID = runID
+        runner.shard = shardToRun
         if let jobCount { runner.jobs = jobCount }
         runner.shouldStop = installInterruptHandler()
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
@@ -151,7 +161,8 @@ struct Run: ParsableCommand {
         }
         var figures: [String] = []
         // This run's folders (a folder reused with fewer cells keeps the others' files: leave them alone).
-        let folders = e.isPopulation ? e.cells.compactMap(\.index).map { "\(folder)/cells/\($0)" } : [folder]
+        let slice = shardToRun?.members(of: e.cells.count) ?? e.cells.indices
+        let folders = e.isPopulation ? e.cells[slice].compactMap(\.index).map { "\(folder)/cells/\($0)" } : [folder]
         if plot {
             let events = e.request.events.map { ($0.time, $0.summary) }
             if e.isPopulation, FileManager.default.fileExists(atPath: folder + "/summary.json") {
@@ -195,9 +206,10 @@ struct Run: ParsableCommand {
             let main = PopulationStatistics.patternsText((statistics?["main_window"] as? [String: Any])?["patterns"])
             let segments = statistics?["segments"] as? [[String: Any]] ?? []
             let what = segments.isEmpty ? "(\(main))" : "(last segment: \(main))"
-            print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells \(what); wrote \(folder)/summary.json" + (figures.isEmpty ? "" : " and \(figures.count) figures"))
+            let part = shardToRun.map { " (shard \($0.index)/\($0.count): cells \(slice.lowerBound)–\(slice.upperBound - 1) of \(e.cells.count))" } ?? ""
+            print("\(e.name): \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells\(part) \(what); wrote \(folder)/summary.json" + (figures.isEmpty ? "" : " and \(figures.count) figures"))
             for g in segments { print(segmentLine(g, PopulationStatistics.patternsText(g["patterns"]))) }
-            if outcome.failures > 0 { printErr("error: \(outcome.failures) of \(e.cells.count) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json (ganglion run --resume \(folder) retries them)") }
+            if outcome.failures > 0 { printErr("error: \(outcome.failures) of \(slice.count) cell(s) failed: see the rows with \"error\" in \(folder)/summary.json (ganglion run --resume \(folder) retries them)") }
             if let p = Proportion(json: statistics?["reference_closest_approach"]), p.count > 0 {
                 printErr("note: in \(p) of the cells the exact controller reference passed a fold (targets out of reach nearby; the closest approach was used): reference_closest_approach_ms in the rows, Docs/paper.md")
             }

@@ -27,6 +27,8 @@ struct RunRecord {
     var cells: Int?
     /// `--jobs`, if given.
     var jobs: Int?
+    /// `--shard I/N` of a population run (given, or from a SLURM job array), if not the whole population.
+    var shard: PopulationShard?
     /// `--solver`, `--dt`, `--exact-rates`, `--sundials-step-bounds`, if given.
     var solverOverrides: SolverOverrides
     /// The trace format.
@@ -46,6 +48,7 @@ struct RunRecord {
         self.profile = profile
         self.cells = cells
         self.jobs = jobs
+        self.shard = nil
         self.solverOverrides = solverOverrides
         self.format = format
         self.started = started
@@ -63,6 +66,7 @@ struct RunRecord {
         if let profile { o["profile"] = profile.rawValue }
         if let cells { o["cells"] = cells }
         if let jobs { o["jobs"] = jobs }
+        if let shard { o["shard"] = ["index": shard.index, "count": shard.count] }
         if let solver = solverOverrides.method { o["solver"] = solver.rawValue }
         if let dt = solverOverrides.dt { o["dt"] = dt }
         if solverOverrides.exactRates { o["exact_rates"] = true }
@@ -107,6 +111,10 @@ struct RunRecord {
         } else { profile = nil }
         cells = try count("cells")
         jobs = try count("jobs")
+        if let v = o["shard"] {
+            guard let p = PopulationShard(json: v) else { throw fail("shard", "must be {\"index\": I, \"count\": N} with 0 ≤ I < N") }
+            shard = p
+        } else { shard = nil }
         var overrides = SolverOverrides()
         if let s = o["solver"] {
             guard let v = (s as? String).flatMap(SolverChoice.init(rawValue:)) else { throw fail("solver", "unknown solver \(s)") }
@@ -128,7 +136,7 @@ struct RunRecord {
         started = date
     }
 
-    /// The checkpoints of an interrupted run in `folder` (its own and its cells'), described, or nil if none.
+    /// The checkpoints of an interrupted run in `folder` (its own and its cells' or circuits'), described, or nil if none.
     static func interruptedRun(in folder: String) -> String? {
         let found = checkpoints(in: folder)
         guard !found.isEmpty else { return nil }
@@ -144,10 +152,12 @@ struct RunRecord {
         var found: [String] = []
         let own = folder + "/checkpoint.json"
         if FileManager.default.fileExists(atPath: own) { found.append(own) }
-        let cells = folder + "/cells"
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: cells)) ?? []).sorted() {
-            let c = cells + "/" + name + "/checkpoint.json"
-            if FileManager.default.fileExists(atPath: c) { found.append(c) }
+        for members in ["cells", "circuits"] {
+            let sub = folder + "/" + members
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: sub)) ?? []).sorted() {
+                let c = sub + "/" + name + "/checkpoint.json"
+                if FileManager.default.fileExists(atPath: c) { found.append(c) }
+            }
         }
         return found
     }

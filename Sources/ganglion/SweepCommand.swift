@@ -2,26 +2,6 @@ import ArgumentParser
 import Foundation
 import Ganglion
 
-/// Parses `I/N` (0 ≤ I < N), or takes it from SLURM's job-array variables.
-func parseShard(_ text: String?) throws(ExitCode) -> (index: Int, count: Int) {
-    if let text {
-        let p = text.split(separator: "/").compactMap { Int($0) }
-        guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else {
-            throw fail("--shard '\(text)': expected I/N with 0 ≤ I < N, e.g. 0/4")
-        }
-        return (p[0], p[1])
-    }
-    let env = ProcessInfo.processInfo.environment
-    if let id = env["SLURM_ARRAY_TASK_ID"].flatMap(Int.init), let n = env["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init) {
-        let i = id - (env["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0)
-        guard n >= 1, i >= 0, i < n else {
-            throw fail("SLURM_ARRAY_TASK_ID \(id) does not give a shard of \(n) (SLURM_ARRAY_TASK_MIN \(env["SLURM_ARRAY_TASK_MIN"] ?? "unset"))")
-        }
-        return (i, n)
-    }
-    return (0, 1)
-}
-
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
@@ -112,15 +92,20 @@ struct SweepCommand: ParsableCommand {
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Join the shard outputs of `ganglion sweep --shard`, checking that no cell is missing or doubled.")
+        abstract: "Join the shard outputs of `ganglion sweep --shard` (CSV files), or the shard folders of `ganglion run --shard` and `ganglion network --shard` (population statistics), checking that no member is missing or doubled.")
 
-    @Argument(help: "Shard CSV files.") var shards: [String]
-    @Option(help: "Merged CSV to write.") var out: String
+    @Argument(help: "Shard CSV files, or shard output folders.") var shards: [String]
+    @Option(help: "Merged CSV to write, or for shard folders the folder of the merged summary.json.") var out: String
 
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         output.apply()
+        let folders = shards.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+        if !folders.isEmpty {
+            guard folders.count == shards.count else { throw fail("give shard CSV files or shard folders, not both") }
+            return try mergePopulation(folders)
+        }
         var header: String?
         var rows: [Int: String] = [:]
         var size: Int?

@@ -57,11 +57,13 @@ public final class OutputFolder: @unchecked Sendable {
     }
 
     /// Removes scratch files of processes that no longer run (a killed run's unfinished atomic writes), in the
-    /// folder and in the folders of a population's cells (`cells/<index>/`).
+    /// folder and in the folders of a population's cells (`cells/<index>/`) or circuits (`circuits/<k>/`).
     func removeOrphanScratchFiles() {
         var folders = [path]
-        let cells = path + "/cells"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: cells)) ?? [] { folders.append(cells + "/" + name) }
+        for members in ["cells", "circuits"] {
+            let sub = path + "/" + members
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: sub)) ?? [] { folders.append(sub + "/" + name) }
+        }
         for folder in folders {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
                 // `.<name>.<pid>-<tag>.tmp`
