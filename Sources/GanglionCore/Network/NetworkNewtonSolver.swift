@@ -32,7 +32,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         self.network = network
         n = network.cells.count
         cells = network.cells.map { ArrowNewtonSolver(coreCount: $0.coreCount, gateCount: $0.dimension - $0.coreCount) }
-        let m = network.wired.count
+        let m = network.synapses.count
         synapseSelf = Array(repeating: 0, count: m)
         synapsePre = synapseSelf
         synapsePost = synapseSelf
@@ -48,13 +48,13 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
     /// Evaluates each cell's arrow Jacobian and the synapses' and gap junctions' coupling entries at (t, y).
     public func evaluateJacobian(_ t: Double, _ y: UnsafePointer<Double>) {
         for (i, c) in network.cells.enumerated() { c.jacobian(t, y + network.offsets[i], into: &cells[i].jacobian) }
-        for (k, w) in network.wired.enumerated() {
+        for (k, w) in network.synapses.enumerated() {
             let s = y[w.state]
-            let r = w.synapse.rate(V: y[w.preV], s: s)
+            let r = w.kinetics.rate(V: y[w.preV], s: s)
             synapseSelf[k] = r.ds
             synapsePre[k] = r.dV
-            synapsePost[k] = -w.synapse.gbar * (y[w.postV] - w.synapse.reversal) / w.capacitance
-            cells[w.postCell].jacobian.A[0] -= w.synapse.gbar * s / w.capacitance
+            synapsePost[k] = -w.gbar * (y[w.postV] - w.reversal) / w.capacitance
+            cells[w.postCell].jacobian.A[0] -= w.gbar * s / w.capacitance
         }
         for g in network.gaps {
             cells[g.a].jacobian.A[0] -= g.g / g.capA
@@ -83,10 +83,10 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
             return v
         case (_?, nil):
             let k = j - net.synapseOffset
-            return net.wired[k].postV == i ? synapsePost[k] : 0
+            return net.synapses[k].postV == i ? synapsePost[k] : 0
         case (nil, _?):
             let k = i - net.synapseOffset
-            return net.wired[k].preV == j ? synapsePre[k] : 0
+            return net.synapses[k].preV == j ? synapsePre[k] : 0
         case (nil, nil):
             return i == j ? synapseSelf[i - net.synapseOffset] : 0
         }
@@ -118,7 +118,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
             couplings.append((g.a, g.b, -gamma * g.g / g.capA))
             couplings.append((g.b, g.a, -gamma * g.g / g.capB))
         }
-        for (k, w) in net.wired.enumerated() {
+        for (k, w) in net.synapses.enumerated() {
             // −M[V_post, s] M[s, V_pre] / M[s, s] with M[V_post, s] = −γ ∂f_V/∂s, M[s, V_pre] = −γ ∂f_s/∂V.
             couplings.append((w.postCell, w.preCell, -gamma * gamma * synapsePost[k] * synapsePre[k] * synapseInverse[k]))
         }
@@ -135,7 +135,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
     public func solve(_ b: UnsafeMutablePointer<Double>) {
         let net = network
         // Eliminate the synapse rows: r_Vpost = b_Vpost − M[V_post, s] b_s / M[s, s].
-        for (k, w) in net.wired.enumerated() {
+        for (k, w) in net.synapses.enumerated() {
             b[w.postV] += gamma * synapsePost[k] * b[w.state] * synapseInverse[k]
         }
         for (i, c) in cells.enumerated() { c.solve(b + net.offsets[i]) }
@@ -152,7 +152,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
             let o = net.offsets[i]
             for a in 0..<cell.dimension { b[o + a] -= wv[i] * unitResponse[o + a] }
         }
-        for (k, w) in net.wired.enumerated() {
+        for (k, w) in net.synapses.enumerated() {
             b[w.state] = (b[w.state] + gamma * synapsePre[k] * b[w.preV]) * synapseInverse[k]
         }
     }
