@@ -40,7 +40,7 @@ extension ChemicalSynapse.Kinetics {
         switch self {
         case let .graded(_, _, tau): tau
         // 1 − s∞ = 1/(1 + exp((V − V_half)/Δ)), written so that it never rounds to 0 before it underflows.
-        case let .sigmoid(h, k, km): max(1 / (km * (1 + Foundation.exp((V - h) / k))), 1e-300)
+        case let .sigmoid(h, k, km): max(1 / (km * (1 + boundedExp((V - h) / k))), 1e-300)
         }
     }
 
@@ -58,7 +58,8 @@ extension ChemicalSynapse.Kinetics {
             return ((x - s) / tau, (1 - x * x) / (k * tau), -1 / tau)
         case let .sigmoid(h, k, km):
             // ds/dt = (s∞ − s)/τ = k₋ (q (1 − s) − s) with q = exp((V − V_half)/Δ).
-            let q = Foundation.exp((V - h) / k)
+            // (q bounded: at an absurd trial V the rate stays finite, and the step is rejected, not fatal.)
+            let q = boundedExp((V - h) / k)
             return (km * (q * (1 - s) - s), km * (1 - s) * q / k, -km * (1 + q))
         }
     }
