@@ -9,7 +9,8 @@
 ///     (I + G W) v = Uᵀ M_D⁻¹ r,    x_i = M_i⁻¹ r_i − (W v)_i M_i⁻¹ e_V,    x_s = (b_s − M_sV x_Vpre) / M_ss
 ///
 /// where r is b with the synapse rows eliminated. W is sparse (one entry per synapse or gap junction);
-/// the N×N LU skips zero multipliers, so for sparse circuits it costs far less than N³.
+/// the N×N LU skips zero multipliers, so for sparse circuits it costs far less than N³, and its factors
+/// are kept by their nonzeros, so each solve costs their number instead of N².
 public final class NetworkNewtonSolver: NewtonSystemSolver {
     let network: CompiledNetwork
     let cells: [ArrowNewtonSolver]
@@ -25,6 +26,12 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
     var couplings: [(row: Int, column: Int, value: Double)] = []
     var lu: [Double]                 // n×n LU of I + G W
     var pivots: [Int]
+    // The LU factors' nonzeros by row (L strictly below the diagonal, then U from the diagonal), for solves
+    // that cost their number of nonzeros instead of n².
+    var factorRowStart: [Int]        // row r: L in factorStart[r]..<diagonalStart[r], U in diagonalStart[r]..<factorStart[r + 1]
+    var diagonalStart: [Int]
+    var factorColumns: [Int] = []
+    var factorValues: [Double] = []
     var vScratch: [Double], wv: [Double]
 
     /// A solver for `network`, its storage allocated once.
@@ -40,6 +47,8 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         unitResponse = Array(repeating: 0, count: network.synapseOffset)
         lu = Array(repeating: 0, count: n * n)
         pivots = Array(repeating: 0, count: n)
+        factorRowStart = Array(repeating: 0, count: n + 1)
+        diagonalStart = Array(repeating: 0, count: n)
         vScratch = Array(repeating: 0, count: n)
         wv = vScratch
         couplings.reserveCapacity(m + 2 * network.gaps.count)
@@ -126,9 +135,60 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         for i in 0..<(n * n) { lu[i] = 0 }
         for i in 0..<n { lu[i * n + i] = 1 }
         for c in couplings { lu[c.row * n + c.column] += unitResponse[net.offsets[c.row]] * c.value }
-        return lu.withUnsafeMutableBufferPointer { a in
+        let factored = lu.withUnsafeMutableBufferPointer { a in
             pivots.withUnsafeMutableBufferPointer { DenseLU.factor(a.baseAddress!, n, pivots: $0.baseAddress!) }
         }
+        guard factored else { return false }
+        compressFactors()
+        return true
+    }
+
+    /// Keeps the nonzeros of the LU factors by row (the solves run once per Newton iteration, the
+    /// factorisation once per matrix update: a sparse circuit's factors have far fewer than n² nonzeros).
+    func compressFactors() {
+        factorColumns.removeAll(keepingCapacity: true)
+        factorValues.removeAll(keepingCapacity: true)
+        for r in 0..<n {
+            factorRowStart[r] = factorColumns.count
+            for c in 0..<r where lu[r * n + c] != 0 {
+                factorColumns.append(c)
+                factorValues.append(lu[r * n + c])
+            }
+            diagonalStart[r] = factorColumns.count
+            factorColumns.append(r)
+            factorValues.append(lu[r * n + r])
+            for c in (r + 1)..<n where lu[r * n + c] != 0 {
+                factorColumns.append(c)
+                factorValues.append(lu[r * n + c])
+            }
+        }
+        factorRowStart[n] = factorColumns.count
+    }
+
+    /// Solves (I + G W) x = b in place with the compressed factors: the dense solve (`DenseLU.solve`) with
+    /// its zero terms left out, so the same numbers.
+    func solveVoltageSystem(_ x: UnsafeMutablePointer<Double>) {
+        pivots.withUnsafeBufferPointer { pivots in
+        factorRowStart.withUnsafeBufferPointer { start in
+        diagonalStart.withUnsafeBufferPointer { diagonal in
+        factorColumns.withUnsafeBufferPointer { columns in
+        factorValues.withUnsafeBufferPointer { values in
+            for r in 0..<n { let p = pivots[r]; if p != r { swap(&x[r], &x[p]) } }
+            for r in 0..<n {
+                var s = x[r]
+                var k = start[r]
+                while k < diagonal[r] { s -= values[k] * x[columns[k]]; k &+= 1 }
+                x[r] = s
+            }
+            var r = n - 1
+            while r >= 0 {
+                let d = diagonal[r]
+                var s = x[r], k = d + 1
+                while k < start[r + 1] { s -= values[k] * x[columns[k]]; k &+= 1 }
+                x[r] = s / values[d]
+                r -= 1
+            }
+        } } } } }
     }
 
     /// Solves M x = b in place: synapse rows eliminated, the voltage system solved, then cells and synapses.
@@ -141,11 +201,7 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         for (i, c) in cells.enumerated() { c.solve(b + net.offsets[i]) }
         // (I + G W) v = Uᵀ M_D⁻¹ r
         for i in 0..<n { vScratch[i] = b[net.offsets[i]] }
-        vScratch.withUnsafeMutableBufferPointer { x in
-            lu.withUnsafeBufferPointer { a in
-                pivots.withUnsafeBufferPointer { DenseLU.solve(a.baseAddress!, n, pivots: $0.baseAddress!, x.baseAddress!) }
-            }
-        }
+        vScratch.withUnsafeMutableBufferPointer { solveVoltageSystem($0.baseAddress!) }
         for i in 0..<n { wv[i] = 0 }
         for c in couplings { wv[c.row] += c.value * vScratch[c.column] }
         for (i, cell) in net.cells.enumerated() where wv[i] != 0 {
