@@ -28,10 +28,10 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
     var pivots: [Int]
     // The LU factors' nonzeros by row (L strictly below the diagonal, then U from the diagonal), for solves
     // that cost their number of nonzeros instead of n².
-    var factorRowStart: [Int]        // row r: L in factorStart[r]..<diagonalStart[r], U in diagonalStart[r]..<factorStart[r + 1]
+    var factorRowStart: [Int]        // row r: L in factorRowStart[r]..<diagonalStart[r], U in diagonalStart[r]..<factorRowStart[r + 1]
     var diagonalStart: [Int]
-    var factorColumns: [Int] = []
-    var factorValues: [Double] = []
+    var factorColumns: [Int]         // n² entries reserved: every one may be nonzero
+    var factorValues: [Double]
     var vScratch: [Double], wv: [Double]
 
     /// A solver for `network`, its storage allocated once.
@@ -49,6 +49,8 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
         pivots = Array(repeating: 0, count: n)
         factorRowStart = Array(repeating: 0, count: n + 1)
         diagonalStart = Array(repeating: 0, count: n)
+        factorColumns = Array(repeating: 0, count: n * n)
+        factorValues = Array(repeating: 0, count: n * n)
         vScratch = Array(repeating: 0, count: n)
         wv = vScratch
         couplings.reserveCapacity(m + 2 * network.gaps.count)
@@ -146,23 +148,25 @@ public final class NetworkNewtonSolver: NewtonSystemSolver {
     /// Keeps the nonzeros of the LU factors by row (the solves run once per Newton iteration, the
     /// factorisation once per matrix update: a sparse circuit's factors have far fewer than n² nonzeros).
     func compressFactors() {
-        factorColumns.removeAll(keepingCapacity: true)
-        factorValues.removeAll(keepingCapacity: true)
-        for r in 0..<n {
-            factorRowStart[r] = factorColumns.count
-            for c in 0..<r where lu[r * n + c] != 0 {
-                factorColumns.append(c)
-                factorValues.append(lu[r * n + c])
+        var k = 0
+        lu.withUnsafeBufferPointer { a in
+        factorRowStart.withUnsafeMutableBufferPointer { start in
+        diagonalStart.withUnsafeMutableBufferPointer { diagonal in
+        factorColumns.withUnsafeMutableBufferPointer { columns in
+        factorValues.withUnsafeMutableBufferPointer { values in
+            for r in 0..<n {
+                let row = a.baseAddress! + r * n
+                start[r] = k
+                var c = 0
+                while c < n {
+                    if c == r { diagonal[r] = k }
+                    let v = row[c]
+                    if v != 0 || c == r { columns[k] = c; values[k] = v; k &+= 1 }
+                    c &+= 1
+                }
             }
-            diagonalStart[r] = factorColumns.count
-            factorColumns.append(r)
-            factorValues.append(lu[r * n + r])
-            for c in (r + 1)..<n where lu[r * n + c] != 0 {
-                factorColumns.append(c)
-                factorValues.append(lu[r * n + c])
-            }
-        }
-        factorRowStart[n] = factorColumns.count
+            start[n] = k
+        } } } } }
     }
 
     /// Solves (I + G W) x = b in place with the compressed factors: the dense solve (`DenseLU.solve`) with
