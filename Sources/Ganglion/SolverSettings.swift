@@ -7,7 +7,7 @@ public struct SolverSettings: Sendable, Equatable {
     /// CVODE's relative tolerance (dimensionless); unused by the fixed-step methods.
     public var rtol: Double
     /// V's absolute tolerance (mV); Ca and the gates get 1/10 and 1/1000 of it. `nil`: V 1e-3, Ca 1e-4,
-    /// gates 1e-6, scaled by rtol/1e-6.
+    /// gates 1e-6, scaled by rtol/1e-6 up to 100× (from rtol 1e-4 up).
     public var atol: Double?
     /// Fixed step (ms) of exp-euler and rk4; `nil`: the method's default (`SolverChoice.defaultStep`).
     public var dt: Double?

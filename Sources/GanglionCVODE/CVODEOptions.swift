@@ -18,7 +18,8 @@ public struct CVODEOptions: Sendable {
     public var linearSolver: LinearSolver
     /// Relative tolerance.
     public var relativeTolerance: Double
-    /// Absolute tolerance per state; `nil`: the system's defaults scaled by rtol / 1e-6.
+    /// Absolute tolerance per state; `nil`: the system's defaults scaled by rtol / 1e-6, at most by
+    /// `maximumAbsoluteToleranceScale`.
     public var absoluteTolerances: [Double]?
     /// Upper bound on the internal step (ms); `nil`: none.
     public var maxStep: Double?
@@ -63,10 +64,18 @@ public struct CVODEOptions: Sendable {
         self.fixedStepBounds = fixedStepBounds
     }
 
-    /// The absolute tolerances used for `system`.
+    /// The absolute tolerances used for `system`: `absoluteTolerances`, or the system's defaults (those for
+    /// rtol 1e-6) scaled by rtol/1e-6 up to `maximumAbsoluteToleranceScale`.
     public func absoluteTolerances(for system: any ODESystem) -> [Double] {
         if let a = absoluteTolerances { return a }
-        let scale = relativeTolerance / 1e-6
+        let scale = min(relativeTolerance / 1e-6, Self.maximumAbsoluteToleranceScale)
         return system.defaultAbsoluteTolerances.map { $0 * scale }
     }
+
+    /// The largest factor on the default absolute tolerances: 100, reached at rtol 1e-4 (a neuron's V then
+    /// gets 0.1 mV, Ca 0.01, the gates 1e-4). Scaled further, the gates' tolerance passes the size of
+    /// the gates themselves (an m of 10⁻³ at rest against 10⁻² at rtol 1e-2, with V's at 10 mV): CVODE then
+    /// accepts steps that take a gate out of [0, 1] — a negative sodium conductance — and the cell runs away
+    /// (stg-bursting at rtol 3e-3 reached V = −1131 mV; at 1e-2, Na.h = −5 and the step size collapsed).
+    public static let maximumAbsoluteToleranceScale = 100.0
 }

@@ -20,12 +20,25 @@ extension GateScalar {
     @inlinable public func bounded(below bound: Double) -> Self { primal < bound ? Self(bound) : self }
 }
 
+/// The largest exponent the gating functions' e^x takes: larger arguments give e^300 ≈ 1.9·10¹³⁰.
+///
+/// Within the models' voltage range the arguments stay below 100, so nothing there changes. Far outside
+/// it — a voltage an implicit integrator tries in a step it will reject, such as V = −10⁴ mV — an
+/// unbounded e^x overflows: a time constant written c/(1 + e^x) becomes 0 and its gate's derivative
+/// infinite or NaN, and CVODE stops instead of retrying a smaller step. Bounded, every rate stays below
+/// about 10¹³⁰ /ms, and squares of such rates times error weights (CVODE's error norm) stay finite.
+public let maximumGateExponent = 300.0
+
+/// e^min(x, `maximumGateExponent`) (NaN stays NaN).
+@inlinable @inline(__always)
+public func boundedExp(_ x: Double) -> Double { Foundation.exp(x > maximumGateExponent ? maximumGateExponent : x) }
+
 extension Double: GateScalar {
     /// The value itself.
     @inlinable public var primal: Double { self }
-    /// e^x.
+    /// e^x, its argument bounded by `maximumGateExponent`.
     @inlinable @inline(__always)
-    public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    public static func exp(_ x: Double) -> Double { boundedExp(x) }
 }
 
 /// A dual number `value + derivative·ε` with ε² = 0: evaluating f on `Dual(x, 1)` gives f(x) and f′(x)
@@ -67,8 +80,9 @@ public struct Dual: GateScalar, Equatable {
     }
     /// Negation, with (−a)′ = −a′.
     @inlinable public static prefix func - (a: Dual) -> Dual { Dual(-a.value, derivative: -a.derivative) }
-    /// e^x, with derivative e^x · x′.
+    /// e^x, with derivative e^x · x′; beyond `maximumGateExponent` the constant e^300 (derivative 0).
     @inlinable public static func exp(_ x: Dual) -> Dual {
+        guard !(x.value > maximumGateExponent) else { return Dual(boundedExp(maximumGateExponent)) }
         let e = Foundation.exp(x.value)
         return Dual(e, derivative: e * x.derivative)
     }

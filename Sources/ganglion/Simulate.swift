@@ -16,7 +16,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Integrator: cvode-bdf, cvode-adams, exp-euler, rk4.") var solver: SolverChoice = .cvodeBDF
     @Option(parsing: .unconditional, help: "Fixed step (ms) for exp-euler (default 0.05) and rk4 (default 0.0015).") var dt: Double?
     @Option(parsing: .unconditional, help: "CVODE relative tolerance.") var rtol: Double = 1e-6
-    @Option(parsing: .unconditional, help: "CVODE absolute tolerance of V (mV); Ca and gates get 1/10 and 1/1000 of it. Default 1e-3·rtol/1e-6.")
+    @Option(parsing: .unconditional, help: "CVODE absolute tolerance of V (mV); Ca and gates get 1/10 and 1/1000 of it. Default 1e-3·rtol/1e-6, at most 0.1 mV (from rtol 1e-4 up).")
     var atol: Double?
     @Option(name: .customLong("max-step"), parsing: .unconditional, help: "CVODE maximum step (ms).") var maxStep: Double?
     @Option(name: .customLong("linear-solver"), help: "CVODE Newton linear solver: structured or dense.")

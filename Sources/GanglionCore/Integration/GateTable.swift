@@ -140,13 +140,20 @@ public final class RateTables: Sendable {
     public let first: GateTable?
     /// `first` without ownership (`cells` owns it), for hot loops that borrow it without a retain.
     public let firstReference: Unmanaged<GateTable>?
+    /// Every cell's table without ownership (`cells` owns them), for hot loops over many cells.
+    public let references: [Unmanaged<GateTable>?]
+    /// Other values that depend on the step only, in the system's own order (a network's: each cell's
+    /// calcium decay e^(−h/τ_Ca), then each synapse's decay e^(−h/τ_s), NaN where τ_s depends on V).
+    public let constants: [Double]
 
     /// Tables for step `step` (ms); a step through them needs `extraScratch` doubles more than the columns.
-    public init(step: Double, cells: [GateTable?], extraScratch: Int = 0) {
+    public init(step: Double, cells: [GateTable?], extraScratch: Int = 0, constants: [Double] = []) {
         self.step = step
         self.cells = cells
+        self.constants = constants
         first = cells.first ?? nil
         firstReference = first.map { Unmanaged.passUnretained($0) }
+        references = cells.map { $0.map { Unmanaged.passUnretained($0) } }
         columns = cells.map { $0?.columns ?? 0 }.max() ?? 0
         scratch = columns + extraScratch
     }

@@ -10,6 +10,8 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
     public let network: NetworkDescription
     /// Each cell compiled, in network order.
     public let cells: [CompiledNeuron]
+    /// `cells` without ownership, for hot loops that borrow them without a retain.
+    let neuronReferences: [Unmanaged<CompiledNeuron>]
     /// Index of each cell's first state (its V).
     public let offsets: [Int]
     /// Index of the first synaptic state.
@@ -19,21 +21,10 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
     /// Every state: the network's Jacobian is treated as dense (`NetworkNewtonSolver` exploits its structure).
     public var coreCount: Int { layout.count }
 
-    /// A synapse with its endpoints resolved to state indices.
-    @usableFromInline struct Wired: Sendable {
-        let synapse: ChemicalSynapse
-        let preCell: Int, postCell: Int
-        let preV: Int, postV: Int, state: Int
-        let capacitance: Double     // of the postsynaptic cell (µF/cm²)
-    }
-    /// A gap junction with its endpoints resolved.
-    @usableFromInline struct Gap: Sendable {
-        let a: Int, b: Int          // cell indices
-        let aV: Int, bV: Int
-        let g: Double, capA: Double, capB: Double
-    }
-    @usableFromInline let wired: [Wired]
-    @usableFromInline let gaps: [Gap]
+    /// The chemical synapses, in the description's order, as flat records for the hot loops.
+    @usableFromInline let synapses: [CompiledSynapse]
+    /// The gap junctions, in the description's order, as flat records.
+    @usableFromInline let gaps: [CompiledGap]
 
     /// Compiles a network after validating it; throws `NetworkError` naming the cell or synapse at fault.
     public init(_ d: NetworkDescription) throws(NetworkError) {
@@ -50,23 +41,25 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
             cells.append(n)
         }
         synapseOffset = names.count
-        var wired: [Wired] = []
+        var synapses: [CompiledSynapse] = []
         var used = Set<String>()
         for s in d.synapses {
             let pre = d.index(of: s.pre)!, post = d.index(of: s.post)!
             var name = "syn.\(s.pre)->\(s.post).s"
-            if !used.insert(name).inserted { name = "syn.\(s.pre)->\(s.post).\(wired.count).s" }
-            wired.append(Wired(synapse: s, preCell: pre, postCell: post, preV: offsets[pre], postV: offsets[post],
-                               state: names.count, capacitance: cells[post].capacitance))
+            if !used.insert(name).inserted { name = "syn.\(s.pre)->\(s.post).\(synapses.count).s" }
+            synapses.append(CompiledSynapse(kinetics: s.kinetics, gbar: s.gbar, reversal: s.reversal, preCell: pre, postCell: post,
+                                            preV: offsets[pre], postV: offsets[post], state: names.count,
+                                            capacitance: cells[post].capacitance))
             names.append(name)
         }
         gaps = d.electricalSynapses.map { e in
             let a = d.index(of: e.a)!, b = d.index(of: e.b)!
-            return Gap(a: a, b: b, aV: offsets[a], bV: offsets[b], g: e.conductance,
+            return CompiledGap(a: a, b: b, aV: offsets[a], bV: offsets[b], g: e.conductance,
                        capA: cells[a].capacitance, capB: cells[b].capacitance)
         }
-        self.wired = wired
+        self.synapses = synapses
         self.cells = cells
+        neuronReferences = cells.map { Unmanaged.passUnretained($0) }
         self.offsets = offsets
         layout = StateLayout(names: names)
     }
@@ -81,13 +74,13 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
         var y: [Double] = []
         y.reserveCapacity(dimension)
         for c in cells { y += c.initialState() }
-        for w in wired { y.append(w.synapse.steadyState(y[w.preV])) }
+        for w in synapses { y.append(w.kinetics.steadyState(y[w.preV])) }
         return y
     }
 
     /// Sets every synapse to s∞ of its presynaptic V in `y` (after the cells' voltages changed).
     public func resetSynapses(_ y: inout [Double]) {
-        for w in wired { y[w.state] = w.synapse.steadyState(y[w.preV]) }
+        for w in synapses { y[w.state] = w.kinetics.steadyState(y[w.preV]) }
     }
 
     /// Each cell's equations plus the synaptic and gap-junction currents on V, and ds/dt of each synapse.
@@ -108,10 +101,10 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
     /// gate's derivative, and the chemical and electrical currents in the postsynaptic V equations.
     @inline(__always)
     func couplingDerivatives(_ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
-        for w in wired {
+        for w in synapses {
             let s = y[w.state]
-            dy[w.state] = w.synapse.rate(V: y[w.preV], s: s).rate
-            dy[w.postV] -= w.synapse.gbar * s * (y[w.postV] - w.synapse.reversal) / w.capacitance
+            dy[w.state] = w.kinetics.rate(V: y[w.preV], s: s).rate
+            dy[w.postV] -= w.gbar * s * (y[w.postV] - w.reversal) / w.capacitance
         }
         for g in gaps {
             let i = g.g * (y[g.aV] - y[g.bV])
@@ -123,7 +116,7 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
     /// Synaptic current onto each cell (µA/cm², outward positive), chemical and electrical, at state y.
     public func synapticCurrents(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         for i in 0..<cells.count { out[i] = 0 }
-        for w in wired { out[w.postCell] += w.synapse.gbar * y[w.state] * (y[w.postV] - w.synapse.reversal) }
+        for w in synapses { out[w.postCell] += w.gbar * y[w.state] * (y[w.postV] - w.reversal) }
         for g in gaps {
             let i = g.g * (y[g.aV] - y[g.bV])
             out[g.a] += i
@@ -144,7 +137,7 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
 
     /// Each cell's own, then 1e-6 for each synaptic gate.
     public var defaultAbsoluteTolerances: [Double] {
-        cells.flatMap(\.defaultAbsoluteTolerances) + Array(repeating: 1e-6, count: wired.count)
+        cells.flatMap(\.defaultAbsoluteTolerances) + Array(repeating: 1e-6, count: synapses.count)
     }
 
     /// Stage 0: every cell's non-V/Ca states and the synapses (at the old voltages); stage 1: every cell's
@@ -162,10 +155,10 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
             c.linearForm(stage: stage, t, y + offsets[i], steadyState: steadyState + offsets[i], timeConstant: timeConstant + offsets[i])
         }
         if stage == 0 {
-            for w in wired {
+            for w in synapses {
                 let V = y[w.preV]
-                steadyState[w.state] = w.synapse.steadyState(V)
-                timeConstant[w.state] = w.synapse.timeConstant(V)
+                steadyState[w.state] = w.kinetics.steadyState(V)
+                timeConstant[w.state] = w.kinetics.timeConstant(V)
             }
             return
         }
@@ -176,9 +169,9 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
             steadyState[o] *= gTotal
             timeConstant[o] = gTotal
         }
-        for w in wired {
-            let g = w.synapse.gbar * y[w.state]
-            steadyState[w.postV] += g * w.synapse.reversal
+        for w in synapses {
+            let g = w.gbar * y[w.state]
+            steadyState[w.postV] += g * w.reversal
             timeConstant[w.postV] += g
         }
         for g in gaps {

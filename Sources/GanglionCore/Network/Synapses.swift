@@ -43,35 +43,10 @@ public struct ChemicalSynapse: Sendable, Equatable {
     }
 
     /// s∞(V) (dimensionless).
-    @inline(__always) public func steadyState(_ V: Double) -> Double {
-        switch kinetics {
-        case let .graded(th, k, _): V < th ? 0 : Foundation.tanh((V - th) / k)
-        case let .sigmoid(h, k, _): 1 / (1 + Foundation.exp((h - V) / k))
-        }
-    }
+    @inline(__always) public func steadyState(_ V: Double) -> Double { kinetics.steadyState(V) }
 
     /// τ_s(V) (ms).
-    @inline(__always) public func timeConstant(_ V: Double) -> Double {
-        switch kinetics {
-        case let .graded(_, _, tau): tau
-        // 1 − s∞ = 1/(1 + exp((V − V_half)/Δ)), written so that it never rounds to 0 before it underflows.
-        case let .sigmoid(h, k, km): max(1 / (km * (1 + Foundation.exp((V - h) / k))), 1e-300)
-        }
-    }
-
-    /// ds/dt at presynaptic V and gating s, and its partial derivatives ∂/∂V_pre and ∂/∂s.
-    @inline(__always) func rate(V: Double, s: Double) -> (rate: Double, dV: Double, ds: Double) {
-        switch kinetics {
-        case let .graded(th, k, tau):
-            guard V >= th else { return (-s / tau, 0, -1 / tau) }
-            let x = Foundation.tanh((V - th) / k)
-            return ((x - s) / tau, (1 - x * x) / (k * tau), -1 / tau)
-        case let .sigmoid(h, k, km):
-            // ds/dt = (s∞ − s)/τ = k₋ (q (1 − s) − s) with q = exp((V − V_half)/Δ).
-            let q = Foundation.exp((V - h) / k)
-            return (km * (q * (1 - s) - s), km * (1 - s) * q / k, -km * (1 + q))
-        }
-    }
+    @inline(__always) public func timeConstant(_ V: Double) -> Double { kinetics.timeConstant(V) }
 
     /// A short description: `A → B (graded, 0.8 mS/cm², E −75 mV)`.
     public var summary: String {
