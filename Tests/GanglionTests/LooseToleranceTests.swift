@@ -9,7 +9,7 @@ import Ganglion
 struct LooseToleranceTests {
     func run(rtol: Double) throws -> FiringFeatures {
         var request = SimulationRequest(neuron: try NamedModel.named("stg-bursting")!.neuron(), duration: 15000)
-        request.rtol = rtol
+        request.solverSettings.rtol = rtol
         request.window = 3000...15000
         return try simulate(request).features
     }
