@@ -21,9 +21,15 @@ public struct NeuronKind: Sendable {
     public var dicReferences: DICReferences
     /// The threshold rule: a threshold fixed by the model (mV), or nil when it is computed from the DICs.
     public var fixedThreshold: Double?
+    /// The authors' shortcuts in this family's DIC computations, used by the `paper` compensation variant
+    /// (Docs/science/dics.md §6).
+    public var paperDICOptions: DICOptions
     /// The two conductances a neuromodulation controller, a sharp switch or a compensation acts on when an
     /// experiment names none (g_s and g_u are matched by changing them).
     public var modulatedPair: [String]
+    /// DIC targets (g_s*, g_u*) at threshold that the family's named cells reach by changing `modulatedPair`
+    /// into a bursting cell (the benchmarks' compensation solve).
+    public var burstingTargets: (gs: Double, gu: Double)
     /// Whether the authors' neuromodulation controller for this family has anti-windup (the default of the
     /// paper profile; the Ganglion profile always has it).
     public var paperAntiWindup: Bool
@@ -35,7 +41,8 @@ public struct NeuronKind: Sendable {
     /// A family from its parts (see the properties).
     public init(name: String, channels: [any IonChannel.Type], reversalKeys: [(key: String, ion: Ion, value: Double)],
                 leakReversal: Double, initialVoltage: Double, initialCalcium: Double, calcium: CalciumPool,
-                dicReferences: DICReferences, fixedThreshold: Double?, modulatedPair: [String], paperAntiWindup: Bool,
+                dicReferences: DICReferences, fixedThreshold: Double?, paperDICOptions: DICOptions = DICOptions(),
+                modulatedPair: [String], burstingTargets: (gs: Double, gu: Double), paperAntiWindup: Bool,
                 models: [NamedModel], source: String) {
         self.name = name
         self.channels = channels
@@ -46,7 +53,9 @@ public struct NeuronKind: Sendable {
         self.calcium = calcium
         self.dicReferences = dicReferences
         self.fixedThreshold = fixedThreshold
+        self.paperDICOptions = paperDICOptions
         self.modulatedPair = modulatedPair
+        self.burstingTargets = burstingTargets
         self.paperAntiWindup = paperAntiWindup
         self.models = models
         self.source = source
@@ -109,6 +118,7 @@ public struct NeuronKind: Sendable {
         d.kind = self.name
         d.dicReferences = dicReferences
         d.fixedThreshold = threshold ?? fixedThreshold
+        d.paperDICOptions = paperDICOptions
         try d.validate()
         return d
     }

@@ -147,8 +147,9 @@ struct Bench: ParsableCommand {
             // (The DA model has no grid crossing: the scan then covers the whole grid, which is what is timed.)
             let g = time(3) { sink += (try? calc.threshold(.grid, ignoringFixed: true).V) ?? 0 } / 1000
             let e = try time(3) { sink += try calc.threshold(.exact, ignoringFixed: true).V } / 1000
-            let unknowns = name.hasPrefix("stg") ? ["CaS", "A"] : ["CaL", "CaN"]
-            let targets: [DICName: Double] = name.hasPrefix("stg") ? [.s: -8, .u: 4] : [.s: -4, .u: 5]
+            let family = NeuronKind.of(calc.neuron)!
+            let unknowns = family.modulatedPair
+            let targets: [DICName: Double] = [.s: family.burstingTargets.gs, .u: family.burstingTargets.gu]
             let c = try time(3) { sink += try compensate(calc.neuron, unknowns: unknowns, targets: targets, at: .threshold(.grid)).residual } / 1000
             print(String(format: "| %@ | %.2f | %.2f | %.1f | %.1f | %.2f |", name, d, s, g, e, c))
             if sink.isNaN { print("") }

@@ -14,7 +14,9 @@ extension Bench {
             let batch = try Population.generate(.stg, count: drawn + largest, seed: 11).cells.dropFirst(drawn)
             drawn += batch.count
             for c in batch where pool.count < largest {
-                if let m = try? compensate(c, unknowns: ["CaS", "A"], targets: [.s: -8, .u: 4], at: .threshold(.grid)).neuron { pool.append(m) }
+                let stg = NeuronKind.stg
+                if let m = try? compensate(c, unknowns: stg.modulatedPair, targets: [.s: stg.burstingTargets.gs, .u: stg.burstingTargets.gu],
+                                           at: .threshold(.grid)).neuron { pool.append(m) }
             }
         }
         let inDegree = 2

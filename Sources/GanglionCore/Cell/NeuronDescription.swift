@@ -101,6 +101,9 @@ public struct NeuronDescription: Sendable {
     public var dicReferences: DICReferences?
     /// A threshold voltage fixed by the model (mV), used instead of a computed one (the DA model's −55.5).
     public var fixedThreshold: Double?
+    /// The authors' shortcuts in the DIC computations of the cell's family, which the `paper` compensation
+    /// variant uses (set by the family; nil: none).
+    public var paperDICOptions: DICOptions?
     /// Calcium homeostasis regulating some conductances, or nil.
     public var homeostasis: Homeostasis?
     /// The neuromodulation controller of two conductances, or nil (Docs/science/controllers.md §2).

@@ -10,13 +10,13 @@ public enum CompensationVariant: String, Sendable, CaseIterable {
     /// The PNAS Nexus code (DA): NMDA left out of S, leak "+1" kept.
     case pnas
 
-    /// The DIC options this variant uses for a model family.
-    public func options(for kind: String) -> DICOptions {
-        switch (self, kind) {
-        case (.exact, _): DICOptions()
-        case (.paper, "stg"): DICOptions(calciumConductanceOverrides: ["CaS": 10])
-        case (.paper, _): DICOptions(leakInFastDIC: false)
-        case (.pnas, _): DICOptions(excludedChannels: ["NMDA"])
+    /// The DIC options this variant uses for a neuron: the exact computation, its family's shortcuts
+    /// (`NeuronDescription.paperDICOptions`), or NMDA left out of S.
+    public func options(for neuron: NeuronDescription) -> DICOptions {
+        switch self {
+        case .exact: DICOptions()
+        case .paper: neuron.paperDICOptions ?? DICOptions()
+        case .pnas: DICOptions(excludedChannels: ["NMDA"])
         }
     }
 }
@@ -109,7 +109,7 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
         guard names.contains(u) else { throw .unknownConductance(u, available: names) }
         guard seen.insert(u).inserted else { throw .duplicateUnknown(u) }
     }
-    let options = variant.options(for: neuron.kind)
+    let options = variant.options(for: neuron)
     let V: Double, method: String
     do throws(DICError) {
         switch voltage {

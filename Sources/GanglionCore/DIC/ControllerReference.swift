@@ -32,7 +32,7 @@ public struct ControllerReference: Sendable {
         references = calculator.referenceTimes(at: V)
         channels = neuron.conductances
         unknowns = (channels.firstIndex { $0.name == m.conductances[0] }!, channels.firstIndex { $0.name == m.conductances[1] }!)
-        let options = m.variant.options(for: neuron.kind)
+        let options = m.variant.options(for: neuron)
         excluded = channels.map { options.excludedChannels.contains($0.name) }
         calciumGated = channels.map { $0.channel.calciumGated }
         var s: [Double] = [], u: [Double] = []

@@ -9,7 +9,10 @@ extension NeuronKind {
         leakReversal: -50, initialVoltage: -90, initialCalcium: 0.5, calcium: CalciumPool(),
         dicReferences: DICReferences(fast: .activation(of: "Na"), slow: .activation(of: "Kd"), ultraslow: .constant(100)),
         fixedThreshold: -55.5,
+        // The authors' generation solve: no leak "+1" in g_f.
+        paperDICOptions: DICOptions(leakInFastDIC: false),
         modulatedPair: ["CaL", "CaN"],
+        burstingTargets: (-4, 5),
         // The authors' DA controller has no anti-windup (Docs/science/controllers.md §6).
         paperAntiWindup: false,
         models: [

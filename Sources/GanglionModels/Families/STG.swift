@@ -9,7 +9,10 @@ extension NeuronKind {
         leakReversal: -50, initialVoltage: -70, initialCalcium: 0.5, calcium: CalciumPool(),
         dicReferences: DICReferences(fast: .activation(of: "Na"), slow: .activation(of: "Kd"), ultraslow: .activation(of: "H")),
         fixedThreshold: nil,
+        // The authors' Ca∞ linearisation: ḡ_CaS := 10 in Ca∞ and dCa∞/dV.
+        paperDICOptions: DICOptions(calciumConductanceOverrides: ["CaS": 10]),
         modulatedPair: ["CaS", "A"],
+        burstingTargets: (-8, 4),
         paperAntiWindup: true,
         models: [
             NamedModel(name: "stg-spiking", kind: "stg",
