@@ -89,33 +89,19 @@ public struct CircuitRunner: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let positions = shard?.members(of: population.count) ?? 0..<population.count
         let total = positions.count
-        let next = Atomic<Int>(0), done = Atomic<Int>(0), failures = Atomic<Int>(0)
-        let members = Mutex<[Int: [String: Any]]>([:])
         let this = self
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, total))) { _ in
-            while true {
-                if let stop = this.shouldStop, stop() { return }
-                let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard n < total else { return }
-                let k = positions.lowerBound + n
-                do {
-                    let box = ExperimentRunner.UncheckedBox(try this.runCircuit(k))
-                    members.withLock { $0[k] = box.value }
-                } catch {
-                    if let stop = this.shouldStop, stop() { return }   // interrupted: the circuit resumes later
-                    failures.wrappingAdd(1, ordering: .relaxed)
-                    var failed: [String: Any] = ["circuit": k, "error": "\(error)"]
-                    if let id = this.runID { failed["run_id"] = id }
-                    let box = ExperimentRunner.UncheckedBox(failed)
-                    members.withLock { $0[k] = box.value }
-                    let text = JSONOutput.string(failed.merging(["provenance": Provenance.current.jsonObject]) { a, _ in a }, pretty: true) + "\n"
-                    try? AtomicFileWriter.write(Data(text.utf8), to: this.circuitFolder(k) + "/summary.json")
-                }
-                this.progress?(done.wrappingAdd(1, ordering: .relaxed).newValue, total)
-            }
-        }
+        let (byPosition, failureCount) = PopulationWorkers.run(
+            positions: positions, jobs: jobs, shouldStop: shouldStop,
+            member: { k throws in try this.runCircuit(k) },
+            failed: { k, error in
+                var failed: [String: Any] = ["circuit": k, "error": "\(error)"]
+                if let id = this.runID { failed["run_id"] = id }
+                let text = JSONOutput.string(failed.merging(["provenance": Provenance.current.jsonObject]) { a, _ in a }, pretty: true) + "\n"
+                try? AtomicFileWriter.write(Data(text.utf8), to: this.circuitFolder(k) + "/summary.json")
+                return failed
+            },
+            progress: { this.progress?($0, total) })
         let interrupted = shouldStop?() ?? false
-        let byPosition = members.withLock { $0 }
         let p = Self.populationSummary(positions: positions, members: byPosition)
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         var summary: [String: Any] = [
@@ -130,7 +116,7 @@ public struct CircuitRunner: Sendable {
         do {
             try AtomicFileWriter.write(Data((JSONOutput.string(summary, pretty: true) + "\n").utf8), to: folder + "/summary.json")
         } catch { throw SimulationError(message: "\(error)") }
-        return Outcome(box: ExperimentRunner.UncheckedBox(summary), failures: failures.load(ordering: .relaxed), interrupted: interrupted)
+        return Outcome(box: ExperimentRunner.UncheckedBox(summary), failures: failureCount, interrupted: interrupted)
     }
 
     func adjusted(_ e: NetworkExperiment) -> NetworkExperiment {

@@ -121,34 +121,19 @@ public struct ExperimentRunner: Sendable {
         }
         let positions = shard?.members(of: experiment.cells.count) ?? 0..<experiment.cells.count
         let total = positions.count
-        let next = Atomic<Int>(0), done = Atomic<Int>(0)
-        let members = Mutex<[Int: [String: Any]]>([:])
-        let failures = Atomic<Int>(0)
         let this = self
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, total))) { _ in
-            while true {
-                if let stop = this.shouldStop, stop() { return }
-                let n = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard n < total else { return }
-                let k = positions.lowerBound + n
-                do {
-                    // The statistics see each cell's summary as read back from its file (the same numbers a merge of shards reads).
-                    let box = UncheckedBox(JSONInput.canonical(try this.runCell(k)))
-                    members.withLock { $0[k] = box.value }
-                } catch {
-                    let message = "\(error)"
-                    if let stop = this.shouldStop, stop() { return }   // interrupted: the cell resumes later
-                    failures.wrappingAdd(1, ordering: .relaxed)
-                    members.withLock { $0[k] = ["error": message] }
-                    var failed: [String: Any] = ["cell_index": this.experiment.cells[k].index ?? k, "error": message]
-                    if let id = this.runID { failed["run_id"] = id }
-                    try? this.write(failed, to: this.cellFolder(k) + "/summary.json")
-                }
-                this.progress?(done.wrappingAdd(1, ordering: .relaxed).newValue, total, 0)
-            }
-        }
+        let (byPosition, failureCount) = PopulationWorkers.run(
+            positions: positions, jobs: jobs, shouldStop: shouldStop,
+            // The statistics see each cell's summary as read back from its file (the same numbers a merge of shards reads).
+            member: { k throws in JSONInput.canonical(try this.runCell(k)) },
+            failed: { k, error in
+                var failed: [String: Any] = ["cell_index": this.experiment.cells[k].index ?? k, "error": "\(error)"]
+                if let id = this.runID { failed["run_id"] = id }
+                try? this.write(failed, to: this.cellFolder(k) + "/summary.json")
+                return ["error": "\(error)"]
+            },
+            progress: { this.progress?($0, total, 0) })
         let interrupted = shouldStop?() ?? false
-        let byPosition = members.withLock { $0 }
         let p = Self.populationSummary(experiment: experiment, positions: positions, members: byPosition)
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         var summary: [String: Any] = [
@@ -161,7 +146,7 @@ public struct ExperimentRunner: Sendable {
         if let runID { summary["run_id"] = runID }
         if !interrupted { summary["cells_per_minute"] = Double(p.finished) / (wall / 60000) }
         try write(summary, to: folder + "/summary.json")
-        return Outcome(summaryBox: UncheckedBox(summary), failures: failures.load(ordering: .relaxed), interrupted: interrupted)
+        return Outcome(summaryBox: UncheckedBox(summary), failures: failureCount, interrupted: interrupted)
     }
 
     /// The rows and population statistics of a population experiment's cells at `positions` (indices into

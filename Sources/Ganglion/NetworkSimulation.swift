@@ -25,23 +25,13 @@ public struct NetworkEvent: Sendable {
 }
 
 /// Everything a network run needs besides the network.
-public struct NetworkRequest: Sendable {
+public struct NetworkRequest: Sendable, SolverConfigured {
     /// The network to simulate: cells and synapses.
     public var network: NetworkDescription
     /// Duration (ms).
     public var duration: Double
     /// How the network is integrated (method, tolerance, step, linear solver, rates).
     public var solverSettings = SolverSettings()
-    /// The integration method (`solverSettings.method`).
-    public var solver: SolverChoice {
-        get { solverSettings.method }
-        set { solverSettings.method = newValue }
-    }
-    /// The fixed step (ms) of exp-euler and rk4 (`solverSettings.dt`).
-    public var dt: Double? {
-        get { solverSettings.dt }
-        set { solverSettings.dt = newValue }
-    }
     /// Output grid (ms): spikes are detected on it, the trace is written on it.
     public var outputInterval = 0.1
     /// Timed changes to cells, in time order, each within 0…`duration` ms.

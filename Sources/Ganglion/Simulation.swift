@@ -22,7 +22,7 @@ public enum RecordItem: Sendable, Equatable {
 }
 
 /// A single-neuron simulation: what to integrate, how, and what to write.
-public struct SimulationRequest: Sendable {
+public struct SimulationRequest: Sendable, SolverConfigured {
     /// The neuron to simulate: conductances, calcium dynamics, initial state and any controllers.
     public var neuron: NeuronDescription
     /// Duration (ms).
@@ -33,16 +33,6 @@ public struct SimulationRequest: Sendable {
     public static let defaultOutputInterval = 0.1
     /// How the run is integrated (method, tolerances, step, linear solver, rates); snapshot reruns take the same.
     public var solverSettings = SolverSettings()
-    /// The integration method (`solverSettings.method`).
-    public var solver: SolverChoice {
-        get { solverSettings.method }
-        set { solverSettings.method = newValue }
-    }
-    /// The fixed step (ms) of exp-euler and rk4 (`solverSettings.dt`).
-    public var dt: Double? {
-        get { solverSettings.dt }
-        set { solverSettings.dt = newValue }
-    }
     /// CVODE's Newton linear solver (`solverSettings.linearSolver`).
     public var linearSolver: CVODEOptions.LinearSolver {
         get { solverSettings.linearSolver }

@@ -123,3 +123,22 @@ public struct SolverOverrideError: Error, CustomStringConvertible {
     /// The message.
     public var description: String { message }
 }
+
+/// A request integrated with one `SolverSettings` value, with shorthands for its method and step.
+public protocol SolverConfigured {
+    /// How the run is integrated.
+    var solverSettings: SolverSettings { get set }
+}
+
+extension SolverConfigured {
+    /// The integration method (`solverSettings.method`).
+    public var solver: SolverChoice {
+        get { solverSettings.method }
+        set { solverSettings.method = newValue }
+    }
+    /// The fixed step (ms) of exp-euler and rk4 (`solverSettings.dt`).
+    public var dt: Double? {
+        get { solverSettings.dt }
+        set { solverSettings.dt = newValue }
+    }
+}
