@@ -331,7 +331,7 @@ public struct NetworkExperiment: Sendable {
         var writesConductances = false
         if let o = try f.object(root["outputs"], "outputs", allowed: ["trace", "trace_window_ms", "dt_out_ms", "record", "windows_ms",
                                                                      "reference_cell", "burst_onset_isi_ms", "conductances_every_ms",
-                                                                     "checkpoint_every_ms"]) {
+                                                                     "checkpoint_every_ms", "snapshots_ms", "snapshot"]) {
             if let t = o["trace"] {
                 if let b = t as? Bool, !b { traceName = nil } else {
                     let t = try f.string(t, "outputs.trace")!
@@ -358,6 +358,25 @@ public struct NetworkExperiment: Sendable {
             if let c = try f.positive(o["conductances_every_ms"], "outputs.conductances_every_ms") {
                 request.conductanceInterval = c
                 writesConductances = true
+            }
+            if let list = o["snapshots_ms"] {
+                guard let a = list as? [Any] else { throw f.fail("outputs.snapshots_ms", "must be a list of times (ms), got \(describeJSON(list))") }
+                for (k, x) in a.enumerated() {
+                    let t = try f.number(x, "outputs.snapshots_ms[\(k)]")!
+                    guard t >= 0, t <= duration else { throw f.fail("outputs.snapshots_ms[\(k)]", "\(t) ms is outside the run (0–\(duration) ms)") }
+                    request.snapshotTimes.append(t)
+                }
+            }
+            if let s = try f.object(o["snapshot"], "outputs.snapshot", allowed: ["duration_ms", "window_ms"]) {
+                request.snapshotDuration = try f.positive(s["duration_ms"], "outputs.snapshot.duration_ms") ?? 15000
+                if let why = RunLimits.violation(duration: request.snapshotDuration, outputInterval: 0.1) {
+                    throw f.fail("outputs.snapshot.duration_ms", why)
+                }
+                let d = request.snapshotDuration
+                request.snapshotWindow = try f.window(s["window_ms"], "outputs.snapshot.window_ms") ?? (d > 3000 ? 3000...d : 0...d)
+                guard request.snapshotWindow.upperBound <= d else {
+                    throw f.fail("outputs.snapshot.window_ms", "ends after the snapshot run (\(d) ms)")
+                }
             }
             if let c = try f.number(o["checkpoint_every_ms"], "outputs.checkpoint_every_ms") {
                 guard c >= 0, c.isFinite else { throw f.fail("outputs.checkpoint_every_ms", "must be ≥ 0 ms (0: no checkpoints), got \(c)") }

@@ -52,6 +52,13 @@ public struct NetworkRequest: Sendable, SolverConfigured {
     public var conductancesPath: String?
     /// Windows of the firing and phase analysis (ms); each gets its own results.
     public var windows: [ClosedRange<Double>]
+    /// Times (ms) of firing-pattern snapshots of every cell: at each, the cell's conductances in effect are
+    /// frozen and the plain cell is rerun alone from its family's standard initial conditions (as a single
+    /// cell's snapshots are), for `snapshotDuration` ms, analysed over `snapshotWindow`.
+    public var snapshotTimes: [Double] = []
+    /// Duration of each snapshot rerun (ms) and its analysis window.
+    public var snapshotDuration = 15000.0
+    public var snapshotWindow: ClosedRange<Double> = 3000...15000
     /// How burst onsets are found for the phase analysis; default the half-range rule.
     public var onsetRule: BurstOnsetRule = .halfRange
     /// The cell whose cycle the phases refer to.
@@ -142,10 +149,19 @@ public struct NetworkReport: Sendable, Codable {
     /// Per cell whose controller has the exact STG reference: the time (ms, checked every 10 ms) the
     /// reference spent at the closest approach past a fold of the exact problem.
     public var closestApproach: [String: Double] = [:]
+    /// The snapshots (`NetworkRequest.snapshotTimes`): per time, one per cell in network order.
+    public var snapshots: [CellSnapshot] = []
+    /// One cell's snapshot.
+    public struct CellSnapshot: Sendable, Codable {
+        /// The cell's name.
+        public var cell: String
+        /// The snapshot (time, conductances in effect, the rerun's features and mean calcium, or its error).
+        public var snapshot: Snapshot
+    }
     enum CodingKeys: String, CodingKey {
         case windows, referenceCell = "reference_cell", statistics = "solver_statistics", solver,
              wallMilliseconds = "wall_ms", tracePath = "trace", conductancesPath = "conductances", finalState = "final_state",
-             closestApproach = "reference_closest_approach_ms"
+             closestApproach = "reference_closest_approach_ms", snapshots
     }
 }
 
@@ -174,6 +190,8 @@ struct NetworkProgress: Codable {
     var traceBytes: Int?
     var conductanceBytes: Int?
     var wallMilliseconds: Double
+    /// The snapshots taken so far (nil in checkpoints of runs without snapshots).
+    var snapshots: [NetworkReport.CellSnapshot]?
 }
 
 final class NetworkRun {
@@ -200,6 +218,8 @@ final class NetworkRun {
     /// Checkpoint times (ms), and where a resumed run starts (time, next event, wall time before).
     var checkpointTimes: Set<Double> = []
     var resumed: (time: Double, nextEvent: Int, wall: Double)?
+    /// The snapshots taken so far.
+    var snapshots: [NetworkReport.CellSnapshot] = []
 
     init(_ r: NetworkRequest) throws(SimulationError) {
         request = r
@@ -305,6 +325,7 @@ final class NetworkRun {
                 "events=\(events)", "pending=" + StableDescription.of(r.pendingHomeostasis), "vth=\(r.thresholds)", "trace=\(String(describing: r.traceWindow))",
                 "record=\(r.record)", "gdt=\(String(describing: r.conductanceInterval))", "ckpt=\(String(describing: r.checkpointInterval))"]
             .joined(separator: "|") + extras.fingerprintExtras + (s.atol.map { "|atol=\($0)" } ?? "")
+            + (r.snapshotTimes.isEmpty ? "" : "|snap=\(r.snapshotTimes):\(r.snapshotDuration):\(r.snapshotWindow)")
     }
 
     /// Takes a run back to a checkpoint: the protocol's changes, the compiled network, the analyses, the outputs.
@@ -345,6 +366,7 @@ final class NetworkRun {
         closestApproach = saved.closestApproach
         nextReferenceCheck = saved.nextReferenceCheck
         resumed = (saved.time, saved.nextEvent, saved.wallMilliseconds)
+        snapshots = saved.snapshots ?? []
         let complete = saved.time >= request.duration
         if let p = request.tracePath { writer = try reopenOutput(p, columns: traceColumns, size: saved.traceBytes, checkpoint: path, complete: complete) }
         if let p = request.conductancesPath, let columns = conductanceColumns {
@@ -360,7 +382,7 @@ final class NetworkRun {
                                     statistics: statistics, nextConductanceTime: nextConductanceTime, nextProgressTime: nextProgressTime,
                                     closestApproach: closestApproach, nextReferenceCheck: nextReferenceCheck,
                                     traceBytes: try writer?.synchronize(), conductanceBytes: try conductanceWriter?.synchronize(),
-                                    wallMilliseconds: wall)
+                                    wallMilliseconds: wall, snapshots: request.snapshotTimes.isEmpty ? nil : snapshots)
             try AtomicFileWriter.write(try JSONEncoder().encode(p), to: path)
         } catch {
             throw SimulationError(message: "cannot write the checkpoint \(path): \(error)")
@@ -378,7 +400,7 @@ final class NetworkRun {
         let integratorFor = { (s: CompiledNetwork) in
             self.request.solverSettings.integrator(for: s)
         }
-        var boundaries = Set(request.events.map(\.time)).union(checkpointTimes)
+        var boundaries = Set(request.events.map(\.time)).union(checkpointTimes).union(request.snapshotTimes)
         boundaries.insert(request.duration)
         boundaries.remove(0)
         var nextEvent = resumed?.nextEvent ?? 0
@@ -397,6 +419,7 @@ final class NetworkRun {
                 while nextEvent < request.events.count && request.events[nextEvent].time <= t {
                     try apply(request.events[nextEvent]); nextEvent += 1
                 }
+                try takeSnapshots(at: t)
                 // Boundaries closer than a billionth of their time are one instant: no integration between them.
                 if end - t <= 1e-9 * max(1, abs(end)) {
                     t = end
@@ -436,6 +459,13 @@ final class NetworkRun {
                 t = end
                 if checkpointTimes.contains(end) { try writeCheckpoint(time: end, nextEvent: nextEvent, wall: wallNow()) }
             }
+            if request.snapshotTimes.contains(t) {
+                // A snapshot at the end sees the events at the end, as one at any other time does.
+                while nextEvent < request.events.count && request.events[nextEvent].time <= t {
+                    try apply(request.events[nextEvent]); nextEvent += 1
+                }
+                try takeSnapshots(at: t)
+            }
             // The end: a last checkpoint with the outputs' final sizes before they are committed, so a run killed
             // from here on resumes to the same files. The caller removes it once the summary is written.
             if request.checkpointPath != nil, (resumed?.time ?? 0) < request.duration {
@@ -468,7 +498,8 @@ final class NetworkRun {
                              tracePath: request.tracePath, conductancesPath: request.conductanceInterval != nil ? request.conductancesPath : nil,
                              finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, state)),
                              closestApproach: Dictionary(uniqueKeysWithValues: system.cells.indices.filter { system.cells[$0].controllerReferenceCanFold }
-                                                            .map { (system.cellNames[$0], closestApproach[$0]) }))
+                                                            .map { (system.cellNames[$0], closestApproach[$0]) }),
+                             snapshots: snapshots)
     }
 
     func writeConductances(_ w: CSVTraceWriter, _ time: Double, _ y: UnsafeBufferPointer<Double>) throws {
@@ -484,6 +515,35 @@ final class NetworkRun {
     /// The present cell i without controllers: regulated and modulated ḡ from the state.
     func currentCell(_ i: Int) -> NeuronDescription {
         state.withUnsafeBufferPointer { system.cells[i].plainCell(cells[i].neuron, state: $0.baseAddress! + system.offsets[i]) }
+    }
+
+    /// The snapshots due at time t (after its events), each cell's once: its conductances in effect frozen, the
+    /// plain cell rerun alone with the run's solver settings. A failed rerun is recorded with its error.
+    func takeSnapshots(at t: Double) throws(SimulationError) {
+        guard request.snapshotTimes.contains(t), !snapshots.contains(where: { $0.snapshot.time == t }) else { return }
+        for i in system.cells.indices {
+            var cell = currentCell(i).effective(at: t)
+            // From the family's standard initial conditions, not the network's starting voltages.
+            if let family = NeuronKind.of(cell) {
+                cell.initialVoltage = family.initialVoltage
+                cell.initialCalcium = family.initialCalcium
+            }
+            var rerun = SimulationRequest(neuron: cell, duration: request.snapshotDuration)
+            rerun.window = request.snapshotWindow
+            rerun.solverSettings = request.solverSettings
+            rerun.shouldStop = request.shouldStop
+            let conductances = Dictionary(uniqueKeysWithValues: cell.conductanceNames.map { ($0, cell.gbar($0)!) })
+            var snapshot = Snapshot(time: t, conductances: conductances, features: FiringFeatures(spikeTimes: []))
+            do {
+                let r = try simulate(rerun)
+                snapshot.features = r.features
+                snapshot.meanCalcium = r.meanCalcium
+            } catch {
+                if request.shouldStop?() == true { throw SimulationError(message: "interrupted during the snapshot at \(t) ms") }
+                snapshot.error = error.description
+            }
+            snapshots.append(NetworkReport.CellSnapshot(cell: system.cellNames[i], snapshot: snapshot))
+        }
     }
 
     /// Applies an event to its cells, recompiles the network and carries the state over by name.
@@ -571,6 +631,15 @@ extension NetworkReport {
             "trace": tracePath as Any,
             "conductances": conductancesPath as Any,
             "reference_closest_approach_ms": closestApproach,
+            "snapshots": snapshots.map { s -> [String: Any] in
+                var f = s.snapshot.features.jsonObject
+                f["cell"] = s.cell
+                f["t_ms"] = s.snapshot.time
+                f["mean_ca"] = s.snapshot.meanCalcium as Any
+                f["conductances"] = s.snapshot.conductances
+                if let e = s.snapshot.error { f["error"] = e }
+                return f
+            },
             "provenance": Provenance.current.jsonObject,
         ]
     }

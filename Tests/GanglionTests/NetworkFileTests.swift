@@ -133,3 +133,39 @@ struct NetworkFileTests {
         #expect(b.stderr.contains("synapses[0]") && b.stderr.contains("self-synapse"), "\(b.stderr)")
     }
 }
+
+@Suite("Network snapshots")
+struct NetworkSnapshotTests {
+    @Test("a snapshot of each network cell is the plain cell, with the conductances it has then, run alone")
+    func snapshotsMatchPlainCells() throws {
+        // Homeostasis changes both cells' conductances while they inhibit each other; the snapshots at 0 and at
+        // the end must equal single-cell runs of the cells as they are then (rebuilt here from the final state).
+        let json = #"""
+        {"duration_ms": 6000,
+         "homeostasis": {"Ca_target": 125, "tau_g": 100, "tau_Na": 600},
+         "cells": [{"name": "A", "cell": "stg-bursting", "V0": -60}, {"name": "B", "cell": "stg-spiking", "V0": -52}],
+         "synapses": [{"from": "A", "to": "B", "gbar": 0.3}, {"from": "B", "to": "A", "gbar": 0.3}],
+         "outputs": {"trace": false, "snapshots_ms": [0, 6000], "snapshot": {"duration_ms": 4000, "window_ms": [1000, 4000]}}}
+        """#
+        let e = try NetworkExperiment.parse(Data(json.utf8), file: "net.json", folder: packageRoot())
+        let report = try simulateNetwork(e.request)
+        #expect(report.snapshots.map(\.cell) == ["A", "B", "A", "B"])
+        #expect(report.snapshots.map(\.snapshot.time) == [0, 0, 6000, 6000])
+        for s in report.snapshots {
+            var cell = try NamedModel.named(s.cell == "A" ? "stg-bursting" : "stg-spiking")!.neuron()
+            if s.snapshot.time > 0 {
+                for n in cell.conductanceNames { cell.setGbar(n, max(report.finalState["\(s.cell).homeostasis.\(n).gbar"]!, 0)) }
+            }
+            #expect(s.snapshot.conductances["Na"] == cell.gbar("Na"))
+            var r = SimulationRequest(neuron: cell, duration: 4000)
+            r.window = 1000...4000
+            let alone = try simulate(r)
+            #expect(s.snapshot.features == alone.features, "\(s.cell) at \(s.snapshot.time) ms")
+            #expect(s.snapshot.meanCalcium == alone.meanCalcium)
+        }
+        // Homeostasis moved the conductances between the two snapshots.
+        #expect(abs(report.snapshots[2].snapshot.conductances["Na"]! / report.snapshots[0].snapshot.conductances["Na"]! - 1) > 0.01)
+        #expect { _ = try NetworkExperiment.parse(Data(json.replacingOccurrences(of: "[0, 6000]", with: "[0, 7000]").utf8),
+                                                 file: "net.json", folder: packageRoot()) } throws: { "\($0)".contains("outputs.snapshots_ms[1]") }
+    }
+}
