@@ -518,7 +518,7 @@ final class NetworkRun {
     }
 
     /// The snapshots due at time t (after its events), each cell's once: its conductances in effect frozen, the
-    /// plain cell rerun alone with the run's solver settings. A failed rerun is recorded with its error.
+    /// plain cell rerun alone with the run's solver settings (`Snapshot.take`).
     func takeSnapshots(at t: Double) throws(SimulationError) {
         guard request.snapshotTimes.contains(t), !snapshots.contains(where: { $0.snapshot.time == t }) else { return }
         for i in system.cells.indices {
@@ -528,20 +528,9 @@ final class NetworkRun {
                 cell.initialVoltage = family.initialVoltage
                 cell.initialCalcium = family.initialCalcium
             }
-            var rerun = SimulationRequest(neuron: cell, duration: request.snapshotDuration)
-            rerun.window = request.snapshotWindow
-            rerun.solverSettings = request.solverSettings
-            rerun.shouldStop = request.shouldStop
             let conductances = Dictionary(uniqueKeysWithValues: cell.conductanceNames.map { ($0, cell.gbar($0)!) })
-            var snapshot = Snapshot(time: t, conductances: conductances, features: FiringFeatures(spikeTimes: []))
-            do {
-                let r = try simulate(rerun)
-                snapshot.features = r.features
-                snapshot.meanCalcium = r.meanCalcium
-            } catch {
-                if request.shouldStop?() == true { throw SimulationError(message: "interrupted during the snapshot at \(t) ms") }
-                snapshot.error = error.description
-            }
+            let snapshot = try Snapshot.take(of: cell, at: t, conductances: conductances, duration: request.snapshotDuration,
+                                             window: request.snapshotWindow, settings: request.solverSettings, shouldStop: request.shouldStop)
             snapshots.append(NetworkReport.CellSnapshot(cell: system.cellNames[i], snapshot: snapshot))
         }
     }

@@ -203,6 +203,30 @@ public struct Snapshot: Sendable, Codable {
     public var error: String?
 }
 
+extension Snapshot {
+    /// The snapshot of `cell` (a plain cell, conductances in effect) taken at `time`: the cell rerun alone for
+    /// `duration` ms with `settings` and analysed over `window`. A failed rerun is recorded with its error; one
+    /// stopped by `shouldStop` throws.
+    static func take(of cell: NeuronDescription, at time: Double, conductances: [String: Double], duration: Double,
+                     window: ClosedRange<Double>, settings: SolverSettings,
+                     shouldStop: (@Sendable () -> Bool)?) throws(SimulationError) -> Snapshot {
+        var rerun = SimulationRequest(neuron: cell, duration: duration)
+        rerun.window = window
+        rerun.solverSettings = settings
+        rerun.shouldStop = shouldStop   // a signal stops a snapshot's rerun too
+        var snapshot = Snapshot(time: time, conductances: conductances, features: FiringFeatures(spikeTimes: []))
+        do {
+            let r = try simulate(rerun)
+            snapshot.features = r.features
+            snapshot.meanCalcium = r.meanCalcium
+        } catch {
+            if shouldStop?() == true { throw SimulationError(message: "interrupted during the snapshot at \(time) ms") }
+            snapshot.error = error.description
+        }
+        return snapshot
+    }
+}
+
 /// A simulation that failed; what was computed before the failure was kept (`partialTracePath`).
 public struct SimulationError: Error, CustomStringConvertible {
     /// What went wrong, ready to show.

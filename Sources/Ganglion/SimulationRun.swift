@@ -564,21 +564,9 @@ final class SimulationRun {
             progress.conductanceSamples.append(ConductanceSample(time: t, conductances: conductancesNow()))
         }
         guard request.snapshotTimes.contains(t) else { return }
-        let cell = currentCell().effective(at: t)
-        var rerun = SimulationRequest(neuron: cell, duration: request.snapshotDuration)
-        rerun.window = request.snapshotWindow
-        rerun.solverSettings = request.solverSettings
-        rerun.shouldStop = request.shouldStop   // a signal stops a snapshot's rerun too
-        var snapshot = Snapshot(time: t, conductances: conductancesNow(), features: FiringFeatures(spikeTimes: []))
-        do {
-            let r = try simulate(rerun)
-            snapshot.features = r.features
-            snapshot.meanCalcium = r.meanCalcium
-        } catch {
-            if request.shouldStop?() == true { throw SimulationError(message: "interrupted during the snapshot at \(t) ms") }
-            snapshot.error = error.description
-        }
-        progress.snapshots.append(snapshot)
+        progress.snapshots.append(try Snapshot.take(of: currentCell().effective(at: t), at: t, conductances: conductancesNow(),
+                                                    duration: request.snapshotDuration, window: request.snapshotWindow,
+                                                    settings: request.solverSettings, shouldStop: request.shouldStop))
     }
 
     /// Applies the events due at `boundary` and recompiles the cell if any acted; returns whether one did.

@@ -6,7 +6,7 @@ extension CompiledNeuron {
                            C: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>) {
         let k = coreCount, n = dimension - coreCount
         let signals = self.signals(y, calciumCurrent: mechanismsReadCalciumCurrent)
-        let largest = mechanismSlots.map(\.count).max() ?? 0
+        let largest = mechanismSlots.reduce(0) { max($0, $1.count) }
         withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension + largest * largest + 3 * largest) { scratch in
             let dICa = scratch.baseAddress!, dStates = dICa + dimension, dSignals = dStates + largest * largest
             if mechanismsReadCalciumCurrent { calciumCurrentGradient(y, into: dICa) }
@@ -98,7 +98,7 @@ extension CompiledNeuron {
         var k = 0
         for slot in mechanismSlots {
             slot.mechanism.readoutValues(slot.view(y), into: out + k)
-            k += slot.mechanism.readouts.count
+            k += slot.readoutCount
         }
     }
 }

@@ -62,6 +62,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let coreOffset: Int, coreCount: Int
         let diagonalOffset: Int, count: Int
         let readsCalciumCurrent: Bool
+        /// Number of readouts (`CellMechanism.readouts`).
+        let readoutCount: Int
 
         /// The mechanism's values in a state-sized buffer.
         @inline(__always) func view(_ base: UnsafePointer<Double>) -> MechanismStates {
@@ -143,7 +145,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             precondition(states.dropFirst(coreStates).allSatisfy { $0.placement == .diagonal },
                          "mechanism '\(m.name)': core states must come before diagonal ones")
             let slot = MechanismSlot(mechanism: m, coreOffset: coreOffsets[k], coreCount: coreStates, diagonalOffset: names.count,
-                                     count: states.count, readsCalciumCurrent: m.readsCalciumCurrent)
+                                     count: states.count, readsCalciumCurrent: m.readsCalciumCurrent, readoutCount: m.readouts.count)
             names += states.dropFirst(coreStates).map { "\(m.name).\($0.name)" }
             for driven in m.drivenConductances { gbarIndex[driven.conductance] = slot.index(driven.state) }
             mechanismSlots.append(slot)
@@ -306,7 +308,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         dy[1] = (-calcium.influx * iCa - Ca + calcium.rest) / calcium.tau
         if !mechanismSlots.isEmpty {
             let signals = CellSignals(voltage: V, calcium: Ca, calciumCurrent: iCa, capacitance: capacitance)
-            for slot in mechanismSlots { slot.mechanism.derivatives(slot.view(y), signals: signals, into: slot.view(dy)) }
+            mechanismSlots.withUnsafeBufferPointer { list in
+                for k in 0..<list.count { list[k].mechanism.derivatives(list[k].view(y), signals: signals, into: list[k].view(dy)) }
+            }
         }
         if modulation != nil { controllerDerivatives(y, dy, reference: controllerReference(y)) }
     }

@@ -154,8 +154,10 @@ public struct LiuRegulation: CellMechanism, Equatable {
             if s.stateCount == 2 { dx[o + 1] = (s.inactivation(i) - x[o + 1]) / s.inactivationTau! }
         }
         let (eF, eS, eD) = errors(x)
-        for (k, r) in rules.enumerated() {
-            dx[gbarOffset + k] = (r.a * eF + r.b * eS + r.c * eD) * x[gbarOffset + k] / tau
+        rules.withUnsafeBufferPointer { list in   // in place: a Rule holds its conductance's name
+            for k in 0..<list.count {
+                dx[gbarOffset + k] = (list[k].a * eF + list[k].b * eS + list[k].c * eD) * x[gbarOffset + k] / tau
+            }
         }
     }
 
@@ -206,10 +208,12 @@ public struct LiuRegulation: CellMechanism, Equatable {
         // dḡ/dt = (bracket/τ) ḡ: exponential relaxation to 0 (bracket < 0) or growth (bracket > 0), exact
         // over the step with the sensors held.
         let (eF, eS, eD) = errors(x)
-        for (k, r) in rules.enumerated() {
-            let rate = (r.a * eF + r.b * eS + r.c * eD) / tau
-            steadyState[gbarOffset + k] = 0
-            timeConstant[gbarOffset + k] = rate == 0 ? .infinity : -1 / rate
+        rules.withUnsafeBufferPointer { list in
+            for k in 0..<list.count {
+                let rate = (list[k].a * eF + list[k].b * eS + list[k].c * eD) / tau
+                steadyState[gbarOffset + k] = 0
+                timeConstant[gbarOffset + k] = rate == 0 ? .infinity : -1 / rate
+            }
         }
     }
 }
