@@ -170,56 +170,14 @@ public func simulateNetwork(_ request: NetworkRequest) throws(SimulationError) -
     try NetworkRun(request).run()
 }
 
-/// Everything a network checkpoint holds: the time, the state, what the protocol changed, the analyses so far.
-struct NetworkProgress: Codable {
-    var version = 1
-    /// Identifies the request (a checkpoint of another request is refused).
-    var fingerprint: String
-    var time: Double
-    var nextEvent: Int
-    var state: [Double]
-    /// Per cell: the protocol's changes, and whether a `startHomeostasis` event switched homeostasis on.
-    var records: [ProtocolState.Record]
-    var homeostasisStarted: [Bool]
-    var detectors: [SpikeDetector]
-    var statistics: SolverStatistics
-    var nextConductanceTime: Double
-    var nextProgressTime: Double
-    var closestApproach: [Double]
-    var nextReferenceCheck: Double
-    var traceBytes: Int?
-    var conductanceBytes: Int?
-    var wallMilliseconds: Double
-    /// The snapshots taken so far (nil in checkpoints of runs without snapshots).
-    var snapshots: [NetworkReport.CellSnapshot]?
-}
-
+/// A circuit's run: checks the request, builds the circuit, its observers and the engine, and makes the report.
 final class NetworkRun {
     let request: NetworkRequest
-    var cells: [ProtocolState]
-    var system: CompiledNetwork
-    var state: [Double]
-    var initialGbar: [[String: Double]]
-    var thresholds: [Double?]
-    var detectors: [SpikeDetector]
-    var statistics = SolverStatistics()
-    var writer: CSVTraceWriter?
-    var conductanceWriter: CSVTraceWriter?
-    var traceColumns: [Int] = []
-    var nextConductanceTime = 0.0
-    /// Progress is reported about once per simulated second, whatever the output grid.
-    var nextProgressTime = 0.0
-    /// Per cell, the time its reference spent past a fold, and the next check (every
-    /// `SimulationRun.referenceCheckInterval`).
-    var closestApproach: [Double] = []
-    var nextReferenceCheck = 0.0
-    /// Per cell: whether a `startHomeostasis` event has switched its homeostasis on.
-    var homeostasisStarted: [Bool] = []
-    /// Checkpoint times (ms), and where a resumed run starts (time, next event, wall time before).
-    var checkpointTimes: Set<Double> = []
-    var resumed: (time: Double, nextEvent: Int, wall: Double)?
-    /// The snapshots taken so far.
-    var snapshots: [NetworkReport.CellSnapshot] = []
+    let circuit: CircuitSubject
+    let spikes: CircuitSpikes
+    let fold: FoldMonitor
+    let snapshots: SnapshotObserver
+    let engine: RunEngine
 
     init(_ r: NetworkRequest) throws(SimulationError) {
         request = r
@@ -233,15 +191,7 @@ final class NetworkRun {
             throw fail("analysis window \(w.lowerBound)…\(w.upperBound) ms must lie inside 0…\(r.duration) ms")
         }
         guard r.network.cells.indices.contains(r.referenceCell) else { throw fail("reference cell \(r.referenceCell) does not exist") }
-        do { system = try r.network.compile() } catch { throw fail("\(error)") }
-        cells = r.network.cells.map { ProtocolState($0.neuron) }
-        initialGbar = r.network.cells.map { c in
-            Dictionary(uniqueKeysWithValues: c.neuron.conductanceNames.map { ($0, c.neuron.gbar($0)!) })
-        }
-        thresholds = r.thresholds.count == r.network.cells.count ? r.thresholds : Array(repeating: nil, count: r.network.cells.count)
-        state = system.initialState()
-        detectors = Array(repeating: SpikeDetector(), count: r.network.cells.count)
-        closestApproach = Array(repeating: 0, count: r.network.cells.count)
+        var thresholds = r.thresholds.count == r.network.cells.count ? r.thresholds : Array(repeating: nil, count: r.network.cells.count)
         // Events: known cells, in order, valid actions for each addressed cell.
         var previous = 0.0
         for (k, e) in r.events.enumerated() {
@@ -276,39 +226,44 @@ final class NetworkRun {
                 }
             }
         }
+        let circuit = try CircuitSubject(network: r.network, events: r.events, pendingHomeostasis: r.pendingHomeostasis, thresholds: thresholds)
+        self.circuit = circuit
         for name in r.record {
-            for (i, c) in system.cells.enumerated() where c.layout.index(of: name) == nil {
+            for (i, c) in circuit.compiled.cells.enumerated() where c.layout.index(of: name) == nil {
                 throw fail("record: cell \(r.network.cells[i].name) has no state '\(name)' (it has: \(c.layout.names.joined(separator: ", ")))")
             }
         }
-        homeostasisStarted = Array(repeating: false, count: r.network.cells.count)
-        if let c = r.checkpointInterval {
-            guard c.isFinite, c > 0 else { throw fail("checkpoint interval \(c) ms must be > 0") }
-            guard r.checkpointPath != nil else { throw fail("a checkpoint interval needs a checkpoint path") }
-            if let why = RunLimits.violation(duration: r.duration, outputInterval: r.outputInterval, checkpointInterval: c) { throw fail(why) }
-            let count = Int(checking: (r.duration / c).rounded(.up)) ?? 1
-            checkpointTimes = Set((1..<max(1, count)).map { Double($0) * c }.filter { $0 < r.duration })
+        if let c = r.checkpointInterval, let why = RunLimits.violation(duration: r.duration, outputInterval: r.outputInterval, checkpointInterval: c) {
+            throw fail(why)
         }
-        var conductanceColumns: [String]?
-        if let dt = r.conductanceInterval, r.conductancesPath != nil {
+        let resuming = r.resumeFrom != nil
+        let replace = r.replacesPartialOutputs || OutputPolicy.replacesForeignFiles
+        spikes = CircuitSpikes(subject: circuit)
+        fold = FoldMonitor(subject: circuit)
+        var observers: [any RunObserver] = [StateBoundsGuard(subject: circuit, cellNames: circuit.cellNames), spikes, fold]
+        if let dt = r.conductanceInterval, let path = r.conductancesPath {
             guard dt > 0, dt.isFinite else { throw fail("conductance interval \(dt) ms must be > 0") }
-            conductanceColumns = ["t_ms"] + r.network.cells.indices.flatMap { i in
-                system.cells[i].currentNames.map { "\(r.network.cells[i].name).\($0 == "leak" ? "leak" : $0)" }
+            let columns = ["t_ms"] + r.network.cells.indices.flatMap { i in
+                circuit.compiled.cells[i].currentNames.map { "\(r.network.cells[i].name).\($0 == "leak" ? "leak" : $0)" }
             }
+            observers.append(try CircuitConductanceSampler(subject: circuit, path: path, columns: columns, interval: dt, duration: r.duration,
+                                                           replacingPartial: replace, resuming: resuming))
         }
-        let traceColumnNames = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\(TraceColumns.name(ofState: $0))" } }
-        if let from = r.resumeFrom {
-            try resume(from, traceColumns: traceColumnNames, conductanceColumns: conductanceColumns)
-        } else {
-            let replace = r.replacesPartialOutputs || OutputPolicy.replacesForeignFiles
-            if let p = r.conductancesPath, let columns = conductanceColumns {
-                do { conductanceWriter = try CSVTraceWriter(path: p, columns: columns, replacingPartial: replace) } catch { throw fail("\(error)") }
-            }
-            if let p = r.tracePath {
-                do { writer = try CSVTraceWriter(path: p, columns: traceColumnNames, replacingPartial: replace) } catch { throw fail("\(error)") }
-            }
+        if let path = r.tracePath {
+            let columns = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\(TraceColumns.name(ofState: $0))" } }
+            let record = r.record
+            observers.append(try TraceObserver(key: "trace", path: path, columns: columns, window: r.traceWindow, duration: r.duration,
+                                               subject: circuit, replacingPartial: replace, resuming: resuming) { subject in
+                subject.cells.flatMap { c in [TraceSource.state(c.offset)] + record.map { TraceSource.state(c.offset + c.compiled.layout.index(of: $0)!) } }
+            })
         }
-        mapTraceColumns()
+        snapshots = SnapshotObserver(sampleTimes: [], snapshotTimes: r.snapshotTimes, duration: r.snapshotDuration, window: r.snapshotWindow,
+                                     settings: r.solverSettings, shouldStop: r.shouldStop) { [unowned circuit] t in circuit.snapshotCells(at: t) }
+        observers.append(snapshots)
+        engine = try RunEngine(subject: circuit, observers: observers, settings: r.solverSettings, duration: r.duration,
+                               outputInterval: r.outputInterval, cuts: r.snapshotTimes, checkpointInterval: r.checkpointInterval,
+                               checkpointPath: r.checkpointPath, fingerprint: Self.fingerprint(r), progress: r.progress, shouldStop: r.shouldStop)
+        if let from = r.resumeFrom { try engine.resume(from: from) }
     }
 
     /// A text that changes whenever something that changes the result changes.
@@ -328,267 +283,28 @@ final class NetworkRun {
             + (r.snapshotTimes.isEmpty ? "" : "|snap=\(r.snapshotTimes):\(r.snapshotDuration):\(r.snapshotWindow)")
     }
 
-    /// Takes a run back to a checkpoint: the protocol's changes, the compiled network, the analyses, the outputs.
-    func resume(_ path: String, traceColumns: [String], conductanceColumns: [String]?) throws(SimulationError) {
-        let saved: NetworkProgress
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SimulationError(message: "\(path): cannot read the checkpoint; every file is left as it is")
-        }
-        do { saved = try JSONInput.decode(NetworkProgress.self, from: data) } catch {
-            throw SimulationError(message: "\(path): cannot read the checkpoint (\(error)); every file is left as it is")
-        }
-        guard saved.fingerprint == Self.fingerprint(request) else {
-            throw SimulationError(message: "\(path): the checkpoint belongs to a different run (network, protocol, solver or outputs changed); every file is left as it is")
-        }
-        guard saved.records.count == cells.count, saved.homeostasisStarted.count == cells.count, saved.detectors.count == cells.count else {
-            throw SimulationError(message: "\(path): the checkpoint's cells do not match the network; every file is left as it is")
-        }
-        var d = request.network
-        for i in cells.indices {
-            if saved.homeostasisStarted[i] {
-                var n = cells[i].neuron
-                n.homeostasis = request.pendingHomeostasis[i]
-                cells[i] = ProtocolState(n)
-            }
-            cells[i].restore(saved.records[i])
-            d.cells[i].neuron = cells[i].neuron
-        }
-        do { system = try d.compile() } catch { throw SimulationError(message: "\(path): \(error)") }
-        guard saved.state.count == system.layout.names.count else {
-            throw SimulationError(message: "\(path): the checkpoint's state does not match the network; every file is left as it is")
-        }
-        state = saved.state
-        homeostasisStarted = saved.homeostasisStarted
-        detectors = saved.detectors
-        statistics = saved.statistics
-        nextConductanceTime = saved.nextConductanceTime
-        nextProgressTime = saved.nextProgressTime
-        closestApproach = saved.closestApproach
-        nextReferenceCheck = saved.nextReferenceCheck
-        resumed = (saved.time, saved.nextEvent, saved.wallMilliseconds)
-        snapshots = saved.snapshots ?? []
-        let complete = saved.time >= request.duration
-        if let p = request.tracePath { writer = try reopenOutput(p, columns: traceColumns, size: saved.traceBytes, checkpoint: path, complete: complete) }
-        if let p = request.conductancesPath, let columns = conductanceColumns {
-            conductanceWriter = try reopenOutput(p, columns: columns, size: saved.conductanceBytes, checkpoint: path, complete: complete)
-        }
-    }
-
-    func writeCheckpoint(time: Double, nextEvent: Int, wall: Double) throws(SimulationError) {
-        guard let path = request.checkpointPath else { return }
-        do {
-            let p = NetworkProgress(fingerprint: Self.fingerprint(request), time: time, nextEvent: nextEvent, state: state,
-                                    records: cells.map(\.record), homeostasisStarted: homeostasisStarted, detectors: detectors,
-                                    statistics: statistics, nextConductanceTime: nextConductanceTime, nextProgressTime: nextProgressTime,
-                                    closestApproach: closestApproach, nextReferenceCheck: nextReferenceCheck,
-                                    traceBytes: try writer?.synchronize(), conductanceBytes: try conductanceWriter?.synchronize(),
-                                    wallMilliseconds: wall, snapshots: request.snapshotTimes.isEmpty ? nil : snapshots)
-            try AtomicFileWriter.write(try JSONEncoder().encode(p), to: path)
-        } catch {
-            throw SimulationError(message: "cannot write the checkpoint \(path): \(error)")
-        }
-    }
-
-    func mapTraceColumns() {
-        traceColumns = system.cells.indices.flatMap { i in
-            [system.offsets[i]] + request.record.map { system.offsets[i] + system.cells[i].layout.index(of: $0)! }
-        }
-    }
-
     func run() throws(SimulationError) -> NetworkReport {
-        let clock = ContinuousClock.now
-        let integratorFor = { (s: CompiledNetwork) in
-            self.request.solverSettings.integrator(for: s)
-        }
-        var boundaries = Set(request.events.map(\.time)).union(checkpointTimes).union(request.snapshotTimes)
-        boundaries.insert(request.duration)
-        boundaries.remove(0)
-        var nextEvent = resumed?.nextEvent ?? 0
-        var t = resumed?.time ?? 0.0
-        let wallBefore = resumed?.wall ?? 0
-        func wallNow() -> Double {
-            let w = ContinuousClock.now - clock
-            return wallBefore + Double(w.components.seconds) * 1000 + Double(w.components.attoseconds) / 1e15
-        }
-        var values = Array(repeating: 0.0, count: traceColumns.count)
-        func keepPartial() -> String? {
-            try? writer?.keepPartial()
-        }
-        do {
-            for end in boundaries.sorted() where end > t {
-                while nextEvent < request.events.count && request.events[nextEvent].time <= t {
-                    try apply(request.events[nextEvent]); nextEvent += 1
-                }
-                try takeSnapshots(at: t)
-                // Boundaries closer than a billionth of their time are one instant: no integration between them.
-                if end - t <= 1e-9 * max(1, abs(end)) {
-                    t = end
-                    if checkpointTimes.contains(end) { try writeCheckpoint(time: end, nextEvent: nextEvent, wall: wallNow()) }
-                    continue
-                }
-                var problem: ODEProblem
-                do { problem = try ODEProblem(system: system, initialState: state, startTime: t, endTime: end,
-                                              outputInterval: request.outputInterval, outputOrigin: 0) } catch {
-                    throw SimulationError(message: "\(error)")
-                }
-                problem.shouldStop = request.shouldStop
-                let first = t
-                let solution = try integratorFor(system).solve(problem) { time, y in
-                    if time == first && first > 0 { return }   // the boundary sample was taken by the last segment
-                    for (i, o) in self.system.offsets.enumerated() { self.detectors[i].observe(t: time, V: y[o]) }
-                    if let w = self.writer, self.request.traceWindow.map({ $0.contains(time) }) ?? true {
-                        for (k, c) in self.traceColumns.enumerated() { values[k] = y[c] }
-                        try values.withUnsafeBufferPointer { try w.write(time: time, values: $0) }
-                    }
-                    if let cw = self.conductanceWriter, let dt = self.request.conductanceInterval, time >= self.nextConductanceTime - 1e-9 {
-                        try self.writeConductances(cw, time, y)
-                        self.nextConductanceTime += dt
-                    }
-                    if time >= self.nextProgressTime { self.request.progress?(time); self.nextProgressTime = time + 1000 }
-                    if time >= self.nextReferenceCheck {
-                        for (i, c) in self.system.cells.enumerated() where c.controllerReferenceCanFold
-                            && !c.controllerReferenceIsExact(state: y.baseAddress! + self.system.offsets[i]) {
-                            self.closestApproach[i] += SimulationRun.referenceCheckInterval
-                        }
-                        self.nextReferenceCheck += SimulationRun.referenceCheckInterval
-                    }
-                    if self.request.shouldStop?() == true { throw CancellationError() }
-                }
-                statistics += solution.statistics
-                state = solution.finalState
-                t = end
-                if checkpointTimes.contains(end) { try writeCheckpoint(time: end, nextEvent: nextEvent, wall: wallNow()) }
-            }
-            if request.snapshotTimes.contains(t) {
-                // A snapshot at the end sees the events at the end, as one at any other time does.
-                while nextEvent < request.events.count && request.events[nextEvent].time <= t {
-                    try apply(request.events[nextEvent]); nextEvent += 1
-                }
-                try takeSnapshots(at: t)
-            }
-            // The end: a last checkpoint with the outputs' final sizes before they are committed, so a run killed
-            // from here on resumes to the same files. The caller removes it once the summary is written.
-            if request.checkpointPath != nil, (resumed?.time ?? 0) < request.duration {
-                try writeCheckpoint(time: request.duration, nextEvent: nextEvent, wall: wallNow())
-            }
-            try writer?.commit()
-            try conductanceWriter?.commit()
-        } catch let e as SolverError {
-            throw SimulationError(message: "network \(system.cellNames.joined(separator: ", ")): \(e)", partialTracePath: keepPartial(), solverError: e)
-        } catch let e as SimulationError {
-            var e = e
-            e.partialTracePath = keepPartial()
-            throw e
-        } catch {
-            throw SimulationError(message: "\(error)", partialTracePath: keepPartial())
-        }
-        let wall = wallNow()
+        let outcome = try engine.run()
+        let system = circuit.compiled
         let windows = request.windows.map { w in
-            let onsets = detectors.map { request.onsetRule.onsets($0.spikeTimes.filter { w.contains($0) }) }
+            let onsets = spikes.detectors.map { request.onsetRule.onsets($0.spikeTimes.filter { w.contains($0) }) }
             let ref = onsets[request.referenceCell]
             let results = system.cellNames.enumerated().map { i, name in
-                NetworkReport.CellResult(name: name, features: FiringFeatures(spikeTimes: detectors[i].spikeTimes.filter { w.contains($0) }),
+                NetworkReport.CellResult(name: name, features: FiringFeatures(spikeTimes: spikes.detectors[i].spikeTimes.filter { w.contains($0) }),
                                          burstOnsets: onsets[i], phase: PhaseRelation(onsets: onsets[i], reference: ref))
             }
             return NetworkReport.Window(window: [w.lowerBound, w.upperBound], cells: results)
         }
         return NetworkReport(windows: windows, referenceCell: system.cellNames[request.referenceCell],
-                             statistics: statistics, solver: request.solverSettings.method.rawValue,
-                             wallMilliseconds: wall,
+                             statistics: outcome.statistics, solver: request.solverSettings.method.rawValue,
+                             wallMilliseconds: outcome.wallMilliseconds,
                              tracePath: request.tracePath, conductancesPath: request.conductanceInterval != nil ? request.conductancesPath : nil,
-                             finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, state)),
+                             finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, circuit.state)),
                              closestApproach: Dictionary(uniqueKeysWithValues: system.cells.indices.filter { system.cells[$0].controllerReferenceCanFold }
-                                                            .map { (system.cellNames[$0], closestApproach[$0]) }),
-                             snapshots: snapshots)
+                                                            .map { (system.cellNames[$0], fold.saved.time[$0]) }),
+                             snapshots: snapshots.saved.snapshots.map { NetworkReport.CellSnapshot(cell: $0.cell ?? "", snapshot: $0.snapshot) })
     }
 
-    func writeConductances(_ w: CSVTraceWriter, _ time: Double, _ y: UnsafeBufferPointer<Double>) throws {
-        var row: [Double] = []
-        for (i, c) in system.cells.enumerated() {
-            var g = Array(repeating: 0.0, count: c.currentNames.count)
-            g.withUnsafeMutableBufferPointer { c.effectiveConductances(y.baseAddress! + system.offsets[i], into: $0.baseAddress!) }
-            row += g
-        }
-        try row.withUnsafeBufferPointer { try w.write(time: time, values: $0) }
-    }
-
-    /// The present cell i without controllers: regulated and modulated ḡ from the state.
-    func currentCell(_ i: Int) -> NeuronDescription {
-        state.withUnsafeBufferPointer { system.cells[i].plainCell(cells[i].neuron, state: $0.baseAddress! + system.offsets[i]) }
-    }
-
-    /// The snapshots due at time t (after its events), each cell's once: its conductances in effect frozen, the
-    /// plain cell rerun alone with the run's solver settings (`Snapshot.take`).
-    func takeSnapshots(at t: Double) throws(SimulationError) {
-        guard request.snapshotTimes.contains(t), !snapshots.contains(where: { $0.snapshot.time == t }) else { return }
-        for i in system.cells.indices {
-            var cell = currentCell(i).effective(at: t)
-            // From the family's standard initial conditions, not the network's starting voltages.
-            if let family = NeuronKind.of(cell) {
-                cell.initialVoltage = family.initialVoltage
-                cell.initialCalcium = family.initialCalcium
-            }
-            let conductances = Dictionary(uniqueKeysWithValues: cell.conductanceNames.map { ($0, cell.gbar($0)!) })
-            let snapshot = try Snapshot.take(of: cell, at: t, conductances: conductances, duration: request.snapshotDuration,
-                                             window: request.snapshotWindow, settings: request.solverSettings, shouldStop: request.shouldStop)
-            snapshots.append(NetworkReport.CellSnapshot(cell: system.cellNames[i], snapshot: snapshot))
-        }
-    }
-
-    /// Applies an event to its cells, recompiles the network and carries the state over by name.
-    func apply(_ e: NetworkEvent) throws(SimulationError) {
-        var edits: [(cell: Int, state: String, value: Double)] = []
-        var fresh: [(cell: Int, state: String, value: Double)] = []
-        for i in e.cells {
-            let name = request.network.cells[i].name
-            switch e.action {
-            case .cell(.sharp(let s)):
-                let cell = currentCell(i)
-                let result: CompensationResult
-                do {
-                    result = try compensate(cell.effective(at: e.time), unknowns: s.conductances, targets: s.targets,
-                                            at: .value(s.voltage ?? thresholds[i]!), variant: s.variant)
-                } catch {
-                    throw SimulationError(message: "event at \(e.time) ms, cell \(name): the compensation solve failed: \(error)")
-                }
-                for c in s.conductances {
-                    for edit in cells[i].apply(ProtocolEvent(time: e.time, action: .setConductance(channel: c, value: result.solved[c]!))) {
-                        edits.append((i, edit.state, edit.value))
-                    }
-                }
-            case .cell(let a):
-                for edit in cells[i].apply(ProtocolEvent(time: e.time, action: a)) { edits.append((i, edit.state, edit.value)) }
-            case .startHomeostasis(let fromInitial):
-                let now = currentCell(i)
-                var d = cells[i].neuron
-                // The description's ḡ become the present ones, so the new ḡ states start there.
-                for n in d.conductanceNames { d.setGbar(n, now.gbar(n)!) }
-                d.homeostasis = request.pendingHomeostasis[i]
-                cells[i] = ProtocolState(d)
-                homeostasisStarted[i] = true
-                for n in d.homeostasis!.timeConstants.keys {
-                    let g = now.gbar(n)!
-                    fresh.append((i, "homeostasis.\(n).gbar", g))
-                    fresh.append((i, "homeostasis.\(n).m", fromInitial ? initialGbar[i][n]! : g))
-                }
-            }
-        }
-        var d = request.network
-        for i in d.cells.indices { d.cells[i].neuron = cells[i].neuron }
-        let next: CompiledNetwork
-        do { next = try d.compile() } catch { throw SimulationError(message: "event at \(e.time) ms: \(error)") }
-        var y = next.initialState()
-        let old = Dictionary(uniqueKeysWithValues: zip(system.layout.names, state))
-        for (k, n) in next.layout.names.enumerated() { if let v = old[n] { y[k] = v } }
-        for x in edits + fresh {
-            let key = "\(request.network.cells[x.cell].name).\(x.state)"
-            guard let k = next.layout.index(of: key) else { throw SimulationError(message: "event at \(e.time) ms: no state \(key)") }
-            y[k] = x.value
-        }
-        system = next
-        state = y
-        mapTraceColumns()
-    }
 }
 
 extension NetworkReport {

@@ -1,16 +1,17 @@
 import Foundation
 
-/// Reopens an output of a run resumed from `checkpoint`, whose checkpoint recorded it at `size` bytes: its
+/// Reopens an output of a run resumed from a checkpoint, whose checkpoint recorded it at `size` bytes: its
 /// `<path>.partial` goes on from there. A checkpoint written at the end of the run (`complete`) may find the
 /// output already committed under its final name with that size: nothing is left to write (nil). Otherwise
-/// the run cannot go on, and the error says so without touching any file.
-func reopenOutput(_ path: String, columns: [String], size: Int?, checkpoint: String, complete: Bool) throws(SimulationError) -> CSVTraceWriter? {
+/// the run cannot go on, and the error says so without touching any file (the caller adds that every file is
+/// left as it is).
+func reopenOutput(_ path: String, columns: [String], size: Int?, complete: Bool) throws(SimulationError) -> CSVTraceWriter? {
     if FileManager.default.fileExists(atPath: path + ".partial") {
         do { return try CSVTraceWriter(resuming: path, columns: columns, size: size ?? 0) } catch {
-            throw SimulationError(message: "\(error); every file is left as it is")
+            throw SimulationError(message: "\(error)")
         }
     }
     var st = stat()
     if complete, stat(path, &st) == 0, Int(st.st_size) == size { return nil }   // committed before the kill
-    throw SimulationError(message: "\(path).partial: missing, so the run cannot go on from \(checkpoint); every file is left as it is")
+    throw SimulationError(message: "\(path).partial: missing, so the run cannot go on from the checkpoint")
 }

@@ -1,0 +1,107 @@
+import Foundation
+import GanglionCore
+
+/// Where a trace column's value comes from.
+enum TraceSource: Equatable {
+    /// A state of the system, by index.
+    case state(Int)
+    /// A homeostatic ḡ state, written as the conductance in effect, max(ḡ, 0).
+    case conductanceState(Int)
+    /// The current (µA/cm²) of channel `channel` (`CompiledNeuron.currentNames` order) of cell `cell`.
+    case current(cell: Int, channel: Int)
+}
+
+/// Writes samples inside a time window to a trace file, one row per sample: t, then one value per column.
+/// The columns' sources are resolved again whenever an event recompiles the system.
+final class TraceObserver: RunObserver {
+    struct Saved: Codable {
+        var bytes: Int?
+        /// Whether the checkpoint is the one at the end of the run (the output may already be committed).
+        var atEnd: Bool
+    }
+
+    let key: String
+    let path: String
+    let columns: [String]
+    let window: ClosedRange<Double>
+    let duration: Double
+    private unowned let subject: any RunSubject
+    private let resolve: (any RunSubject) throws(SimulationError) -> [TraceSource]
+    private var sources: [TraceSource] = []
+    /// The cells some column needs the currents of.
+    private var currentCells: [Int] = []
+    private var cells: [(compiled: CompiledNeuron, offset: Int)] = []
+    @exclusivity(unchecked) private var writer: CSVTraceWriter?
+    private let row: UnsafeMutableBufferPointer<Double>
+    private let currents: UnsafeMutablePointer<Double>
+    private let currentCapacity: Int
+
+    /// A trace of `columns` (the first one the time) written to `path`; `resuming`: the file is reopened by
+    /// `restore` instead of created.
+    init(key: String, path: String, columns: [String], window: ClosedRange<Double>?, duration: Double, subject: any RunSubject,
+         replacingPartial: Bool, resuming: Bool,
+         sources resolve: @escaping (any RunSubject) throws(SimulationError) -> [TraceSource]) throws(SimulationError) {
+        self.key = key
+        self.path = path
+        self.columns = columns
+        self.window = window ?? (-Double.infinity...Double.infinity)
+        self.duration = duration
+        self.subject = subject
+        self.resolve = resolve
+        row = .allocate(capacity: max(1, columns.count))
+        currentCapacity = subject.cells.map { $0.compiled.currentNames.count }.max() ?? 0
+        currents = .allocate(capacity: currentCapacity + 1)
+        if !resuming {
+            do { writer = try CSVTraceWriter(path: path, columns: columns, replacingPartial: replacingPartial) } catch {
+                throw SimulationError(message: "\(error)")
+            }
+        }
+        try remap()
+    }
+
+    deinit {
+        row.deallocate()
+        currents.deallocate()
+    }
+
+    private func remap() throws(SimulationError) {
+        sources = try resolve(subject)
+        currentCells = Array(Set(sources.compactMap { if case let .current(c, _) = $0 { c } else { nil } })).sorted()
+        cells = subject.cells
+    }
+
+    func sample(_ t: Double, _ y: UnsafeBufferPointer<Double>) throws {
+        guard writer != nil, window.contains(t) else { return }
+        var c = 0
+        for s in sources {
+            switch s {
+            case .state(let i): row[c] = y[i]
+            case .conductanceState(let i): row[c] = max(y[i], 0)
+            case .current: break
+            }
+            c += 1
+        }
+        if !currentCells.isEmpty {
+            for k in currentCells {
+                cells[k].compiled.currents(y.baseAddress! + cells[k].offset, into: currents)
+                for (j, s) in sources.enumerated() { if case let .current(cell, channel) = s, cell == k { row[j] = currents[channel] } }
+            }
+        }
+        try writer?.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
+    }
+
+    func systemChanged() throws { try remap() }
+
+    func finish() throws { try writer?.commit() }
+
+    func abandon() -> String? { (try? writer?.keepPartial()) ?? nil }
+
+    func save(at t: Double) throws -> String? {
+        try checkpointText(Saved(bytes: try writer?.synchronize(), atEnd: t >= duration))
+    }
+
+    func restore(_ saved: String?) throws {
+        let s = try checkpointValue(Saved.self, from: saved, what: "position of \(path)")
+        writer = try reopenOutput(path, columns: columns, size: s.bytes, complete: s.atEnd)
+    }
+}
