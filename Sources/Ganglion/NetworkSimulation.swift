@@ -240,7 +240,7 @@ final class NetworkRun {
         let replace = r.replacesPartialOutputs || OutputPolicy.replacesForeignFiles
         spikes = CircuitSpikes(subject: circuit)
         fold = FoldMonitor(subject: circuit)
-        var observers: [any RunObserver] = [StateBoundsGuard(subject: circuit, cellNames: circuit.cellNames), spikes, fold]
+        var observers: [any RunObserver] = [spikes, fold]
         if let dt = r.conductanceInterval, let path = r.conductancesPath {
             guard dt > 0, dt.isFinite else { throw fail("conductance interval \(dt) ms must be > 0") }
             let columns = ["t_ms"] + r.network.cells.indices.flatMap { i in

@@ -102,7 +102,7 @@ final class SimulationRun {
             + currentColumns.map { TraceSource.current(cell: 0, channel: $0) }
 
         analysis = CellAnalysis(subject: cell, window: window, extraWindows: request.extraWindows, segmentWindows: segments.map(\.window))
-        var observers: [any RunObserver] = [StateBoundsGuard(subject: cell, cellNames: nil), analysis]
+        var observers: [any RunObserver] = [analysis]
         fold = cell.compiled.controllerReferenceCanFold ? FoldMonitor(subject: cell) : nil
         if let fold { observers.append(fold) }
         if let every = request.conductanceInterval, let path = request.conductancesPath {

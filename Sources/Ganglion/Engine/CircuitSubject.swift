@@ -45,7 +45,7 @@ final class CircuitSubject: RunSubject {
     var system: any ODESystem { compiled }
     var cells: [(compiled: CompiledNeuron, offset: Int)] { Array(zip(compiled.cells, compiled.offsets)) }
     var eventTimes: [Double] { events.map(\.time) }
-    var cellNames: [String] { compiled.cellNames }
+    var cellNames: [String]? { compiled.cellNames }
 
     func describe(_ error: SolverError) -> String { "network \(compiled.cellNames.joined(separator: ", ")): \(error)" }
 

@@ -9,6 +9,7 @@ import GanglionCore
 /// changed the system the next segment's first sample (the state just after the events) is taken too, so a
 /// trace has the state just before and just after. A checkpoint holds the engine's, the subject's and every
 /// observer's state; resuming from it gives the same outputs, byte for byte, as a run that was never stopped.
+/// A run stops with a clear error when a cell leaves the range the model describes (`voltageBound`).
 final class RunEngine {
     /// Everything a checkpoint holds.
     struct Checkpoint: Codable {
@@ -149,11 +150,15 @@ final class RunEngine {
                     problem.shouldStop = shouldStop
                     let skip = skipFirst
                     let shouldStop = shouldStop, reportProgress = progress
-                    let observers = observers
+                    // The observers that watch samples, held without retaining: the engine's `observers` keeps them
+                    // alive for the whole run, and a retain and release per observer per sample is measurable.
+                    let sampling = observers.filter(\.watchesSamples).map(Borrowed.init)
+                    let offsets = subject.cells.map(\.offset)
                     let solution = try settings.integrator(for: subject.system).solve(problem) { t, y in
                         if skip, t == segmentStart { return }
                         if shouldStop?() == true { throw Interrupted() }
-                        for o in observers { try o.sample(t, y) }
+                        for o in offsets where !(abs(y[o]) <= Self.voltageBound && y[o + 1] >= 0) { try self.outOfRange(t, y, offsets) }
+                        for o in sampling { try o.observer.sample(t, y) }
                         if reportProgress != nil, t >= nextProgress {
                             reportProgress?(t)
                             nextProgress = t + progressStep
@@ -190,6 +195,27 @@ final class RunEngine {
             throw SimulationError(message: "\(error)", partialTracePath: abandon())
         }
         return Outcome(statistics: statistics, algorithm: algorithm, wallMilliseconds: wallNow(), resumedAt: resumedAt)
+    }
+
+    /// A run stops when a cell's |V| exceeds this (mV) or its calcium turns negative.
+    static let voltageBound = 1000.0
+
+    /// Stops a run whose cells leave the range the model describes (e.g. an applied current of 10⁹ µA/cm², or a
+    /// fixed step far too large), instead of reporting numbers that mean nothing.
+    private func outOfRange(_ t: Double, _ y: UnsafeBufferPointer<Double>, _ offsets: [Int]) throws(SimulationError) {
+        for (k, o) in offsets.enumerated() {
+            let V = y[o], Ca = y[o + 1]
+            guard abs(V) <= Self.voltageBound, Ca >= 0 else {
+                let what = Ca >= 0 ? "V = \(V) mV, outside ±\(Self.voltageBound) mV" : "Ca = \(Ca), below 0"
+                let whose = subject.cellNames.map { "cell \($0[k]): " } ?? ""
+                throw SimulationError(message: "at t = \(t) ms, \(whose)\(what): the cell has left the range the model describes (applied current or step too large?)")
+            }
+        }
+    }
+
+    /// An observer referred to without a retain (the engine's `observers` owns it).
+    private struct Borrowed {
+        unowned(unsafe) let observer: any RunObserver
     }
 
     /// Keeps every output as `.partial`; returns the trace's path.

@@ -7,6 +7,8 @@ import Foundation
 protocol RunObserver: AnyObject {
     /// The observer's name in checkpoints (unique within a run).
     var key: String { get }
+    /// Whether `sample` does anything (observers that act only at boundaries are not called per sample).
+    var watchesSamples: Bool { get }
     /// One output sample: time t (ms) and the state y of the whole system (in its layout order).
     func sample(_ t: Double, _ y: UnsafeBufferPointer<Double>) throws
     /// The subject's system was compiled again (after events, at the start, on resume): its layout may differ.
@@ -25,6 +27,7 @@ protocol RunObserver: AnyObject {
 }
 
 extension RunObserver {
+    var watchesSamples: Bool { true }
     func systemChanged() throws {}
     func boundary(_ t: Double, changed: Bool) throws {}
     func finish() throws {}

@@ -10,6 +10,8 @@ protocol RunSubject: AnyObject {
     var state: [Double] { get set }
     /// The compiled cells of the system and the index of each one's first state (V) in `state`.
     var cells: [(compiled: CompiledNeuron, offset: Int)] { get }
+    /// The cells' names for messages (nil for a lone cell).
+    var cellNames: [String]? { get }
     /// Times (ms) inside the run where the subject needs a boundary besides its events.
     var extraBoundaries: [Double] { get }
     /// The times (ms) of its events, in order.
@@ -27,6 +29,7 @@ protocol RunSubject: AnyObject {
 }
 
 extension RunSubject {
+    var cellNames: [String]? { nil }
     var extraBoundaries: [Double] { [] }
     func reached(_ t: Double) {}
 }

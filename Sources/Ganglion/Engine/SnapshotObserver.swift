@@ -40,6 +40,7 @@ final class SnapshotObserver: RunObserver {
         self.cellsAt = cellsAt
     }
 
+    var watchesSamples: Bool { false }
     func sample(_ t: Double, _ y: UnsafeBufferPointer<Double>) throws {}
 
     func boundary(_ t: Double, changed: Bool) throws {
