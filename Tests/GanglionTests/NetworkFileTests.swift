@@ -168,4 +168,24 @@ struct NetworkSnapshotTests {
         #expect { _ = try NetworkExperiment.parse(Data(json.replacingOccurrences(of: "[0, 6000]", with: "[0, 7000]").utf8),
                                                  file: "net.json", folder: packageRoot()) } throws: { "\($0)".contains("outputs.snapshots_ms[1]") }
     }
+
+    @Test("a snapshot window outside the snapshot run, or a bad snapshot duration, is an error naming the field and the value")
+    func snapshotWindowErrors() throws {
+        func parse(_ snapshot: String) throws {
+            let json = #"{"duration_ms": 1000, "cells": [{"name": "A", "cell": "stg-bursting"}], "outputs": {"snapshots_ms": [500], "snapshot": "#
+                + snapshot + "}}"
+            _ = try NetworkExperiment.parse(Data(json.utf8), file: "net.json", folder: packageRoot())
+        }
+        try parse(#"{"duration_ms": 4000, "window_ms": [1000, 4000]}"#)
+        #expect { try parse(#"{"duration_ms": 4000, "window_ms": [1000, 5000]}"#) } throws: { e in
+            let m = "\(e)"
+            return m.contains("outputs.snapshot.window_ms") && m.contains("ends after the snapshot run (4000.0 ms)")
+        }
+        #expect { try parse(#"{"duration_ms": 4000, "window_ms": [3000, 2000]}"#) } throws: { "\($0)".contains("outputs.snapshot.window_ms") }
+        #expect { try parse(#"{"duration_ms": -5}"#) } throws: { e in
+            let m = "\(e)"
+            return m.contains("outputs.snapshot.duration_ms") && m.contains("-5")
+        }
+        #expect { try parse(#"{"window": [0, 1]}"#) } throws: { "\($0)".contains("window") }
+    }
 }
