@@ -537,8 +537,8 @@ final class NetworkRun {
 
     /// Applies an event to its cells, recompiles the network and carries the state over by name.
     func apply(_ e: NetworkEvent) throws(SimulationError) {
-        var edits: [(cell: Int, state: String, value: Double)] = []
-        var fresh: [(cell: Int, state: String, value: Double)] = []
+        var edits: [(cell: Int, state: StateReference, value: Double)] = []
+        var fresh: [(cell: Int, state: StateReference, value: Double)] = []
         for i in e.cells {
             let name = request.network.cells[i].name
             switch e.action {
@@ -568,8 +568,8 @@ final class NetworkRun {
                 homeostasisStarted[i] = true
                 for n in d.homeostasis!.timeConstants.keys {
                     let g = now.gbar(n)!
-                    fresh.append((i, "homeostasis.\(n).gbar", g))
-                    fresh.append((i, "homeostasis.\(n).m", fromInitial ? initialGbar[i][n]! : g))
+                    fresh.append((i, .gbar(conductance: n), g))
+                    fresh.append((i, StateReference.homeostasisM(of: n, in: d)!, fromInitial ? initialGbar[i][n]! : g))
                 }
             }
         }
@@ -581,8 +581,9 @@ final class NetworkRun {
         let old = Dictionary(uniqueKeysWithValues: zip(system.layout.names, state))
         for (k, n) in next.layout.names.enumerated() { if let v = old[n] { y[k] = v } }
         for x in edits + fresh {
-            let key = "\(request.network.cells[x.cell].name).\(x.state)"
-            guard let k = next.layout.index(of: key) else { throw SimulationError(message: "event at \(e.time) ms: no state \(key)") }
+            guard let k = next.index(of: x.state, cell: x.cell) else {
+                throw SimulationError(message: "event at \(e.time) ms: cell \(request.network.cells[x.cell].name) has no state \(x.state)")
+            }
             y[k] = x.value
         }
         system = next

@@ -526,7 +526,7 @@ final class SimulationRun {
     /// Applies one event at its time to the description and the state.
     func apply(_ e: ProtocolEvent) throws(SimulationError) {
         guard case let .sharp(s) = e.action else {
-            for edit in protocolState.apply(e) { progress.state[system.layout.index(of: edit.state)!] = edit.value }
+            for edit in protocolState.apply(e) { progress.state[system.index(of: edit.state)!] = edit.value }
             return
         }
         if s.restart, let saved = progress.lookbackState {
@@ -545,7 +545,7 @@ final class SimulationRun {
         }
         for c in s.conductances {
             for edit in protocolState.apply(ProtocolEvent(time: e.time, action: .setConductance(channel: c, value: result.solved[c]!))) {
-                progress.state[system.layout.index(of: edit.state)!] = edit.value
+                progress.state[system.index(of: edit.state)!] = edit.value
             }
         }
         if s.restart {
