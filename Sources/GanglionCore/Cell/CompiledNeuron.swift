@@ -71,6 +71,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// The cell's mechanisms (homeostasis, the neuromodulation controller, then `NeuronDescription.mechanisms`),
     /// in state order.
     @usableFromInline let mechanismSlots: [MechanismSlot]
+    /// The neuromodulation controller among `mechanismSlots`, if the cell has one (for its reference).
+    let controller: NeuromodulationController?
     /// Whether a mechanism reads the calcium current.
     let mechanismsReadCalciumCurrent: Bool
     /// Where the conductances in effect come from (`CellSignals.conductances`).
@@ -91,8 +93,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         neuron = d
         // Layout: V, Ca | coupled channel states | the mechanisms' core states (the dense core) | gates |
         // the mechanisms' diagonal states (homeostasis' m first).
-        let mechanisms: [any CellMechanism] = (HomeostasisMechanism(d).map { [$0] } ?? [])
-            + (try NeuromodulationController(d).map { [$0] } ?? []) + d.mechanisms
+        let controller = try NeuromodulationController(d)
+        self.controller = controller
+        let mechanisms: [any CellMechanism] = (HomeostasisMechanism(d).map { [$0] } ?? []) + (controller.map { [$0] } ?? []) + d.mechanisms
         var coreOffsets: [Int] = [], stateLists: [[MechanismState]] = mechanisms.map(\.states)
         var names = ["V", "Ca"]
         var offsets: [Int?] = Array(repeating: nil, count: d.conductances.count)

@@ -11,10 +11,10 @@
 public struct CellConductances: @unchecked Sendable {
     /// Number of conductances (channels and the leak).
     public let count: Int
-    @usableFromInline let state: UnsafePointer<Double>?
-    @usableFromInline let indices: UnsafePointer<Int>?
-    @usableFromInline let scales: UnsafePointer<Double>?
-    @usableFromInline let constants: UnsafePointer<Double>?
+    @usableFromInline let state: UnsafePointer<Double>
+    @usableFromInline let indices: UnsafePointer<Int>
+    @usableFromInline let scales: UnsafePointer<Double>
+    @usableFromInline let constants: UnsafePointer<Double>
 
     /// A view of the conductances at the state `state`: entry j is `max(state[indices[j]], 0) · scales[j]`
     /// where `indices[j] ≥ 0`, else `constants[j]`.
@@ -27,35 +27,30 @@ public struct CellConductances: @unchecked Sendable {
         self.constants = constants
     }
 
-    private init() {
-        count = 0
-        state = nil
-        indices = nil
-        scales = nil
-        constants = nil
-    }
+    /// Storage for the empty view (never read: its count is 0).
+    nonisolated(unsafe) private static let nothing = (UnsafeMutablePointer<Double>.allocate(capacity: 1), UnsafeMutablePointer<Int>.allocate(capacity: 1))
 
     /// No conductances (signals made outside a compiled cell).
-    public static let none = CellConductances()
+    public static let none = CellConductances(count: 0, state: nothing.0, indices: nothing.1, scales: nothing.0, constants: nothing.0)
 
     /// The j-th conductance in effect (mS/cm²).
     @inlinable @inline(__always) public subscript(j: Int) -> Double {
-        let i = indices![j]
-        return i >= 0 ? max(state![i], 0) * scales![j] : constants![j]
+        let i = indices[j]
+        return i >= 0 ? max(state[i], 0) * scales[j] : constants[j]
     }
 
     /// The index in the cell's state vector of the state that sets the j-th conductance; nil when it is a
     /// constant.
     @inlinable public func stateIndex(_ j: Int) -> Int? {
-        let i = indices![j]
+        let i = indices[j]
         return i >= 0 ? i : nil
     }
 
     /// ∂g_j/∂y_s for the state s that sets the j-th conductance: its block fraction while the state is
     /// positive; nil when the conductance is a constant or its state is at or below 0 (ḡ held at 0).
     @inlinable public func slope(_ j: Int) -> Double? {
-        let i = indices![j]
-        return i >= 0 && state![i] > 0 ? scales![j] : nil
+        let i = indices[j]
+        return i >= 0 && state[i] > 0 ? scales[j] : nil
     }
 
     /// Writes the first `count` conductances (`count` ≤ `self.count`) to `out`.

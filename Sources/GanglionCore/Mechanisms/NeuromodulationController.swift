@@ -191,12 +191,6 @@ struct NeuromodulationController: CellMechanism {
 }
 
 extension CompiledNeuron {
-    /// The cell's neuromodulation controller, if it has one.
-    var controller: NeuromodulationController? {
-        for slot in mechanismSlots { if let c = slot.mechanism as? NeuromodulationController { return c } }
-        return nil
-    }
-
     /// The controller's reference solve at state y (nil without a controller).
     func referenceSolution(_ y: UnsafePointer<Double>) -> (x: (Double, Double), exact: Bool, c: Double)? {
         controller.map { $0.solution(conductanceSources.view(y)) }
