@@ -25,6 +25,8 @@ final class CellSubject: RunSubject {
     /// The conductances homeostasis regulates (sorted) and the index of each one's ḡ state.
     let regulatedNames: [String]
     let regulatedIndex: [Int]
+    /// The indices of every homeostasis state (ḡ and m).
+    let homeostasisStates: Set<Int>
     let lookbackTimes: [Double]
 
     init(neuron: NeuronDescription, events: [ProtocolEvent]) throws(SimulationError) {
@@ -34,8 +36,9 @@ final class CellSubject: RunSubject {
         protocolState = ProtocolState(neuron)
         state = compiled.initialState()
         regulatedNames = (neuron.homeostasis?.timeConstants.keys).map { $0.sorted() } ?? []
-        let layout = compiled.layout
-        regulatedIndex = regulatedNames.map { layout.index(of: "homeostasis.\($0).gbar")! }
+        let compiled = compiled
+        regulatedIndex = regulatedNames.map { compiled.index(of: .gbar(conductance: $0))! }
+        homeostasisStates = Set(regulatedIndex + regulatedNames.map { compiled.index(of: StateReference.homeostasisM(of: $0, in: neuron)!)! })
         lookbackTimes = Self.lookbackTimes(events)
         if events.contains(where: { if case let .sharp(s) = $0.action { s.voltage == nil } else { false } }) {
             do { thresholdV = try DICCalculator(neuron.effective()).threshold(.grid).V } catch {
@@ -110,7 +113,7 @@ final class CellSubject: RunSubject {
     /// Applies one event at its time to the description and the state.
     private func apply(_ e: ProtocolEvent) throws(SimulationError) {
         guard case let .sharp(s) = e.action else {
-            for edit in protocolState.apply(e) { state[compiled.layout.index(of: edit.state)!] = edit.value }
+            for edit in protocolState.apply(e) { state[compiled.index(of: edit.state)!] = edit.value }
             return
         }
         if s.restart, let saved = lookbackState {
@@ -129,15 +132,15 @@ final class CellSubject: RunSubject {
         }
         for c in s.conductances {
             for edit in protocolState.apply(ProtocolEvent(time: e.time, action: .setConductance(channel: c, value: result.solved[c]!))) {
-                state[compiled.layout.index(of: edit.state)!] = edit.value
+                state[compiled.index(of: edit.state)!] = edit.value
             }
         }
         if s.restart {
             // The authors' restart: V, Ca and gates from the initial conditions; every other m_X := ḡ_X.
             let fresh = compiled.initialState()
-            for (i, name) in compiled.layout.names.enumerated() where !name.hasPrefix("homeostasis.") { state[i] = fresh[i] }
+            for i in fresh.indices where !homeostasisStates.contains(i) { state[i] = fresh[i] }
             for (n, i) in zip(regulatedNames, regulatedIndex) where !s.conductances.contains(n) {
-                state[compiled.layout.index(of: "homeostasis.\(n).m")!] = state[i]
+                state[compiled.index(of: StateReference.homeostasisM(of: n, in: protocolState.neuron)!)!] = state[i]
             }
         }
     }

@@ -104,7 +104,7 @@ final class CircuitSubject: RunSubject {
 
     /// Applies an event to its cells, recompiles the network and carries the state over by name.
     private func apply(_ e: NetworkEvent) throws(SimulationError) {
-        var edits: [(cell: Int, state: String, value: Double)] = []
+        var edits: [(cell: Int, state: StateReference, value: Double)] = []
         for i in e.cells {
             let name = description.cells[i].name
             switch e.action {
@@ -134,8 +134,8 @@ final class CircuitSubject: RunSubject {
                 homeostasisStarted[i] = true
                 for n in d.homeostasis!.timeConstants.keys {
                     let g = now.gbar(n)!
-                    edits.append((i, "homeostasis.\(n).gbar", g))
-                    edits.append((i, "homeostasis.\(n).m", fromInitial ? initialGbar[i][n]! : g))
+                    edits.append((i, .gbar(conductance: n), g))
+                    edits.append((i, StateReference.homeostasisM(of: n, in: d)!, fromInitial ? initialGbar[i][n]! : g))
                 }
             }
         }
@@ -147,8 +147,9 @@ final class CircuitSubject: RunSubject {
         let old = Dictionary(uniqueKeysWithValues: zip(compiled.layout.names, state))
         for (k, n) in next.layout.names.enumerated() { if let v = old[n] { y[k] = v } }
         for x in edits {
-            let key = "\(description.cells[x.cell].name).\(x.state)"
-            guard let k = next.layout.index(of: key) else { throw SimulationError(message: "event at \(e.time) ms: no state \(key)") }
+            guard let k = next.index(of: x.state, cell: x.cell) else {
+                throw SimulationError(message: "event at \(e.time) ms: cell \(description.cells[x.cell].name) has no state \(x.state)")
+            }
             y[k] = x.value
         }
         compiled = next

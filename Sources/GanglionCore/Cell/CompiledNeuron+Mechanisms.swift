@@ -1,14 +1,19 @@
+import Foundation
+
 extension CompiledNeuron {
     /// The mechanisms' rows of the Jacobian's arrow blocks (A k×k and B k×n row-major, C n×k gate-major,
-    /// D n): each mechanism's own block, and its signal sensitivities chained through ∂V/∂y, ∂Ca/∂y and
-    /// ∂I_Ca/∂y. A core state's row goes to A and B, a diagonal state's to C and D.
+    /// D n): each mechanism's own block, its signal sensitivities chained through ∂V/∂y, ∂Ca/∂y and
+    /// ∂I_Ca/∂y, and its sensitivities to the states behind the conductances in effect where it reads them.
+    /// A core state's row goes to A and B, a diagonal state's to C and D.
     func mechanismJacobian(_ y: UnsafePointer<Double>, A: UnsafeMutablePointer<Double>, B: UnsafeMutablePointer<Double>,
                            C: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>) {
         let k = coreCount, n = dimension - coreCount
         let signals = self.signals(y, calciumCurrent: mechanismsReadCalciumCurrent)
         let largest = mechanismSlots.reduce(0) { max($0, $1.count) }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension + largest * largest + 3 * largest) { scratch in
+        let conductances = signals.conductances, g = conductances.count
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension + largest * largest + 3 * largest + largest * g) { scratch in
             let dICa = scratch.baseAddress!, dStates = dICa + dimension, dSignals = dStates + largest * largest
+            let dConductances = dSignals + 3 * largest
             if mechanismsReadCalciumCurrent { calciumCurrentGradient(y, into: dICa) }
             // No core row depends on a mechanism's diagonal state except through the mechanism's own rows.
             for slot in mechanismSlots {
@@ -20,7 +25,7 @@ extension CompiledNeuron {
             }
             for slot in mechanismSlots {
                 let c = slot.count
-                slot.mechanism.jacobian(slot.view(y), signals: signals, dStates: dStates, dSignals: dSignals)
+                slot.mechanism.jacobian(slot.view(y), signals: signals, dStates: dStates, dSignals: dSignals, dConductances: dConductances)
                 for r in 0..<c {
                     let row = slot.index(r)
                     let dV = dSignals[r * 3], dCa = dSignals[r * 3 + 1], dI = dSignals[r * 3 + 2]
@@ -44,6 +49,29 @@ extension CompiledNeuron {
                         for j in 0..<slot.coreCount { line[slot.coreOffset + j] += dStates[r * c + j] }
                         D[g] = dStates[r * c + r] + (dI != 0 ? dI * dICa[row] : 0)
                     }
+                }
+                if slot.readsConductances { addConductanceJacobian(slot, dConductances, conductances, A: A, B: B, C: C, D: D) }
+            }
+        }
+    }
+
+    /// Adds a mechanism's sensitivities to the states behind the conductances in effect (`dConductances`,
+    /// count × conductances.count row-major) at those states' columns.
+    private func addConductanceJacobian(_ slot: MechanismSlot, _ dConductances: UnsafeMutablePointer<Double>, _ conductances: CellConductances,
+                                        A: UnsafeMutablePointer<Double>, B: UnsafeMutablePointer<Double>,
+                                        C: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>) {
+        let k = coreCount, n = dimension - coreCount, count = conductances.count
+        for j in 0..<count {
+            guard let col = conductances.stateIndex(j) else { continue }
+            for r in 0..<slot.count {
+                let v = dConductances[r * count + j]
+                guard v != 0 else { continue }
+                let row = slot.index(r)
+                if r < slot.coreCount {
+                    if col < k { A[row * k + col] += v } else { B[row * n + col - k] += v }
+                } else {
+                    precondition(col < k || col == row, "mechanism '\(slot.mechanism.name)': a diagonal state's row reaches another diagonal state")
+                    if col < k { C[(row - k) * k + col] += v } else { D[row - k] += v }
                 }
             }
         }
@@ -103,16 +131,34 @@ extension CompiledNeuron {
     }
 }
 
-/// How the exponential integrator steps a cell's mechanism states, from their fixed time constants
-/// (`MechanismState.fixedTimeConstant`): a decay from the step's tables, a constant rate, or the general
-/// update from the linear form.
+/// How the exponential integrator steps a cell's mechanism states, from their fixed time constants or decay
+/// rates (`MechanismState.fixedTimeConstant`, `.fixedDecayRate`): a decay from the step's tables, a constant
+/// rate, or the general update from the linear form.
 struct MechanismSteps: Sendable {
-    /// Index of the first mechanism decay in a gate table's constants (after τ_Ca and the controller's two).
-    static let firstConstant = 3
-    /// The distinct finite fixed time constants (ms), in order of first use; their decays follow the table's
-    /// first constants.
-    let decayTimeConstants: [Double]
-    /// States with a finite fixed τ, and the index of its decay in `decayTimeConstants`.
+    /// A state's fixed decay over a step h: e^(−h/τ) or e^(−h·rate).
+    enum Decay: Sendable, Equatable {
+        case timeConstant(Double), rate(Double)
+        /// The decay factor over a step of h ms.
+        func factor(_ h: Double) -> Double {
+            switch self {
+            case let .timeConstant(tau): exp(-h / tau)
+            case let .rate(rate): exp(-h * rate)
+            }
+        }
+        /// A key for `CompiledNeuron.gateTableKey`.
+        var key: String {
+            switch self {
+            case let .timeConstant(tau): "tau:\(tau.bitPattern)"
+            case let .rate(rate): "rate:\(rate.bitPattern)"
+            }
+        }
+    }
+
+    /// Index of the first mechanism decay in a gate table's constants (after τ_Ca's).
+    static let firstConstant = 1
+    /// The distinct fixed decays, in order of first use; they follow the table's first constants.
+    let decays: [Decay]
+    /// States with a fixed finite decay, and the index of its decay in `decays`.
     let decayed: [(Int, Int)]
     /// States with τ = ∞ (a constant rate).
     let constantRate: [Int]
@@ -120,20 +166,26 @@ struct MechanismSteps: Sendable {
     let general: [Int]
 
     init(_ slots: [CompiledNeuron.MechanismSlot], states: [[MechanismState]]) {
-        var taus: [Double] = [], decayed: [(Int, Int)] = [], constantRate: [Int] = [], general: [Int] = []
+        var decays: [Decay] = [], decayed: [(Int, Int)] = [], constantRate: [Int] = [], general: [Int] = []
+        func add(_ i: Int, _ decay: Decay) {
+            let c = decays.firstIndex(of: decay) ?? { decays.append(decay); return decays.count - 1 }()
+            decayed.append((i, c))
+        }
         for (slot, list) in zip(slots, states) {
             for (j, state) in list.enumerated() {
                 let i = slot.index(j)
+                if let rate = state.fixedDecayRate {
+                    add(i, .rate(rate))
+                    continue
+                }
                 switch state.fixedTimeConstant {
                 case nil: general.append(i)
                 case .infinity?: constantRate.append(i)
-                case let tau?:
-                    let c = taus.firstIndex(of: tau) ?? { taus.append(tau); return taus.count - 1 }()
-                    decayed.append((i, c))
+                case let tau?: add(i, .timeConstant(tau))
                 }
             }
         }
-        decayTimeConstants = taus
+        self.decays = decays
         self.decayed = decayed
         self.constantRate = constantRate
         self.general = general

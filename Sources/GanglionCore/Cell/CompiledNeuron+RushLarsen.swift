@@ -6,8 +6,8 @@ extension CompiledNeuron {
     /// plan (`RushLarsenPlan`): per gate k (m then h per such channel, in model order) A = x∞(1 − d) in
     /// column k and d = e^(−h/(k τ_x(V))) in column G + k. For a calcium-gated m∞ = a(V) b(Ca) the A column
     /// holds a(V)(1 − d); for one that does not factor, 0 (it is written at each step). Constants: the
-    /// decays e^(−h/τ) of τ_Ca, τ_g and the controller's pool and membrane. Nil when no channel has
-    /// tabulatable gates.
+    /// decays of τ_Ca and of the mechanisms' states with fixed time constants (`MechanismSteps.decays`).
+    /// Nil when no channel has tabulatable gates.
     public func makeGateTable(step h: Double) -> GateTable? {
         guard stepPlan.columns > 0 else { return nil }
         return GateTableStore.shared.table(key: gateTableKey + ",step:\(h.bitPattern)") { buildGateTable(step: h) }
@@ -16,11 +16,8 @@ extension CompiledNeuron {
     /// `makeGateTable(step:)` without the process's store.
     func buildGateTable(step h: Double) -> GateTable? {
         guard stepPlan.columns > 0 else { return nil }
-        // Decays of the constant time constants: τ_Ca, the controller's pool 1/(α + β) and membrane 1/α, then
-        // the mechanisms' fixed time constants (`MechanismSteps.decayTimeConstants`).
-        let m = modulation
-        let constants: [Double] = [exp(-h / calcium.tau), m.map { exp(-h * ($0.alpha + $0.beta)) } ?? 1.0,
-                                   m.map { exp(-h * $0.alpha) } ?? 1.0] + mechanismSteps.decayTimeConstants.map { exp(-h / $0) }
+        // Decays of the constant time constants: τ_Ca, then the mechanisms' fixed decays (`MechanismSteps.decays`).
+        let constants: [Double] = [exp(-h / calcium.tau)] + mechanismSteps.decays.map { $0.factor(h) }
         return GateTable(columns: stepPlan.columns, constants: constants) { V, out in
             tabulateGates(V, out) { steadyState, tau in
                 let d = Dual.exp(Dual(-h) / tau)
@@ -68,7 +65,7 @@ extension CompiledNeuron {
         return (sum.gTotal, sum.gE, sum.iCa)
     }
 
-    /// Advances every stage-0 state (channel states, controller, homeostasis) by one step h in place, the
+    /// Advances every stage-0 state (channel states, mechanisms' states) by one step h in place, the
     /// Hodgkin–Huxley gates from `table` (made by `makeGateTable(step:)` for this h). Outside the table's
     /// voltage range every state is computed exactly. `work`: 2·dimension + table.columns doubles.
     public func advanceStates(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
@@ -76,8 +73,8 @@ extension CompiledNeuron {
         _ = advanceStatesAndSum(y, step: h, table: table, work: work)
     }
 
-    /// Advances the stage-0 states that are not Hodgkin–Huxley gates (kinetic schemes, controller,
-    /// homeostasis) by one step h in place, from the state at the start of the step (they do not depend
+    /// Advances the stage-0 states that are not Hodgkin–Huxley gates (kinetic schemes, mechanisms' states)
+    /// by one step h in place, from the state at the start of the step (they do not depend
     /// on the gates). `work`: 2·dimension doubles.
     func advanceUntabulatedStates(_ y: UnsafeMutablePointer<Double>, step h: Double, table: GateTable,
                                   work: UnsafeMutablePointer<Double>) {
@@ -86,16 +83,10 @@ extension CompiledNeuron {
         for s in slots where !s.hodgkinHuxley {
             for i in s.offset..<(s.offset + s.stateCount) { y[i] = rushLarsen(y[i], steadyState: inf[i], timeConstant: tau[i], step: h) }
         }
-        // The controller's time constants are constants (see `stateLinearForm`): their decays come with the
-        // table; z moves at a constant rate. So do the mechanisms' states with fixed time constants; the
-        // others step by their linear forms.
+        // The mechanisms' states with fixed time constants take their decays from the table (a constant
+        // rate for τ = ∞); the others step by their linear forms.
         let k = table.constants
         @inline(__always) func decay(_ i: Int, _ factor: Double) { y[i] = inf[i] + (y[i] - inf[i]) * factor }
-        for x in modulated {
-            decay(x.poolIndex, k[1])
-            decay(x.gbarIndex, k[2])
-            y[x.zIndex] += h * inf[x.zIndex]
-        }
         let steps = mechanismSteps
         for (i, c) in steps.decayed { decay(i, k[MechanismSteps.firstConstant + c]) }
         for i in steps.constantRate { y[i] += h * inf[i] }
@@ -202,14 +193,13 @@ extension CompiledNeuron {
 
 extension CompiledNeuron {
     /// Cells with equal keys have equal gate tables: the same Hodgkin–Huxley channel types (not just names:
-    /// STG and DA both have a `Kd`) with the same kinetics modifiers, and the same constant decays (τ_Ca,
-    /// the controller's α and β, the mechanisms' fixed time constants).
+    /// STG and DA both have a `Kd`) with the same kinetics modifiers, and the same constant decays (τ_Ca and
+    /// the mechanisms' fixed decays).
     public var gateTableKey: String {
         let channels = slots.filter(\.hodgkinHuxley).map {
             "\(ObjectIdentifier($0.channel)):\($0.context.tauScale):\($0.context.magnesium)"
         }
-        let constants = ([calcium.tau, modulation?.alpha ?? .nan, modulation?.beta ?? .nan] + mechanismSteps.decayTimeConstants)
-            .map { "\($0.bitPattern)" }
+        let constants = ["\(calcium.tau.bitPattern)"] + mechanismSteps.decays.map(\.key)
         return (channels + constants).joined(separator: ",")
     }
 }

@@ -35,8 +35,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     public let neuron: NeuronDescription
     /// Names of the state entries, in state-vector order.
     public let layout: StateLayout
-    /// Number of states in the dense core of the Jacobian: V, Ca, coupled channel states, homeostatic ḡ
-    /// and the neuromodulation controller's states.
+    /// Number of states in the dense core of the Jacobian: V, Ca, coupled channel states and the
+    /// mechanisms' core states.
     public let coreCount: Int
     @usableFromInline let slots: [Slot]
     @usableFromInline let gLeak: Double, eLeak: Double, capacitance: Double
@@ -49,19 +49,14 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     let maxStates: Int
     /// Index of the leak's homeostatic ḡ state, or −1.
     @usableFromInline let leakState: Int
-    /// A conductance driven by the neuromodulation controller: its membrane ḡ, pool ḡ^i and integrator z states.
-    @usableFromInline struct Modulated: Sendable {
-        let gbarIndex: Int, poolIndex: Int, zIndex: Int, initial: Double
-    }
-    @usableFromInline let modulated: [Modulated]
-    @usableFromInline let modulation: Neuromodulation?
-    @usableFromInline let reference: ControllerReference?
     /// A mechanism (`CellMechanism`) and where its core and diagonal states start in the state vector.
     @usableFromInline struct MechanismSlot: Sendable {
         let mechanism: any CellMechanism
         let coreOffset: Int, coreCount: Int
         let diagonalOffset: Int, count: Int
         let readsCalciumCurrent: Bool
+        /// Whether it reads the conductances in effect (`CellMechanism.readsConductances`).
+        let readsConductances: Bool
         /// Number of readouts (`CellMechanism.readouts`).
         let readoutCount: Int
 
@@ -73,13 +68,18 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         /// The global index of the mechanism's i-th state.
         @inline(__always) func index(_ i: Int) -> Int { i < coreCount ? coreOffset + i : diagonalOffset + i - coreCount }
     }
-    /// The cell's mechanisms (homeostasis first, then `NeuronDescription.mechanisms`), in state order.
+    /// The cell's mechanisms (homeostasis, the neuromodulation controller, then `NeuronDescription.mechanisms`),
+    /// in state order.
     @usableFromInline let mechanismSlots: [MechanismSlot]
+    /// The neuromodulation controller among `mechanismSlots`, if the cell has one (for its reference).
+    let controller: NeuromodulationController?
     /// Whether a mechanism reads the calcium current.
     let mechanismsReadCalciumCurrent: Bool
+    /// Where the conductances in effect come from (`CellSignals.conductances`).
+    let conductanceSources: ConductanceSources
     /// How the exponential integrator steps the mechanisms' states.
     let mechanismSteps: MechanismSteps
-    /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme, controller or homeostasis).
+    /// Whether every stage-0 state is a Hodgkin–Huxley gate (no kinetic scheme or mechanism).
     let everyStageZeroStateTabulated: Bool
     /// The exponential integrator's plan for one step from a gate table (`RushLarsenPlan`).
     let stepPlan: RushLarsenPlan
@@ -91,10 +91,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     public init(_ d: NeuronDescription) throws(ModelError) {
         try d.validate()
         neuron = d
-        let homeostasis = d.homeostasis
-        // Layout: V, Ca | coupled channel states | homeostasis' core states | the controller's states | other
-        // mechanisms' core states (the dense core) | gates | mechanisms' diagonal states (homeostasis' m first).
-        let mechanisms: [any CellMechanism] = (HomeostasisMechanism(d).map { [$0] } ?? []) + d.mechanisms
+        // Layout: V, Ca | coupled channel states | the mechanisms' core states (the dense core) | gates |
+        // the mechanisms' diagonal states (homeostasis' m first).
+        let controller = try NeuromodulationController(d)
+        self.controller = controller
+        let mechanisms: [any CellMechanism] = (HomeostasisMechanism(d).map { [$0] } ?? []) + (controller.map { [$0] } ?? []) + d.mechanisms
         var coreOffsets: [Int] = [], stateLists: [[MechanismState]] = mechanisms.map(\.states)
         var names = ["V", "Ca"]
         var offsets: [Int?] = Array(repeating: nil, count: d.conductances.count)
@@ -103,36 +104,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             names += g.channel.stateNames.map { "\(g.name).\($0)" }
         }
         var gbarIndex: [String: Int] = [:]
-        func placeCore(_ k: Int) {
+        for k in mechanisms.indices {
             coreOffsets.append(names.count)
             names += stateLists[k].filter { $0.placement == .core }.map { "\(mechanisms[k].name).\($0.name)" }
         }
-        if homeostasis != nil { placeCore(0) }
-        var modulated: [Modulated] = []
-        if let m = d.neuromodulation {
-            for n in m.conductances {
-                gbarIndex[n] = names.count
-                modulated.append(Modulated(gbarIndex: names.count, poolIndex: names.count + 1, zIndex: names.count + 2, initial: d.gbar(n)!))
-                names += ["neuromodulation.\(n).gbar", "neuromodulation.\(n).pool", "neuromodulation.\(n).z"]
-            }
-        }
-        self.modulated = modulated
-        modulation = d.neuromodulation
-        if let m = d.neuromodulation {
-            let r: ControllerReference
-            do { r = try ControllerReference(d, modulation: m) } catch {
-                throw .invalidValue(field: "neuromodulation", value: .nan, reason: "\(error)")
-            }
-            // The pair must be able to set g_s and g_u at V_th (a non-singular solve at the initial cell).
-            let g = d.conductances.map { $0.gbar * (d.blockFractions[$0.name] ?? 1) }
-            let x = g.withUnsafeBufferPointer { r.solve($0.baseAddress!, gLeak: d.leakConductance, gs: m.gs, gu: m.gu) }
-            guard x.0.isFinite, x.1.isFinite else {
-                throw .invalidValue(field: "neuromodulation.conductances", value: .nan,
-                                    reason: "\(m.conductances.joined(separator: " and ")) cannot set g_s and g_u at V_th = \(m.thresholdVoltage) mV (the compensation solve is singular or has no solution)")
-            }
-            reference = r
-        } else { reference = nil }
-        for k in coreOffsets.count..<mechanisms.count { placeCore(k) }
         let core = names.count
         for (i, g) in d.conductances.enumerated() where !g.channel.coupledStates {
             offsets[i] = names.count
@@ -145,7 +120,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             precondition(states.dropFirst(coreStates).allSatisfy { $0.placement == .diagonal },
                          "mechanism '\(m.name)': core states must come before diagonal ones")
             let slot = MechanismSlot(mechanism: m, coreOffset: coreOffsets[k], coreCount: coreStates, diagonalOffset: names.count,
-                                     count: states.count, readsCalciumCurrent: m.readsCalciumCurrent, readoutCount: m.readouts.count)
+                                     count: states.count, readsCalciumCurrent: m.readsCalciumCurrent,
+                                     readsConductances: m.readsConductances, readoutCount: m.readouts.count)
             names += states.dropFirst(coreStates).map { "\(m.name).\($0.name)" }
             for driven in m.drivenConductances { gbarIndex[driven.conductance] = slot.index(driven.state) }
             mechanismSlots.append(slot)
@@ -166,13 +142,15 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         layout = StateLayout(names: names)
         leakScale = d.blockFractions["leak"] ?? 1
         gLeak = d.leakConductance * leakScale
+        conductanceSources = ConductanceSources(indices: slots.map(\.gbarState) + [leakState], scales: slots.map(\.scale) + [leakScale],
+                                                constants: slots.map(\.gbar) + [gLeak])
         ramp = d.currentRamp
         eLeak = d.leakReversal
         capacitance = d.capacitance
         calcium = d.calcium
         appliedCurrent = d.appliedCurrent
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
-        everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && modulation == nil && mechanismSlots.isEmpty
+        everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && mechanismSlots.isEmpty
         stepPlan = RushLarsenPlan(slots)
     }
 
@@ -202,13 +180,6 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 s.channel.initialStates(V: yp[0], calcium: yp[1], context: s.context, into: yp.baseAddress! + s.offset)
             }
         }
-        if let m = modulation {
-            for c in modulated {
-                y[c.gbarIndex] = c.initial
-                y[c.poolIndex] = c.initial
-                y[c.zIndex] = m.integratorStart == .steadyState ? m.beta * c.initial / m.ki : 0
-            }
-        }
         if !mechanismSlots.isEmpty {
             y.withUnsafeMutableBufferPointer { yp in
                 let p = yp.baseAddress!
@@ -223,61 +194,17 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         return y
     }
 
-    /// The signals a mechanism reads at state y: V, Ca, the calcium current (NaN unless `calciumCurrent`)
-    /// and the capacitance.
+    /// The signals a mechanism reads at state y: V, Ca, the calcium current (NaN unless `calciumCurrent`),
+    /// the capacitance and the conductances in effect.
     func signals(_ y: UnsafePointer<Double>, calciumCurrent: Bool = true) -> CellSignals {
         let iCa = calciumCurrent
             ? withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { membraneConductances(y, scratch: $0.baseAddress!).2 }
             : .nan
-        return CellSignals(voltage: y[0], calcium: y[1], calciumCurrent: iCa, capacitance: capacitance)
+        return CellSignals(voltage: y[0], calcium: y[1], calciumCurrent: iCa, capacitance: capacitance,
+                           conductances: conductanceSources.view(y))
     }
 
-    /// The controller's reference ḡ^ref for the two modulated conductances at state y (mS/cm²).
-    @inline(__always) func controllerReference(_ y: UnsafePointer<Double>) -> (Double, Double) {
-        referenceSolution(y)?.x ?? (0, 0)
-    }
-
-    /// The reference's solve at state y from the conductances in effect (`ControllerReference.detailedSolution`;
-    /// `near`: a nearby problem's solution to start from); nil without a controller.
-    @inline(__always)
-    func referenceSolution(_ y: UnsafePointer<Double>, near: (c: Double, exact: Bool)? = nil) -> (x: (Double, Double), exact: Bool, c: Double)? {
-        guard let reference, let m = modulation else { return nil }
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
-            for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
-            return reference.detailedSolution(g.baseAddress!, gLeak: leak(y), gs: m.gs, gu: m.gu, near: near)
-        }
-    }
-
-    /// Whether the controller's reference at state y meets the DIC targets exactly: false past a fold of the
-    /// exact problem, where it is the closest approach (`ControllerReference.solution`); true without a controller.
-    public func controllerReferenceIsExact(state y: UnsafePointer<Double>) -> Bool {
-        referenceSolution(y)?.exact ?? true
-    }
-
-    /// Whether the controller's reference can be inexact (the exact STG reference, nonlinear in ḡ_CaS).
-    public var controllerReferenceCanFold: Bool { reference?.iterates ?? false }
-
-    /// The reference ḡ^ref of the modulated conductances at state y, by name (empty without a controller).
-    public func controllerReference(state y: [Double]) -> [String: Double] {
-        guard let m = modulation else { return [:] }
-        let r = y.withUnsafeBufferPointer { controllerReference($0.baseAddress!) }
-        return [m.conductances[0]: r.0, m.conductances[1]: r.1]
-    }
-
-    /// The controller's derivatives (pool, membrane, integrator) given the reference.
-    @inline(__always) func controllerDerivatives(_ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>, reference r: (Double, Double)) {
-        guard let m = modulation else { return }
-        for (k, c) in modulated.enumerated() {
-            let e = (k == 0 ? r.0 : r.1) - y[c.gbarIndex]
-            let v = m.kp * e + m.ki * y[c.zIndex]
-            let u = m.antiWindup ? min(v, m.uMax) : v
-            dy[c.poolIndex] = m.alpha * (y[c.gbarIndex] - y[c.poolIndex]) - m.beta * y[c.poolIndex] + u
-            dy[c.gbarIndex] = m.alpha * (y[c.poolIndex] - y[c.gbarIndex])
-            dy[c.zIndex] = m.antiWindup ? e + m.kt * (u - v) : e
-        }
-    }
-
-    /// The equations above, with the homeostasis and neuromodulation states (each state's unit per ms).
+    /// The equations above, with the mechanisms' states (each state's unit per ms).
     public func rightHandSide(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
         let V = y[0], Ca = y[1]
         let gl = leak(y)
@@ -298,7 +225,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         if s.carriesCalcium { iCa += g * (V - s.reversal) }
     }
 
-    /// The derivatives of V, Ca, the homeostatic and the controller states, from the membrane's Σ g
+    /// The derivatives of V, Ca and the mechanisms' states, from the membrane's Σ g
     /// (mS/cm², leak included), Σ g E (µA/cm²) and calcium current (µA/cm²).
     @inline(__always)
     func membraneAndControlDerivatives(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>,
@@ -307,12 +234,12 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         dy[0] = (gE - gTotal * V + appliedCurrent(at: t)) / capacitance
         dy[1] = (-calcium.influx * iCa - Ca + calcium.rest) / calcium.tau
         if !mechanismSlots.isEmpty {
-            let signals = CellSignals(voltage: V, calcium: Ca, calciumCurrent: iCa, capacitance: capacitance)
+            let signals = CellSignals(voltage: V, calcium: Ca, calciumCurrent: iCa, capacitance: capacitance,
+                                      conductances: conductanceSources.view(y))
             mechanismSlots.withUnsafeBufferPointer { list in
                 for k in 0..<list.count { list[k].mechanism.derivatives(list[k].view(y), signals: signals, into: list[k].view(dy)) }
             }
         }
-        if modulation != nil { controllerDerivatives(y, dy, reference: controllerReference(y)) }
     }
 
     /// The exact Jacobian, channel derivatives by dual numbers, in arrow form.
@@ -385,77 +312,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         A[k] = -calcium.influx * dCadV / calcium.tau
         A[k + 1] = -1 / calcium.tau
         if leakState >= 0, y[leakState] > 0 { A[0 * k + leakState] = -leakScale * (V - eLeak) / capacitance }
-        if let mod = modulation { controllerJacobian(y, mod, into: A) }
         if !mechanismSlots.isEmpty { mechanismJacobian(y, A: A, B: B, C: C, D: D) }
-    }
-
-    /// The controller's rows of the core block A (k×k row-major). ∂ḡ^ref/∂(other conductances) by forward
-    /// differences of the reference solve (it is cheap); ḡ^ref does not depend on V, Ca or the modulated
-    /// conductances.
-    func controllerJacobian(_ y: UnsafePointer<Double>, _ m: Neuromodulation, into A: UnsafeMutablePointer<Double>) {
-        let k = coreCount
-        // The reference at y, and where its solve ended: the perturbed solves below start there, so they
-        // stay on its branch and cost a few evaluations each.
-        // The unperturbed value is solved again from there too, so that it and the perturbed ones take the
-        // same iterations and their rounding cancels in the difference quotients.
-        let solved = referenceSolution(y)!
-        let near = (c: solved.c, exact: solved.exact)
-        let r0 = referenceSolution(y, near: near)!.x
-        // Sensitivity of the reference to each core state that sets another channel's conductance: at most
-        // one per channel and the leak.
-        withUnsafeTemporaryAllocation(of: (state: Int, d0: Double, d1: Double).self, capacity: slots.count + 1) { dRef in
-            var count = 0
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: slots.count) { g in
-                for (j, s) in slots.enumerated() { g[j] = gbar(s, y) }
-                let gl = leak(y)
-                for (j, s) in slots.enumerated() where s.gbarState >= 0 && !modulated.contains(where: { $0.gbarIndex == s.gbarState }) {
-                    guard y[s.gbarState] > 0 else { continue }
-                    let h = 1e-7 * max(g[j], 1e-6)
-                    let saved = g[j]
-                    g[j] = saved + h
-                    let r = reference!.detailedSolution(g.baseAddress!, gLeak: gl, gs: m.gs, gu: m.gu, near: near).x
-                    g[j] = saved
-                    dRef[count] = (s.gbarState, s.scale * (r.0 - r0.0) / h, s.scale * (r.1 - r0.1) / h)
-                    count += 1
-                }
-                if leakState >= 0, y[leakState] > 0 {
-                    let h = 1e-7 * max(gl, 1e-9)
-                    let r = reference!.detailedSolution(g.baseAddress!, gLeak: gl + h, gs: m.gs, gu: m.gu, near: near).x
-                    dRef[count] = (leakState, leakScale * (r.0 - r0.0) / h, leakScale * (r.1 - r0.1) / h)
-                    count += 1
-                }
-            }
-            for (c, x) in modulated.enumerated() {
-                let e = (c == 0 ? r0.0 : r0.1) - y[x.gbarIndex]
-                let v = m.kp * e + m.ki * y[x.zIndex]
-                let saturated = m.antiWindup && v > m.uMax
-                let dUdE = saturated ? 0 : m.kp, dUdZ = saturated ? 0 : m.ki
-                let dZdE = m.antiWindup ? 1 + m.kt * (dUdE - m.kp) : 1
-                let dZdZ = m.antiWindup ? m.kt * (dUdZ - m.ki) : 0
-                (A + x.poolIndex * k).update(repeating: 0, count: k)
-                (A + x.gbarIndex * k).update(repeating: 0, count: k)
-                (A + x.zIndex * k).update(repeating: 0, count: k)
-                A[x.poolIndex * k + x.poolIndex] = -m.alpha - m.beta
-                A[x.poolIndex * k + x.gbarIndex] = m.alpha - dUdE
-                A[x.poolIndex * k + x.zIndex] = dUdZ
-                A[x.gbarIndex * k + x.poolIndex] = m.alpha
-                A[x.gbarIndex * k + x.gbarIndex] = -m.alpha
-                A[x.zIndex * k + x.gbarIndex] = -dZdE
-                A[x.zIndex * k + x.zIndex] = dZdZ
-                for i in 0..<count {
-                    let d = dRef[i]
-                    let dr = c == 0 ? d.d0 : d.d1
-                    A[x.poolIndex * k + d.state] = dUdE * dr
-                    A[x.zIndex * k + d.state] = dZdE * dr
-                }
-            }
-        }
     }
 
     /// Stage 0: every channel state; stage 1: V and Ca.
     public var linearStages: [[Range<Int>]] { [[2..<dimension], [0..<2]] }
 
-    /// Stage 0: each channel state's x∞ and τ, the controllers' states; stage 1: V and Ca, with
+    /// Stage 0: each channel state's x∞ and τ, the mechanisms' states; stage 1: V and Ca, with
     /// V∞ the conductance-weighted reversal (mV), τ_V = C/g_total (ms), and Ca∞, τ_Ca.
     public func linearForm(stage: Int, _ t: Double, _ y: UnsafePointer<Double>,
                            steadyState: UnsafeMutablePointer<Double>, timeConstant: UnsafeMutablePointer<Double>) {
@@ -493,29 +356,13 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     }
 
     /// Stage-0 linear forms (x∞ and τ in ms) of the channel states (of the Hodgkin–Huxley gates only when
-    /// `includingTabulated`), the controller's and the homeostasis states.
+    /// `includingTabulated`) and of the mechanisms' states.
     func stateLinearForm(_ y: UnsafePointer<Double>, steadyState: UnsafeMutablePointer<Double>,
                          timeConstant: UnsafeMutablePointer<Double>, includingTabulated: Bool) {
         let V = y[0], Ca = y[1]
         for s in slots where includingTabulated || !s.hodgkinHuxley {
             s.channel.linearForm(V: V, calcium: Ca, states: y + s.offset, context: s.context,
                                  inf: steadyState + s.offset, tau: timeConstant + s.offset)
-        }
-        if let m = modulation {
-            // The controller: the pool relaxes to (α ḡ + u)/(α + β), ḡ to the pool, z at a constant rate.
-            let r = controllerReference(y)
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { dy in
-                controllerDerivatives(y, dy.baseAddress!, reference: r)
-                for x in modulated {
-                    let u = dy[x.poolIndex] - m.alpha * (y[x.gbarIndex] - y[x.poolIndex]) + m.beta * y[x.poolIndex]
-                    steadyState[x.poolIndex] = (m.alpha * y[x.gbarIndex] + u) / (m.alpha + m.beta)
-                    timeConstant[x.poolIndex] = 1 / (m.alpha + m.beta)
-                    steadyState[x.gbarIndex] = y[x.poolIndex]
-                    timeConstant[x.gbarIndex] = 1 / m.alpha
-                    steadyState[x.zIndex] = dy[x.zIndex]
-                    timeConstant[x.zIndex] = .infinity
-                }
-            }
         }
         if !mechanismSlots.isEmpty {
             let signals = self.signals(y, calciumCurrent: mechanismsReadCalciumCurrent)
@@ -528,18 +375,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         }
     }
 
-    /// V 1e-3 mV, Ca 1e-4, gates 1e-6; homeostatic and controller states 1e-6 of their initial size
-    /// (ḡ in mS/cm², z in mS cm⁻² ms).
+    /// V 1e-3 mV, Ca 1e-4, gates 1e-6; each mechanism state its own (`MechanismState.absoluteTolerance`).
     public var defaultAbsoluteTolerances: [Double] {
         var a = (0..<dimension).map { $0 == 0 ? 1e-3 : ($0 == 1 ? 1e-4 : 1e-6) }
-        // Homeostatic states (mS/cm²): 1e-6 of their initial size.
-        if let m = modulation {
-            for x in modulated {
-                a[x.gbarIndex] = 1e-6 * max(x.initial, 1e-3)
-                a[x.poolIndex] = a[x.gbarIndex]
-                a[x.zIndex] = 1e-6 * max(m.beta * x.initial / m.ki, 1e-3)
-            }
-        }
         for slot in mechanismSlots {
             for (i, state) in slot.mechanism.states.enumerated() { a[slot.index(i)] = state.absoluteTolerance }
         }

@@ -107,10 +107,15 @@ public struct ProtocolError: Error, Equatable, CustomStringConvertible {
 
 /// A change of state made by an event (a regulated conductance's ḡ and m live in the state vector).
 public struct StateEdit: Sendable, Equatable {
-    /// The state's layout name (`homeostasis.A.gbar`).
-    public var state: String
+    /// The state (`CompiledNeuron.index(of:)` finds it).
+    public var state: StateReference
     /// The new value (mS/cm²: a regulated ḡ or its m).
     public var value: Double
+
+    public init(state: StateReference, value: Double) {
+        self.state = state
+        self.value = value
+    }
 }
 
 /// Applies a protocol's events to a neuron description.
@@ -181,7 +186,6 @@ public struct ProtocolState: Sendable {
     /// A `sharp` event must be resolved into `setConductance` events first (it needs the state).
     @discardableResult
     public mutating func apply(_ e: ProtocolEvent) -> [StateEdit] {
-        let regulated = neuron.homeostasis?.timeConstants.keys.contains
         switch e.action {
         case let .block(c, f): neuron.blockFractions[c] = f
         case let .unblock(c): neuron.blockFractions[c] = nil
@@ -194,14 +198,11 @@ public struct ProtocolState: Sendable {
             neuron.appliedCurrent = to
         case let .setConductance(c, v):
             neuron.setGbar(c, v)
-            if regulated?(c) == true {
-                return [StateEdit(state: "homeostasis.\(c).gbar", value: v), StateEdit(state: "homeostasis.\(c).m", value: v)]
+            if let m = StateReference.homeostasisM(of: c, in: neuron) {
+                return [StateEdit(state: .gbar(conductance: c), value: v), StateEdit(state: m, value: v)]
             }
-            for m in neuron.mechanisms {
-                let states = m.states
-                for d in m.drivenConductances where d.conductance == c {
-                    return [StateEdit(state: "\(m.name).\(states[d.state].name)", value: v)]
-                }
+            if neuron.mechanisms.contains(where: { $0.drivenConductances.contains { $0.conductance == c } }) {
+                return [StateEdit(state: .gbar(conductance: c), value: v)]
             }
         case let .calciumTarget(v): neuron.homeostasis?.calciumTarget = v
         case .sharp: preconditionFailure("a sharp event is resolved into setConductance events before it is applied")

@@ -1,15 +1,21 @@
 /// A state-carrying mechanism of a cell: a process with its own state variables that reads the cell's
-/// signals (V, Ca, the calcium current) and may set the maximal conductances ḡ of some of its channels —
-/// activity-dependent regulation, a neuromodulatory controller, a calcium sensor.
+/// signals (V, Ca, the calcium current, the conductances in effect) and may set the maximal conductances ḡ
+/// of some of its channels — activity-dependent regulation, a neuromodulatory controller, a calcium sensor.
 ///
 /// The compiled cell places a mechanism's core states in the dense core of its Jacobian (they may couple to
 /// any other core state) and its diagonal states beside the gates (each couples only to itself and the
 /// core), under the names `<name>.<state>`. The mechanism supplies everything each
 /// integrator needs: initial values, derivatives, the exact Jacobian of its derivatives (with respect to its
-/// own states and to the cell's signals; the cell applies the chain rule), the linear form the exponential
-/// integrator steps exactly, and per-state tolerances. A conductance whose ḡ a mechanism drives takes its ḡ
-/// from the mechanism's state (times the block fraction in effect); two mechanisms may not drive the same
-/// conductance.
+/// own states, to the cell's signals V, Ca and I_Ca, and, for a mechanism that reads the conductances in
+/// effect, to the states behind them; the cell applies the chain rule and places the entries), the linear
+/// form the exponential integrator steps exactly, and per-state tolerances. A conductance whose ḡ a
+/// mechanism drives takes its ḡ from the mechanism's state (times the block fraction in effect); two
+/// mechanisms may not drive the same conductance.
+///
+/// The conductances in effect (`CellSignals.conductances`) are the seam between mechanisms: a mechanism
+/// that reads them (`readsConductances`) sees every ḡ another mechanism drives at its present value, and
+/// its Jacobian rows reach those mechanisms' states (`jacobian(_:signals:dStates:dSignals:dConductances:)`).
+/// The neuromodulation controller's reference reads them this way.
 public protocol CellMechanism: Sendable {
     /// The mechanism's name: the prefix of its state names and how errors name it (e.g. `liu`).
     var name: String { get }
@@ -18,6 +24,9 @@ public protocol CellMechanism: Sendable {
     /// Whether its derivatives read the calcium current (else the cell does not compute it for the
     /// mechanism's linear form). Default true.
     var readsCalciumCurrent: Bool { get }
+    /// Whether its derivatives read the conductances in effect (`CellSignals.conductances`); then the cell
+    /// asks for its Jacobian with respect to the states behind them. Default false.
+    var readsConductances: Bool { get }
     /// The conductances whose ḡ it sets, each with the index (into `states`) of the state holding ḡ.
     var drivenConductances: [DrivenConductance] { get }
     /// Checks the mechanism against the cell it is part of; throws naming the field at fault.
@@ -31,6 +40,16 @@ public protocol CellMechanism: Sendable {
     /// A diagonal state's row may be non-zero only in its own column and the core's.
     func jacobian(_ x: MechanismStates, signals: CellSignals,
                   dStates: UnsafeMutablePointer<Double>, dSignals: UnsafeMutablePointer<Double>)
+    /// `jacobian(_:signals:dStates:dSignals:)` and, for a mechanism that reads the conductances in effect,
+    /// ∂ẋ/∂y_s for the state s behind each of them into `dConductances` (count × `signals.conductances.count`,
+    /// row-major; per unit of that state): the mechanism chains its sensitivity to g_j through
+    /// `signals.conductances.slope(j)` and writes 0 where g_j has no state, its slope is nil, or g_j is one
+    /// it drives itself (those entries are its own states, in `dStates`). The cell adds each entry at the
+    /// state's column. A diagonal state's row may be non-zero only for conductances set by core states.
+    /// Default: `jacobian(_:signals:dStates:dSignals:)`, `dConductances` untouched (not read unless
+    /// `readsConductances`).
+    func jacobian(_ x: MechanismStates, signals: CellSignals, dStates: UnsafeMutablePointer<Double>,
+                  dSignals: UnsafeMutablePointer<Double>, dConductances: UnsafeMutablePointer<Double>)
     /// Writes the linear form the exponential integrator steps exactly, with the signals held over the
     /// step: dx_i/dt = (x∞_i − x_i)/τ_i. τ_i = +∞ means the constant rate dx_i/dt = x∞_i; a negative τ_i is
     /// exponential growth (x∞_i = 0).
@@ -44,6 +63,11 @@ public protocol CellMechanism: Sendable {
 
 extension CellMechanism {
     public var readsCalciumCurrent: Bool { true }
+    public var readsConductances: Bool { false }
+    public func jacobian(_ x: MechanismStates, signals: CellSignals, dStates: UnsafeMutablePointer<Double>,
+                         dSignals: UnsafeMutablePointer<Double>, dConductances: UnsafeMutablePointer<Double>) {
+        jacobian(x, signals: signals, dStates: dStates, dSignals: dSignals)
+    }
     /// No readouts.
     public var readouts: [MechanismReadout] { [] }
     public func readoutValues(_ x: MechanismStates, into out: UnsafeMutablePointer<Double>) {}
@@ -106,6 +130,9 @@ public struct MechanismState: Sendable, Equatable {
     /// a constant rate), so that the exponential integrator takes its decay e^(−h/τ) from the step's tables
     /// instead of computing it at every step; nil when τ varies.
     public var fixedTimeConstant: Double?
+    /// The same for a mechanism whose parameter is the rate 1/τ (ms⁻¹): the decay is e^(−h·rate), exactly as
+    /// the rate gives it. Set at most one of the two.
+    public var fixedDecayRate: Double?
 
     /// Where a state sits in the Jacobian.
     public enum Placement: Sendable, Equatable {
@@ -115,12 +142,14 @@ public struct MechanismState: Sendable, Equatable {
         case diagonal
     }
 
-    public init(name: String, unit: String, absoluteTolerance: Double, placement: Placement = .core, fixedTimeConstant: Double? = nil) {
+    public init(name: String, unit: String, absoluteTolerance: Double, placement: Placement = .core, fixedTimeConstant: Double? = nil,
+                fixedDecayRate: Double? = nil) {
         self.name = name
         self.unit = unit
         self.absoluteTolerance = absoluteTolerance
         self.placement = placement
         self.fixedTimeConstant = fixedTimeConstant
+        self.fixedDecayRate = fixedDecayRate
     }
 }
 
@@ -147,11 +176,16 @@ public struct CellSignals: Sendable, Equatable {
     public var calciumCurrent: Double
     /// Membrane capacitance (µF/cm²).
     public var capacitance: Double
+    /// The conductances in effect and the states behind them (`CellConductances`; `.none` outside a
+    /// compiled cell).
+    public var conductances: CellConductances
 
-    public init(voltage: Double, calcium: Double, calciumCurrent: Double, capacitance: Double) {
+    public init(voltage: Double, calcium: Double, calciumCurrent: Double, capacitance: Double,
+                conductances: CellConductances = .none) {
         self.voltage = voltage
         self.calcium = calcium
         self.calciumCurrent = calciumCurrent
         self.capacitance = capacitance
+        self.conductances = conductances
     }
 }
