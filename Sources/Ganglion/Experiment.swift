@@ -414,18 +414,18 @@ public struct Experiment: Sendable {
         // Protocol.
         if let p = root["protocol"] {
             guard let list = p as? [Any] else { throw fail("protocol", "must be a list of events, got \(describeJSON(p))") }
-            let actionKeys = ["block", "unblock", "current", "ramp", "set", "Ca_target", "sharp", "dic_targets"]
+            let actionKeys = ["block", "unblock", "current", "ramp", "set", "scale", "Ca_target", "sharp", "dic_targets"]
             var events: [ProtocolEvent] = []
             for (i, item) in list.enumerated() {
                 let field = "protocol[\(i)]"
-                guard let e = try object(item, field, allowed: Set(actionKeys + ["t", "fraction", "value", "until", "conductances", "V"])) else { continue }
+                guard let e = try object(item, field, allowed: Set(actionKeys + ["t", "fraction", "value", "factor", "until", "conductances", "V"])) else { continue }
                 guard let t = try number(e["t"], "\(field).t") else { throw fail("\(field).t", "missing") }
                 let actions = actionKeys.filter { e[$0] != nil }
                 guard actions.count == 1 else {
                     throw fail(field, "needs exactly one of \(actionKeys.joined(separator: ", ")) (has \(actions.isEmpty ? "none" : actions.joined(separator: ", ")))")
                 }
-                let extras: [String: Set<String>] = ["block": ["fraction"], "set": ["value"], "ramp": ["until"], "sharp": ["conductances", "V"]]
-                for k in ["fraction", "value", "until", "conductances", "V"] where e[k] != nil && !(extras[actions[0]]?.contains(k) ?? false) {
+                let extras: [String: Set<String>] = ["block": ["fraction"], "set": ["value"], "scale": ["factor"], "ramp": ["until"], "sharp": ["conductances", "V"]]
+                for k in ["fraction", "value", "factor", "until", "conductances", "V"] where e[k] != nil && !(extras[actions[0]]?.contains(k) ?? false) {
                     throw fail("\(field).\(k)", "does not go with '\(actions[0])'")
                 }
                 func targets(_ v: Any?, _ f: String) throws(ModelFileError) -> (Double?, Double?) {
@@ -443,6 +443,9 @@ public struct Experiment: Sendable {
                     guard let until = try number(e["until"], "\(field).until") else { throw fail("\(field).until", "missing (the ramp's end time, ms)") }
                     action = .ramp(to: try number(e["ramp"], "\(field).ramp")!, end: until)
                 case "Ca_target": action = .calciumTarget(try number(e["Ca_target"], "\(field).Ca_target")!)
+                case "scale":
+                    guard let f = try number(e["factor"], "\(field).factor") else { throw fail("\(field).factor", "missing (the factor ḡ is multiplied by)") }
+                    action = .scaleConductance(channel: try string(e["scale"], "\(field).scale")!, factor: f)
                 case "sharp":
                     let (gs, gu) = try targets(e["sharp"], "\(field).sharp")
                     guard let pair = try strings(e["conductances"], "\(field).conductances") ?? family?.modulatedPair else {

@@ -59,6 +59,25 @@ struct ProtocolTests {
         #expect(try simulate(request).features.spikeTimes != reference, "the current changes the firing")
     }
 
+    @Test("a scale event read from an experiment file multiplies ḡ: the same run as a set event to factor × ḡ; refused for a regulated conductance")
+    func scaleEvent() throws {
+        func run(_ event: String, homeostasis: String = "") throws -> SimulationReport {
+            let json = #"{"cell": "stg-bursting", "duration_ms": 4000, "outputs": {"windows_ms": [[0, 4000]]}, "protocol": ["# + event + "]" + homeostasis + "}"
+            let e = try Experiment.parse(Data(json.utf8), file: "e.json", folder: packageRoot())
+            return try simulate(e.request(forCell: 0))
+        }
+        let gA = try NamedModel.named("stg-bursting")!.neuron().gbar("A")!
+        let scaled = try run(#"{"t": 1500, "scale": "A", "factor": 1.5}"#)
+        let set = try run(#"{"t": 1500, "set": "A", "value": \#(1.5 * gA)}"#)
+        #expect(scaled.features.spikeTimes == set.features.spikeTimes)
+        #expect(scaled.features.spikeTimes != (try run(#"{"t": 1500, "scale": "A", "factor": 1}"#)).features.spikeTimes)
+        #expect { _ = try run(#"{"t": 1500, "scale": "A"}"#) } throws: { "\($0)".contains("protocol[0].factor") }
+        #expect { _ = try run(#"{"t": 1500, "scale": "A", "factor": -1}"#) } throws: { "\($0)".contains("factor -1") }
+        #expect { _ = try run(#"{"t": 1500, "scale": "A", "factor": 2}"#, homeostasis: #", "homeostasis": {"Ca_target": 125, "tau_g": 100, "tau_Na": 600}"#) } throws: {
+            "\($0)".contains("'A' is driven by homeostasis")
+        }
+    }
+
     @Test("bad protocols are errors naming the event", arguments: [
         ([ProtocolEvent(time: 3000, action: .block(channel: "H", fraction: 0)), ProtocolEvent(time: 2000, action: .unblock(channel: "H"))], "event 1"),
         ([ProtocolEvent(time: -1, action: .block(channel: "H", fraction: 0))], "≥ 0"),

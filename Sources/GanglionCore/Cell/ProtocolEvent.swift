@@ -15,6 +15,10 @@ public struct ProtocolEvent: Sendable, Equatable {
         case ramp(to: Double, end: Double)
         /// Set the channel's (unblocked) ḡ (mS/cm²); a regulated conductance's m is set to the same value.
         case setConductance(channel: String, value: Double)
+        /// Multiply the channel's (unblocked) ḡ by `factor` (dimensionless, ≥ 0): a neuromodulator that scales a
+        /// conductance. Not for a conductance whose ḡ is a state (regulated or driven by a mechanism or the
+        /// controller): its value at the event is not the description's.
+        case scaleConductance(channel: String, factor: Double)
         /// Change the homeostasis calcium target Ca_tgt (model units).
         case calciumTarget(Double)
         /// Sharp neuromodulation (Docs/science/controllers.md §3): solve for the listed conductances so the cell's DICs at
@@ -45,6 +49,7 @@ public struct ProtocolEvent: Sendable, Equatable {
         case let .ramp(to, end): "ramp the applied current to \(to) µA/cm² at \(end) ms"
         case let .setConductance(c, v): "set \(c) to \(v) mS/cm²"
         case let .calciumTarget(v): "calcium target \(v)"
+        case let .scaleConductance(c, f): "scale \(c) by \(f)"
         case let .sharp(s): "sharp neuromodulation of \(s.conductances.joined(separator: ", ")) to \(Self.targetText(s.gs, s.gu))"
         case let .dicTargets(gs, gu): "DIC targets \(Self.targetText(gs, gu))"
         }
@@ -155,6 +160,12 @@ public struct ProtocolState: Sendable {
             case let .ramp(to, end):
                 guard to.isFinite else { throw fail("the ramp's final current must be finite") }
                 guard end.isFinite, end > e.time else { throw fail("the ramp must end after it starts (end \(end) ms)") }
+            case let .scaleConductance(c, f):
+                guard names.contains(c) else { throw fail("unknown channel '\(c)' (known: \(known()))") }
+                guard f.isFinite, f >= 0 else { throw fail("factor \(f) must be finite and ≥ 0") }
+                if let d = neuron.conductanceDrivers.first(where: { $0.conductance == c }) {
+                    throw fail("'\(c)' is driven by \(d.driver): its ḡ is a state of the run; set it instead of scaling it")
+                }
             case let .calciumTarget(v):
                 guard neuron.homeostasis != nil else { throw fail("the cell has no homeostasis") }
                 guard v.isFinite else { throw fail("the target must be finite") }
@@ -204,6 +215,7 @@ public struct ProtocolState: Sendable {
             if neuron.mechanisms.contains(where: { $0.drivenConductances.contains { $0.conductance == c } }) {
                 return [StateEdit(state: .gbar(conductance: c), value: v)]
             }
+        case let .scaleConductance(c, f): neuron.setGbar(c, f * neuron.gbar(c)!)
         case let .calciumTarget(v): neuron.homeostasis?.calciumTarget = v
         case .sharp: preconditionFailure("a sharp event is resolved into setConductance events before it is applied")
         case let .dicTargets(gs, gu):
