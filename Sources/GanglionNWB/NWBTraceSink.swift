@@ -25,8 +25,9 @@ public struct NWBTraceOptions: Sendable {
 ///
 /// The file is `<path>.partial` until `commit()`: created exclusively, never through a symbolic link, renamed
 /// into place and listed in the folder's `.ganglion-outputs` on commit, as `AtomicFileWriter` does for CSV.
-/// Its metadata reaches the disk only at `position()` (and commit), so a run killed between two checkpoints
-/// leaves the file as of the last checkpoint plus data after it, and `init(resuming:…)` cuts it back there.
+/// Its HDF5 metadata reaches the disk only when flushed — at `position()`, on commit, and when an object is
+/// added (at the start, at the switch to timestamps) — so a run killed between two checkpoints leaves the file
+/// as of the last checkpoint plus sample data after it, and `init(resuming:…)` cuts it back there.
 ///
 /// As `CSVTraceWriter`, rows are written to the file on a background queue; the caller only checks and copies
 /// the numbers.
