@@ -18,6 +18,31 @@ static inline unsigned ganglion_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned ganglion_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline hsize_t ganglion_h5s_unlimited(void) { return H5S_UNLIMITED; }
 static inline unsigned ganglion_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned ganglion_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline H5F_scope_t ganglion_h5f_scope_global(void) { return H5F_SCOPE_GLOBAL; }
+/// A file-access property list whose metadata cache never evicts an entry, so that HDF5 writes metadata to
+/// the file only when asked to (H5Fflush, H5Fclose): between two flushes the file on disk keeps the metadata
+/// of the first, and what a killed writer leaves is the file as of its last flush plus raw data beyond it.
+/// (HDF5 allows disabling evictions only with the cache's automatic resizing off.) -1 on failure.
+static inline hid_t ganglion_h5p_fapl_flush_only(void) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return fapl;
+    H5AC_cache_config_t c;
+    c.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    if (H5Pget_mdc_config(fapl, &c) < 0) { H5Pclose(fapl); return -1; }
+    c.evictions_enabled = 0;
+    c.incr_mode = H5C_incr__off;
+    c.flash_incr_mode = H5C_flash_incr__off;
+    c.decr_mode = H5C_decr__off;
+    if (H5Pset_mdc_config(fapl, &c) < 0) { H5Pclose(fapl); return -1; }
+    return fapl;
+}
+/// The POSIX file descriptor under an HDF5 file opened with the default (sec2) driver, or -1.
+static inline int ganglion_h5_file_descriptor(hid_t file) {
+    void *handle = 0;
+    if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == 0) return -1;
+    return *(int *)handle;
+}
 /// Stops HDF5 printing its error stack to stderr: Ganglion reports failures as Swift errors. Also stops HDF5
 /// closing its files again at exit: after a failed close (a full disk) that second close dereferences a
 /// freed file and crashes; Ganglion closes (or abandons and removes) every file itself. Called before any

@@ -15,3 +15,18 @@ func reopenOutput(_ path: String, columns: [String], size: Int?, complete: Bool)
     if complete, stat(path, &st) == 0, Int(st.st_size) == size { return nil }   // committed before the kill
     throw SimulationError(message: "\(path).partial: missing, so the run cannot go on from the checkpoint")
 }
+
+/// Reopens the trace sink of a run resumed from `checkpoint`, whose checkpoint recorded it at `position`: its
+/// `<path>.partial` goes on from there, in `format`. A checkpoint written at the end of the run (`complete`)
+/// may find the trace already committed under its final name at that position: nothing is left to write (nil).
+/// Otherwise the run cannot go on, and the error says so without touching any file.
+func reopenSink(_ format: TraceSinkFormat, path: String, columns: [String], at position: SinkPosition, checkpoint: String,
+                complete: Bool) throws(SimulationError) -> (any TraceSink)? {
+    if FileManager.default.fileExists(atPath: path + ".partial") {
+        do { return try format.reopenSink(path: path, columns: columns, at: position) } catch {
+            throw SimulationError(message: "\(error); every file is left as it is")
+        }
+    }
+    if complete, format.isCommitted(path: path, at: position) { return nil }   // committed before the kill
+    throw SimulationError(message: "\(path).partial: missing, so the run cannot go on from \(checkpoint); every file is left as it is")
+}

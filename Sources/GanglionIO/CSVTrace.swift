@@ -1,55 +1,49 @@
 import Foundation
 import GanglionCore
 
-/// Streams samples of a run to a CSV file: a header with units (`t_ms,V_mV,Ca`, then recorded
+/// Streams samples of a run to a CSV file: a header with units (`t_ms,V_mV,Ca_au`, then recorded
 /// columns) and one row per sample. The file appears under its name only when `commit()` is called.
 ///
-/// Rows are formatted and written on a background queue, in blocks of 4096, so that a run's integration
-/// and the writing of its trace use two cores: the caller only copies the numbers. At most two blocks are
-/// in flight, and the three blocks are reused (memory does not grow with the run, and no block is
-/// mapped afresh). A write error is reported by the next call after it;
-/// `synchronize()`, `commit()` and `keepPartial()` first wait for every row given so far.
-public final class CSVTraceWriter: @unchecked Sendable {
-    // Thread use: `fill` (the block being filled) belongs to the caller; the sink's file and text buffer
-    // to `queue` (or to the caller once the queue is drained). The queue's blocks hold the sink, not the
-    // writer, so the writer's deinit always runs on its owner's thread.
+/// Rows are formatted and written on a background queue (`TraceRowQueue`), so that a run's integration and
+/// the writing of its trace use two cores: the caller only copies the numbers. A write error is reported by
+/// the next call after it; `synchronize()`, `position()`, `commit()` and `keepPartial()` first wait for every
+/// row given so far.
+public final class CSVTraceWriter: TraceSink, @unchecked Sendable {
     /// The column names, `t_ms` first.
     public let columns: [String]
     private let sink: Sink
-    private let queue = DispatchQueue(label: "ganglion.csv-trace")
-    private let inFlight = DispatchSemaphore(value: 2)
-    /// The block being filled: per row, its value count, the time, the values (behind a pointer, so that
-    /// the per-row path has no exclusivity checks).
-    private struct Block: @unchecked Sendable { var values: UnsafeMutablePointer<Double>; var used: Int; var rows: Int }
-    private let fill: UnsafeMutablePointer<Block>
-    private static let blockRows = 4096
-    private let blockCapacity: Int
+    private let rows: TraceRowQueue
 
     /// Starts the file; it is written as `<path>.partial` until `commit()`. An existing `<path>.partial`
     /// (an interrupted run's) is refused unless `replacingPartial` (default: `--force` was given).
     public convenience init(path: String, columns: [String], replacingPartial: Bool = OutputPolicy.replacesForeignFiles) throws {
         try OutputPolicy.check(path)
-        try self.init(file: try AtomicFileWriter(path: path, partial: true, replacingPartial: replacingPartial), columns: columns)
+        try self.init(file: try AtomicFileWriter(path: path, partial: true, replacingPartial: replacingPartial), columns: columns, rows: 0)
         try sink.file.write(columns.joined(separator: ",") + "\n")
     }
 
     /// Goes on writing `<path>.partial` after its first `size` bytes (from `synchronize()` at a checkpoint).
+    /// The rows already there are counted (one pass over them) so that `position()` counts from the file's start.
     public convenience init(resuming path: String, columns: [String], size: Int) throws {
-        try self.init(file: try AtomicFileWriter(resuming: path, size: size), columns: columns)
+        let file = try AtomicFileWriter(resuming: path, size: size)
+        let lines = try Self.lineCount(file.temporaryPath, bytes: size)
+        try self.init(file: file, columns: columns, rows: max(0, lines - 1))
     }
 
-    private init(file: AtomicFileWriter, columns: [String]) throws {
+    /// Goes on writing `<path>.partial` from `position` (from `position()` at a checkpoint): the file is cut
+    /// to `position.bytes`, and the rows after it are written again.
+    public convenience init(resuming path: String, columns: [String], at position: SinkPosition) throws {
+        guard let bytes = position.bytes else {
+            throw IOError(file: path + ".partial", message: "the checkpoint gives no byte size for this CSV trace: cannot resume it")
+        }
+        try self.init(file: try AtomicFileWriter(resuming: path, size: bytes), columns: columns, rows: position.rows)
+    }
+
+    private init(file: AtomicFileWriter, columns: [String], rows before: Int) throws {
         self.columns = columns
-        blockCapacity = (columns.count + 1) * Self.blockRows
-        sink = Sink(file: file, capacity: 32 * (columns.count + 1) * Self.blockRows, blocks: 3, blockCapacity: blockCapacity)
-        fill = .allocate(capacity: 1)
-        fill.initialize(to: Block(values: sink.takeBlock(), used: 0, rows: 0))
-    }
-
-    deinit {
-        queue.sync {}
-        sink.returnBlock(fill.pointee.values)
-        fill.deallocate()
+        let sink = Sink(file: file, capacity: 32 * (columns.count + 1) * TraceRowQueue.blockRows)
+        self.sink = sink
+        rows = TraceRowQueue(label: "ganglion.csv-trace", maxValues: columns.count - 1, rowsBefore: before) { try sink.write($0) }
     }
 
     /// Writes one row: the time (ms) and the values, in column order after `t_ms`. Numbers are written
@@ -57,115 +51,90 @@ public final class CSVTraceWriter: @unchecked Sendable {
     /// A non-finite time or value is never written: it throws `IOError` naming the time and the column.
     public func write(time: Double, values: UnsafeBufferPointer<Double>) throws {
         precondition(values.count < columns.count)
-        if !time.isFinite || !(values.baseAddress.map { allFinite($0, count: values.count) } ?? true) {
-            let i = values.firstIndex { !$0.isFinite }
-            let what = i.map { "\(columns[$0 + 1]) = \(values[$0])" } ?? "the time \(columns[0]) = \(time)"
-            throw IOError(file: path, message: "at t = \(time) ms, \(what): a non-finite value is not written; the run stops here")
+        guard TraceRow.isFinite(time: time, values: values) else {
+            throw TraceRow.nonFiniteError(file: path, columns: columns, time: time, values: values)
         }
-        let b = fill.pointee.values + fill.pointee.used
-        b[0] = Double(values.count)
-        b[1] = time
-        if let v = values.baseAddress { (b + 2).update(from: v, count: values.count) }
-        fill.pointee.used += 2 + values.count
-        fill.pointee.rows += 1
-        if fill.pointee.rows == Self.blockRows { try handOver() }
-    }
-
-    /// Gives the filled block to the queue (waiting while two blocks are in flight).
-    private func handOver() throws {
-        if let failure = sink.failure { throw failure }
-        let full = fill.pointee
-        guard full.rows > 0 else { return }
-        inFlight.wait()
-        // Three blocks: the one handed over, at most one other in flight, so one is free.
-        fill.pointee = Block(values: sink.takeBlock(), used: 0, rows: 0)
-        let sink = self.sink, inFlight = self.inFlight
-        queue.async {
-            defer { sink.returnBlock(full.values); inFlight.signal() }
-            sink.write(UnsafeBufferPointer(start: full.values, count: full.used))
-        }
-    }
-
-    /// Hands over the pending rows and waits until every row is written; throws the first write error.
-    private func drain() throws {
-        try handOver()
-        queue.sync {}
-        if let failure = sink.failure { throw failure }
+        try rows.append(time: time, values: values)
     }
 
     /// Writes every row given so far, flushes to the disk and returns the size written so far (bytes).
     public func synchronize() throws -> Int {
-        try drain()
+        try rows.drain()
         return try sink.file.synchronize()
+    }
+
+    /// Writes every row given so far and returns the file's size and row count, for a checkpoint.
+    public func position() throws -> SinkPosition {
+        let bytes = try synchronize()
+        return SinkPosition(rows: rows.rows, bytes: bytes)
     }
 
     /// The trace's final path (the file is `<path>.partial` until committed).
     public var path: String { sink.file.path }
     /// Writes every row given so far and completes the file.
     public func commit() throws {
-        try drain()
+        try rows.drain()
         try sink.file.commit()
     }
     /// Keeps what was written as `<path>.partial` (every row given so far, if they could be written) and
     /// returns that path.
     @discardableResult
     public func keepPartial() throws -> String {
-        try? drain()
+        try? rows.drain()
         return sink.file.abandon() ?? sink.file.temporaryPath
     }
 
-    /// The file, a text buffer and the first write error: what the queue works on.
+    /// The number of line ends in the first `bytes` bytes of the file at `path`.
+    static func lineCount(_ path: String, bytes: Int) throws -> Int {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw IOError(file: path, message: "cannot read (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        let chunk = 1 << 16
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 8)
+        defer { buffer.deallocate() }
+        var lines = 0, done = 0
+        while done < bytes {
+            let n = read(fd, buffer.baseAddress, min(chunk, bytes - done))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw IOError(file: path, message: "shorter than \(bytes) bytes") }
+            for byte in buffer[0..<n] where byte == UInt8(ascii: "\n") { lines += 1 }
+            done += n
+        }
+        return lines
+    }
+
+    /// The file and a text buffer: what the queue's consumer works on.
     private final class Sink: @unchecked Sendable {
         let file: AtomicFileWriter
         let text: UnsafeMutablePointer<UInt8>
         let capacity: Int
-        private let lock = NSLock()
-        private var error: (any Error)?
-        /// Blocks of row values not in use.
-        private var free: [UnsafeMutablePointer<Double>]
 
-        init(file: AtomicFileWriter, capacity: Int, blocks: Int, blockCapacity: Int) {
+        init(file: AtomicFileWriter, capacity: Int) {
             self.file = file
             self.capacity = capacity
             text = .allocate(capacity: capacity)
-            free = (0..<blocks).map { _ in .allocate(capacity: blockCapacity) }
         }
-        deinit {
-            text.deallocate()
-            for b in free { b.deallocate() }
-        }
+        deinit { text.deallocate() }
 
-        /// A free block (the writer keeps at most two in flight, so there is always one).
-        func takeBlock() -> UnsafeMutablePointer<Double> { lock.withLock { free.removeLast() } }
-        /// Gives a written block back.
-        func returnBlock(_ b: UnsafeMutablePointer<Double>) { lock.withLock { free.append(b) } }
-
-        var failure: (any Error)? { lock.withLock { error } }
-
-        /// Formats rows (per row: value count, time, values) and writes them; keeps the first error.
-        func write(_ b: UnsafeBufferPointer<Double>) {
-            guard failure == nil else { return }
-            do {
-                let tables = DecimalFormatter.tables
-                var n = 0, i = 0
-                while i < b.count {
-                    let count = Int(b[i])
-                    if n + 32 * (count + 1) > capacity {
-                        try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
-                        n = 0
-                    }
-                    n += DecimalFormatter.write(b[i + 1], into: text + n, tables)
-                    for k in 0..<count {
-                        text[n] = UInt8(ascii: ","); n += 1
-                        n += DecimalFormatter.write(b[i + 2 + k], into: text + n, tables)
-                    }
-                    text[n] = UInt8(ascii: "\n"); n += 1
-                    i += 2 + count
+        /// Formats rows (per row: value count, time, values) and writes them.
+        func write(_ b: UnsafeBufferPointer<Double>) throws {
+            let tables = DecimalFormatter.tables
+            var n = 0, i = 0
+            while i < b.count {
+                let count = Int(b[i])
+                if n + 32 * (count + 1) > capacity {
+                    try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
+                    n = 0
                 }
-                try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
-            } catch {
-                lock.withLock { self.error = error }
+                n += DecimalFormatter.write(b[i + 1], into: text + n, tables)
+                for k in 0..<count {
+                    text[n] = UInt8(ascii: ","); n += 1
+                    n += DecimalFormatter.write(b[i + 2 + k], into: text + n, tables)
+                }
+                text[n] = UInt8(ascii: "\n"); n += 1
+                i += 2 + count
             }
+            try file.write(bytes: UnsafeBufferPointer(start: text, count: n))
         }
     }
 }

@@ -24,12 +24,46 @@ final class HDF5File {
     private var file: hid_t
     private var open: [hid_t] = []
 
-    /// Creates (truncates) the file at `path`.
-    init(creating path: String) throws(NWBError) {
+    /// Creates the file at `path` exclusively (`O_CREAT | O_EXCL`: a file or a symbolic link already there is
+    /// an error, and a link is never followed). With `flushOnly`, metadata reaches the file only on `flush()`
+    /// and `close()` (`ganglion_h5p_fapl_flush_only`).
+    init(creating path: String, flushOnly: Bool = false) throws(NWBError) {
         self.path = path
         ganglion_h5_silence_errors()
-        file = H5Fcreate(path, ganglion_h5f_acc_excl(), ganglion_h5p_default(), ganglion_h5p_default())
+        let fapl = flushOnly ? ganglion_h5p_fapl_flush_only() : ganglion_h5p_default()
+        guard fapl >= 0 else { throw NWBError(file: path, message: "HDF5 failed to set up its metadata cache") }
+        defer { if flushOnly { H5Pclose(fapl) } }
+        file = H5Fcreate(path, ganglion_h5f_acc_excl(), ganglion_h5p_default(), fapl)
         guard file >= 0 else { throw NWBError(file: path, message: "cannot create the HDF5 file") }
+    }
+
+    /// Opens the regular file at `path` for writing, metadata written only on `flush()` and `close()`. A
+    /// symbolic link, or anything but a regular file, is refused: the file is first opened without following
+    /// links, and the file HDF5 opens must be that one (same device and inode).
+    init(opening path: String) throws(NWBError) {
+        self.path = path
+        ganglion_h5_silence_errors()
+        let d = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard d >= 0 else {
+            throw NWBError(file: path, message: "cannot reopen to resume (\(String(cString: strerror(errno))))")
+        }
+        var before = stat()
+        let regular = fstat(d, &before) == 0 && (before.st_mode & S_IFMT) == S_IFREG
+        Glibc.close(d)
+        guard regular else { throw NWBError(file: path, message: "not a regular file: cannot resume") }
+        guard H5Fis_hdf5(path) > 0 else { throw NWBError(file: path, message: "not an HDF5 file: cannot resume") }
+        let fapl = ganglion_h5p_fapl_flush_only()
+        guard fapl >= 0 else { throw NWBError(file: path, message: "HDF5 failed to set up its metadata cache") }
+        defer { H5Pclose(fapl) }
+        file = H5Fopen(path, ganglion_h5f_acc_rdwr(), fapl)
+        guard file >= 0 else { throw NWBError(file: path, message: "HDF5 cannot open it for writing (damaged?): cannot resume") }
+        var now = stat()
+        let fd = ganglion_h5_file_descriptor(file)
+        guard fd >= 0, fstat(fd, &now) == 0, now.st_dev == before.st_dev, now.st_ino == before.st_ino else {
+            // Another file: let go of it without writing a byte to it.
+            closeAsIfKilled()
+            throw NWBError(file: path, message: "was replaced while it was being opened: cannot resume")
+        }
     }
 
     deinit { try? close() }
@@ -167,6 +201,62 @@ final class HDF5File {
         defer { H5Sclose(memSpace) }
         try check(H5Dwrite(dataset, ganglion_h5t_native_double(), memSpace, fileSpace, ganglion_h5p_default(), values.baseAddress),
                   "write rows of '\(name)'")
+    }
+
+    /// Opens the group at the absolute path `path`.
+    func openGroup(_ path: String) throws(NWBError) -> hid_t {
+        let g = try check(id: H5Gopen2(file, path, ganglion_h5p_default()), "open the group '\(path)'")
+        open.append(g)
+        return g
+    }
+
+    /// Opens the dataset `name` in `parent`.
+    func openDataset(_ name: String, in parent: hid_t) throws(NWBError) -> hid_t {
+        let d = try check(id: H5Dopen2(parent, name, ganglion_h5p_default()), "open the dataset '\(name)'")
+        open.append(d)
+        return d
+    }
+
+    /// Whether `parent` has a link `name` (a soft link counts, wherever it points).
+    func hasLink(_ name: String, in parent: hid_t) -> Bool { H5Lexists(parent, name, ganglion_h5p_default()) > 0 }
+
+    /// Removes the link `name` from `parent` (the object goes when no link is left to it).
+    func deleteLink(_ name: String, in parent: hid_t) throws(NWBError) {
+        try check(H5Ldelete(parent, name, ganglion_h5p_default()), "remove '\(name)'")
+    }
+
+    /// The number of values of a one-dimensional dataset (nil if it is not one).
+    func length(of dataset: hid_t) -> Int? {
+        let space = H5Dget_space(dataset)
+        guard space >= 0 else { return nil }
+        defer { H5Sclose(space) }
+        guard H5Sget_simple_extent_ndims(space) == 1 else { return nil }
+        var dims: [hsize_t] = [0]
+        guard H5Sget_simple_extent_dims(space, &dims, nil) == 1 else { return nil }
+        return Int(dims[0])
+    }
+
+    /// Sets the length of an extendible dataset (cutting it drops the values after `count`).
+    func setLength(_ dataset: hid_t, _ count: Int, name: String) throws(NWBError) {
+        var size = [hsize_t(count)]
+        try check(H5Dset_extent(dataset, &size), "set the length of '\(name)' to \(count)")
+    }
+
+    /// Writes every buffer (data and metadata) to the file.
+    func flush() throws(NWBError) {
+        try check(H5Fflush(file, ganglion_h5f_scope_global()), "flush the file")
+    }
+
+    /// Ends the use of the file as a killed process would: nothing more reaches it (the descriptor is pointed at
+    /// /dev/null before HDF5 lets go of it), so that the file stays as the last flush and the raw data after it
+    /// left it. For tests of resuming, and for letting go of a file that must not be written.
+    func closeAsIfKilled() {
+        guard file >= 0 else { return }
+        let fd = ganglion_h5_file_descriptor(file)
+        let null = Glibc.open("/dev/null", O_RDWR | O_CLOEXEC)
+        if fd >= 0, null >= 0 { dup2(null, fd) }
+        if null >= 0 { Glibc.close(null) }
+        try? close()
     }
 
     /// A soft link `name` in `parent` to the object at the absolute path `target`.

@@ -8,11 +8,12 @@ final class HDF5Reader {
     let path: String
     private let file: hid_t
 
-    init(path: String) throws(NWBError) {
+    /// Opens `path` read-only; as an input of the command (`asInput`, default) it is never replaced by an output.
+    init(path: String, asInput: Bool = true) throws(NWBError) {
         self.path = path
         ganglion_h5_silence_errors()
         guard FileManager.default.fileExists(atPath: path) else { throw NWBError(file: path, message: "no such file") }
-        OutputPolicy.protectInput(path)
+        if asInput { OutputPolicy.protectInput(path) }
         guard H5Fis_hdf5(path) > 0 else { throw NWBError(file: path, message: "not an HDF5 (NWB) file") }
         file = H5Fopen(path, ganglion_h5f_acc_rdonly(), ganglion_h5p_default())
         guard file >= 0 else { throw NWBError(file: path, message: "cannot open the HDF5 file") }

@@ -52,6 +52,22 @@ public enum NWBExport {
                          unit: unit, conversion: conversion, comments: "ganglion-column: \(column)")
     }
 
+    /// The NWB series of trace columns (the time column left out), one per column as `series(forColumn:)`
+    /// gives them. Two columns that become one series name are an error naming both (`file`: the trace).
+    public static func series(forColumns columns: [String], cells: Set<String> = [], source: String,
+                              file: String) throws(NWBError) -> [NWBSeries] {
+        let all = columns.map { series(forColumn: $0, cells: cells, source: source) }
+        var first: [String: String] = [:]
+        for (c, s) in zip(columns, all) {
+            if let other = first[s.name] {
+                throw NWBError(file: file, message: "the columns '\(other)' and '\(c)' both become the NWB series '\(s.name)' "
+                               + "(NWB names allow letters, digits, '_' and '-'); rename one")
+            }
+            first[s.name] = c
+        }
+        return all
+    }
+
     /// Converts the trace table `csv` to the NWB file `path` (written, then renamed), keeping `columns` (all
     /// but the time column by default); `cells` are a network's cell names (for the descriptions) and
     /// `source` says where the data come from. Time and voltage columns are read in the units of their
@@ -86,7 +102,7 @@ public enum NWBExport {
         let seriesNames = chosen.map { layout.voltageScales[$0] == nil ? names[$0] : TraceUnits.split(column: names[$0]).quantity + "_mV" }
         let origin = source ?? "from \(URL(fileURLWithPath: csv).lastPathComponent)"
         let writer = try NWBTraceWriter(path: path, metadata: metadata,
-                                        series: seriesNames.map { series(forColumn: $0, cells: cells, source: origin) })
+                                        series: series(forColumns: seriesNames, cells: cells, source: origin, file: csv))
         let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: chosen.count)
         defer { row.deallocate() }
         var failure: NWBError?

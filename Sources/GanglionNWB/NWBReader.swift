@@ -55,9 +55,14 @@ public enum NWBReader {
 
     /// Every time series in the file's acquisition, stimulus, processing and analysis groups.
     public static func series(in path: String) throws(NWBError) -> [NWBSeriesInfo] {
+        try series(in: path, asInput: true)
+    }
+
+    /// The time series of the file; `asInput`: the file is the command's input (never replaced by an output).
+    static func series(in path: String, asInput: Bool) throws(NWBError) -> [NWBSeriesInfo] {
         hdf5Lock.lock()
         defer { hdf5Lock.unlock() }
-        let file = try HDF5Reader(path: path)
+        let file = try HDF5Reader(path: path, asInput: asInput)
         var found: [NWBSeriesInfo] = []
         for g in groupsToSearch where file.exists(g) {
             file.walk(g) { objectPath in

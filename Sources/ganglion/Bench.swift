@@ -37,6 +37,10 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("network-dt"), help: "With --network: the fixed step (ms) (the authors' forward Euler used 5e-4).") var networkDt: Double = 5e-4
     @Option(name: .customLong("network-span"), help: "With --network: the span (ms) of the fixed-step run.") var networkSpan: Double = 1000
 
+    @Option(name: .customLong("sink-rows"), help: "Also time the trace sinks (CSV and NWB): this many rows written and committed, --repeats times (0: skip).")
+    var sinkRows = 0
+    @Option(name: .customLong("sink-columns"), help: "With --sink-rows: the values per row after the time.") var sinkColumns = 10
+
     func run() throws {
         guard repeats >= 1 else { throw fail("--repeats \(repeats): must be ≥ 1") }
         guard duration > 0, duration.isFinite else { throw fail("--duration \(duration): must be > 0 ms") }
@@ -56,6 +60,7 @@ struct Bench: ParsableCommand {
             try benchNetworkSizes(sizes)
         }
         if let networkFile { try benchNetworkFile(networkFile, eulerStep: networkDt, span: networkSpan) }
+        if sinkRows > 0 { try benchSinks(folder: folder) }
         if onlyExtras { return }
         print("Model \(neuron.name), \(duration) ms simulated, 0.1 ms output to CSV, median of \(repeats) runs.")
         print("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(machineName()).\n")

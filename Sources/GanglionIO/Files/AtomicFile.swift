@@ -37,9 +37,7 @@ public final class AtomicFileWriter {
             if replacingPartial { _ = unlink(name) }
             let d = open(name, flags, 0o644)
             guard d >= 0 else {
-                if errno == EEXIST {
-                    throw IOError(file: name, message: "exists (an unfinished file of an interrupted run): resume that run (ganglion run --resume DIR), or move the file away, or give --force to replace it")
-                }
+                if errno == EEXIST { throw Self.partialExists(name) }
                 throw IOError(file: name, message: "cannot create (\(String(cString: strerror(errno))))")
             }
             (fd, temporaryPath) = (d, name)
@@ -180,6 +178,11 @@ public final class AtomicFileWriter {
         if isPartial { return temporaryPath }
         unlink(temporaryPath)
         return nil
+    }
+
+    /// The error for a `.partial` file that is already there when a new run starts: it may be another run's.
+    public static func partialExists(_ name: String) -> IOError {
+        IOError(file: name, message: "exists (an unfinished file of an interrupted run): resume that run (ganglion run --resume DIR), or move the file away, or give --force to replace it")
     }
 
     /// A random tag for scratch names.
