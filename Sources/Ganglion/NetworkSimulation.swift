@@ -40,8 +40,10 @@ public struct NetworkRequest: Sendable, SolverConfigured {
     public var pendingHomeostasis: [Homeostasis?] = []
     /// Per cell: the threshold V_th (mV) for sharp events (nil: the cell's grid threshold at t = 0).
     public var thresholds: [Double?] = []
-    /// Trace file (CSV): t, then per cell V (mV) and the `record` states; `nil`: none.
+    /// Trace file (CSV or NWB, `traceFormat`): t, then per cell V (mV) and the `record` states; `nil`: none.
     public var tracePath: String?
+    /// The trace's format (CSV, or NWB with its session metadata), written directly while the run goes.
+    public var traceFormat: TraceSinkFormat = .csv
     /// Part of the run written to the trace (ms); nil: all of it.
     public var traceWindow: ClosedRange<Double>?
     /// Extra per-cell states written to the trace (layout names such as `Ca`, `Na.m`).
@@ -252,7 +254,7 @@ final class NetworkRun {
         if let path = r.tracePath {
             let columns = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\(TraceColumns.name(ofState: $0))" } }
             let record = r.record
-            observers.append(try TraceObserver(key: "trace", path: path, columns: columns, window: r.traceWindow, duration: r.duration,
+            observers.append(try TraceObserver(key: "trace", path: path, format: r.traceFormat, columns: columns, window: r.traceWindow, duration: r.duration,
                                                subject: circuit, replacingPartial: replace, resuming: resuming) { subject in
                 subject.cells.flatMap { c in [TraceSource.state(c.offset)] + record.map { TraceSource.state(c.offset + c.compiled.layout.index(of: $0)!) } }
             })
@@ -280,7 +282,7 @@ final class NetworkRun {
                 "events=\(events)", "pending=" + StableDescription.of(r.pendingHomeostasis), "vth=\(r.thresholds)", "trace=\(String(describing: r.traceWindow))",
                 "record=\(r.record)", "gdt=\(String(describing: r.conductanceInterval))", "ckpt=\(String(describing: r.checkpointInterval))"]
             .joined(separator: "|") + extras.fingerprintExtras + (s.atol.map { "|atol=\($0)" } ?? "")
-            + (r.snapshotTimes.isEmpty ? "" : "|snap=\(r.snapshotTimes):\(r.snapshotDuration):\(r.snapshotWindow)")
+            + (r.snapshotTimes.isEmpty ? "" : "|snap=\(r.snapshotTimes):\(r.snapshotDuration):\(r.snapshotWindow)") + (r.traceFormat.fileExtension == "nwb" ? "|trace=nwb" : "")
     }
 
     func run() throws(SimulationError) -> NetworkReport {

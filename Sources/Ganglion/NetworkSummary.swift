@@ -12,13 +12,16 @@ extension NetworkExperiment {
         summary["cells"] = request.network.cells.map(\.name)
         summary["synapses"] = request.network.synapses.map(\.summary)
         summary["electrical"] = request.network.electricalSynapses.map { "\($0.a) ~ \($0.b) (\($0.conductance) mS/cm²)" }
-        summary["events"] = request.events.map { ev in
-            let cells = ev.cells.map { request.network.cells[$0].name }.joined(separator: ", ")
-            switch ev.action {
-            case .cell(let a): return ProtocolEvent(time: ev.time, action: a).summary + " [\(cells)]"
-            case .startHomeostasis(let initial): return "t = \(ev.time) ms: homeostasis on (m from \(initial ? "ḡ(0)" : "ḡ(t)")) [\(cells)]"
-            }
-        }
+        summary["events"] = request.events.map(describe)
         return summary
+    }
+
+    /// An event as the summary lists it: what it does and the cells it addresses.
+    public func describe(_ ev: NetworkEvent) -> String {
+        let cells = ev.cells.map { request.network.cells[$0].name }.joined(separator: ", ")
+        switch ev.action {
+        case .cell(let a): return ProtocolEvent(time: ev.time, action: a).summary + " [\(cells)]"
+        case .startHomeostasis(let initial): return "t = \(ev.time) ms: homeostasis on (m from \(initial ? "ḡ(0)" : "ḡ(t)")) [\(cells)]"
+        }
     }
 }

@@ -45,8 +45,10 @@ public struct SimulationRequest: Sendable, SolverConfigured {
     /// Settling time (ms) of each segment between protocol events: a segment [start, end) is analysed from
     /// start + min(`segmentSettling`, (end − start)/2) to its end.
     public var segmentSettling: Double = 1000
-    /// Trace file to write (CSV); `nil`: none.
+    /// Trace file to write (CSV or NWB, `traceFormat`); `nil`: none.
     public var tracePath: String?
+    /// The trace's format (CSV, or NWB with its session metadata), written directly while the run goes.
+    public var traceFormat: TraceSinkFormat = .csv
     /// Extra quantities written to the trace besides t, V and Ca; empty: none.
     public var record: [RecordItem] = []
     /// Called with the simulated time (ms) now and then, for progress reports.

@@ -110,7 +110,7 @@ final class SimulationRun {
                                                         duration: duration, replacingPartial: replace, resuming: resuming))
         }
         if let path = request.tracePath {
-            observers.append(try TraceObserver(key: "trace", path: path, columns: header, window: request.traceWindow, duration: duration,
+            observers.append(try TraceObserver(key: "trace", path: path, format: request.traceFormat, columns: header, window: request.traceWindow, duration: duration,
                                                subject: cell, replacingPartial: replace, resuming: resuming) { _ in sources })
         }
         let cell = cell
@@ -139,7 +139,7 @@ final class SimulationRun {
                 "snap=\(r.snapshotTimes)", "ckpt=\(String(describing: r.checkpointInterval))",
                 "gdt=\(String(describing: r.conductanceInterval))", "gt=\(r.conductanceTimes)", "win=\(r.extraWindows)"]
             .joined(separator: "|")
-            + (r.events.contains { $0.time > 0 && $0.time < r.duration } ? "|segments-settling=\(r.segmentSettling)" : "") + r.solverSettings.fingerprintExtras
+            + (r.events.contains { $0.time > 0 && $0.time < r.duration } ? "|segments-settling=\(r.segmentSettling)" : "") + r.solverSettings.fingerprintExtras + (r.traceFormat.fileExtension == "nwb" ? "|trace=nwb" : "")
     }
 
     func execute() throws(SimulationError) -> SimulationReport {

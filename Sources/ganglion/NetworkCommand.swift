@@ -110,10 +110,10 @@ struct NetworkCommand: ParsableCommand {
         var nwbPath: String?
         if let t = e.traceName {
             if traceFormat == .nwb {
-                // The run streams a scratch CSV next to the NWB file and converts it at the end.
+                // NWB is written directly while the run goes; the solver and its statistics are added when it ends.
                 let base = t.lowercased().hasSuffix(".nwb") || t.lowercased().hasSuffix(".csv") ? String(t.dropLast(4)) : t
                 nwbPath = folder + "/" + base + ".nwb"
-                e.request.tracePath = folder + "/" + base + ".csv"
+                e.request.tracePath = nwbPath
                 let names = e.request.network.cells.map { NWBExport.series(forColumn: "\($0.name).V_mV", source: "").name }
                 if let clash = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
                     throw fail("--format nwb: two cells get the NWB series name '\(clash)' (NWB names allow letters, digits, '_' and '-'); rename a cell")
@@ -135,13 +135,23 @@ struct NetworkCommand: ParsableCommand {
                 e.request.replacesPartialOutputs = true
             }
         } else {
-            for output in [e.request.tracePath, nwbPath, folder + "/summary.json", RunRecord.path(in: folder)].compactMap({ $0 }) {
+            for output in [e.request.tracePath, folder + "/summary.json", RunRecord.path(in: folder)].compactMap({ $0 }) {
                 do { try OutputPolicy.check(output) } catch { throw fail("\(error)") }
             }
             // The run record first: it holds everything --resume needs.
             do { try AtomicFileWriter.write(record.data, to: RunRecord.path(in: folder)) } catch { throw fail("\(error)") }
         }
         if e.writesConductances { e.request.conductancesPath = folder + "/conductances.csv" }
+        if nwbPath != nil {
+            let networkText = try? JSONInput.parse(Data(record.inputText.utf8))
+            let events = e.request.events.map(e.describe)
+            var m = nwbMetadata(description: "Ganglion: network \(e.name) (\(e.request.network.cells.count) cells) simulated for \(e.request.duration) ms",
+                                model: networkText, protocol: ["events": events], solver: nil, input: file, started: started)
+            m.subject.subjectID = e.name
+            m.subject.description = "In-silico subject: a network of \(e.request.network.cells.count) conductance-based model neurons ("
+                + e.request.network.cells.map(\.name).joined(separator: ", ") + ") simulated by Ganglion, not an animal."
+            e.request.traceFormat = .nwb(NWBTraceOptions(metadata: m, cells: Set(e.request.network.cells.map(\.name))))
+        }
         e.request.shouldStop = installInterruptHandler()
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
         if showProgress { e.request.progress = progressReporter(duration: e.request.duration) }
@@ -158,20 +168,6 @@ struct NetworkCommand: ParsableCommand {
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         var summary = e.summaryObject(report: report, file: file, runID: record.runID)
-        var nwbTrace: String?
-        if let path = nwbPath, let t = report.tracePath {
-            let networkText = try? JSONInput.parse(Data(record.inputText.utf8))
-            var m = nwbMetadata(description: "Ganglion: network \(e.name) (\(e.request.network.cells.count) cells) simulated for \(e.request.duration) ms",
-                                model: networkText, protocol: ["events": summary["events"] as Any], solver: summary["solver"], input: file,
-                                started: started)
-            m.subject.subjectID = e.name
-            m.subject.description = "In-silico subject: a network of \(e.request.network.cells.count) conductance-based model neurons ("
-                + e.request.network.cells.map(\.name).joined(separator: ", ") + ") simulated by Ganglion, not an animal."
-            // The scratch CSV stays until the figures are drawn from it.
-            try finishNWB(scratch: t, to: path, metadata: m, cells: Set(e.request.network.cells.map(\.name)), removeScratch: false)
-            summary["trace"] = path
-            nwbTrace = path
-        }
         let text = JSONOutput.string(summary, pretty: true) + "\n"
         do { try AtomicFileWriter.write(Data(text.utf8), to: folder + "/summary.json") } catch { throw fail("\(folder)/summary.json: \(error)") }
         if e.request.checkpointPath != nil {
@@ -182,7 +178,10 @@ struct NetworkCommand: ParsableCommand {
         var figures: [String] = []
         if plot {
             let markers = e.request.events.map { ($0.time, "t = \($0.time / 1000) s") }
-            if let t = report.tracePath {
+            if let trace = report.tracePath {
+                // Figures are drawn from CSV: an NWB trace is read back into a temporary one.
+                let t = nwbPath != nil ? try temporaryCSV(fromNWB: trace).csv : trace
+                defer { if t != trace { unlink(t) } }
                 figures += try writePlot(csv: t, to: folder + "/trace.svg", title: "\(e.name): membrane potential", markers: markers)
                 // The raster of the trace's span, annotated with the analysis window that overlaps it most.
                 let span = e.request.traceWindow ?? 0...e.request.duration
@@ -203,7 +202,6 @@ struct NetworkCommand: ParsableCommand {
                 figures += try writePlot(csv: c, to: folder + "/conductances.svg", title: "\(e.name): conductances", markers: markers)
             }
         }
-        if nwbTrace != nil, let t = report.tracePath { unlink(t) }
         if json {
             print(JSONOutput.string(summary))
         } else {
@@ -211,7 +209,7 @@ struct NetworkCommand: ParsableCommand {
             let rate = e.request.duration / report.wallMilliseconds
             print(String(format: "%@: %.1f s simulated in %.2f s (%.0f× real time), %d steps; wrote %@/summary.json%@", e.name,
                          e.request.duration / 1000, report.wallMilliseconds / 1000, rate, report.statistics.steps, folder,
-                         (nwbTrace ?? report.tracePath).map { ", \($0)" } ?? "") + figures.map { ", " + $0 }.joined())
+                         report.tracePath.map { ", \($0)" } ?? "") + figures.map { ", " + $0 }.joined())
         }
     }
 }

@@ -78,13 +78,22 @@ struct Simulate: ParsableCommand {
         request.segmentSettling = settling
         let traceFormat = TraceFormat.resolve(format, path: out)
         if traceFormat == .nwb, out == nil { throw fail("--format nwb needs --out FILE.nwb") }
-        // NWB: the run streams a scratch CSV (kept if the run fails), converted when it completes.
-        let csvTrace = traceFormat == .nwb ? out.map { $0 + ".csv" } : out
-        request.tracePath = csvTrace
+        request.tracePath = out
         let svgPath = plot ? out.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".nwb") ? String($0.dropLast(4)) : $0) + ".svg" } : nil
-        try checkOutputs(csvTrace, traceFormat == .nwb ? out : nil, svgPath)
+        try checkOutputs(out, svgPath)
         request.record = record.map(RecordItem.parseList) ?? []
         request.events = try event.map(parseEvent)
+        if traceFormat == .nwb {
+            // NWB is written directly while the run goes; the solver and its statistics are added when it ends.
+            let modelFile = FileManager.default.fileExists(atPath: model) ? model : nil
+            var m = nwbMetadata(description: "Ganglion: \(neuron.name) simulated for \(duration) ms (\(solver.rawValue))",
+                                model: ModelFile.jsonObject(neuron, source: modelFile),
+                                protocol: ["events": request.events.map { ["time_ms": $0.time, "action": $0.summary] as [String: Any] },
+                                           "dt_out_ms": dtOut],
+                                solver: nil, input: modelFile, started: started)
+            m.subject.subjectID = neuron.name
+            request.traceFormat = .nwb(NWBTraceOptions(metadata: m))
+        }
         if !quiet, isatty(STDERR_FILENO) != 0 {
             request.progress = progressReporter(duration: duration)
         }
@@ -100,22 +109,13 @@ struct Simulate: ParsableCommand {
         }
         if request.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if plot {
-            guard let out, let csvTrace else { throw fail("--plot needs --out (the trace to plot)") }
+            guard let out else { throw fail("--plot needs --out (the trace to plot)") }
             let svg = (out.hasSuffix(".csv") || out.hasSuffix(".nwb") ? String(out.dropLast(4)) : out) + ".svg"
-            try writePlot(csv: csvTrace, to: svg, title: "\(report.model): \(duration / 1000) s, \(solver.rawValue)",
+            let csv = traceFormat == .nwb ? try temporaryCSV(fromNWB: out).csv : out
+            defer { if csv != out { unlink(csv) } }
+            try writePlot(csv: csv, to: svg, title: "\(report.model): \(duration / 1000) s, \(solver.rawValue)",
                           markers: request.events.map { ($0.time, $0.summary) })
             if !json { printErr("wrote \(svg)") }
-        }
-        if traceFormat == .nwb, let out, let csvTrace {
-            let modelFile = FileManager.default.fileExists(atPath: model) ? model : nil
-            var m = nwbMetadata(description: "Ganglion: \(report.model) simulated for \(duration) ms (\(solver.rawValue))",
-                                model: ModelFile.jsonObject(neuron, source: modelFile),
-                                protocol: ["events": request.events.map { ["time_ms": $0.time, "action": $0.summary] as [String: Any] },
-                                           "dt_out_ms": dtOut],
-                                solver: report.jsonObject["solver"], input: modelFile, started: started)
-            m.subject.subjectID = report.model
-            try finishNWB(scratch: csvTrace, to: out, metadata: m)
-            report.tracePath = out
         }
         if json {
             print(JSONOutput.string(report.jsonObject))

@@ -60,7 +60,9 @@ struct NWBTests {
         #expect(v["has_timestamps"] as? Bool == true)
         #expect(abs((v["si_first"] as? Double ?? 0) - -0.070) < 1e-12, "V(0) = −70 mV = −0.070 V")
         for (name, s) in series {
-            #expect(s["max_abs_data_error"] as? Double == 0, "\(name): the NWB data equal the CSV's")
+            // NWB holds the values as computed, the CSV 10 significant digits (a relative rounding of at most 5e-10).
+            #expect((s["max_rel_data_error"] as? Double ?? 1) <= 5.000001e-10, "\(name): the NWB data equal the CSV's to its digits")
+            #expect(s["zeros_exact"] as? Bool == true, "\(name)")
             #expect((s["max_abs_time_error_s"] as? Double ?? 1) < 1e-12, "\(name): times")
         }
         #expect(report["session_start_time_has_tz"] as? Bool == true)
@@ -91,7 +93,8 @@ struct NWBTests {
         for (name, s) in series {
             #expect(s["has_timestamps"] as? Bool == false, "\(name): regular grid")
             #expect(abs((s["rate"] as? Double ?? 0) - 10_000) < 1e-6, "\(name): 0.1 ms samples = 10 kHz")
-            #expect(s["max_abs_data_error"] as? Double == 0, "\(name)")
+            #expect((s["max_rel_data_error"] as? Double ?? 1) <= 5.000001e-10, "\(name): equal to the CSV's 10 significant digits")
+            #expect(s["zeros_exact"] as? Bool == true, "\(name)")
             #expect((s["max_abs_time_error_s"] as? Double ?? 1) < 1e-9, "\(name)")
             #expect((s["description"] as? String)?.contains("of cell") == true)
         }

@@ -38,6 +38,13 @@ def main(nwb_path, csv_path):
             if column in names:
                 expected = table[column]
                 entry["max_abs_data_error"] = float(np.max(np.abs(data - expected))) if data.size == expected.size else None
+                # The CSV holds 10 significant digits, the NWB file the values as computed: relative to the CSV's value
+                # (a CSV zero is an exact zero).
+                if data.size == expected.size:
+                    nonzero = expected != 0
+                    rel = np.abs(data[nonzero] - expected[nonzero]) / np.abs(expected[nonzero])
+                    entry["max_rel_data_error"] = float(np.max(rel)) if rel.size else 0.0
+                    entry["zeros_exact"] = bool(np.all(data[~nonzero] == 0))
                 entry["max_abs_time_error_s"] = float(np.max(np.abs(times - t_s))) if times.size == t_s.size else None
                 entry["si_first"] = float(data[0] * ts.conversion)
             series[name] = entry

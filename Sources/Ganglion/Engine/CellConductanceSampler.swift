@@ -86,7 +86,7 @@ final class CellConductanceSampler: RunObserver {
         return try? DICCalculator(cell).dics(at: V)
     }
 
-    func finish() throws { try writer?.commit() }
+    func finish(_ outcome: RunEngine.Outcome) throws { try writer?.commit() }
     func abandon() -> String? { _ = try? writer?.keepPartial(); return nil }
 
     func save(at t: Double) throws -> String? {

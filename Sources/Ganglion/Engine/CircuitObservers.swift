@@ -81,7 +81,7 @@ final class CircuitConductanceSampler: RunObserver {
     }
 
     func systemChanged() throws { remap() }
-    func finish() throws { try writer?.commit() }
+    func finish(_ outcome: RunEngine.Outcome) throws { try writer?.commit() }
     func abandon() -> String? { _ = try? writer?.keepPartial(); return nil }
 
     func save(at t: Double) throws -> String? {

@@ -38,6 +38,15 @@ final class RunEngine {
         var wallMilliseconds: Double
         /// The time (ms) a resumed run went on from.
         var resumedAt: Double?
+        var settings: SolverSettings
+
+        /// The solver, its settings and statistics, as written in summaries and NWB files.
+        var solverObject: [String: Any] {
+            var o = statistics.jsonObject
+            o["name"] = algorithm
+            if let dt = settings.fixedStep { o["dt_ms"] = dt } else { o["rtol"] = settings.rtol }
+            return o
+        }
     }
 
     let subject: any RunSubject
@@ -182,7 +191,8 @@ final class RunEngine {
             // so a run killed at any point from here on resumes to the same files. The caller removes the
             // checkpoint once it has written the run's summary.
             if checkpointPath != nil, (resumedAt ?? 0) < duration { try checkpoint(wall: wallNow()) }
-            for o in observers { try o.finish() }
+            let outcome = Outcome(statistics: statistics, algorithm: algorithm, wallMilliseconds: wallNow(), resumedAt: resumedAt, settings: settings)
+            for o in observers { try o.finish(outcome) }
         } catch let e as SolverError {
             var e = e
             e.statistics += statistics
@@ -194,7 +204,7 @@ final class RunEngine {
         } catch {
             throw SimulationError(message: "\(error)", partialTracePath: abandon())
         }
-        return Outcome(statistics: statistics, algorithm: algorithm, wallMilliseconds: wallNow(), resumedAt: resumedAt)
+        return Outcome(statistics: statistics, algorithm: algorithm, wallMilliseconds: wallNow(), resumedAt: resumedAt, settings: settings)
     }
 
     /// A run stops when a cell's |V| exceeds this (mV) or its calcium turns negative.

@@ -16,7 +16,7 @@ protocol RunObserver: AnyObject {
     /// A boundary of the run at t (ms), after the events there and `systemChanged`; `changed`: whether an event acted.
     func boundary(_ t: Double, changed: Bool) throws
     /// The run reached its end: commit outputs (the checkpoint with the outputs' final positions is written).
-    func finish() throws
+    func finish(_ outcome: RunEngine.Outcome) throws
     /// The run failed: outputs are kept as `.partial`; returns the path kept when this observer writes the trace.
     func abandon() -> String?
     /// Prepares for a checkpoint at time t (ms): outputs flushed to disk; returns the state to save, nil for none.
@@ -30,7 +30,7 @@ extension RunObserver {
     var watchesSamples: Bool { true }
     func systemChanged() throws {}
     func boundary(_ t: Double, changed: Bool) throws {}
-    func finish() throws {}
+    func finish(_ outcome: RunEngine.Outcome) throws {}
     func abandon() -> String? { nil }
     func save(at t: Double) throws -> String? { nil }
     func restore(_ saved: String?) throws {}

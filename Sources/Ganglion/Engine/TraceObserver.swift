@@ -1,5 +1,6 @@
 import Foundation
 import GanglionCore
+import GanglionNWB
 
 /// Where a trace column's value comes from.
 enum TraceSource: Equatable {
@@ -11,11 +12,12 @@ enum TraceSource: Equatable {
     case current(cell: Int, channel: Int)
 }
 
-/// Writes samples inside a time window to a trace file, one row per sample: t, then one value per column.
+/// Writes samples inside a time window to a trace sink (CSV or NWB, `TraceSinkFormat`), one row per sample: t,
+/// then one value per column.
 /// The columns' sources are resolved again whenever an event recompiles the system.
 final class TraceObserver: RunObserver {
     struct Saved: Codable {
-        var bytes: Int?
+        var position: SinkPosition?
         /// Whether the checkpoint is the one at the end of the run (the output may already be committed).
         var atEnd: Bool
     }
@@ -25,34 +27,36 @@ final class TraceObserver: RunObserver {
     let columns: [String]
     let window: ClosedRange<Double>
     let duration: Double
+    let format: TraceSinkFormat
     private unowned let subject: any RunSubject
     private let resolve: (any RunSubject) throws(SimulationError) -> [TraceSource]
     private var sources: [TraceSource] = []
     /// The cells some column needs the currents of.
     private var currentCells: [Int] = []
     private var cells: [(compiled: CompiledNeuron, offset: Int)] = []
-    @exclusivity(unchecked) private var writer: CSVTraceWriter?
+    @exclusivity(unchecked) private var writer: (any TraceSink)?
     private let row: UnsafeMutableBufferPointer<Double>
     private let currents: UnsafeMutablePointer<Double>
     private let currentCapacity: Int
 
     /// A trace of `columns` (the first one the time) written to `path`; `resuming`: the file is reopened by
     /// `restore` instead of created.
-    init(key: String, path: String, columns: [String], window: ClosedRange<Double>?, duration: Double, subject: any RunSubject,
-         replacingPartial: Bool, resuming: Bool,
+    init(key: String, path: String, format: TraceSinkFormat = .csv, columns: [String], window: ClosedRange<Double>?, duration: Double,
+         subject: any RunSubject, replacingPartial: Bool, resuming: Bool,
          sources resolve: @escaping (any RunSubject) throws(SimulationError) -> [TraceSource]) throws(SimulationError) {
         self.key = key
         self.path = path
         self.columns = columns
         self.window = window ?? (-Double.infinity...Double.infinity)
         self.duration = duration
+        self.format = format
         self.subject = subject
         self.resolve = resolve
         row = .allocate(capacity: max(1, columns.count))
         currentCapacity = subject.cells.map { $0.compiled.currentNames.count }.max() ?? 0
         currents = .allocate(capacity: currentCapacity + 1)
         if !resuming {
-            do { writer = try CSVTraceWriter(path: path, columns: columns, replacingPartial: replacingPartial) } catch {
+            do { writer = try format.makeSink(path: path, columns: columns, replacingPartial: replacingPartial) } catch {
                 throw SimulationError(message: "\(error)")
             }
         }
@@ -92,16 +96,20 @@ final class TraceObserver: RunObserver {
 
     func systemChanged() throws { try remap() }
 
-    func finish() throws { try writer?.commit() }
+    func finish(_ outcome: RunEngine.Outcome) throws {
+        writer?.describeSolver(JSONOutput.string(outcome.solverObject, pretty: true))
+        try writer?.commit()
+    }
 
     func abandon() -> String? { (try? writer?.keepPartial()) ?? nil }
 
     func save(at t: Double) throws -> String? {
-        try checkpointText(Saved(bytes: try writer?.synchronize(), atEnd: t >= duration))
+        try checkpointText(Saved(position: try writer?.position(), atEnd: t >= duration))
     }
 
     func restore(_ saved: String?) throws {
         let s = try checkpointValue(Saved.self, from: saved, what: "position of \(path)")
-        writer = try reopenOutput(path, columns: columns, size: s.bytes, complete: s.atEnd)
+        guard let position = s.position else { throw SimulationError(message: "the checkpoint has no position of \(path)") }
+        writer = try reopenSink(format, path: path, columns: columns, at: position, complete: s.atEnd)
     }
 }
