@@ -122,4 +122,35 @@ struct KillResumeTests {
             """#, command: "network")
         #expect(killed >= 20)
     }
+
+    @Test("a network writing NWB directly resumes to the same datasets from every kill point")
+    func networkNWB() throws {
+        let work = scratchFolder("kill-nwb")
+        write(#"""
+            {"name": "net", "duration_ms": 2000,
+             "cells": [{"name": "A", "cell": "stg-spiking"}, {"name": "B", "cell": "stg-bursting"}],
+             "synapses": [{"from": "A", "to": "B", "gbar": 0.8}, {"from": "B", "to": "A", "gbar": 0.2}],
+             "protocol": [{"t": 900, "cells": ["B"], "block": "H", "fraction": 0}],
+             "outputs": {"trace": "trace.nwb", "checkpoint_every_ms": 250, "windows_ms": [[500, 2000]]}}
+            """#, to: work + "/e.json")
+        let reference = try ganglion(["network", "e.json", "--out", "ref", "--quiet"], in: work)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let summary = Self.results(work + "/ref")["summary.json"]
+        #expect(summary != nil)
+        var point = 2, killed = 0
+        while point < 400 {
+            let folder = "k\(point)"
+            let r = try ganglion(["network", "e.json", "--out", folder, "--quiet"], in: work, environment: ["GANGLION_KILL_AT": "\(point)"])
+            if r.status == 0 { break }
+            #expect(r.status == 137, "kill point \(point): \(r.stderr)")
+            killed += 1
+            let resumed = try ganglion(["network", "--resume", folder, "--quiet"], in: work)
+            #expect(resumed.status == 0, "kill point \(point): \(resumed.stderr)")
+            #expect(try nwbDifferences(work + "/ref/trace.nwb", work + "/" + folder + "/trace.nwb").isEmpty, "kill point \(point)")
+            #expect(Self.results(work + "/" + folder)["summary.json"] == summary, "kill point \(point)")
+            point += 3
+        }
+        #expect(killed >= 5)
+        try? FileManager.default.removeItem(atPath: work)
+    }
 }
