@@ -26,6 +26,9 @@ public struct ExperimentRunner: Sendable {
     /// Run only this shard's slice of a population's cells (nil: every cell); the summary then has this
     /// slice's rows and statistics and says which slice it is (`shard`), for `ganglion merge`.
     public var shard: PopulationShard?
+    /// The trace format of cell k (its index in the experiment) written into `folder` (nil: CSV): NWB is
+    /// written directly while the cell runs, as `trace.nwb`.
+    public var traceFormat: (@Sendable (_ cell: Int, _ folder: String) -> TraceSinkFormat)?
 
     /// A runner writing `experiment` into `folder`, one worker per core, not resuming.
     public init(experiment: Experiment, folder: String) {
@@ -68,7 +71,11 @@ public struct ExperimentRunner: Sendable {
         var e = experiment
         e.request.shouldStop = shouldStop   // the preparatory and reference runs stop on a signal too
         var request = try e.request(forCell: k)
-        if experiment.traceInterval != nil { request.tracePath = dir + "/trace.csv" }
+        if experiment.traceInterval != nil {
+            let format = traceFormat?(k, dir) ?? .csv
+            request.traceFormat = format
+            request.tracePath = dir + "/trace." + format.fileExtension
+        }
         if request.conductanceInterval != nil { request.conductancesPath = dir + "/conductances.csv" }
         if request.checkpointInterval != nil { request.checkpointPath = checkpoint }
         if resume {

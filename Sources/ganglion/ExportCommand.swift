@@ -99,25 +99,6 @@ func nwbMetadata(description: String, model: Any?, protocol protocolObject: Any?
     return m
 }
 
-/// Converts a run's scratch CSV trace to NWB at `path`, then deletes the scratch file unless the caller
-/// still needs it (`removeScratch: false`, e.g. to plot from it). `cells` are a network's cell names.
-func finishNWB(scratch: String, to path: String, metadata: NWBMetadata, cells: Set<String> = [], removeScratch: Bool = true) throws(ExitCode) {
-    precondition(scratch != path)
-    do { try NWBExport.convert(csv: scratch, to: path, metadata: metadata, cells: cells, source: "simulated by Ganglion") } catch {
-        throw fail("\(error) (the trace is kept as CSV: \(scratch))")
-    }
-    if removeScratch { unlink(scratch) }
-}
-
-/// Points the `trace` of the summary file `summary` (if it names one) at `path`.
-func repointTrace(inSummary summary: String, to path: String) throws(ExitCode) {
-    guard let data = FileManager.default.contents(atPath: summary),
-          var object = (try? JSONInput.parse(data)) as? [String: Any], object["trace"] is String else { return }
-    object["trace"] = path
-    do { try AtomicFileWriter.write(Data((JSONOutput.string(object, pretty: true) + "\n").utf8), to: summary) }
-    catch { throw fail("\(summary): \(error)") }
-}
-
 /// An error message about a temporary CSV made from an NWB file, naming the NWB file instead.
 func nwbMessage(_ error: Error, csv: String, nwb: String) -> String {
     "\(error)".replacingOccurrences(of: csv + ":", with: nwb + " (read as a trace):").replacingOccurrences(of: csv, with: nwb)

@@ -8,7 +8,7 @@ extension NetworkCommand {
     /// `saved`: the run record of the folder to resume (nil: a new run).
     func runCircuits(_ c: CircuitPopulation, file: String, text: String, saved: RunRecord?, claimed: OutputFolder?) throws {
         if plot { throw fail("--plot: not for a population of circuits (each circuit's trace is in its folder, circuits/<k>/)") }
-        var first = c.first
+        let first = c.first
         var record: RunRecord
         let folder: String
         let claim: OutputFolder

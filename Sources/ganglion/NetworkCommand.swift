@@ -167,7 +167,7 @@ struct NetworkCommand: ParsableCommand {
             throw fail("\(e.name): \(error.description)\(resumable ? "\n(\(hint.dropFirst(2)))" : "")")
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        var summary = e.summaryObject(report: report, file: file, runID: record.runID)
+        let summary = e.summaryObject(report: report, file: file, runID: record.runID)
         let text = JSONOutput.string(summary, pretty: true) + "\n"
         do { try AtomicFileWriter.write(Data(text.utf8), to: folder + "/summary.json") } catch { throw fail("\(folder)/summary.json: \(error)") }
         if e.request.checkpointPath != nil {

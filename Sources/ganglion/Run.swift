@@ -127,6 +127,21 @@ struct Run: ParsableCommand {
         runner.shard = shardToRun
         if let jobCount { runner.jobs = jobCount }
         runner.shouldStop = installInterruptHandler()
+        if traceFormat == .nwb {
+            // NWB is written directly while each cell runs; the solver and its statistics are added when it ends.
+            let inputText = FileManager.default.contents(atPath: folder + "/experiment.json").flatMap { try? JSONInput.parse($0) }
+            let events: [[String: Any]] = e.request.events.map { ["time_ms": $0.time, "action": $0.summary] }
+            let base = nwbMetadata(description: "", model: inputText, protocol: ["events": events], solver: nil, input: experiment,
+                                   started: started)
+            let name = e.name, population = e.isPopulation, duration = e.request.duration
+            runner.traceFormat = { k, dir in
+                var m = base
+                let cell = URL(fileURLWithPath: dir).lastPathComponent
+                m.sessionDescription = "Ganglion: experiment \(name)" + (population ? ", cell \(cell)" : "") + ", \(duration) ms"
+                m.subject.subjectID = population ? "\(name)-\(cell)" : name
+                return .nwb(NWBTraceOptions(metadata: m))
+            }
+        }
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
         if showProgress {
             if e.isPopulation {
@@ -154,7 +169,7 @@ struct Run: ParsableCommand {
             throw fail("\(e.name): \(error.description)\(hint)")
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        var s = outcome.summary
+        let s = outcome.summary
         if outcome.interrupted {
             printErr("interrupted: \(s["finished"] ?? 0) of \(s["cells"] ?? 0) cells finished; resume with: ganglion run --resume \(folder)")
             throw ExitCode(130)
@@ -170,30 +185,18 @@ struct Run: ParsableCommand {
                 figures.append(folder + "/population.svg")
             }
             for f in folders {
-                for (csv, name) in [("trace.csv", "membrane potential"), ("conductances.csv", "conductances")]
-                where FileManager.default.fileExists(atPath: f + "/" + csv) {
-                    figures += try writePlot(csv: f + "/" + csv, to: f + "/" + csv.replacingOccurrences(of: ".csv", with: ".svg"),
+                for (file, name) in [("trace.csv", "membrane potential"), ("trace.nwb", "membrane potential"), ("conductances.csv", "conductances")]
+                where FileManager.default.fileExists(atPath: f + "/" + file) {
+                    // Figures are drawn from CSV: an NWB trace is read back into a temporary one.
+                    let csv = isNWB(file) ? try temporaryCSV(fromNWB: f + "/" + file).csv : f + "/" + file
+                    defer { if isNWB(file) { unlink(csv) } }
+                    figures += try writePlot(csv: csv, to: f + "/" + (file.hasPrefix("trace") ? "trace.svg" : "conductances.svg"),
                                              title: "\(e.name): \(name)", markers: events)
                 }
             }
         }
-        if traceFormat == .nwb {
-            if !folders.contains(where: { FileManager.default.fileExists(atPath: $0 + "/trace.csv") || FileManager.default.fileExists(atPath: $0 + "/trace.nwb") }) {
-                printErr("note: --format nwb: this experiment writes no voltage trace (its outputs have no \"trace\"), so no NWB file")
-            }
-            let inputText = FileManager.default.contents(atPath: folder + "/experiment.json").flatMap { try? JSONInput.parse($0) }
-            let events: [[String: Any]] = e.request.events.map { ["time_ms": $0.time, "action": $0.summary] }
-            for f in folders where FileManager.default.fileExists(atPath: f + "/trace.csv") {
-                let cell = URL(fileURLWithPath: f).lastPathComponent
-                var m = nwbMetadata(description: "Ganglion: experiment \(e.name)" + (e.isPopulation ? ", cell \(cell)" : "")
-                                        + ", \(e.request.duration) ms",
-                                    model: inputText, protocol: ["events": events], solver: s["solver"], input: experiment,
-                                    started: started)
-                m.subject.subjectID = e.isPopulation ? "\(e.name)-\(cell)" : e.name
-                try finishNWB(scratch: f + "/trace.csv", to: f + "/trace.nwb", metadata: m)
-                try repointTrace(inSummary: f + "/summary.json", to: f + "/trace.nwb")
-            }
-            if !e.isPopulation, s["trace"] is String { s["trace"] = folder + "/trace.nwb" }
+        if traceFormat == .nwb, !folders.contains(where: { FileManager.default.fileExists(atPath: $0 + "/trace.nwb") }) {
+            printErr("note: --format nwb: this experiment writes no voltage trace (its outputs have no \"trace\"), so no NWB file")
         }
         let statistics = s["statistics"] as? [String: Any]
         func segmentLine(_ o: [String: Any], _ what: String) -> String {
