@@ -161,13 +161,20 @@ final class RunEngine {
                     let shouldStop = shouldStop, reportProgress = progress
                     // The observers that watch samples, held without retaining: the engine's `observers` keeps them
                     // alive for the whole run, and a retain and release per observer per sample is measurable.
-                    let sampling = observers.filter(\.watchesSamples).map(Borrowed.init)
+                    let sample = Self.fanOut(observers.filter(\.watchesSamples))
+                    // Each cell's V index, in memory the closure reads without retaining an array per sample.
                     let offsets = subject.cells.map(\.offset)
+                    let cellCount = offsets.count
+                    let offset = UnsafeMutablePointer<Int>.allocate(capacity: cellCount)
+                    offset.initialize(from: offsets, count: cellCount)
+                    defer { offset.deallocate() }
                     let solution = try settings.integrator(for: subject.system).solve(problem) { t, y in
                         if skip, t == segmentStart { return }
                         if shouldStop?() == true { throw Interrupted() }
-                        for o in offsets where !(abs(y[o]) <= Self.voltageBound && y[o + 1] >= 0) { try self.outOfRange(t, y, offsets) }
-                        for o in sampling { try o.observer.sample(t, y) }
+                        for k in 0..<cellCount where !(abs(y[offset[k]]) <= Self.voltageBound && y[offset[k] + 1] >= 0) {
+                            try self.outOfRange(t, y, offsets)
+                        }
+                        try sample(t, y)
                         if reportProgress != nil, t >= nextProgress {
                             reportProgress?(t)
                             nextProgress = t + progressStep
@@ -223,9 +230,24 @@ final class RunEngine {
         }
     }
 
-    /// An observer referred to without a retain (the engine's `observers` owns it).
-    private struct Borrowed {
-        unowned(unsafe) let observer: any RunObserver
+    /// One function that hands a sample to each observer in order. The observers are captured one by one (not
+    /// read from an array at every sample), so a sample costs no retain and release per observer.
+    private static func fanOut(_ o: [any RunObserver]) -> (Double, UnsafeBufferPointer<Double>) throws -> Void {
+        switch o.count {
+        case 0: return { _, _ in }
+        case 1:
+            let a = o[0]
+            return { t, y in try a.sample(t, y) }
+        case 2:
+            let a = o[0], b = o[1]
+            return { t, y in try a.sample(t, y); try b.sample(t, y) }
+        case 3:
+            let a = o[0], b = o[1], c = o[2]
+            return { t, y in try a.sample(t, y); try b.sample(t, y); try c.sample(t, y) }
+        default:
+            let a = o[0], b = o[1], c = o[2], rest = fanOut(Array(o.dropFirst(3)))
+            return { t, y in try a.sample(t, y); try b.sample(t, y); try c.sample(t, y); try rest(t, y) }
+        }
     }
 
     /// Keeps every output as `.partial`; returns the trace's path.
