@@ -7,19 +7,15 @@ final class CellConductanceSampler: RunObserver {
     struct Saved: Codable {
         var calcium: CalciumAverager
         var nextTick: Double
-        var bytes: Int?
-        var atEnd: Bool
+        var output: CheckpointedCSV.Position?
     }
 
     let key = "conductances"
-    let path: String
     let interval: Double
-    let duration: Double
-    let columns: [String]
     private unowned let subject: CellSubject
     private let conductanceNames: [String]
     private var saved: Saved
-    private var writer: CSVTraceWriter?
+    private let output: CheckpointedCSV
     private let row: UnsafeMutableBufferPointer<Double>
     private let scratch: UnsafeMutablePointer<Double>
 
@@ -35,19 +31,13 @@ final class CellConductanceSampler: RunObserver {
     init(subject: CellSubject, path: String, interval: Double, calciumWindow: Double, duration: Double,
          replacingPartial: Bool, resuming: Bool) throws(SimulationError) {
         self.subject = subject
-        self.path = path
         self.interval = interval
-        self.duration = duration
         conductanceNames = subject.compiled.currentNames
-        columns = Self.columns(for: subject.neuron, conductanceNames: conductanceNames)
-        saved = Saved(calcium: CalciumAverager(window: calciumWindow), nextTick: 0, atEnd: false)
+        let columns = Self.columns(for: subject.neuron, conductanceNames: conductanceNames)
+        output = try CheckpointedCSV(path: path, columns: columns, duration: duration, replacingPartial: replacingPartial, resuming: resuming)
+        saved = Saved(calcium: CalciumAverager(window: calciumWindow), nextTick: 0)
         row = .allocate(capacity: columns.count)
         scratch = .allocate(capacity: conductanceNames.count + 1)
-        if !resuming {
-            do { writer = try CSVTraceWriter(path: path, columns: columns, replacingPartial: replacingPartial) } catch {
-                throw SimulationError(message: "\(error)")
-            }
-        }
     }
 
     deinit {
@@ -71,7 +61,7 @@ final class CellConductanceSampler: RunObserver {
             let r = system.controllerReference(state: Array(y))
             for v in [d?.gs ?? .nan, d?.gu ?? .nan, r[m.conductances[0]]!, r[m.conductances[1]]!] { row[c] = v; c += 1 }
         }
-        try writer?.write(time: tick, values: UnsafeBufferPointer(rebasing: row[0..<c]))
+        try output.writer?.write(time: tick, values: UnsafeBufferPointer(rebasing: row[0..<c]))
         saved.nextTick = tick + interval
     }
 
@@ -86,17 +76,9 @@ final class CellConductanceSampler: RunObserver {
         return try? DICCalculator(cell).dics(at: V)
     }
 
-    func finish(_ outcome: RunEngine.Outcome) throws { try writer?.commit() }
-    func abandon() -> String? { _ = try? writer?.keepPartial(); return nil }
+    func finish(_ outcome: RunEngine.Outcome) throws { try output.commit() }
+    func abandon() -> String? { output.keepPartial(); return nil }
 
-    func save(at t: Double) throws -> String? {
-        saved.bytes = try writer?.synchronize()
-        saved.atEnd = t >= duration
-        return try checkpointText(saved)
-    }
-
-    func restore(_ s: String?) throws {
-        saved = try checkpointValue(Saved.self, from: s, what: "conductance sampler")
-        writer = try reopenOutput(path, columns: columns, size: saved.bytes, complete: saved.atEnd)
-    }
+    func save(at t: Double) throws -> String? { try output.save(&saved, at: t, in: \.output) }
+    func restore(_ s: String?) throws { saved = try output.restore(s, what: "conductance sampler", field: \.output) }
 }

@@ -32,33 +32,22 @@ final class CircuitSpikes: RunObserver {
 final class CircuitConductanceSampler: RunObserver {
     struct Saved: Codable {
         var next: Double
-        var bytes: Int?
-        var atEnd: Bool
+        var output: CheckpointedCSV.Position?
     }
 
     let key = "conductances"
-    let path: String
     let interval: Double
-    let duration: Double
-    let columns: [String]
     private unowned let subject: any RunSubject
     private var cells: [(compiled: CompiledNeuron, offset: Int)] = []
-    private var saved = Saved(next: 0, atEnd: false)
-    private var writer: CSVTraceWriter?
+    private var saved = Saved(next: 0)
+    private let output: CheckpointedCSV
     private var row: [Double] = []
 
     init(subject: any RunSubject, path: String, columns: [String], interval: Double, duration: Double,
          replacingPartial: Bool, resuming: Bool) throws(SimulationError) {
         self.subject = subject
-        self.path = path
-        self.columns = columns
         self.interval = interval
-        self.duration = duration
-        if !resuming {
-            do { writer = try CSVTraceWriter(path: path, columns: columns, replacingPartial: replacingPartial) } catch {
-                throw SimulationError(message: "\(error)")
-            }
-        }
+        output = try CheckpointedCSV(path: path, columns: columns, duration: duration, replacingPartial: replacingPartial, resuming: resuming)
         remap()
     }
 
@@ -68,30 +57,22 @@ final class CircuitConductanceSampler: RunObserver {
     }
 
     func sample(_ t: Double, _ y: UnsafeBufferPointer<Double>) throws {
-        guard writer != nil, t >= saved.next - 1e-9 else { return }
+        guard let writer = output.writer, t >= saved.next - 1e-9 else { return }
         try row.withUnsafeMutableBufferPointer { r in
             var k = 0
             for c in cells {
                 c.compiled.effectiveConductances(y.baseAddress! + c.offset, into: r.baseAddress! + k)
                 k += c.compiled.currentNames.count
             }
-            try writer?.write(time: t, values: UnsafeBufferPointer(r))
+            try writer.write(time: t, values: UnsafeBufferPointer(r))
         }
         saved.next += interval
     }
 
     func systemChanged() throws { remap() }
-    func finish(_ outcome: RunEngine.Outcome) throws { try writer?.commit() }
-    func abandon() -> String? { _ = try? writer?.keepPartial(); return nil }
+    func finish(_ outcome: RunEngine.Outcome) throws { try output.commit() }
+    func abandon() -> String? { output.keepPartial(); return nil }
 
-    func save(at t: Double) throws -> String? {
-        saved.bytes = try writer?.synchronize()
-        saved.atEnd = t >= duration
-        return try checkpointText(saved)
-    }
-
-    func restore(_ s: String?) throws {
-        saved = try checkpointValue(Saved.self, from: s, what: "conductance sampler")
-        writer = try reopenOutput(path, columns: columns, size: saved.bytes, complete: saved.atEnd)
-    }
+    func save(at t: Double) throws -> String? { try output.save(&saved, at: t, in: \.output) }
+    func restore(_ s: String?) throws { saved = try output.restore(s, what: "conductance sampler", field: \.output) }
 }
