@@ -70,7 +70,7 @@ final class CellSubject: RunSubject {
             nextEvent += 1
             changed = true
         }
-        if changed || t == 0 {
+        if changed {
             do { compiled = try CompiledNeuron(protocolState.neuron) } catch {
                 throw SimulationError(message: "model '\(name)' after the events at \(t) ms: \(error)")
             }

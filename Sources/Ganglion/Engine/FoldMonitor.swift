@@ -13,6 +13,7 @@ final class FoldMonitor: RunObserver {
 
     let key = "fold"
     private unowned let subject: any RunSubject
+    private var cells: [(compiled: CompiledNeuron, offset: Int)] = []
     private(set) var saved: Saved
 
     init(subject: any RunSubject) {
@@ -23,7 +24,7 @@ final class FoldMonitor: RunObserver {
 
     func sample(_ t: Double, _ y: UnsafeBufferPointer<Double>) throws {
         guard t >= saved.next else { return }
-        for (i, c) in subject.cells.enumerated() where c.compiled.controllerReferenceCanFold
+        for (i, c) in cells.enumerated() where c.compiled.controllerReferenceCanFold
             && !c.compiled.controllerReferenceIsExact(state: y.baseAddress! + c.offset) {
             saved.time[i] += Self.checkInterval
             if saved.first[i] == nil { saved.first[i] = t }
@@ -31,6 +32,7 @@ final class FoldMonitor: RunObserver {
         saved.next += Self.checkInterval
     }
 
+    func systemChanged() throws { cells = subject.cells }
     func save(at t: Double) throws -> String? { try checkpointText(saved) }
     func restore(_ s: String?) throws { saved = try checkpointValue(Saved.self, from: s, what: "fold monitor") }
 }

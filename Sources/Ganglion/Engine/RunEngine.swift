@@ -142,15 +142,17 @@ final class RunEngine {
         do {
             if resumedAt == nil {
                 // A fresh start: the events at 0 act before the start; then the observers' boundary at 0.
-                let changed = try subject.applyEvents(at: 0)
-                _ = changed
+                _ = try subject.applyEvents(at: 0)
                 for o in observers { try o.systemChanged() }
                 for o in observers { try o.boundary(0, changed: true) }
                 skipFirst = false
             }
             for boundary in boundaries where boundary > time {
                 let segmentStart = time
-                if boundary - segmentStart > 1e-9 * max(1, abs(boundary)) {
+                // Boundaries closer than a billionth of their time (events 1e-13 ms apart) are one instant: no
+                // integration between them (no integrator can resolve the span).
+                let integrates = boundary - segmentStart > 1e-9 * max(1, abs(boundary))
+                if integrates {
                     var problem: ODEProblem
                     do {
                         problem = try ODEProblem(system: subject.system, initialState: subject.state, startTime: segmentStart,
@@ -159,8 +161,7 @@ final class RunEngine {
                     problem.shouldStop = shouldStop
                     let skip = skipFirst
                     let shouldStop = shouldStop, reportProgress = progress
-                    // The observers that watch samples, held without retaining: the engine's `observers` keeps them
-                    // alive for the whole run, and a retain and release per observer per sample is measurable.
+                    // The observers that watch samples, as one function (`fanOut`).
                     let sample = Self.fanOut(observers.filter(\.watchesSamples))
                     // Each cell's V index, in memory the closure reads without retaining an array per sample.
                     let offsets = subject.cells.map(\.offset)
@@ -184,12 +185,10 @@ final class RunEngine {
                     algorithm = solution.algorithm
                     subject.state = solution.finalState
                 }
-                // Boundaries closer than a billionth of their time (events 1e-13 ms apart) are one instant: no
-                // integration between them (no integrator can resolve the span).
                 time = boundary
                 subject.reached(boundary)
                 let changed = try subject.applyEvents(at: boundary)
-                skipFirst = boundary - segmentStart > 1e-9 * max(1, abs(boundary)) ? !changed : skipFirst && !changed
+                skipFirst = integrates ? !changed : skipFirst && !changed
                 if changed { for o in observers { try o.systemChanged() } }
                 for o in observers { try o.boundary(boundary, changed: changed) }
                 if checkpointTimes.contains(boundary) { try checkpoint(wall: wallNow()) }
