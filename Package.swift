@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Formulas in channel files (GanglionIO only); without its CasePaths trait, which needs swift-syntax.
+        .package(url: "https://github.com/pointfreeco/swift-parsing", from: "0.15.2", traits: []),
     ],
     targets: [
         // C boundary: SUNDIALS CVODE (Debian libsundials-dev). Only GanglionCVODE imports it.
@@ -28,7 +30,9 @@ let package = Package(
         .executableTarget(name: "GanglionCommitReader"),
         .plugin(name: "GanglionCommit", capability: .buildTool(), dependencies: ["GanglionCommitReader"]),
         // I/O: model files, CSV traces, JSON summaries, provenance.
-        .target(name: "GanglionIO", dependencies: ["GanglionCore", "GanglionModels", "GanglionBuildInfo"]),
+        .target(name: "GanglionIO", dependencies: [
+            "GanglionCore", "GanglionModels", "GanglionBuildInfo", .product(name: "Parsing", package: "swift-parsing"),
+        ]),
         // NWB 2 export of traces (HDF5); owns every HDF5 identifier.
         .target(name: "GanglionNWB", dependencies: ["GanglionIO", "CHDF5"]),
         // Umbrella: re-exports the above and adds the `simulate` entry point.

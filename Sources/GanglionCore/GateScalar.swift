@@ -11,6 +11,14 @@ public protocol GateScalar: Sendable, ExpressibleByFloatLiteral, ExpressibleByIn
     static prefix func - (operand: Self) -> Self
     /// e^x
     static func exp(_ x: Self) -> Self
+    /// The natural logarithm ln x.
+    static func log(_ x: Self) -> Self
+    /// e^x − 1, accurate for small x.
+    static func expm1(_ x: Self) -> Self
+    /// The square root √x.
+    static func sqrt(_ x: Self) -> Self
+    /// The hyperbolic tangent tanh x.
+    static func tanh(_ x: Self) -> Self
     /// The plain value (for comparisons, e.g. bounding a time constant).
     var primal: Double { get }
 }
@@ -39,6 +47,14 @@ extension Double: GateScalar {
     /// e^x, its argument bounded by `maximumGateExponent`.
     @inlinable @inline(__always)
     public static func exp(_ x: Double) -> Double { boundedExp(x) }
+    /// ln x.
+    @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    /// e^x − 1.
+    @inlinable public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
+    /// √x.
+    @inlinable public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+    /// tanh x.
+    @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
 }
 
 /// A dual number `value + derivative·ε` with ε² = 0: evaluating f on `Dual(x, 1)` gives f(x) and f′(x)
@@ -85,5 +101,19 @@ public struct Dual: GateScalar, Equatable {
         guard !(x.value > maximumGateExponent) else { return Dual(boundedExp(maximumGateExponent)) }
         let e = Foundation.exp(x.value)
         return Dual(e, derivative: e * x.derivative)
+    }
+    /// e^x − 1, with derivative e^x · x′.
+    @inlinable public static func expm1(_ x: Dual) -> Dual { Dual(Foundation.expm1(x.value), derivative: Foundation.exp(x.value) * x.derivative) }
+    /// ln x, with derivative x′/x.
+    @inlinable public static func log(_ x: Dual) -> Dual { Dual(Foundation.log(x.value), derivative: x.derivative / x.value) }
+    /// √x, with derivative x′/(2√x).
+    @inlinable public static func sqrt(_ x: Dual) -> Dual {
+        let r = x.value.squareRoot()
+        return Dual(r, derivative: x.derivative / (2 * r))
+    }
+    /// tanh x, with derivative (1 − tanh² x) x′.
+    @inlinable public static func tanh(_ x: Dual) -> Dual {
+        let t = Foundation.tanh(x.value)
+        return Dual(t, derivative: (1 - t * t) * x.derivative)
     }
 }

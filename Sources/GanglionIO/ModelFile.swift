@@ -75,7 +75,7 @@ public func describeJSON(_ value: Any) -> String {
 /// "Kd": 137, "H": 0.3, "leak": 0.01}}`; every other field defaults to the spec.
 public enum ModelFile {
     /// Keys allowed at the top level.
-    static let topKeys: Set<String> = ["kind", "name", "source", "conductances", "capacitance", "reversal",
+    static let topKeys: Set<String> = ["kind", "family", "name", "source", "conductances", "capacitance", "reversal",
                                        "calcium", "initial", "applied_current", "tau_scale", "notes", "Mg", "Vth"]
     /// Loads the model at `path`, or the built-in named model `path` (e.g. `stg-bursting`) if no such
     /// file exists and the name is known.
@@ -119,10 +119,20 @@ public enum ModelFile {
         for key in root.keys.sorted() where !topKeys.contains(key) {
             throw fail(key, "unknown key (allowed: \(topKeys.sorted().joined(separator: ", ")))")
         }
-        guard let kind = root["kind"] else { throw fail("kind", "missing (use \"stg\")") }
-        guard let kindString = kind as? String else { throw fail("kind", "must be a string, got \(describeJSON(kind))") }
-        guard let family = NeuronKind.named(kindString) else {
-            throw fail("kind", "unknown model kind \"\(kindString)\" (known: \(NeuronKind.all.map(\.name).joined(separator: ", ")))")
+        let family: NeuronKind
+        switch (root["kind"], root["family"]) {
+        case (nil, nil): throw fail("kind", "missing (a built-in family such as \"stg\", or \"family\": the path of a family file)")
+        case (.some, .some): throw fail("family", "give either \"kind\" (a built-in family) or \"family\" (a family file), not both")
+        case (nil, let path?):
+            guard let path = path as? String else { throw fail("family", "must be a path string, got \(describeJSON(path))") }
+            let folder = (file as NSString).deletingLastPathComponent
+            family = try FamilyFile.loadRegistered(path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path)
+        case (let kind?, nil):
+            guard let kindString = kind as? String else { throw fail("kind", "must be a string, got \(describeJSON(kind))") }
+            guard let f = NeuronKind.named(kindString) else {
+                throw fail("kind", "unknown model kind \"\(kindString)\" (known: \(NeuronKind.all.map(\.name).joined(separator: ", ")))")
+            }
+            family = f
         }
         func string(_ key: String) throws(ModelFileError) -> String? {
             guard let v = root[key] else { return nil }
@@ -148,13 +158,13 @@ public enum ModelFile {
             }
             return out
         }
-        let names = family.conductanceNames
-        guard let g = try object("conductances", allowed: Set(names)) else {
+        let names = family.requiredConductanceNames
+        guard let g = try object("conductances", allowed: Set(family.conductanceNames)) else {
             throw fail("conductances", "missing (needs \(names.joined(separator: ", ")))")
         }
-        for name in names {
-            guard let value = g[name] else { throw fail("conductances.\(name)", "missing") }
-            guard value >= 0 else { throw fail("conductances.\(name)", "negative conductance \(value) mS/cm²") }
+        for name in names where g[name] == nil { throw fail("conductances.\(name)", "missing") }
+        for (name, value) in g.sorted(by: { $0.key < $1.key }) where value < 0 {
+            throw fail("conductances.\(name)", "negative conductance \(value) mS/cm²")
         }
         let reversals = try object("reversal", allowed: Set(family.reversalKeys.map(\.key) + ["leak"])) ?? [:]
         var calcium = family.calcium
@@ -168,7 +178,7 @@ public enum ModelFile {
         func scalar(_ key: String) throws(ModelFileError) -> Double? {
             try root[key].map { v throws(ModelFileError) in try number(v, key) }
         }
-        let capacitance = try scalar("capacitance") ?? 1
+        let capacitance = try scalar("capacitance") ?? family.capacitance
         guard capacitance > 0 else { throw fail("capacitance", "must be > 0 µF/cm², got \(capacitance)") }
         let iApp = try scalar("applied_current") ?? 0
         let tauScales = try object("tau_scale", allowed: Set(family.channels.map { $0.name })) ?? [:]
@@ -197,6 +207,10 @@ extension ModelFile {
     /// The model-file JSON object of a neuron (every field explicit), readable back by `parse`.
     public static func jsonObject(_ n: NeuronDescription, source: String? = nil) -> [String: Any] {
         var o: [String: Any] = ["kind": n.kind, "name": n.name]
+        if let file = NeuronKind.named(n.kind)?.file {
+            o["kind"] = nil
+            o["family"] = file
+        }
         if let source { o["source"] = source }
         o["conductances"] = conductanceObject(n)
         if let family = NeuronKind.named(n.kind) {

@@ -8,7 +8,7 @@ public struct NeuronKind: Sendable {
     /// The name used in model files.
     public var name: String
     /// The gated channels, in model order.
-    public var channels: [any IonChannel.Type]
+    public var channels: [any ChannelKinetics]
     /// Default reversal potentials (mV) by model-file key (`Na`, `K`, `Ca`, …) and the ion each applies to.
     public var reversalKeys: [(key: String, ion: Ion, value: Double)]
     /// Default leak reversal (mV).
@@ -37,9 +37,19 @@ public struct NeuronKind: Sendable {
     public var models: [NamedModel]
     /// Where the equations come from.
     public var source: String
+    /// Membrane capacitance C of the family's cells (µF/cm²).
+    public var capacitance: Double = 1
+    /// The channels every model of the family must give a ḡ for; nil: all of them. A model leaves out any
+    /// other channel, and its cells then do not have it (no states, no current). The leak is always required.
+    public var requiredChannels: Set<String>? = nil
+    /// The family file it was read from (absolute path), or nil for a family defined in Swift.
+    public var file: String? = nil
+    /// Whether the family defines DIC reference time constants (`dicReferences`); without them its cells
+    /// have no DICs.
+    public var hasDICReferences = true
 
     /// A family from its parts (see the properties).
-    public init(name: String, channels: [any IonChannel.Type], reversalKeys: [(key: String, ion: Ion, value: Double)],
+    public init(name: String, channels: [any ChannelKinetics], reversalKeys: [(key: String, ion: Ion, value: Double)],
                 leakReversal: Double, initialVoltage: Double, initialCalcium: Double, calcium: CalciumPool,
                 dicReferences: DICReferences, fixedThreshold: Double?, paperDICOptions: DICOptions = DICOptions(),
                 modulatedPair: [String], burstingTargets: (gs: Double, gu: Double), paperAntiWindup: Bool,
@@ -61,8 +71,24 @@ public struct NeuronKind: Sendable {
         self.source = source
     }
 
-    /// Names of every conductance a model file must give, leak included.
+    /// A family of Swift channel types (`IonChannel`); the other parts as `init(name:channels:…)`.
+    public init(name: String, channels: [any IonChannel.Type], reversalKeys: [(key: String, ion: Ion, value: Double)],
+                leakReversal: Double, initialVoltage: Double, initialCalcium: Double, calcium: CalciumPool,
+                dicReferences: DICReferences, fixedThreshold: Double?, paperDICOptions: DICOptions = DICOptions(),
+                modulatedPair: [String], burstingTargets: (gs: Double, gu: Double), paperAntiWindup: Bool,
+                models: [NamedModel], source: String) {
+        self.init(name: name, channels: channels.map { $0.kinetics }, reversalKeys: reversalKeys, leakReversal: leakReversal,
+                  initialVoltage: initialVoltage, initialCalcium: initialCalcium, calcium: calcium, dicReferences: dicReferences,
+                  fixedThreshold: fixedThreshold, paperDICOptions: paperDICOptions, modulatedPair: modulatedPair,
+                  burstingTargets: burstingTargets, paperAntiWindup: paperAntiWindup, models: models, source: source)
+    }
+
+    /// Names of every conductance a model file may give, leak included.
     public var conductanceNames: [String] { channels.map { $0.name } + ["leak"] }
+    /// Names of the conductances a model file must give (`requiredChannels`), leak included.
+    public var requiredConductanceNames: [String] {
+        channels.map(\.name).filter { requiredChannels?.contains($0) ?? true } + ["leak"]
+    }
 
     /// The families that come with Ganglion (`Families/`).
     public static let builtIn: [NeuronKind] = [.stg, .da]
@@ -95,31 +121,42 @@ public struct NeuronKind: Sendable {
     ///   - tauScales: time-constant factors by channel name (e.g. `["KCa": 2]`).
     ///   - magnesium: extracellular Mg (mM) for NMDA.
     public func neuron(name: String? = nil, conductances: [String: Double], reversals: [String: Double] = [:],
-                       capacitance: Double = 1, calcium: CalciumPool? = nil, appliedCurrent: Double = 0,
+                       capacitance: Double? = nil, calcium: CalciumPool? = nil, appliedCurrent: Double = 0,
                        initialVoltage: Double? = nil, initialCalcium: Double? = nil,
                        tauScales: [String: Double] = [:], magnesium: Double = 1.4,
                        threshold: Double? = nil) throws(ModelError) -> NeuronDescription {
-        for key in conductanceNames where conductances[key] == nil {
+        for key in requiredConductanceNames where conductances[key] == nil {
             throw ModelError.invalidValue(field: "conductances.\(key)", value: .nan, reason: "missing")
         }
         func reversal(for ion: Ion) -> Double {
             let entry = reversalKeys.first { $0.ion == ion }!
             return reversals[entry.key] ?? entry.value
         }
-        let gated = channels.map { ch in
-            Conductance(ch, gbar: conductances[ch.name]!, reversal: reversal(for: ch.ion),
+        let gated = channels.filter { conductances[$0.name] != nil }.map { ch in
+            Conductance(ch, gbar: conductances[ch.name]!, reversal: ch.fixedReversal ?? reversal(for: ch.ion),
                         context: ChannelContext(tauScale: tauScales[ch.name] ?? 1, magnesium: magnesium))
         }
-        var d = NeuronDescription(name: name ?? self.name, capacitance: capacitance, conductances: gated,
+        var d = NeuronDescription(name: name ?? self.name, capacitance: capacitance ?? self.capacitance, conductances: gated,
                                   leakConductance: conductances["leak"]!, leakReversal: reversals["leak"] ?? leakReversal,
                                   calcium: calcium ?? self.calcium, appliedCurrent: appliedCurrent,
                                   initialVoltage: initialVoltage ?? self.initialVoltage,
                                   initialCalcium: initialCalcium ?? self.initialCalcium)
         d.kind = self.name
-        d.dicReferences = dicReferences
+        d.dicReferences = hasDICReferences ? references(for: gated) : nil
         d.fixedThreshold = threshold ?? fixedThreshold
         d.paperDICOptions = paperDICOptions
         try d.validate()
         return d
+    }
+
+    /// The family's DIC references for a cell with conductances `gated`: a reference to a channel the cell
+    /// leaves out uses the family's channel itself.
+    func references(for gated: [Conductance]) -> DICReferences {
+        func resolve(_ r: TimescaleReference) -> TimescaleReference {
+            guard case .activation(let name) = r, !gated.contains(where: { $0.name == name }),
+                  let ch = channels.first(where: { $0.name == name }) else { return r }
+            return .channel(ReferenceChannel(ch))
+        }
+        return DICReferences(fast: resolve(dicReferences.fast), slow: resolve(dicReferences.slow), ultraslow: resolve(dicReferences.ultraslow))
     }
 }

@@ -5,7 +5,7 @@ import Ganglion
 
 @Suite("Channels")
 struct ChannelTests {
-    static let families: [(String, [any IonChannel.Type])] = [("stg", NeuronKind.stg.channels), ("da", NeuronKind.da.channels)]
+    static let families: [(String, [any ChannelKinetics])] = [("stg", NeuronKind.stg.channels), ("da", NeuronKind.da.channels)]
     static let channels = families.flatMap { f in f.1.map { (f.0 + "." + $0.name, $0) } }
 
     @Test("every gate stays in [0, 1] with a positive finite τ over −100…+60 mV and Ca 0…500",

@@ -11,7 +11,7 @@ struct FamilyTests {
     static let family: NeuronKind = {
         var k = NeuronKind.stg
         k.name = "stg-nap-test"
-        k.channels.append(NaP.self)
+        k.channels.append(NaP.kinetics)
         k.modulatedPair = ["CaT", "H"]
         k.paperAntiWindup = false
         var g = NamedModel.named("stg-bursting")!.conductances

@@ -39,9 +39,9 @@ struct GateTableTests {
         case "stg-bursting+kKCa2":
             for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].context.tauScale = 2 }
         case "stg-bursting+KCa-not-factoring":
-            for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].channel = ShiftedKCa.self }
+            for i in n.conductances.indices where n.conductances[i].name == "KCa" { n.conductances[i].channel = ShiftedKCa.kinetics }
         case "stg-bursting+A-untabulated":
-            for i in n.conductances.indices where n.conductances[i].name == "A" { n.conductances[i].channel = UntabulatedA.self }
+            for i in n.conductances.indices where n.conductances[i].name == "A" { n.conductances[i].channel = UntabulatedA.kinetics }
             let compiled = try CompiledNeuron(n)
             let a = compiled.layout.index(of: "A.m")!, kca = compiled.layout.index(of: "KCa.m")!, cas = compiled.layout.index(of: "CaS.h")!
             #expect(cas < a && a < kca, "A's states between CaS's and KCa's: \(compiled.layout.names)")

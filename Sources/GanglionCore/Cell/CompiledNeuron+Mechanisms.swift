@@ -85,7 +85,7 @@ extension CompiledNeuron {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
             let d = dOpen.baseAddress!
             for s in slots where s.carriesCalcium {
-                let open = s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: d)
+                let open = s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: d) }
                 let drive = V - s.reversal, g = gbar(s, y)
                 out[0] += g * (open + d[s.stateCount] * drive)
                 for a in 0..<s.stateCount { out[s.offset + a] += g * d[a] * drive }
@@ -99,7 +99,7 @@ extension CompiledNeuron {
     /// Every conductance whose ḡ is a state — regulated by homeostasis, driven by the neuromodulation
     /// controller or by a mechanism — with the index of that state, in model order (`leak` last).
     public var drivenConductanceStates: [(conductance: String, index: Int)] {
-        slots.filter { $0.gbarState >= 0 }.map { ($0.channel.name, $0.gbarState) }
+        zip(slots, neuron.conductances).filter { $0.0.gbarState >= 0 }.map { ($0.1.name, $0.0.gbarState) }
             + (leakState >= 0 ? [("leak", leakState)] : [])
     }
 

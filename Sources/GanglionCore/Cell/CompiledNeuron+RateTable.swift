@@ -30,11 +30,12 @@ extension CompiledNeuron {
             return
         }
         var (gTotal, gE, iCa) = stepPlan.withBuffers { plan in
-            for g in plan.calciumGates {
-                if g.factorized {
-                    column[g.column] *= g.channel.activationCalciumFactor(Ca)!
+            let gates = plan.calciumGates.baseAddress
+            for i in 0..<plan.calciumGates.count {   // through the pointer: the gates' channels are not copied
+                if gates![i].factorized {
+                    column[gates![i].column] *= gates![i].channel { $0.kinetics.activationCalciumFactor(Ca) }!
                 } else {
-                    column[g.column] = g.channel.activationSteadyState(V: V, calcium: Ca)
+                    column[gates![i].column] = gates![i].channel { $0.kinetics.activationSteadyState(V: V, calcium: Ca) }
                 }
             }
             plan.deriveGates(y, dy, columns: column)

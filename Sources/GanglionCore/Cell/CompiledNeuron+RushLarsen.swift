@@ -33,10 +33,10 @@ extension CompiledNeuron {
         let gates = stepPlan.gates
         var k = 0
         for s in slots where s.hodgkinHuxley {
-            let r = s.channel.gateRates(V: V, calcium: 1)
+            let r = s.channel { $0.kinetics.gateRates(V: V, calcium: 1) }
             let scale = Dual(s.context.tauScale)
             let mInf = !s.calciumGated ? r.mInf
-                : (s.calciumFactorized ? r.mInf / Dual(s.channel.activationCalciumFactor(1)!) : Dual(0))
+                : (s.calciumFactorized ? r.mInf / Dual(s.channel { $0.kinetics.activationCalciumFactor(1) }!) : Dual(0))
             (out[k], out[gates + k]) = columns(mInf, scale * r.tauM)
             k += 1
             if s.q > 0 {
@@ -52,11 +52,12 @@ extension CompiledNeuron {
     @inline(__always)
     func advanceGates(_ y: UnsafeMutablePointer<Double>, columns column: UnsafeMutablePointer<Double>, V: Double, calcium Ca: Double,
                       plan: RushLarsenPlan.Buffers) -> (Double, Double, Double) {
-        for g in plan.calciumGates {
-            if g.factorized {
-                column[g.column] *= g.channel.activationCalciumFactor(Ca)!
+        let gates = plan.calciumGates.baseAddress
+        for i in 0..<plan.calciumGates.count {   // through the pointer: the gates' channels are not copied
+            if gates![i].factorized {
+                column[gates![i].column] *= gates![i].channel { $0.kinetics.activationCalciumFactor(Ca) }!
             } else {
-                column[g.column] = g.channel.activationSteadyState(V: V, calcium: Ca) * (1 - column[g.decay])
+                column[gates![i].column] = gates![i].channel { $0.kinetics.activationSteadyState(V: V, calcium: Ca) } * (1 - column[gates![i].decay])
             }
         }
         plan.advanceGates(y, columns: column)
@@ -175,7 +176,7 @@ extension CompiledNeuron {
         gE += gl * eLeak
         if !everyStageZeroStateTabulated {
             for s in slots where !s.hodgkinHuxley {
-                let g = gbar(s, y) * s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: work)
+                let g = gbar(s, y) * s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: work) }
                 gTotal += g
                 gE += g * s.reversal
                 if s.carriesCalcium { iCa += g * (V - s.reversal) }
@@ -197,7 +198,7 @@ extension CompiledNeuron {
     /// the mechanisms' fixed decays).
     public var gateTableKey: String {
         let channels = slots.filter(\.hodgkinHuxley).map {
-            "\(ObjectIdentifier($0.channel)):\($0.context.tauScale):\($0.context.magnesium)"
+            "\($0.channel { $0.kinetics.kineticsIdentity }):\($0.context.tauScale):\($0.context.magnesium)"
         }
         let constants = ["\(calcium.tau.bitPattern)"] + mechanismSteps.decays.map(\.key)
         return (channels + constants).joined(separator: ",")

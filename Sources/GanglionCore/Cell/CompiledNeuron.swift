@@ -9,7 +9,7 @@
 /// states form the dense block of the Jacobian; each remaining state couples only to itself and the core.
 public final class CompiledNeuron: ConditionallyLinearSystem {
     @usableFromInline struct Slot: Sendable {
-        let channel: any IonChannel.Type
+        let channel: ChannelHandle
         let gbar: Double
         let reversal: Double
         let context: ChannelContext
@@ -39,6 +39,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// mechanisms' core states.
     public let coreCount: Int
     @usableFromInline let slots: [Slot]
+    /// The boxes `slots` refer to (`ChannelHandle`), one per conductance.
+    let channelBoxes: [ChannelBox]
     @usableFromInline let gLeak: Double, eLeak: Double, capacitance: Double
     @usableFromInline let calcium: CalciumPool
     /// Applied current I_app (µA/cm²), when there is no ramp.
@@ -129,8 +131,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         self.mechanismSlots = mechanismSlots
         mechanismsReadCalciumCurrent = mechanismSlots.contains(where: \.readsCalciumCurrent)
         mechanismSteps = MechanismSteps(mechanismSlots, states: stateLists)
+        let boxes = d.conductances.map { ChannelBox($0.channel) }
+        channelBoxes = boxes
         slots = d.conductances.enumerated().map { i, g in
-            Slot(channel: g.channel, gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, context: g.context,
+            Slot(channel: ChannelHandle(boxes[i]), gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, context: g.context,
                  offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
                  coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1, scale: d.blockFractions[g.name] ?? 1,
                  hodgkinHuxley: g.channel.tabulatesRates, p: g.channel.activationExponent, q: g.channel.inactivationExponent,
@@ -177,7 +181,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         y[1] = neuron.initialCalcium
         y.withUnsafeMutableBufferPointer { yp in
             for s in slots {
-                s.channel.initialStates(V: yp[0], calcium: yp[1], context: s.context, into: yp.baseAddress! + s.offset)
+                s.channel { $0.kinetics.initialStates(V: yp[0], calcium: yp[1], context: s.context, into: yp.baseAddress! + s.offset) }
             }
         }
         if !mechanismSlots.isEmpty {
@@ -218,8 +222,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     @inline(__always)
     func addExactDerivatives(_ s: Slot, V: Double, calcium Ca: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>,
                              gTotal: inout Double, gE: inout Double, iCa: inout Double) {
-        let g = gbar(s, y) * s.channel.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
-                                                   context: s.context, into: dy + s.offset)
+        let g = gbar(s, y) * s.channel { $0.kinetics.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
+                                                   context: s.context, into: dy + s.offset) }
         gTotal += g
         gE += g * s.reversal
         if s.carriesCalcium { iCa += g * (V - s.reversal) }
@@ -267,9 +271,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * m + 1 + m * m) { tmp in
             let dOpen = tmp.baseAddress!, dV = dOpen + m + 1, dCa = dV + m, dLocal = dCa + m
             for s in slots {
-                let open = s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: dOpen)
-                s.channel.stateJacobian(V: V, calcium: Ca, states: y + s.offset, context: s.context,
-                                        dV: dV, dCa: dCa, dLocal: dLocal)
+                let open = s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: dOpen) }
+                s.channel { $0.kinetics.stateJacobian(V: V, calcium: Ca, states: y + s.offset, context: s.context,
+                                        dV: dV, dCa: dCa, dLocal: dLocal) }
                 let drive = V - s.reversal
                 let gb = gbar(s, y)
                 // ∂I/∂V = ḡ (open + ∂open/∂V · (V − E))
@@ -346,7 +350,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         for s in slots {
             let open = s.hodgkinHuxley
                 ? integerPower(y[s.offset], s.p) * (s.q > 0 ? integerPower(y[s.offset + 1], s.q) : 1)
-                : s.channel.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: scratch)
+                : s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: scratch) }
             let g = gbar(s, y) * open
             gTotal += g
             gE += g * s.reversal
@@ -361,8 +365,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                          timeConstant: UnsafeMutablePointer<Double>, includingTabulated: Bool) {
         let V = y[0], Ca = y[1]
         for s in slots where includingTabulated || !s.hodgkinHuxley {
-            s.channel.linearForm(V: V, calcium: Ca, states: y + s.offset, context: s.context,
-                                 inf: steadyState + s.offset, tau: timeConstant + s.offset)
+            s.channel { $0.kinetics.linearForm(V: V, calcium: Ca, states: y + s.offset, context: s.context,
+                                 inf: steadyState + s.offset, tau: timeConstant + s.offset) }
         }
         if !mechanismSlots.isEmpty {
             let signals = self.signals(y, calciumCurrent: mechanismsReadCalciumCurrent)
@@ -385,7 +389,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     }
 
     /// Names of the ionic currents `currents(_:into:)` reports, in order: one per channel, then leak.
-    public var currentNames: [String] { slots.map { $0.channel.name } + ["leak"] }
+    public var currentNames: [String] { neuron.conductances.map(\.name) + ["leak"] }
 
     /// Writes the conductance in effect of each channel (mS/cm²: block fraction × ḡ, ḡ never below 0) at
     /// state `y`, in the order of `currentNames`.
@@ -399,8 +403,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let V = y[0]
         withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
             for (i, s) in slots.enumerated() {
-                out[i] = gbar(s, y) * s.channel.openFraction(V: V, states: y + s.offset, context: s.context,
-                                                             dOpen: dOpen.baseAddress!) * (V - s.reversal)
+                out[i] = gbar(s, y) * s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context,
+                                                             dOpen: dOpen.baseAddress!) } * (V - s.reversal)
             }
         }
         out[slots.count] = leak(y) * (V - eLeak)
@@ -420,12 +424,12 @@ extension CompiledNeuron {
             y.withUnsafeMutableBufferPointer { yp in
                 let p = yp.baseAddress!
                 for s in slots {
-                    s.channel.initialStates(V: V, calcium: ca, context: s.context, into: p + s.offset)
+                    s.channel { $0.kinetics.initialStates(V: V, calcium: ca, context: s.context, into: p + s.offset) }
                 }
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
                     for s in slots where s.carriesCalcium {
-                        iCa += gbar(s, p) * s.channel.openFraction(V: V, states: p + s.offset, context: s.context,
-                                                                  dOpen: dOpen.baseAddress!) * (V - s.reversal)
+                        iCa += gbar(s, p) * s.channel { $0.kinetics.openFraction(V: V, states: p + s.offset, context: s.context,
+                                                                  dOpen: dOpen.baseAddress!) } * (V - s.reversal)
                     }
                 }
             }

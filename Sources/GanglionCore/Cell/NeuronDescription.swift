@@ -1,7 +1,7 @@
 /// One maximal conductance of a neuron: which channel, how much of it, and its modifiers.
 public struct Conductance: Sendable {
     /// The channel's gating kinetics.
-    public var channel: any IonChannel.Type
+    public var channel: any ChannelKinetics
     /// Maximal conductance ḡ (mS/cm²).
     public var gbar: Double
     /// Reversal potential E (mV).
@@ -11,11 +11,17 @@ public struct Conductance: Sendable {
 
     /// A conductance of `channel` with maximal conductance `gbar` (mS/cm²) and reversal potential
     /// `reversal` (mV); default modifiers (time-constant factor 1, Mg 1.4 mM).
-    public init(_ channel: any IonChannel.Type, gbar: Double, reversal: Double, context: ChannelContext = ChannelContext()) {
+    public init(_ channel: any ChannelKinetics, gbar: Double, reversal: Double, context: ChannelContext = ChannelContext()) {
         self.channel = channel
         self.gbar = gbar
         self.reversal = reversal
         self.context = context
+    }
+
+    /// A conductance of the Swift channel type `channel` (`IonChannel`), with maximal conductance `gbar`
+    /// (mS/cm²) and reversal potential `reversal` (mV).
+    public init(_ channel: any IonChannel.Type, gbar: Double, reversal: Double, context: ChannelContext = ChannelContext()) {
+        self.init(channel.kinetics, gbar: gbar, reversal: reversal, context: context)
     }
 
     /// Factor multiplying every time constant of the channel (dimensionless; e.g. k_KCa).
@@ -56,6 +62,17 @@ public enum TimescaleReference: Sendable, Equatable {
     case activation(of: String)
     /// A constant time constant (ms).
     case constant(Double)
+    /// τ_m(V) of a channel the cell does not have (its family's, for a model that leaves it out).
+    case channel(ReferenceChannel)
+}
+
+/// A channel's kinetics used only for its activation time constant τ_m(V), as a DIC reference.
+public struct ReferenceChannel: Sendable, Equatable {
+    /// The channel.
+    public var kinetics: any ChannelKinetics
+    /// The reference `kinetics`' τ_m(V).
+    public init(_ kinetics: any ChannelKinetics) { self.kinetics = kinetics }
+    public static func == (a: ReferenceChannel, b: ReferenceChannel) -> Bool { a.kinetics.kineticsIdentity == b.kinetics.kineticsIdentity }
 }
 
 /// The fast, slow and ultraslow reference time constants of a model family (Docs/science/dics.md §2).

@@ -31,7 +31,7 @@ struct RushLarsenPlan: Sendable {
     /// at each step from m∞(V, Ca) and the d column `decay`).
     struct CalciumGate: Sendable {
         let column: Int, decay: Int, factorized: Bool
-        let channel: any IonChannel.Type
+        let channel: ChannelHandle
     }
 
     /// Number of table columns (2 per gate).

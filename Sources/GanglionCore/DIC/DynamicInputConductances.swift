@@ -107,6 +107,7 @@ public struct DICCalculator: Sendable {
         case .activation(let name):
             let c = neuron.conductances.first { $0.name == name }!
             return c.context.tauScale * c.channel.tauM(V)
+        case .channel(let reference): return reference.kinetics.tauM(V)
         }
     }
 

@@ -1,0 +1,122 @@
+import Foundation
+
+/// A Hodgkin–Huxley channel declared as data (a channel file): I = ḡ m^p h^q (V − E), each gate with a
+/// steady state x∞ and a time constant τ_x given as `Formula`s (from α/β rates: x∞ = α/(α + β),
+/// τ_x = 1/(α + β)). Every kernel — the right-hand side, the exact Jacobian by dual numbers, the
+/// exponential-Euler form, the rate tables, the DIC terms — comes from `HodgkinHuxleyChannel`.
+///
+/// `init` checks the channel over a voltage and calcium range: gates in [0, 1], time constants finite and
+/// positive; a violation throws `DeclaredChannel.Violation` with the voltage and calcium.
+public struct DeclaredChannel: HodgkinHuxleyChannel {
+    /// One gate: x∞ (dimensionless) and τ_x (ms) as formulas of V (and, for the activation, Ca).
+    public struct Gate: Sendable, Hashable {
+        /// The gate's exponent (p for the activation, q for the inactivation), ≥ 1.
+        public var exponent: Int
+        /// x∞(V[, Ca]), dimensionless.
+        public var steadyState: Formula
+        /// τ_x(V) (ms).
+        public var timeConstant: Formula
+        /// A gate with exponent `exponent`, x∞ `steadyState` and τ_x `timeConstant` (ms).
+        public init(exponent: Int, steadyState: Formula, timeConstant: Formula) {
+            self.exponent = exponent
+            self.steadyState = steadyState
+            self.timeConstant = timeConstant
+        }
+        /// A gate from its opening and closing rates α(V) and β(V) (1/ms): x∞ = α/(α + β), τ_x = 1/(α + β).
+        public init(exponent: Int, alpha: Formula, beta: Formula) {
+            self.init(exponent: exponent, steadyState: .divide(alpha, .add(alpha, beta)),
+                      timeConstant: .divide(.constant(1), .add(alpha, beta)))
+        }
+    }
+
+    /// Why a declared channel is refused: which function, the value, and where.
+    public struct Violation: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The gate (`m`, `h`) and function (`inf`, `tau`): e.g. `m.tau`.
+        public var function: String
+        /// The offending value.
+        public var value: Double
+        /// Membrane potential (mV) and calcium (model units) at which it occurs.
+        public var voltage: Double, calcium: Double
+        /// What is wrong.
+        public var reason: String
+        public var description: String {
+            "\(function) = \(value) at V = \(voltage) mV\(calciumText): \(reason)"
+        }
+        var calciumText: String { calciumDependent ? ", Ca = \(calcium)" : "" }
+        /// Whether the function depends on Ca (the message then gives it).
+        public var calciumDependent: Bool
+    }
+
+    public let name: String
+    public let ion: Ion
+    /// The activation gate m.
+    public let activation: Gate
+    /// The inactivation gate h, or nil.
+    public let inactivation: Gate?
+    /// A reversal potential fixed by the channel (mV), or nil when the cell's reversal for `ion` applies.
+    public let fixedReversal: Double?
+    public let calciumGated: Bool
+    /// b(Ca) when m∞ factors as a(V) b(Ca).
+    let calciumFactor: Formula?
+    public let kineticsIdentity: String
+
+    public var activationExponent: Int { activation.exponent }
+    public var inactivationExponent: Int { inactivation?.exponent ?? 0 }
+
+    /// The voltage range (mV) over which `init` checks a channel, every 0.1 mV.
+    public static let checkedVoltages: ClosedRange<Double> = -100...60
+
+    /// A declared channel, checked over `checkedVoltages` and the calcium values `calciumRange` (model
+    /// units; log-spaced, with its ends): x∞ in [0, 1], τ_x finite and > 0.
+    public init(name: String, ion: Ion, fixedReversal: Double? = nil, activation: Gate, inactivation: Gate? = nil,
+                calciumRange: ClosedRange<Double> = 0...100) throws(Violation) {
+        self.name = name
+        self.ion = ion
+        self.fixedReversal = fixedReversal
+        self.activation = Gate(exponent: activation.exponent, steadyState: activation.steadyState.folded,
+                               timeConstant: activation.timeConstant.folded)
+        self.inactivation = inactivation.map {
+            Gate(exponent: $0.exponent, steadyState: $0.steadyState.folded, timeConstant: $0.timeConstant.folded)
+        }
+        calciumGated = self.activation.steadyState.dependsOnCalcium
+        if calciumGated, let b = self.activation.steadyState.calciumFactor, let b1 = Optional(b(V: 0, Ca: 1)), b1.isFinite, b1 != 0 {
+            calciumFactor = b
+        } else {
+            calciumFactor = nil
+        }
+        kineticsIdentity = "declared:\(name):\(self.activation):\(String(describing: self.inactivation))"
+        try check(calciumRange: calciumRange)
+    }
+
+    private func check(calciumRange: ClosedRange<Double>) throws(Violation) {
+        var calcium = [calciumRange.lowerBound, calciumRange.upperBound]
+        let low = max(calciumRange.lowerBound, 1e-3 * max(calciumRange.upperBound, 1e-12))
+        for k in 0...20 { calcium.append(low * pow(calciumRange.upperBound / low, Double(k) / 20)) }
+        calcium = calcium.filter(calciumRange.contains).sorted()
+        var gates: [(String, Gate)] = [("m", activation)]
+        if let h = inactivation { gates.append(("h", h)) }
+        for i in 0...1600 {
+            let V = (10 * Self.checkedVoltages.lowerBound + Double(i)) / 10   // exact tenths of a mV
+            for (g, gate) in gates {
+                for Ca in gate.steadyState.dependsOnCalcium ? calcium : [calcium[0]] {
+                    let x = gate.steadyState(V: V, Ca: Ca)
+                    guard x.isFinite, x >= 0, x <= 1 else {
+                        throw Violation(function: "\(g).inf", value: x, voltage: V, calcium: Ca, reason: "a steady state must lie in [0, 1]",
+                                        calciumDependent: gate.steadyState.dependsOnCalcium)
+                    }
+                }
+                let tau = gate.timeConstant(V: V, Ca: calcium[0])
+                guard tau.isFinite, tau > 0 else {
+                    throw Violation(function: "\(g).tau", value: tau, voltage: V, calcium: calcium[0],
+                                    reason: "a time constant must be finite and > 0 ms", calciumDependent: false)
+                }
+            }
+        }
+    }
+
+    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { activation.steadyState.evaluate(V: V, Ca: Ca) }
+    public func tauM<T: GateScalar>(_ V: T) -> T { activation.timeConstant.evaluate(V: V, Ca: T(0)) }
+    public func hInf<T: GateScalar>(_ V: T) -> T { inactivation?.steadyState.evaluate(V: V, Ca: T(0)) ?? 1 }
+    public func tauH<T: GateScalar>(_ V: T) -> T { inactivation?.timeConstant.evaluate(V: V, Ca: T(0)) ?? 1 }
+    public func activationCalciumFactor(_ Ca: Double) -> Double? { calciumFactor.map { $0(V: 0, Ca: Ca) } }
+}
