@@ -8,13 +8,23 @@ extension NetworkExperiment {
     /// `overrides` some of its solver settings. Errors name the file and the field.
     public init(resolving d: NetworkFileDescription, profile override: Profile? = nil,
                 solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) {
+        guard d.circuits == nil else {
+            throw FieldReader(file: d.file).fail("circuits", "a population of circuits runs each circuit as its own network (`CircuitPopulation`)")
+        }
+        try self.init(resolvingCircuit: d, profile: override, solver: overrides)
+    }
+
+    /// The network `d` describes, its `circuits` block aside; `populationCells`: the cells of its population
+    /// file when already read.
+    init(resolvingCircuit d: NetworkFileDescription, profile override: Profile?, solver overrides: SolverOverrides,
+         populationCells: [NeuronDescription]? = nil) throws(ModelFileError) {
         let f = FieldReader(file: d.file)
         let profile = override ?? d.profile ?? .ganglion
         let solverSettings: SolverSettings
         do { solverSettings = try overrides.applied(to: d.solver) } catch { throw f.fail(nil, error.message) }
 
-        var populationFile: [NeuronDescription]?
-        if case .file(let path) = d.population { populationFile = try PopulationFile.load(path).cells }
+        var populationFile = populationCells
+        if populationFile == nil, case .file(let path) = d.population { populationFile = try PopulationFile.load(path).cells }
         var voltages = d.initial.map { Xoshiro256StarStar(seed: $0.seed) }
         var cells: [NetworkDescription.Cell] = []
         var thresholds: [Double?] = []

@@ -8,8 +8,9 @@ extension NetworkFileDescription {
     public static func parse(value parsed: Any, file: String, folder: String) throws(ModelFileError) -> NetworkFileDescription {
         let f = FieldReader(file: file)
         guard let root = parsed as? [String: Any] else { throw f.fail(nil, "must be a JSON object (a network), got \(describeJSON(parsed))") }
+        let circuits = try Self.circuits(root, f)
         _ = try f.object(root, "", allowed: ["name", "notes", "duration_ms", "profile", "solver", "population", "cells", "initial",
-                                             "homeostasis", "neuromodulation", "synapses", "electrical", "protocol", "outputs"])
+                                             "homeostasis", "neuromodulation", "synapses", "electrical", "protocol", "outputs", "circuits"])
         var profile: Profile?
         if let p = try f.string(root["profile"], "profile") {
             guard let v = Profile(rawValue: p) else { throw f.fail("profile", "unknown profile '\(p)' (known: ganglion, paper)") }
@@ -109,7 +110,28 @@ extension NetworkFileDescription {
         if let problem = FileName.problem(name) { throw f.fail("name", "'\(name.debugDescription.dropFirst().dropLast())' \(problem)") }
         return NetworkFileDescription(file: file, name: name, profile: profile, duration: duration, solver: solver, population: population,
                                       initial: initial, cells: cells, homeostasis: homeostasis, neuromodulation: neuromodulation,
-                                      synapses: synapses, electricalSynapses: gaps, events: events, outputs: outputs)
+                                      synapses: synapses, electricalSynapses: gaps, events: events, outputs: outputs, circuits: circuits)
+    }
+
+    /// `circuits`: `{"count": N, "stride": S}`; circuits need cells drawn from the population (`"#j"`).
+    static func circuits(_ root: [String: Any], _ f: FieldReader) throws(ModelFileError) -> Circuits? {
+        guard let block = root["circuits"] else { return nil }
+        let c = try f.object(block, "circuits", allowed: ["count", "stride"])!
+        func whole(_ key: String) throws(ModelFileError) -> Int? {
+            guard let v = try f.number(c[key], "circuits.\(key)") else { return nil }
+            guard v >= 1, v == v.rounded(), v <= 1_000_000 else { throw f.fail("circuits.\(key)", "must be a whole number in 1…1000000, got \(v)") }
+            return Int(v)
+        }
+        guard let count = try whole("count") else { throw f.fail("circuits.count", "missing: how many circuits") }
+        // The population cells each circuit draws, "#j" of its cells.
+        var drawn: [Int] = []
+        for item in root["cells"] as? [Any] ?? [] {
+            if let s = (item as? [String: Any])?["cell"] as? String, s.hasPrefix("#"), let j = Int(s.dropFirst()), j >= 0 { drawn.append(j) }
+        }
+        guard let last = drawn.max() else {
+            throw f.fail("circuits", "no cell is drawn from the population (\"cell\": \"#INDEX\"), so every circuit would be the same")
+        }
+        return Circuits(count: count, stride: try whole("stride") ?? last + 1)
     }
 
     /// One cell of `cells`.

@@ -63,6 +63,14 @@ public struct NetworkFileDescription: Sendable {
         public var action: Action
     }
 
+    /// `circuits`: a population of circuits (`Docs/network-files.md`, "Populations of circuits").
+    public struct Circuits: Sendable {
+        /// How many circuits.
+        public var count: Int
+        /// Population cells between one circuit and the next (default: the largest `#j` drawn + 1).
+        public var stride: Int
+    }
+
     /// The file's path (named in errors).
     public var file: String
     /// Name of the experiment: the file's `name`, else the file name without its extension.
@@ -91,6 +99,8 @@ public struct NetworkFileDescription: Sendable {
     public var events: [Event]
     /// The outputs.
     public var outputs: NetworkOutputs
+    /// The population of circuits; `nil`: one network.
+    public var circuits: Circuits?
 
     /// Reads the network file at `path`. Relative paths inside it are taken from its folder.
     public static func load(_ path: String) throws(ModelFileError) -> NetworkFileDescription {
