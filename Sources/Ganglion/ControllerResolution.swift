@@ -14,7 +14,7 @@ extension HomeostasisPlan {
         }
         self.init(form: d.form, regulated: d.regulated, tauG: d.tauG, target: d.target,
                   allowsNegativeConductance: d.allowsNegativeConductance ?? (profile == .paper))
-        // Check the plan on the cell now (a value target only: a reference run is done at run time).
+        // Try the plan on the cell (a value target only: a reference run is made at run time).
         if case .value = target {
             do { _ = try homeostasis(for: cell) } catch { throw f.fail("homeostasis", error.message) }
         }

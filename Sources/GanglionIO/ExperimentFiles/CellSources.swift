@@ -104,8 +104,7 @@ extension FieldReader {
         guard let base = try string(o["base"], "population.base") else {
             throw fail("population.base", "missing: the model whose other parameters every cell shares (a model file or a named model)")
         }
-        let keys = Set((o["uniform"] as? [String: Any])?.keys.map { $0 } ?? [])
-        let rangesObject = try object(o["uniform"], "population.uniform", allowed: keys)!
+        let rangesObject = try object(o["uniform"], "population.uniform")!
         var ranges: [String: ClosedRange<Double>] = [:]
         for name in rangesObject.keys.sorted() {
             let v = rangesObject[name]!

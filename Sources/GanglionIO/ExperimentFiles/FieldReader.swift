@@ -17,6 +17,12 @@ public struct FieldReader: Sendable {
         }
         return o
     }
+    /// The object at `field` with any keys (`nil` if absent).
+    public func object(_ v: Any?, _ field: String) throws(ModelFileError) -> [String: Any]? {
+        guard let v else { return nil }
+        guard let o = v as? [String: Any] else { throw fail(field, "must be an object, got \(describeJSON(v))") }
+        return o
+    }
     /// A finite number.
     public func number(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? {
         guard let v else { return nil }

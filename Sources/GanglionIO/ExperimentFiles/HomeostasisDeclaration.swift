@@ -51,12 +51,11 @@ public struct HomeostasisDeclaration: Sendable {
             form = .paper(tauNa: try f.positive(h["tau_Na"], "homeostasis.tau_Na") ?? 600)
         case "oleary":
             if h["tau_Na"] != nil { throw f.fail("homeostasis.tau_Na", "only with \"form\": \"paper\"; give tau_m per channel") }
-            guard let t = try f.object(h["tau_m"], "homeostasis.tau_m", allowed: Set((h["tau_m"] as? [String: Any])?.keys.map { $0 } ?? [])),
-                  !t.isEmpty else {
+            guard let t = try f.object(h["tau_m"], "homeostasis.tau_m"), !t.isEmpty else {
                 throw f.fail("homeostasis.tau_m", "missing: the O'Leary form needs τ_m (ms) for every regulated channel")
             }
             var taus: [String: Double] = [:]
-            for (k, v) in t { taus[k] = try f.positive(v, "homeostasis.tau_m.\(k)")! }
+            for k in t.keys.sorted() { taus[k] = try f.positive(t[k], "homeostasis.tau_m.\(k)")! }
             if let regulate, Set(regulate) != Set(taus.keys) {
                 throw f.fail("homeostasis.regulate", "must name the same channels as tau_m (\(taus.keys.sorted().joined(separator: ", ")))")
             }

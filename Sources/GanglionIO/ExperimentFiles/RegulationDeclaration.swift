@@ -52,8 +52,7 @@ public struct RegulationDeclaration: Sendable {
             }
             regulation.rules = out
         default:
-            let keys = Set((value as? [String: Any])?.keys.map { $0 } ?? [])
-            let o = try f.object(value, "regulation.regulate", allowed: keys)!
+            let o = try f.object(value, "regulation.regulate")!
             var out: [String: LiuRegulation.Rule] = [:]
             for name in o.keys.sorted() {
                 let field = "regulation.regulate.\(name)"
