@@ -4,13 +4,8 @@ import GanglionCore
 public struct CVODEOptions: Sendable {
     /// Linear multistep family: BDF (stiff, the default) or Adams–Moulton.
     public enum Method: String, Sendable { case bdf, adams }
-    /// Linear solver of the Newton iteration.
-    public enum LinearSolver: String, Sendable {
-        /// O(n) solve exploiting the cell's arrow-shaped Jacobian (Schur complement on V and Ca).
-        case structured
-        /// SUNDIALS' dense LU (the fallback), with the exact Jacobian.
-        case dense
-    }
+    /// Linear solver of the Newton iteration (`LinearSolverChoice`).
+    public typealias LinearSolver = LinearSolverChoice
 
     /// BDF (default, for stiff systems) or Adams–Moulton.
     public var method: Method

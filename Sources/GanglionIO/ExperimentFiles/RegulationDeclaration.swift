@@ -1,12 +1,19 @@
-/// Reading an experiment's `regulation` object (Docs/experiment-files.md, "Activity-dependent
-/// regulation"): the state-carrying mechanisms that regulate a cell's maximal conductances.
-enum RegulationPlan {
-    /// The kinds of regulation a file can name.
-    static let kinds = ["liu1998"]
+import GanglionCore
 
-    /// The mechanisms of `regulation` (none when it is absent), checked against `cell`.
-    static func parse(_ value: Any?, _ f: FieldReader, cell: NeuronDescription) throws(ModelFileError) -> [any CellMechanism] {
-        guard let r = try f.object(value, "regulation", allowed: ["kind", "tau_ms", "targets", "regulate", "sensors"]) else { return [] }
+/// A file's `regulation` block as written (`Docs/experiment-files.md`, "Activity-dependent regulation"): the
+/// regulation of Liu et al. (1998) with its time constant, targets and sensors. Coefficients given per
+/// conductance are checked against the cell when the file is resolved.
+public struct RegulationDeclaration: Sendable {
+    /// The kinds of regulation a file can name.
+    public static let kinds = ["liu1998"]
+    /// The regulation: `tau_ms`, `targets` and `sensors` applied, the rules of Table 1 (all, or those listed).
+    public var regulation: LiuRegulation
+    /// `regulate` as an object of conductance → {"A", "B", "C"}; `nil`: the rules of `regulation` stand.
+    public var coefficients: [String: LiuRegulation.Rule]?
+
+    /// The block at `regulation` of a file (`nil` if absent). Throws `ModelFileError` naming the field at fault.
+    public static func parse(_ value: Any?, _ f: FieldReader) throws(ModelFileError) -> RegulationDeclaration? {
+        guard let r = try f.object(value, "regulation", allowed: ["kind", "tau_ms", "targets", "regulate", "sensors"]) else { return nil }
         guard let kind = try f.string(r["kind"], "regulation.kind") else {
             throw f.fail("regulation.kind", "missing (known: \(kinds.joined(separator: ", ")))")
         }
@@ -23,19 +30,17 @@ enum RegulationPlan {
             liu.slow = try sensor(s["S"], "regulation.sensors.S", liu.slow, f)
             liu.dc = try sensor(s["D"], "regulation.sensors.D", liu.dc, f)
         }
-        liu.rules = try rules(r["regulate"], f, cell: cell)
-        var check = cell
-        check.mechanisms = [liu]
-        do { try check.validate() } catch { throw f.fail("regulation", error.description) }
-        return [liu]
+        var declaration = RegulationDeclaration(regulation: liu, coefficients: nil)
+        try declaration.readRules(r["regulate"], f)
+        return declaration
     }
 
     /// `regulate`: a list of conductances (coefficients from Table 1 of Liu et al. 1998) or an object of
     /// conductance → {"A", "B", "C"}; absent: every Table 1 conductance.
-    static func rules(_ value: Any?, _ f: FieldReader, cell: NeuronDescription) throws(ModelFileError) -> [LiuRegulation.Rule] {
+    mutating func readRules(_ value: Any?, _ f: FieldReader) throws(ModelFileError) {
         let table = LiuRegulation.liu1998Coefficients
         switch value {
-        case nil: return table
+        case nil: regulation.rules = table
         case is [Any]:
             let names = try f.strings(value, "regulation.regulate") ?? []
             var out: [LiuRegulation.Rule] = []
@@ -45,17 +50,17 @@ enum RegulationPlan {
                 }
                 out.append(rule)
             }
-            return out
+            regulation.rules = out
         default:
-            guard let o = try f.object(value, "regulation.regulate", allowed: Set(cell.conductanceNames)) else { return table }
-            var out: [LiuRegulation.Rule] = []
-            for name in cell.conductanceNames where o[name] != nil {
+            let o = try f.object(value, "regulation.regulate")!
+            var out: [String: LiuRegulation.Rule] = [:]
+            for name in o.keys.sorted() {
                 let field = "regulation.regulate.\(name)"
                 let c = try f.object(o[name], field, allowed: ["A", "B", "C"])!
-                out.append(LiuRegulation.Rule(name, a: try f.number(c["A"], "\(field).A") ?? 0,
-                                              b: try f.number(c["B"], "\(field).B") ?? 0, c: try f.number(c["C"], "\(field).C") ?? 0))
+                out[name] = LiuRegulation.Rule(name, a: try f.number(c["A"], "\(field).A") ?? 0,
+                                               b: try f.number(c["B"], "\(field).B") ?? 0, c: try f.number(c["C"], "\(field).C") ?? 0)
             }
-            return out
+            coefficients = out
         }
     }
 

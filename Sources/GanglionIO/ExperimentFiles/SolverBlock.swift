@@ -1,14 +1,9 @@
+import GanglionCore
+
 extension FieldReader {
     /// The `solver` block of an experiment or network file: `name`, `rtol`, `atol` (V's, mV), `dt` (ms),
-    /// `max_step` (ms), `linear_solver`, each key only if in `allowed`; absent keys keep the defaults. Then
-    /// `overrides` (the command line's) replace some of them.
-    func solverSettings(_ v: Any?, allowed: Set<String>, overrides: SolverOverrides) throws(ModelFileError) -> SolverSettings {
-        var settings = try solverSettings(v, allowed: allowed)
-        do { settings = try overrides.applied(to: settings) } catch { throw fail(nil, error.message) }
-        return settings
-    }
-
-    func solverSettings(_ v: Any?, allowed: Set<String>) throws(ModelFileError) -> SolverSettings {
+    /// `max_step` (ms), `linear_solver`, each key only if in `allowed`; absent keys keep the defaults.
+    public func solverSettings(_ v: Any?, allowed: Set<String>) throws(ModelFileError) -> SolverSettings {
         var settings = SolverSettings()
         guard let s = try object(v, "solver", allowed: allowed) else { return settings }
         if let n = try string(s["name"], "solver.name") {
@@ -25,7 +20,7 @@ extension FieldReader {
         settings.dt = try positive(s["dt"], "solver.dt")
         settings.maxStep = try positive(s["max_step"], "solver.max_step")
         if let l = try string(s["linear_solver"], "solver.linear_solver") {
-            guard let v = CVODEOptions.LinearSolver(rawValue: l) else { throw fail("solver.linear_solver", "unknown '\(l)' (structured, dense)") }
+            guard let v = LinearSolverChoice(rawValue: l) else { throw fail("solver.linear_solver", "unknown '\(l)' (structured, dense)") }
             settings.linearSolver = v
         }
         return settings
