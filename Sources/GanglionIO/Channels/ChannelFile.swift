@@ -29,7 +29,7 @@ public enum ChannelFile {
     /// Parses a channel given as a JSON value inside `file` (`prefix`: its field there, e.g. `channels.NaP`).
     public static func parse(value: Any, file: String, field prefix: String? = nil) throws(ModelFileError) -> DeclaredChannel {
         let r = FieldReader(file: file, prefix: prefix)
-        let root = try r.object(value, nil, allowed: topKeys)
+        let root = try r.object(value, "", allowed: topKeys)!
         guard let name = try r.string(root["channel"], "channel") else { throw r.fail("channel", "missing (the channel's name, e.g. \"Kd\")") }
         guard name.first?.isLetter == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw r.fail("channel", "'\(name)' is not a name (a letter, then letters, digits or _)")
@@ -55,7 +55,7 @@ public enum ChannelFile {
         let parameters = try parameterTable(root["parameters"], r)
         func gate(_ key: String, allowsCalcium: Bool) throws(ModelFileError) -> DeclaredChannel.Gate? {
             guard let v = root[key] else { return nil }
-            let g = try r.object(v, key, allowed: gateKeys)
+            let g = try r.object(v, key, allowed: gateKeys)!
             guard let p = try r.number(g["exponent"], "\(key).exponent") else { throw r.fail("\(key).exponent", "missing (an integer ≥ 1)") }
             guard let exponent = Int(exactly: p), (1...8).contains(exponent) else {
                 throw r.fail("\(key).exponent", "must be an integer from 1 to 8, got \(p)")
@@ -113,13 +113,13 @@ public enum ChannelFile {
 
     static func parameterTable(_ value: Any?, _ r: FieldReader) throws(ModelFileError) -> ParameterTable {
         guard let value else { return try ParameterTable([:], file: r.file) }
-        let object = try r.object(value, "parameters", allowed: nil)
+        let object = try r.object(value, "parameters")!
         var definitions: [String: ParameterTable.Definition] = [:]
         for name in object.keys.sorted() {
             let field = "parameters.\(name)"
             var v = object[name]!
             if let o = v as? [String: Any] {
-                let inner = try r.object(o, field, allowed: ["value", "unit", "notes"])
+                let inner = try r.object(o, field, allowed: ["value", "unit", "notes"])!
                 _ = try r.string(inner["unit"], "\(field).unit")
                 _ = try r.string(inner["notes"], "\(field).notes")
                 guard let x = inner["value"] else { throw r.fail("\(field).value", "missing") }
@@ -127,53 +127,14 @@ public enum ChannelFile {
             }
             switch v {
             case let s as String:
-                do { definitions[name] = .init(value: .formula(try FormulaParser.parse(s)), field: r.path(field)) } catch {
+                do { definitions[name] = .init(value: .formula(try FormulaParser.parse(s)), field: r.path(field) ?? field) } catch {
                     throw r.fail(field, "in \"\(s)\", \(error)")
                 }
             default:
                 guard let x = try r.number(v, field) else { continue }
-                definitions[name] = .init(value: .number(x), field: r.path(field))
+                definitions[name] = .init(value: .number(x), field: r.path(field) ?? field)
             }
         }
         return try ParameterTable(definitions, file: r.file)
-    }
-}
-
-/// Typed reads of JSON values for a file's parser, with errors naming the file and the field's path.
-struct FieldReader {
-    let file: String
-    /// The field the value being read sits at in `file`, or nil for the whole file.
-    let prefix: String?
-
-    /// `field`'s full path in the file.
-    func path(_ field: String?) -> String? {
-        switch (prefix, field) {
-        case (nil, let f): return f
-        case (let p?, nil): return p
-        case (let p?, let f?): return p + "." + f
-        }
-    }
-    func path(_ field: String) -> String { path(Optional(field))! }
-    func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: path(field), message: message) }
-
-    func object(_ v: Any, _ field: String?, allowed: Set<String>?) throws(ModelFileError) -> [String: Any] {
-        guard let o = v as? [String: Any] else { throw fail(field, "must be a JSON object, got \(describeJSON(v))") }
-        if let allowed {
-            for key in o.keys.sorted() where !allowed.contains(key) {
-                throw fail(field.map { "\($0).\(key)" } ?? key, "unknown key (allowed: \(allowed.sorted().joined(separator: ", ")))")
-            }
-        }
-        return o
-    }
-    func string(_ v: Any?, _ field: String) throws(ModelFileError) -> String? {
-        guard let v else { return nil }
-        guard let s = v as? String else { throw fail(field, "must be a string, got \(describeJSON(v))") }
-        return s
-    }
-    func number(_ v: Any?, _ field: String) throws(ModelFileError) -> Double? {
-        guard let v else { return nil }
-        guard !(v is Bool), let x = v as? Double else { throw fail(field, "must be a number, got \(describeJSON(v))") }
-        guard x.isFinite else { throw fail(field, "must be finite, got \(x)") }
-        return x
     }
 }

@@ -4,10 +4,25 @@ import Foundation
 public struct FieldReader: Sendable {
     /// The file's path (named in every error).
     public let file: String
-    /// A reader of the fields of `file`.
-    public init(file: String) { self.file = file }
-    /// The error of `field` (`nil`: the file as a whole).
-    public func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: field, message: message) }
+    /// The field the values read sit under in `file` (`channels[2]` for a channel given inline in a family
+    /// file), or nil for the file as a whole.
+    public let prefix: String?
+    /// A reader of the fields of `file`, under `prefix` if given.
+    public init(file: String, prefix: String? = nil) {
+        self.file = file
+        self.prefix = prefix
+    }
+    /// `field`'s full path in the file (`nil` or empty: the prefix, or the file as a whole).
+    public func path(_ field: String?) -> String? {
+        let f = field?.isEmpty == true ? nil : field
+        switch (prefix, f) {
+        case (nil, let f): return f
+        case (let p?, nil): return p
+        case (let p?, let f?): return p + "." + f
+        }
+    }
+    /// The error of `field` (`nil`: the file as a whole, or the prefix).
+    public func fail(_ field: String?, _ message: String) -> ModelFileError { ModelFileError(file: file, field: path(field), message: message) }
     /// The object at `field` (`nil` if absent); every key must be in `allowed`.
     public func object(_ v: Any?, _ field: String, allowed: Set<String>) throws(ModelFileError) -> [String: Any]? {
         guard let v else { return nil }

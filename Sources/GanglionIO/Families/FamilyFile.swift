@@ -53,7 +53,7 @@ public enum FamilyFile {
     static func parse(value: Any, file: String) throws(ModelFileError) -> NeuronKind {
         let r = FieldReader(file: file, prefix: nil)
         let folder = (file as NSString).deletingLastPathComponent
-        let root = try r.object(value, nil, allowed: topKeys)
+        let root = try r.object(value, "", allowed: topKeys)!
         guard let name = try r.string(root["family"], "family") else { throw r.fail("family", "missing (the family's name)") }
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw r.fail("family", "'\(name)' is not a name (letters, digits, - and _)")
@@ -108,7 +108,7 @@ public enum FamilyFile {
 
         var pool = CalciumPool()
         if let v = root["calcium"] {
-            let c = try r.object(v, "calcium", allowed: ["tau", "rest", "influx", "units"])
+            let c = try r.object(v, "calcium", allowed: ["tau", "rest", "influx", "units"])!
             guard let tau = try r.number(c["tau"], "calcium.tau"), tau > 0 else { throw r.fail("calcium.tau", "missing or not > 0 (ms)") }
             guard let rest = try r.number(c["rest"], "calcium.rest"), rest >= 0 else { throw r.fail("calcium.rest", "missing or negative") }
             guard let influx = try r.number(c["influx"], "calcium.influx"), influx >= 0 else {
@@ -121,7 +121,7 @@ public enum FamilyFile {
         }
         var initialV = -65.0, initialCa = pool.rest
         if let v = root["initial"] {
-            let o = try r.object(v, "initial", allowed: ["V", "Ca"])
+            let o = try r.object(v, "initial", allowed: ["V", "Ca"])!
             initialV = try r.number(o["V"], "initial.V") ?? initialV
             initialCa = try r.number(o["Ca"], "initial.Ca") ?? initialCa
             guard initialCa >= 0 else { throw r.fail("initial.Ca", "must be ≥ 0, got \(initialCa)") }
@@ -138,7 +138,7 @@ public enum FamilyFile {
         var references = DICReferences(fast: .constant(1), slow: .constant(10), ultraslow: .constant(1000))
         var hasReferences = false
         if let v = root["dic_references"] {
-            let o = try r.object(v, "dic_references", allowed: ["fast", "slow", "ultraslow"])
+            let o = try r.object(v, "dic_references", allowed: ["fast", "slow", "ultraslow"])!
             for key in ["fast", "slow", "ultraslow"] where o[key] == nil {
                 throw r.fail("dic_references.\(key)", "missing (a channel whose τ_m is the reference, or a time constant in ms)")
             }
@@ -167,7 +167,7 @@ public enum FamilyFile {
         }
         var targets = (gs: -8.0, gu: 4.0)
         if let v = root["bursting_targets"] {
-            let o = try r.object(v, "bursting_targets", allowed: ["g_s", "g_u"])
+            let o = try r.object(v, "bursting_targets", allowed: ["g_s", "g_u"])!
             guard let gs = try r.number(o["g_s"], "bursting_targets.g_s"), let gu = try r.number(o["g_u"], "bursting_targets.g_u") else {
                 throw r.fail("bursting_targets", "needs g_s and g_u")
             }
@@ -183,10 +183,10 @@ public enum FamilyFile {
         kind.hasDICReferences = hasReferences
 
         if let v = root["models"] {
-            let o = try r.object(v, "models", allowed: nil)
+            let o = try r.object(v, "models")!
             for modelName in o.keys.sorted() {
                 let field = "models.\(modelName)"
-                let g = try r.object(o[modelName]!, field, allowed: Set(kind.conductanceNames))
+                let g = try r.object(o[modelName]!, field, allowed: Set(kind.conductanceNames))!
                 var conductances: [String: Double] = [:]
                 for (k, x) in g {
                     guard let x = try r.number(x, "\(field).\(k)"), x >= 0 else { throw r.fail("\(field).\(k)", "must be ≥ 0 mS/cm²") }

@@ -24,11 +24,11 @@ struct ReversalTable {
 
     init(_ value: Any?, _ r: FieldReader) throws(ModelFileError) {
         guard let value else { return }
-        let o = try r.object(value, "reversal", allowed: nil)
+        let o = try r.object(value, "reversal")!
         for key in o.keys.sorted() {
             let field = "reversal.\(key)"
             guard key != "leak" else { throw r.fail(field, "the leak's reversal is \"leak_reversal\"") }
-            let e = try r.object(o[key]!, field, allowed: ["ion", "E", "nernst"])
+            let e = try r.object(o[key]!, field, allowed: ["ion", "E", "nernst"])!
             guard let ionName = try r.string(e["ion"], "\(field).ion"), let ion = Ion(rawValue: ionName) else {
                 throw r.fail("\(field).ion", "missing or unknown (one of \(Ion.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
@@ -37,7 +37,7 @@ struct ReversalTable {
             switch (try r.number(e["E"], "\(field).E"), e["nernst"]) {
             case let (x?, nil): E = x
             case let (nil, n?):
-                let n = try r.object(n, "\(field).nernst", allowed: ["valence", "inside", "outside", "temperature"])
+                let n = try r.object(n, "\(field).nernst", allowed: ["valence", "inside", "outside", "temperature"])!
                 func positive(_ k: String) throws(ModelFileError) -> Double {
                     guard let x = try r.number(n[k], "\(field).nernst.\(k)") else { throw r.fail("\(field).nernst.\(k)", "missing") }
                     guard x > 0 else { throw r.fail("\(field).nernst.\(k)", "must be > 0, got \(x)") }
