@@ -6,7 +6,7 @@ import GanglionCore
 @Suite("Formulas in channel files")
 struct FormulaTests {
     func value(_ text: String, V: Double = 0, Ca: Double = 0) throws -> Double {
-        try FormulaParser.parse(text).resolve { n in n == "V" ? .voltage : n == "Ca" ? .calcium : nil }(V: V, Ca: Ca)
+        try FormulaParser.parse(text).resolve { n in n == "V" ? .voltage : n == "Ca" ? .calcium : nil }.folded(V: V, Ca: Ca)
     }
 
     @Test("precedence and associativity: ^ binds tighter than unary minus, × ÷ than + −; ^ is right-associative")
@@ -46,6 +46,23 @@ struct FormulaTests {
                 + (V > 0 ? 1 : 0.5) + 1.5 * sqrt(V + 120)
             let d = f.evaluate(V: Dual.variable(V), Ca: Dual(0)).derivative
             #expect(abs(d - exact) <= 1e-12 * max(1, abs(exact)), "at V = \(V): \(d) vs \(exact)")
+            // The compiled program computes exactly what the tree does.
+            let p = FormulaProgram(f).evaluate(V: Dual.variable(V), Ca: Dual(0))
+            let tree = f.evaluate(V: Dual.variable(V), Ca: Dual(0))
+            #expect(p.value == tree.value && p.derivative == tree.derivative)
+        }
+    }
+
+    @Test("exprel is exact at 0 and continuous with its derivative across the series' switch at |x| = 10⁻³")
+    func exprelSeries() throws {
+        let f = try FormulaParser.parse("exprel(V)").resolve { $0 == "V" ? .voltage : nil }
+        #expect(f(V: 0, Ca: 0) == 1)
+        for x in [1e-3 * (1 - 1e-9), 1e-3 * (1 + 1e-9), -1e-3 * (1 - 1e-9), -1e-3 * (1 + 1e-9), 0.5, -2] {
+            let exact = x == 0 ? 1 : expm1(x) / x
+            #expect(abs(f(V: x, Ca: 0) - exact) <= 1e-14, "exprel(\(x))")
+            let d = f.evaluate(V: Dual.variable(x), Ca: Dual(0)).derivative
+            let dExact = (x * exp(x) - expm1(x)) / (x * x)
+            #expect(abs(d - dExact) <= 1e-9, "exprel′(\(x)) = \(d), expected \(dExact)")
         }
     }
 

@@ -57,8 +57,36 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
     public let fixedReversal: Double?
     public let calciumGated: Bool
     /// b(Ca) when m∞ factors as a(V) b(Ca).
-    let calciumFactor: Formula?
+    let calciumFactor: CalciumFactor?
     public let kineticsIdentity: String
+    /// The gating functions compiled (m∞, τ_m, h∞, τ_h).
+    let mInfProgram: FormulaProgram, tauMProgram: FormulaProgram
+    let hInfProgram: FormulaProgram?, tauHProgram: FormulaProgram?
+    /// m∞, τ_m, h∞ and τ_h in one program (h∞ = τ_h = 1 without inactivation).
+    let ratesProgram: FormulaProgram
+
+    /// b(Ca) of a factoring m∞, evaluated at every step: the Michaelis–Menten form Ca/(Ca + K) directly,
+    /// any other through its program.
+    enum CalciumFactor: Sendable {
+        case michaelisMenten(K: Double)
+        case program(FormulaProgram)
+
+        init(_ b: Formula) {
+            var f = b
+            if case .divide(.multiply(.constant(1), let x), let d) = f { f = .divide(x, d) }
+            if case .divide(.calcium, .add(.calcium, .constant(let K))) = f {
+                self = .michaelisMenten(K: K)
+            } else {
+                self = .program(FormulaProgram(b))
+            }
+        }
+        @inline(__always) func callAsFunction(_ Ca: Double) -> Double {
+            switch self {
+            case .michaelisMenten(let K): return Ca / (Ca + K)
+            case .program(let p): return p(V: 0, Ca: Ca)
+            }
+        }
+    }
 
     public var activationExponent: Int { activation.exponent }
     public var inactivationExponent: Int { inactivation?.exponent ?? 0 }
@@ -80,10 +108,16 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         }
         calciumGated = self.activation.steadyState.dependsOnCalcium
         if calciumGated, let b = self.activation.steadyState.calciumFactor, let b1 = Optional(b(V: 0, Ca: 1)), b1.isFinite, b1 != 0 {
-            calciumFactor = b
+            calciumFactor = CalciumFactor(b.folded)
         } else {
             calciumFactor = nil
         }
+        mInfProgram = FormulaProgram(self.activation.steadyState)
+        tauMProgram = FormulaProgram(self.activation.timeConstant)
+        hInfProgram = self.inactivation.map { FormulaProgram($0.steadyState) }
+        tauHProgram = self.inactivation.map { FormulaProgram($0.timeConstant) }
+        ratesProgram = FormulaProgram(outputs: [self.activation.steadyState, self.activation.timeConstant,
+                                                self.inactivation?.steadyState ?? .constant(1), self.inactivation?.timeConstant ?? .constant(1)])
         kineticsIdentity = "declared:\(name):\(self.activation):\(String(describing: self.inactivation))"
         try check(calciumRange: calciumRange)
     }
@@ -93,19 +127,19 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         let low = max(calciumRange.lowerBound, 1e-3 * max(calciumRange.upperBound, 1e-12))
         for k in 0...20 { calcium.append(low * pow(calciumRange.upperBound / low, Double(k) / 20)) }
         calcium = calcium.filter(calciumRange.contains).sorted()
-        var gates: [(String, Gate)] = [("m", activation)]
-        if let h = inactivation { gates.append(("h", h)) }
+        var gates: [(String, Gate, inf: FormulaProgram, tau: FormulaProgram)] = [("m", activation, mInfProgram, tauMProgram)]
+        if let h = inactivation, let hInf = hInfProgram, let tauH = tauHProgram { gates.append(("h", h, hInf, tauH)) }
         for i in 0...1600 {
             let V = (10 * Self.checkedVoltages.lowerBound + Double(i)) / 10   // exact tenths of a mV
-            for (g, gate) in gates {
+            for (g, gate, inf, tauProgram) in gates {
                 for Ca in gate.steadyState.dependsOnCalcium ? calcium : [calcium[0]] {
-                    let x = gate.steadyState(V: V, Ca: Ca)
+                    let x = inf(V: V, Ca: Ca)
                     guard x.isFinite, x >= 0, x <= 1 else {
                         throw Violation(function: "\(g).inf", value: x, voltage: V, calcium: Ca, reason: "a steady state must lie in [0, 1]",
                                         calciumDependent: gate.steadyState.dependsOnCalcium)
                     }
                 }
-                let tau = gate.timeConstant(V: V, Ca: calcium[0])
+                let tau = tauProgram(V: V, Ca: calcium[0])
                 guard tau.isFinite, tau > 0 else {
                     throw Violation(function: "\(g).tau", value: tau, voltage: V, calcium: calcium[0],
                                     reason: "a time constant must be finite and > 0 ms", calciumDependent: false)
@@ -114,9 +148,13 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         }
     }
 
-    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { activation.steadyState.evaluate(V: V, Ca: Ca) }
-    public func tauM<T: GateScalar>(_ V: T) -> T { activation.timeConstant.evaluate(V: V, Ca: T(0)) }
-    public func hInf<T: GateScalar>(_ V: T) -> T { inactivation?.steadyState.evaluate(V: V, Ca: T(0)) ?? 1 }
-    public func tauH<T: GateScalar>(_ V: T) -> T { inactivation?.timeConstant.evaluate(V: V, Ca: T(0)) ?? 1 }
-    public func activationCalciumFactor(_ Ca: Double) -> Double? { calciumFactor.map { $0(V: 0, Ca: Ca) } }
+    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { mInfProgram.evaluate(V: V, Ca: Ca) }
+    public func tauM<T: GateScalar>(_ V: T) -> T { tauMProgram.evaluate(V: V, Ca: T(0)) }
+    public func hInf<T: GateScalar>(_ V: T) -> T { hInfProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
+    public func tauH<T: GateScalar>(_ V: T) -> T { tauHProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
+    public func activationCalciumFactor(_ Ca: Double) -> Double? { calciumFactor?(Ca) }
+    /// m∞ (at Ca), τ_m, h∞ and τ_h at a dual-number V, in one pass of one program.
+    public func gateRates(V: Dual, calcium Ca: Double) -> (mInf: Dual, tauM: Dual, hInf: Dual, tauH: Dual) {
+        ratesProgram.evaluate(V: V, Ca: Dual(Ca)) { ($0[0], $0[1], $0[2], $0[3]) }
+    }
 }

@@ -94,14 +94,11 @@ extension HodgkinHuxleyChannel {
                                      dLocal: UnsafeMutablePointer<Double>) {
         // d/dV [(x∞ − x)/τ] = x∞′/τ − (x∞ − x)·τ′/τ²
         let k = context.tauScale
-        let v = Dual.variable(V)
-        let mi = mInf(v, calcium: Dual(Ca))
-        let tm = tauM(v)
+        let (mi, tm, hi, th) = gateRates(V: Dual.variable(V), calcium: Ca)
         let tau = k * tm.value
         dV[0] = mi.derivative / tau - (mi.value - states[0]) * k * tm.derivative / (tau * tau)
         dCa[0] = calciumGated ? mInf(Dual(V), calcium: Dual.variable(Ca)).derivative / tau : 0
         if inactivationExponent > 0 {
-            let hi = hInf(v), th = tauH(v)
             let tauh = k * th.value
             dV[1] = hi.derivative / tauh - (hi.value - states[1]) * k * th.derivative / (tauh * tauh)
             dCa[1] = 0

@@ -18,7 +18,8 @@ public indirect enum Formula: Sendable, Hashable {
     case multiply(Formula, Formula)
     case divide(Formula, Formula)
     /// base ^ exponent; an integer constant exponent is taken by repeated multiplication (so a negative base
-    /// is allowed), any other as e^(exponent · ln base).
+    /// is allowed), any other as e^(exponent · ln base). Fold a formula (`folded`) so that a constant
+    /// exponent written as an expression (`2^(1 + 1)`) is a number.
     case power(Formula, Formula)
     case call(Function, [Formula])
 
@@ -45,13 +46,12 @@ public indirect enum Formula: Sendable, Hashable {
         case .divide(let a, let b): return a.evaluate(V: V, Ca: Ca) / b.evaluate(V: V, Ca: Ca)
         case .power(let a, let b):
             let base = a.evaluate(V: V, Ca: Ca)
-            let e = b.evaluate(V: V, Ca: Ca)
-            if let n = Int(exactly: e.primal), abs(n) <= 64, !b.dependsOnVoltage, !b.dependsOnCalcium {
+            if case .constant(let e) = b, let n = Int(exactly: e), abs(n) <= 64 {
                 var r: T = 1
                 for _ in 0..<abs(n) { r = r * base }
                 return n < 0 ? 1 / r : r
             }
-            return T.exp(e * T.log(base))
+            return T.exp(b.evaluate(V: V, Ca: Ca) * T.log(base))
         case .call(let f, let args):
             let x = args[0].evaluate(V: V, Ca: Ca)
             switch f {
@@ -59,10 +59,7 @@ public indirect enum Formula: Sendable, Hashable {
             case .log: return T.log(x)
             case .sqrt: return T.sqrt(x)
             case .tanh: return T.tanh(x)
-            case .exprel:
-                let v = x.primal
-                guard abs(v) >= 1e-3 else { return 1 + x * (0.5 + x * (1.0 / 6 + x * (1.0 / 24))) }   // error < x⁴/120
-                return T.expm1(x) / x
+            case .exprel: return exprel(x)
             case .min:
                 let y = args[1].evaluate(V: V, Ca: Ca)
                 return y.primal < x.primal ? y : x
@@ -88,23 +85,37 @@ public indirect enum Formula: Sendable, Hashable {
     }
 
     /// Whether V appears in the formula.
-    public var dependsOnVoltage: Bool { self == .voltage || children.contains { $0.dependsOnVoltage } }
+    public var dependsOnVoltage: Bool { contains(.voltage) }
     /// Whether Ca appears in the formula.
-    public var dependsOnCalcium: Bool { self == .calcium || children.contains { $0.dependsOnCalcium } }
+    public var dependsOnCalcium: Bool { contains(.calcium) }
 
-    /// The same formula with every sub-formula free of V and Ca replaced by its value.
+    /// Whether `variable` (`.voltage` or `.calcium`) appears in the formula.
+    func contains(_ variable: Formula) -> Bool {
+        switch self {
+        case .constant: return false
+        case .voltage, .calcium: return self == variable
+        case .negate(let a): return a.contains(variable)
+        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b), .power(let a, let b):
+            return a.contains(variable) || b.contains(variable)
+        case .call(_, let args): return args.contains { $0.contains(variable) }
+        }
+    }
+
+    /// The same formula with every sub-formula free of V and Ca replaced by its value (innermost first, so a
+    /// constant exponent written as an expression becomes a number before its power is taken).
     public var folded: Formula {
-        if !dependsOnVoltage && !dependsOnCalcium { return .constant(evaluate(V: 0.0, Ca: 0.0)) }
+        let f: Formula
         switch self {
         case .constant, .voltage, .calcium: return self
-        case .negate(let a): return .negate(a.folded)
-        case .add(let a, let b): return .add(a.folded, b.folded)
-        case .subtract(let a, let b): return .subtract(a.folded, b.folded)
-        case .multiply(let a, let b): return .multiply(a.folded, b.folded)
-        case .divide(let a, let b): return .divide(a.folded, b.folded)
-        case .power(let a, let b): return .power(a.folded, b.folded)
-        case .call(let f, let args): return .call(f, args.map(\.folded))
+        case .negate(let a): f = .negate(a.folded)
+        case .add(let a, let b): f = .add(a.folded, b.folded)
+        case .subtract(let a, let b): f = .subtract(a.folded, b.folded)
+        case .multiply(let a, let b): f = .multiply(a.folded, b.folded)
+        case .divide(let a, let b): f = .divide(a.folded, b.folded)
+        case .power(let a, let b): f = .power(a.folded, b.folded)
+        case .call(let fn, let args): f = .call(fn, args.map(\.folded))
         }
+        return f.dependsOnVoltage || f.dependsOnCalcium ? f : .constant(f.evaluate(V: 0.0, Ca: 0.0))
     }
 
     /// When the formula factors as a(V) · b(Ca) through its top-level products and quotients, with b not
