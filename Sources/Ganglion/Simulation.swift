@@ -6,7 +6,8 @@ public enum RecordItem: Sendable, Equatable {
     case gates
     /// Every ionic current (`I_Na_uA_cm2`, …, outward positive).
     case currents
-    /// One state by its layout name, or one current as `I_<channel>`.
+    /// One state by its layout name, one current as `I_<channel>`, or `I_clamp` (the current a voltage clamp
+    /// injects, `CompiledNeuron.clampCurrent`).
     case named(String)
     /// dV/dt (mV/ms) from the cell's right-hand side at each sample (column `dVdt_mV_ms`), for phase planes.
     case voltageDerivative

@@ -34,8 +34,8 @@ struct Simulate: ParsableCommand {
     var settling: Double = 1000
     @Option(help: "Extra trace columns: gates, currents, or names such as CaS.m, I_KCa (comma-separated).")
     var record: String?
-    @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G, ca-target:C.",
-                               discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5"))
+    @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G, ca-target:C, clamp:V (ideal voltage clamp at V mV), release (of the clamp).",
+                               discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5 --event 9000:clamp:-40 --event 9500:release"))
     var event: [String] = []
     @Option(help: "Calcium homeostasis (Docs/science/controllers.md §1, the paper's form) with this Ca target, e.g. 125 (STG) or 3 (DA).")
     var homeostasis: Double?
@@ -168,10 +168,10 @@ struct Simulate: ParsableCommand {
 }
 
 /// Parses `TIME:ACTION` (`2000:block:H`, `2000:block:H:0.5`, `5000:unblock:H`, `1000:current:0.5`,
-/// `1000:ramp:2:3000` (to 2 µA/cm² at 3000 ms), `3000:set:CaS:10`).
+/// `1000:ramp:2:3000` (to 2 µA/cm² at 3000 ms), `3000:set:CaS:10`, `4000:clamp:-40` (mV), `5000:release`).
 func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
     let p = text.split(separator: ":").map(String.init)
-    func bad(_ why: String) -> ExitCode { fail("--event '\(text)': \(why); expected TIME:block:CH[:FRACTION], TIME:unblock:CH, TIME:current:I, TIME:ramp:I:END, TIME:ca-target:V or TIME:set:CH:G") }
+    func bad(_ why: String) -> ExitCode { fail("--event '\(text)': \(why); expected TIME:block:CH[:FRACTION], TIME:unblock:CH, TIME:current:I, TIME:ramp:I:END, TIME:ca-target:V, TIME:set:CH:G, TIME:clamp:V or TIME:release") }
     guard p.count >= 2, let t = Double(p[0]) else { throw bad("no time") }
     switch (p[1], p.count) {
     case ("block", 3): return ProtocolEvent(time: t, action: .block(channel: p[2], fraction: 0))
@@ -191,6 +191,10 @@ func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
     case ("set", 4):
         guard let g = Double(p[3]) else { throw bad("conductance '\(p[3])' is not a number") }
         return ProtocolEvent(time: t, action: .setConductance(channel: p[2], value: g))
+    case ("clamp", 3):
+        guard let v = Double(p[2]) else { throw bad("command potential '\(p[2])' is not a number") }
+        return ProtocolEvent(time: t, action: .clamp(v))
+    case ("release", 2): return ProtocolEvent(time: t, action: .releaseClamp)
     default: throw bad("unknown action")
     }
 }

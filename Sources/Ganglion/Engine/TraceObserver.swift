@@ -12,6 +12,8 @@ enum TraceSource: Equatable {
     case current(cell: Int, channel: Int)
     /// dV/dt (mV/ms) of cell `cell` from its right-hand side at the sample.
     case voltageDerivative(cell: Int)
+    /// The current (µA/cm²) a voltage clamp of cell `cell` injects at the sample (`CompiledNeuron.clampCurrent`).
+    case clampCurrent(cell: Int)
 }
 
 /// Writes samples inside a time window to a trace sink (CSV or NWB, `TraceSinkFormat`), one row per sample: t,
@@ -92,6 +94,7 @@ final class TraceObserver: RunObserver {
                 let cell = cells[k]
                 cell.compiled.rightHandSide(t, y.baseAddress! + cell.offset, derivatives)
                 row[c] = derivatives[0]
+            case .clampCurrent(let k): row[c] = cells[k].compiled.clampCurrent(t, y.baseAddress! + cells[k].offset)
             }
             c += 1
         }
