@@ -84,5 +84,8 @@ struct PhasePlaneTests {
             if abs(f[0]) > 50 { spikes += 1 }
         }
         #expect(checked > 1000 && spikes > 3)
+        // In an NWB file the column is a series in V/s (mV/ms), not of unknown unit.
+        let series = NWBExport.series(forColumn: "dVdt_mV_ms", source: "test")
+        #expect(series.unit == "volts/second" && series.conversion == 1)
     }
 }
