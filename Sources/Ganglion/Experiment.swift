@@ -414,7 +414,7 @@ public struct Experiment: Sendable {
         // Protocol.
         if let p = root["protocol"] {
             guard let list = p as? [Any] else { throw fail("protocol", "must be a list of events, got \(describeJSON(p))") }
-            let actionKeys = ["block", "unblock", "current", "ramp", "set", "scale", "Ca_target", "sharp", "dic_targets"]
+            let actionKeys = ["block", "unblock", "current", "ramp", "set", "scale", "Ca_target", "sharp", "dic_targets", "clamp", "release"]
             var events: [ProtocolEvent] = []
             for (i, item) in list.enumerated() {
                 let field = "protocol[\(i)]"
@@ -456,6 +456,10 @@ public struct Experiment: Sendable {
                 case "dic_targets":
                     let (gs, gu) = try targets(e["dic_targets"], "\(field).dic_targets")
                     action = .dicTargets(gs: gs, gu: gu)
+                case "clamp": action = .clamp(try number(e["clamp"], "\(field).clamp")!)
+                case "release":
+                    guard try bool(e["release"], "\(field).release") == true else { throw fail("\(field).release", "must be true (releases the voltage clamp)") }
+                    action = .releaseClamp
                 default:
                     guard let v = try number(e["value"], "\(field).value") else { throw fail("\(field).value", "missing (mS/cm²)") }
                     action = .setConductance(channel: try string(e["set"], "\(field).set")!, value: v)
