@@ -6,15 +6,19 @@ public enum RecordItem: Sendable, Equatable {
     case gates
     /// Every ionic current (`I_Na_uA_cm2`, …, outward positive).
     case currents
-    /// One state by its layout name, or one current as `I_<channel>`.
+    /// One state by its layout name, one current as `I_<channel>`, or `I_clamp` (the current a voltage clamp
+    /// injects, `CompiledNeuron.clampCurrent`).
     case named(String)
+    /// dV/dt (mV/ms) from the cell's right-hand side at each sample (column `dVdt_mV_ms`), for phase planes.
+    case voltageDerivative
 
-    /// Parses a comma-separated list (`gates,currents,CaS.m,I_KCa`).
+    /// Parses a comma-separated list (`gates,currents,CaS.m,I_KCa,dVdt`).
     public static func parseList(_ text: String) -> [RecordItem] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
             switch $0 {
             case "gates": .gates
             case "currents": .currents
+            case "dVdt": .voltageDerivative
             default: .named($0)
             }
         }

@@ -78,8 +78,10 @@ final class SimulationRun {
         let currentNames = cell.compiled.currentNames
         var stateColumns: [Int] = [0, 1]
         var currentColumns: [Int] = []
+        var voltageDerivative = false, clampCurrent = false
         for item in request.record {
             switch item {
+            case .voltageDerivative: voltageDerivative = true
             case .gates:
                 for i in 2..<names.count where !stateColumns.contains(i) { stateColumns.append(i) }
             case .currents:
@@ -87,19 +89,23 @@ final class SimulationRun {
             case .named(let n):
                 if let i = names.firstIndex(of: n) {
                     if !stateColumns.contains(i) { stateColumns.append(i) }
+                } else if n == "I_clamp" {
+                    clampCurrent = true
                 } else if n.hasPrefix("I_"), let i = currentNames.firstIndex(of: String(n.dropFirst(2))) {
                     if !currentColumns.contains(i) { currentColumns.append(i) }
                 } else {
-                    throw fail("--record: unknown quantity '\(n)' (known: gates, currents, "
+                    throw fail("--record: unknown quantity '\(n)' (known: gates, currents, dVdt, I_clamp, "
                                + (names.dropFirst(2) + currentNames.map { "I_\($0)" }).joined(separator: ", ") + ")")
                 }
             }
         }
         let header = ["t_ms", "V_mV", TraceColumns.calcium] + stateColumns.dropFirst(2).map { names[$0] } + currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
+            + (voltageDerivative ? [TraceColumns.voltageDerivative] : []) + (clampCurrent ? ["I_clamp_uA_cm2"] : [])
         // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
         let regulated = Set(cell.regulatedIndex)
         let sources = stateColumns.map { regulated.contains($0) ? TraceSource.conductanceState($0) : .state($0) }
             + currentColumns.map { TraceSource.current(cell: 0, channel: $0) }
+            + (voltageDerivative ? [TraceSource.voltageDerivative(cell: 0)] : []) + (clampCurrent ? [TraceSource.clampCurrent(cell: 0)] : [])
 
         analysis = CellAnalysis(subject: cell, window: window, extraWindows: request.extraWindows, segmentWindows: segments.map(\.window))
         var observers: [any RunObserver] = [analysis]

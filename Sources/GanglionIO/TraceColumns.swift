@@ -5,6 +5,8 @@ public enum TraceColumns {
     public static let calcium = "Ca_au"
     /// The calcium moving average of `conductances.csv` (model units).
     public static let calciumAverage = "Ca_average_au"
+    /// dV/dt from the cell's right-hand side (mV/ms), recorded for phase planes.
+    public static let voltageDerivative = "dVdt_mV_ms"
     /// The calcium column as other tools and files written before the unit suffix name it; readers accept it.
     public static let legacyCalcium = "Ca"
 

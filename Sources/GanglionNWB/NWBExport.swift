@@ -4,7 +4,8 @@ import GanglionIO
 /// Converts trace tables (Ganglion's CSV: `t_ms`, then one column per quantity) into NWB files.
 public enum NWBExport {
     /// The NWB series for a trace column, its unit read from the column name: `…V_mV` (and a bare `V`, in mV
-    /// as `ganglion analyze` reads it) → volts (×1e-3), `…_uA_cm2` → A/m² (×1e-2), `…_mS_cm2` and the
+    /// as `ganglion analyze` reads it) → volts (×1e-3), `dVdt_mV_ms` → volts/second (×1, mV/ms = V/s),
+    /// `…_uA_cm2` (`I_clamp_uA_cm2` injected, positive into the cell) → A/m² (×1e-2), `…_mS_cm2` and the
     /// homeostasis and controller conductances (`homeostasis.X.gbar`, `homeostasis.X.m`,
     /// `neuromodulation.X.gbar`/`.pool`) → S/m² (×10), the controller integrator `neuromodulation.X.z` →
     /// S·s/m² (×1e-2), calcium in the model's units, gates (`X.m`, `X.h`) dimensionless, anything else
@@ -23,7 +24,13 @@ public enum NWBExport {
         var base = column
         let parts = quantity.split(separator: ".")
         let (unit, conversion, what): (String, Double, String)
-        if quantity.hasSuffix("_mV") {
+        if quantity == "dVdt_mV_ms" {
+            base = String(column.dropLast(6))
+            (unit, conversion, what) = ("volts/second", 1, "dV/dt from the cell's right-hand side")
+        } else if quantity == "I_clamp_uA_cm2" {
+            base = String(column.dropLast(7))
+            (unit, conversion, what) = ("A/m^2", 1e-2, "current density injected by the voltage clamp (positive into the cell)")
+        } else if quantity.hasSuffix("_mV") {
             base = String(column.dropLast(3))
             (unit, conversion, what) = ("volts", 1e-3, quantity == "V_mV" ? "membrane potential" : String(quantity.dropLast(3)))
         } else if quantity == "V" {

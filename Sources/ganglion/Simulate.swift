@@ -8,8 +8,11 @@ struct Simulate: ParsableCommand {
 
     @Argument(help: "Model file (JSON), or a named model: stg-spiking, stg-bursting, stg-doc-800.")
     var model: String
+    @Argument(help: "With --plot, the figure: trace (default; OUT with .svg) or phase (V against dV/dt from the right-hand side at every sample, OUT with -phase.svg; records dVdt).")
+    var figure: SimulateFigure?
     @Option(parsing: .unconditional, help: "Simulated duration (ms).") var duration: Double
-    @Option(name: .customLong("dt-out"), parsing: .unconditional, help: "Output sample spacing (ms).") var dtOut: Double = 0.1
+    @Option(name: .customLong("dt-out"), parsing: .unconditional, help: "Output sample spacing (ms); default 0.1, 0.01 with --plot phase.")
+    var dtOutOption: Double?
     @Option(help: "Trace file to write (CSV, or NWB with --format nwb or a .nwb name); missing folders are created.") var out: String?
     @Option(help: "Trace format: csv or nwb (Neurodata Without Borders 2; default from --out's extension, else csv).")
     var format: TraceFormat?
@@ -31,8 +34,8 @@ struct Simulate: ParsableCommand {
     var settling: Double = 1000
     @Option(help: "Extra trace columns: gates, currents, or names such as CaS.m, I_KCa (comma-separated).")
     var record: String?
-    @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G, ca-target:C.",
-                               discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5"))
+    @Option(help: ArgumentHelp("Protocol event TIME:ACTION (repeatable): block:CH[:FRACTION], unblock:CH, current:I, set:CH:G, ca-target:C, clamp:V (ideal voltage clamp at V mV), release (of the clamp).",
+                               discussion: "e.g. --event 2000:block:H --event 6000:unblock:H --event 8000:current:0.5 --event 9000:clamp:-40 --event 9500:release"))
     var event: [String] = []
     @Option(help: "Calcium homeostasis (Docs/science/controllers.md §1, the paper's form) with this Ca target, e.g. 125 (STG) or 3 (DA).")
     var homeostasis: Double?
@@ -42,13 +45,17 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("tau-na"), parsing: .unconditional, help: "Homeostasis τ_Na (ms); τ_X = τ_Na ḡ_Na(0)/ḡ_X(0).") var tauNa: Double = 600
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
-    @Flag(help: "Also plot the trace (needs --out): OUT with .svg, protocol events marked.") var plot = false
+    @Flag(help: "Also plot the trace (needs --out): OUT with .svg, protocol events marked; `--plot phase`: the phase plane instead.") var plot = false
 
     @OptionGroup var output: OutputOptions
+
+    /// The output sample spacing (ms): --dt-out, or finer for a phase plane.
+    var dtOut: Double { dtOutOption ?? (figure == .phase ? 0.01 : SimulationRequest.defaultOutputInterval) }
 
     func run() throws {
         output.apply()
         let started = Date()
+        if let figure, !plot { throw fail("'\(figure.rawValue)' names a figure of --plot: give --plot \(figure.rawValue)") }
         guard duration.isFinite, duration > 0 else { throw fail("--duration \(duration): must be a finite number of ms > 0") }
         guard dtOut.isFinite, dtOut > 0 else { throw fail("--dt-out \(dtOut): must be > 0 ms") }
         if let dt, !(dt.isFinite && dt > 0) { throw fail("--dt \(dt): must be > 0 ms") }
@@ -79,9 +86,13 @@ struct Simulate: ParsableCommand {
         let traceFormat = TraceFormat.resolve(format, path: out)
         if traceFormat == .nwb, out == nil { throw fail("--format nwb needs --out FILE.nwb") }
         request.tracePath = out
-        let svgPath = plot ? out.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".nwb") ? String($0.dropLast(4)) : $0) + ".svg" } : nil
+        let svgPath = plot ? out.map { ($0.hasSuffix(".csv") || $0.hasSuffix(".nwb") ? String($0.dropLast(4)) : $0) + (figure == .phase ? "-phase.svg" : ".svg") } : nil
         try checkOutputs(out, svgPath)
         request.record = record.map(RecordItem.parseList) ?? []
+        if figure == .phase {
+            guard traceFormat == .csv else { throw fail("--plot phase draws from a CSV trace: give --out FILE.csv") }
+            if !request.record.contains(.voltageDerivative) { request.record.append(.voltageDerivative) }
+        }
         request.events = try event.map(parseEvent)
         if traceFormat == .nwb {
             // NWB is written directly while the run goes; the solver and its statistics are added when it ends.
@@ -108,7 +119,15 @@ struct Simulate: ParsableCommand {
             throw fail(error.description)
         }
         if request.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        if plot {
+        if plot, figure == .phase {
+            guard let out, let svg = svgPath else { throw fail("--plot phase needs --out (the trace to plot)") }
+            let phase: SVGFigure
+            do {
+                phase = try PhasePlanePlot.figure(csv: out, window: report.window, title: "\(report.model): phase plane, \(report.window.lowerBound / 1000)–\(report.window.upperBound / 1000) s, \(solver.rawValue)")
+            } catch { throw fail("\(error)") }
+            do { try AtomicFileWriter.write(Data(phase.render().utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
+            if !json { printErr("wrote \(svg)") }
+        } else if plot {
             guard let out else { throw fail("--plot needs --out (the trace to plot)") }
             let svg = (out.hasSuffix(".csv") || out.hasSuffix(".nwb") ? String(out.dropLast(4)) : out) + ".svg"
             let csv = traceFormat == .nwb ? try temporaryCSV(fromNWB: out).csv : out
@@ -149,10 +168,10 @@ struct Simulate: ParsableCommand {
 }
 
 /// Parses `TIME:ACTION` (`2000:block:H`, `2000:block:H:0.5`, `5000:unblock:H`, `1000:current:0.5`,
-/// `1000:ramp:2:3000` (to 2 µA/cm² at 3000 ms), `3000:set:CaS:10`).
+/// `1000:ramp:2:3000` (to 2 µA/cm² at 3000 ms), `3000:set:CaS:10`, `4000:clamp:-40` (mV), `5000:release`).
 func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
     let p = text.split(separator: ":").map(String.init)
-    func bad(_ why: String) -> ExitCode { fail("--event '\(text)': \(why); expected TIME:block:CH[:FRACTION], TIME:unblock:CH, TIME:current:I, TIME:ramp:I:END, TIME:ca-target:V or TIME:set:CH:G") }
+    func bad(_ why: String) -> ExitCode { fail("--event '\(text)': \(why); expected TIME:block:CH[:FRACTION], TIME:unblock:CH, TIME:current:I, TIME:ramp:I:END, TIME:ca-target:V, TIME:set:CH:G, TIME:clamp:V or TIME:release") }
     guard p.count >= 2, let t = Double(p[0]) else { throw bad("no time") }
     switch (p[1], p.count) {
     case ("block", 3): return ProtocolEvent(time: t, action: .block(channel: p[2], fraction: 0))
@@ -172,6 +191,15 @@ func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
     case ("set", 4):
         guard let g = Double(p[3]) else { throw bad("conductance '\(p[3])' is not a number") }
         return ProtocolEvent(time: t, action: .setConductance(channel: p[2], value: g))
+    case ("clamp", 3):
+        guard let v = Double(p[2]) else { throw bad("command potential '\(p[2])' is not a number") }
+        return ProtocolEvent(time: t, action: .clamp(v))
+    case ("release", 2): return ProtocolEvent(time: t, action: .releaseClamp)
     default: throw bad("unknown action")
     }
+}
+
+/// The figures `simulate --plot` draws.
+enum SimulateFigure: String, ExpressibleByArgument, CaseIterable {
+    case trace, phase
 }

@@ -10,6 +10,10 @@ enum TraceSource: Equatable {
     case conductanceState(Int)
     /// The current (µA/cm²) of channel `channel` (`CompiledNeuron.currentNames` order) of cell `cell`.
     case current(cell: Int, channel: Int)
+    /// dV/dt (mV/ms) of cell `cell` from its right-hand side at the sample.
+    case voltageDerivative(cell: Int)
+    /// The current (µA/cm²) a voltage clamp of cell `cell` injects at the sample (`CompiledNeuron.clampCurrent`).
+    case clampCurrent(cell: Int)
 }
 
 /// Writes samples inside a time window to a trace sink (CSV or NWB, `TraceSinkFormat`), one row per sample: t,
@@ -37,6 +41,8 @@ final class TraceObserver: RunObserver {
     @exclusivity(unchecked) private var writer: (any TraceSink)?
     private let row: UnsafeMutableBufferPointer<Double>
     private let currents: UnsafeMutablePointer<Double>
+    /// Scratch for a cell's right-hand side (`TraceSource.voltageDerivative`).
+    private let derivatives: UnsafeMutablePointer<Double>
     private let currentCapacity: Int
 
     /// A trace of `columns` (the first one the time) written to `path`; `resuming`: the file is reopened by
@@ -55,6 +61,7 @@ final class TraceObserver: RunObserver {
         row = .allocate(capacity: max(1, columns.count))
         currentCapacity = subject.cells.map { $0.compiled.currentNames.count }.max() ?? 0
         currents = .allocate(capacity: currentCapacity + 1)
+        derivatives = .allocate(capacity: max(1, subject.cells.map { $0.compiled.dimension }.max() ?? 0))
         if !resuming {
             do { writer = try format.makeSink(path: path, columns: columns, replacingPartial: replacingPartial) } catch {
                 throw SimulationError(message: "\(error)")
@@ -66,6 +73,7 @@ final class TraceObserver: RunObserver {
     deinit {
         row.deallocate()
         currents.deallocate()
+        derivatives.deallocate()
     }
 
     private func remap() throws(SimulationError) {
@@ -82,6 +90,11 @@ final class TraceObserver: RunObserver {
             case .state(let i): row[c] = y[i]
             case .conductanceState(let i): row[c] = max(y[i], 0)
             case .current: break
+            case .voltageDerivative(let k):
+                let cell = cells[k]
+                cell.compiled.rightHandSide(t, y.baseAddress! + cell.offset, derivatives)
+                row[c] = derivatives[0]
+            case .clampCurrent(let k): row[c] = cells[k].compiled.clampCurrent(t, y.baseAddress! + cells[k].offset)
             }
             c += 1
         }

@@ -104,13 +104,14 @@ extension CompiledNeuron {
     }
 
     /// `neuron` as it is at state y without its state-carrying mechanisms: every driven ḡ taken from the
-    /// state (never below 0), homeostasis, controller and mechanisms removed, blockades kept.
+    /// state (never below 0), homeostasis, controller, mechanisms and any voltage clamp removed, blockades kept.
     public func plainCell(_ neuron: NeuronDescription, state y: UnsafePointer<Double>) -> NeuronDescription {
         var cell = neuron
         for (name, i) in drivenConductanceStates { cell.setGbar(name, max(y[i], 0)) }
         cell.homeostasis = nil
         cell.neuromodulation = nil
         cell.mechanisms = []
+        cell.voltageClamp = nil
         return cell
     }
 }

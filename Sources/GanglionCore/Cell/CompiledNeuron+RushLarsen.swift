@@ -116,8 +116,12 @@ extension CompiledNeuron {
     @inline(__always)
     func advanceMembrane(_ t: Double, _ y: UnsafeMutablePointer<Double>, step h: Double,
                          gTotal: Double, gE: Double, iCa: Double, calciumDecay: Double) {
-        let vInf = (gE + appliedCurrent(at: t)) / gTotal
-        y[0] = vInf + (y[0] - vInf) * exp(-h * gTotal / capacitance)
+        if isClamped {
+            y[0] = commandVoltage
+        } else {
+            let vInf = (gE + appliedCurrent(at: t)) / gTotal
+            y[0] = vInf + (y[0] - vInf) * exp(-h * gTotal / capacitance)
+        }
         let caInf = calcium.rest - calcium.influx * iCa
         y[1] = caInf + (y[1] - caInf) * calciumDecay
     }

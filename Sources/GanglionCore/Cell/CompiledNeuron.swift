@@ -47,6 +47,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     public let appliedCurrent: Double
     @usableFromInline let ramp: CurrentRamp?
     @usableFromInline let leakScale: Double
+    /// Whether an ideal voltage clamp holds V (`NeuronDescription.voltageClamp`): dV/dt = 0, the Jacobian's V
+    /// row zero, the exponential integrator leaves V at the command.
+    public let isClamped: Bool
+    /// The clamp's command potential (mV); NaN when `isClamped` is false.
+    @usableFromInline let commandVoltage: Double
     /// Largest number of states of one channel (scratch size).
     let maxStates: Int
     /// Index of the leak's homeostatic ḡ state, or −1.
@@ -153,6 +158,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         capacitance = d.capacitance
         calcium = d.calcium
         appliedCurrent = d.appliedCurrent
+        isClamped = d.voltageClamp != nil
+        commandVoltage = d.voltageClamp ?? .nan
         maxStates = max(2, d.conductances.map { $0.channel.stateCount }.max() ?? 0)
         everyStageZeroStateTabulated = slots.allSatisfy(\.hodgkinHuxley) && mechanismSlots.isEmpty
         stepPlan = RushLarsenPlan(slots)
@@ -174,10 +181,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// Number of states.
     public var dimension: Int { layout.count }
 
-    /// The initial state: V₀, Ca₀ and every channel's initial states (HH gates at x∞(V₀, Ca₀)).
+    /// The initial state: V₀ (the command potential when clamped), Ca₀ and every channel's initial states
+    /// (HH gates at x∞(V₀, Ca₀)).
     public func initialState() -> [Double] {
         var y = Array(repeating: 0.0, count: dimension)
-        y[0] = neuron.initialVoltage
+        y[0] = neuron.voltageClamp ?? neuron.initialVoltage
         y[1] = neuron.initialCalcium
         y.withUnsafeMutableBufferPointer { yp in
             for s in slots {
@@ -235,7 +243,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     func membraneAndControlDerivatives(_ t: Double, _ y: UnsafePointer<Double>, _ dy: UnsafeMutablePointer<Double>,
                                        gTotal: Double, gE: Double, iCa: Double) {
         let V = y[0], Ca = y[1]
-        dy[0] = (gE - gTotal * V + appliedCurrent(at: t)) / capacitance
+        dy[0] = isClamped ? 0 : (gE - gTotal * V + appliedCurrent(at: t)) / capacitance
         dy[1] = (-calcium.influx * iCa - Ca + calcium.rest) / calcium.tau
         if !mechanismSlots.isEmpty {
             let signals = CellSignals(voltage: V, calcium: Ca, calciumCurrent: iCa, capacitance: capacitance,
@@ -317,6 +325,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         A[k + 1] = -1 / calcium.tau
         if leakState >= 0, y[leakState] > 0 { A[0 * k + leakState] = -leakScale * (V - eLeak) / capacitance }
         if !mechanismSlots.isEmpty { mechanismJacobian(y, A: A, B: B, C: C, D: D) }
+        if isClamped {
+            // V is held: its row (∂(dV/dt)/∂·) is zero.
+            A.update(repeating: 0, count: k)
+            B.update(repeating: 0, count: n)
+        }
     }
 
     /// Stage 0: every channel state; stage 1: V and Ca.
@@ -333,9 +346,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let (gTotal, gE, iCa) = withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) {
             membraneConductances(y, scratch: $0.baseAddress!)
         }
-        // V relaxes to the conductance-weighted reversal with τ_V = C / g_total.
-        steadyState[0] = (gE + appliedCurrent(at: t)) / gTotal
-        timeConstant[0] = capacitance / gTotal
+        // V relaxes to the conductance-weighted reversal with τ_V = C / g_total; a clamped V stays where it is
+        // (dV/dt = 0: the constant rate 0).
+        steadyState[0] = isClamped ? 0 : (gE + appliedCurrent(at: t)) / gTotal
+        timeConstant[0] = isClamped ? .infinity : capacitance / gTotal
         steadyState[1] = calcium.rest - calcium.influx * iCa
         timeConstant[1] = calcium.tau
     }
@@ -398,6 +412,16 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         out[slots.count] = leak(y)
     }
 
+    /// The current an ideal voltage clamp injects to hold V where it is at state y and time t (ms):
+    /// I_clamp = Σ_i I_i + I_leak − I_app (µA/cm², positive into the cell like I_app; with I_app = 0 it is the
+    /// net ionic current, outward positive). Defined at any state: C dV/dt = I_clamp would vanish.
+    public func clampCurrent(_ t: Double, _ y: UnsafePointer<Double>) -> Double {
+        let (gTotal, gE, _) = withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) {
+            membraneConductances(y, scratch: $0.baseAddress!)
+        }
+        return gTotal * y[0] - gE - appliedCurrent(at: t)
+    }
+
     /// Writes each ionic current (µA/cm², outward positive) at state `y`, in model order, then leak.
     public func currents(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         let V = y[0]
@@ -438,5 +462,21 @@ extension CompiledNeuron {
             ca = next
         }
         return ca
+    }
+}
+
+extension CompiledNeuron {
+    /// The state of the cell held at V (mV) long enough for its channels to rest: Ca = Ca∞(V)
+    /// (`steadyCalcium(V:)`), every channel state at its steady state at (V, Ca∞), the mechanisms' states as
+    /// `initialState()` starts them.
+    public func restingState(heldAt V: Double) -> [Double] {
+        var y = initialState()
+        let ca = steadyCalcium(V: V)
+        y[0] = V
+        y[1] = ca
+        y.withUnsafeMutableBufferPointer { yp in
+            for s in slots { s.channel.initialStates(V: V, calcium: ca, context: s.context, into: yp.baseAddress! + s.offset) }
+        }
+        return y
     }
 }

@@ -135,6 +135,9 @@ public struct NeuronDescription: Sendable {
     /// A linear ramp of the applied current, or nil: I_app(t) goes from `from` at `start` to `to` at
     /// `end` and stays at `to` afterwards (`appliedCurrent` is ignored while a ramp is set).
     public var currentRamp: CurrentRamp?
+    /// An ideal voltage clamp's command potential (mV), or nil: while set, V is held there (dV/dt = 0) and every
+    /// other state evolves; `CompiledNeuron.clampCurrent(_:_:)` is the current the amplifier injects.
+    public var voltageClamp: Double?
 
     /// A neuron without controllers, blockades or ramp, of family `custom` with no DIC references;
     /// C in µF/cm², g_leak in mS/cm², E_leak and V₀ in mV, I_app in µA/cm², Ca₀ in model units.
@@ -218,6 +221,7 @@ public struct NeuronDescription: Sendable {
             guard gbar(c) != nil else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "no such conductance") }
             guard f >= 0, f <= 1 else { throw ModelError.invalidValue(field: "block.\(c)", value: f, reason: "the fraction must be in [0, 1]") }
         }
+        if let v = voltageClamp { try finite("clamp", v) }
         if let r = currentRamp {
             try finite("ramp.from", r.from)
             try finite("ramp.to", r.to)

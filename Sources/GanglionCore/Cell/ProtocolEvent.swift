@@ -27,6 +27,11 @@ public struct ProtocolEvent: Sendable, Equatable {
         case sharp(SharpNeuromodulation)
         /// New DIC targets for the neuromodulation controller (Docs/science/controllers.md §2), from this time on.
         case dicTargets(gs: Double?, gu: Double?)
+        /// An ideal voltage clamp at this command potential (mV): V is set to it and held (dV/dt = 0) while
+        /// every other state evolves, until `releaseClamp` or another `clamp`. A lone cell's, not a circuit's.
+        case clamp(Double)
+        /// Release the voltage clamp: V evolves again from the command potential.
+        case releaseClamp
     }
 
     /// Time (ms).
@@ -52,6 +57,8 @@ public struct ProtocolEvent: Sendable, Equatable {
         case let .scaleConductance(c, f): "scale \(c) by \(f)"
         case let .sharp(s): "sharp neuromodulation of \(s.conductances.joined(separator: ", ")) to \(Self.targetText(s.gs, s.gu))"
         case let .dicTargets(gs, gu): "DIC targets \(Self.targetText(gs, gu))"
+        case let .clamp(v): "clamp V at \(v) mV"
+        case .releaseClamp: "release the clamp"
         }
     }
 
@@ -114,7 +121,7 @@ public struct ProtocolError: Error, Equatable, CustomStringConvertible {
 public struct StateEdit: Sendable, Equatable {
     /// The state (`CompiledNeuron.index(of:)` finds it).
     public var state: StateReference
-    /// The new value (mS/cm²: a regulated ḡ or its m).
+    /// The new value (mS/cm² for a regulated ḡ or its m, mV for a clamped V).
     public var value: Double
 
     public init(state: StateReference, value: Double) {
@@ -137,12 +144,14 @@ public struct ProtocolState: Sendable {
 
     /// Checks a schedule against a neuron and a run duration (ms): times in [0, duration] and in order,
     /// known channels, fractions in [0, 1], finite currents, ramps ending after they start, non-negative
-    /// finite conductances, sharp events naming distinct known conductances and at least one target.
+    /// finite conductances, sharp events naming distinct known conductances and at least one target, command
+    /// potentials within ±1000 mV, a clamp released only while one holds.
     public static func validate(_ events: [ProtocolEvent], for neuron: NeuronDescription, duration: Double) throws(ProtocolError) {
         let modulated = Set(neuron.neuromodulation?.conductances ?? [])
         let names = Set(neuron.conductanceNames)
         func known() -> String { names.sorted().joined(separator: ", ") }
         var previous = -Double.infinity
+        var clamped = neuron.voltageClamp != nil
         for (i, e) in events.enumerated() {
             func fail(_ reason: String) -> ProtocolError { ProtocolError(index: i, event: e, reason: reason) }
             guard e.time.isFinite, e.time >= 0 else { throw fail("the time must be ≥ 0") }
@@ -189,6 +198,12 @@ public struct ProtocolState: Sendable {
                 guard neuron.neuromodulation != nil else { throw fail("DIC targets need a neuromodulation controller, and this run has none") }
                 guard gs != nil || gu != nil else { throw fail("no target (give g_s, g_u or both)") }
                 for v in [gs, gu].compactMap({ $0 }) where !v.isFinite { throw fail("targets must be finite") }
+            case let .clamp(v):
+                guard v.isFinite, abs(v) <= 1000 else { throw fail("the command potential \(v) mV must be finite, within ±1000 mV") }
+                clamped = true
+            case .releaseClamp:
+                guard clamped else { throw fail("no voltage clamp to release") }
+                clamped = false
             }
         }
     }
@@ -222,6 +237,10 @@ public struct ProtocolState: Sendable {
             dicTargets = (gs ?? dicTargets.gs, gu ?? dicTargets.gu)
             if let gs { neuron.neuromodulation?.gs = gs }
             if let gu { neuron.neuromodulation?.gu = gu }
+        case let .clamp(v):
+            neuron.voltageClamp = v
+            return [StateEdit(state: .voltage, value: v)]
+        case .releaseClamp: neuron.voltageClamp = nil
         }
         return []
     }
@@ -240,6 +259,8 @@ public struct ProtocolState: Sendable {
         public var calciumTarget: Double?
         /// The DIC targets g_s and g_u in effect (dimensionless); `nil`: not set.
         public var gs: Double?, gu: Double?
+        /// The voltage clamp's command potential (mV); `nil`: V is free.
+        public var voltageClamp: Double?
     }
 
     /// The protocol's present state as plain data (for a checkpoint); `restore(_:)` takes it back.
@@ -247,7 +268,7 @@ public struct ProtocolState: Sendable {
         Record(gbar: Dictionary(uniqueKeysWithValues: neuron.conductanceNames.map { ($0, neuron.gbar($0)!) }),
                blockFractions: neuron.blockFractions, appliedCurrent: neuron.appliedCurrent, ramp: neuron.currentRamp,
                calciumTarget: neuron.homeostasis?.calciumTarget, gs: neuron.neuromodulation?.gs ?? dicTargets.gs,
-               gu: neuron.neuromodulation?.gu ?? dicTargets.gu)
+               gu: neuron.neuromodulation?.gu ?? dicTargets.gu, voltageClamp: neuron.voltageClamp)
     }
 
     /// Restores what `record` saved.
@@ -260,5 +281,6 @@ public struct ProtocolState: Sendable {
         dicTargets = (r.gs, r.gu)
         if let gs = r.gs { neuron.neuromodulation?.gs = gs }
         if let gu = r.gu { neuron.neuromodulation?.gu = gu }
+        neuron.voltageClamp = r.voltageClamp
     }
 }

@@ -36,6 +36,8 @@ public final class CompiledNetwork: ConditionallyLinearSystem {
         for (i, c) in d.cells.enumerated() {
             let n: CompiledNeuron
             do { n = try CompiledNeuron(c.neuron) } catch { throw NetworkError(field: "cells[\(i)] (\(c.name))", reason: "\(error)") }
+            // Synapses and gap junctions add to every cell's dV/dt: a voltage clamp is a lone cell's.
+            guard !n.isClamped else { throw NetworkError(field: "cells[\(i)] (\(c.name))", reason: "a voltage clamp holds a lone cell, not a cell of a circuit") }
             offsets.append(names.count)
             names += n.layout.names.map { "\(c.name).\($0)" }
             cells.append(n)

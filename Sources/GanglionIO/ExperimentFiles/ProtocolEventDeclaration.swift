@@ -5,7 +5,7 @@ import GanglionCore
 public struct ProtocolEventDeclaration: Sendable, Equatable {
     /// What the event does, as written.
     public enum Action: Sendable, Equatable {
-        /// An action complete as written (block, unblock, current, ramp, set, scale, Ca_target, dic_targets).
+        /// An action complete as written (block, unblock, current, ramp, set, scale, Ca_target, dic_targets, clamp, release).
         case exact(ProtocolEvent.Action)
         /// Sharp neuromodulation to these DIC targets (dimensionless); `conductances`: the pair solved for
         /// (`nil`: the cell family's), `voltage`: where (mV; `nil`: the cell's threshold). The compensation
@@ -24,7 +24,7 @@ public struct ProtocolEventDeclaration: Sendable, Equatable {
     }
 
     /// The keys naming an event's action; an event has exactly one.
-    public static let actionKeys = ["block", "unblock", "current", "ramp", "set", "scale", "Ca_target", "sharp", "dic_targets"]
+    public static let actionKeys = ["block", "unblock", "current", "ramp", "set", "scale", "Ca_target", "sharp", "dic_targets", "clamp", "release"]
     /// The keys that go with one action (besides `t`), by action.
     static let extras: [String: Set<String>] = ["block": ["fraction"], "set": ["value"], "scale": ["factor"], "ramp": ["until"],
                                                 "sharp": ["conductances", "V"]]
@@ -67,6 +67,10 @@ public struct ProtocolEventDeclaration: Sendable, Equatable {
         case "dic_targets":
             let (gs, gu) = try targets(e["dic_targets"], "\(field).dic_targets")
             action = .dicTargets(gs: gs, gu: gu)
+        case "clamp": action = .clamp(try f.number(e["clamp"], "\(field).clamp")!)
+        case "release":
+            guard try f.bool(e["release"], "\(field).release") == true else { throw f.fail("\(field).release", "must be true (releases the voltage clamp)") }
+            action = .releaseClamp
         default:
             guard let v = try f.number(e["value"], "\(field).value") else { throw f.fail("\(field).value", "missing (mS/cm²)") }
             action = .setConductance(channel: try f.string(e["set"], "\(field).set")!, value: v)
