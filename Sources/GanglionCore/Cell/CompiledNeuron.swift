@@ -475,7 +475,7 @@ extension CompiledNeuron {
         y[0] = V
         y[1] = ca
         y.withUnsafeMutableBufferPointer { yp in
-            for s in slots { s.channel.initialStates(V: V, calcium: ca, context: s.context, into: yp.baseAddress! + s.offset) }
+            for s in slots { s.channel { $0.kinetics.initialStates(V: V, calcium: ca, context: s.context, into: yp.baseAddress! + s.offset) } }
         }
         return y
     }
