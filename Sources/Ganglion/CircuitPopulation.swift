@@ -25,10 +25,7 @@ public struct CircuitPopulation: Sendable {
 
     /// Reads a network file; nil if it has no `circuits` block (a single network).
     public static func load(_ path: String, profile: Profile? = nil, solver: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> CircuitPopulation? {
-        OutputPolicy.protectInput(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
-        }
+        let data = try ModelFileError.readInput(path)
         return try parse(data, file: path, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path, profile: profile, solver: solver)
     }
 

@@ -27,10 +27,7 @@ public struct Experiment: Sendable {
     /// Reads an experiment file and resolves it. Relative paths inside it are relative to its folder;
     /// `override` replaces the file's profile and `overrides` some of its solver settings.
     public static func load(_ path: String, profile override: Profile? = nil, solver overrides: SolverOverrides = SolverOverrides()) throws(ModelFileError) -> Experiment {
-        OutputPolicy.protectInput(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
-        }
+        let data = try ModelFileError.readInput(path)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try parse(data, file: path, folder: folder, profile: override, solver: overrides)
     }

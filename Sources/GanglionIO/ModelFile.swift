@@ -36,6 +36,16 @@ public struct ModelFileError: Error, CustomStringConvertible, Equatable {
         return e
     }
 
+    /// The contents of the input file at `path`, which this process then never writes
+    /// (`OutputPolicy.protectInput`); an error naming the file if it cannot be read.
+    public static func readInput(_ path: String) throws(ModelFileError) -> Data {
+        OutputPolicy.protectInput(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
+        }
+        return data
+    }
+
     /// The JSON document of `data`, or the error naming the place of the syntax error.
     public static func document(_ data: Data, file: String) throws(ModelFileError) -> JSONDocument {
         do { return try JSONInput.document(data) } catch {
@@ -85,10 +95,7 @@ public enum ModelFile {
                 throw ModelFileError(file: path, field: nil, message: "\(error)")
             }
         }
-        OutputPolicy.protectInput(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
-        }
+        let data = try ModelFileError.readInput(path)
         let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return try parse(data, file: path, defaultName: defaultName)
     }

@@ -32,10 +32,7 @@ public enum PopulationFile {
     /// Reads a population file: its metadata and its cells. Errors name the cell and field
     /// (`cells[3].conductances.Na`) with its line and column.
     public static func load(_ path: String) throws(ModelFileError) -> (meta: [String: Any], cells: [NeuronDescription]) {
-        OutputPolicy.protectInput(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
-        }
+        let data = try ModelFileError.readInput(path)
         return try parse(data, file: path)
     }
 

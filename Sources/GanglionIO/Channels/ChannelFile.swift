@@ -12,10 +12,7 @@ public enum ChannelFile {
 
     /// Loads the channel file at `path`.
     public static func load(_ path: String) throws(ModelFileError) -> DeclaredChannel {
-        OutputPolicy.protectInput(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
-        }
+        let data = try ModelFileError.readInput(path)
         return try parse(data, file: path)
     }
 

@@ -104,10 +104,7 @@ public struct NetworkFileDescription: Sendable {
 
     /// Reads the network file at `path`. Relative paths inside it are taken from its folder.
     public static func load(_ path: String) throws(ModelFileError) -> NetworkFileDescription {
-        OutputPolicy.protectInput(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
-        }
+        let data = try ModelFileError.readInput(path)
         return try parse(data, file: path, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 

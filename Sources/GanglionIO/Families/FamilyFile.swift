@@ -36,10 +36,7 @@ public enum FamilyFile {
 
     /// Reads the family file at `path` (not registered).
     public static func load(_ path: String) throws(ModelFileError) -> NeuronKind {
-        OutputPolicy.protectInput(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(file: path, field: nil, message: "cannot read the file (does it exist?)")
-        }
+        let data = try ModelFileError.readInput(path)
         return try parse(data, file: path)
     }
 
