@@ -10,6 +10,8 @@ public enum NeuroMLImport {
         public var files: [(path: String, text: String)]
         /// The model file's relative path.
         public var model: String
+        /// The NeuroML file imported.
+        public var input: String
     }
 
     /// The family's reversal key for each of Ganglion's ions.
@@ -66,7 +68,7 @@ public enum NeuroMLImport {
         family.append(("capacitance", cell.capacitance))
         if let pool = cell.calcium {
             family.append(("calcium", RawJSON(text: line([("tau", pool.tau), ("rest", pool.rest), ("influx", pool.influx),
-                ("units", "Ca in µM; influx f = rho·τ·1e-2 µM per µA/cm² (NeuroML fixedFactorConcentrationModel \"\(pool.id)\": rho = \(pool.rho) mol/(m·A·s), τ = \(pool.tau) ms)")]))))
+                ("units", "Ca in µM; influx f = rho·τ·1e-2 µM per µA/cm² (NeuroML fixedFactorConcentrationModel \"\(pool.id)\": rho = \(JSONOutput.string(pool.rho)) mol/(m·A·s), τ = \(JSONOutput.string(pool.tau)) ms)")]))))
             family.append(("initial", RawJSON(text: line([("V", cell.initialVoltage), ("Ca", pool.initial)]))))
         } else if hasCalcium {
             family.append(("calcium", RawJSON(text: line([("tau", 1), ("rest", 0), ("influx", 0),
@@ -86,7 +88,7 @@ public enum NeuroMLImport {
             ("conductances", RawJSON(text: line(conductances))),
         ]
         files.append(("\(modelName).json", object(model) + "\n"))
-        return Output(files: files, model: "\(modelName).json")
+        return Output(files: files, model: "\(modelName).json", input: input)
     }
 
     /// Checks the channels and the family as Ganglion reads them, then writes `output` into `folder`:
@@ -96,7 +98,10 @@ public enum NeuroMLImport {
         // Every channel and the family must read back: a channel whose gates leave [0, 1] is refused here.
         var inline: [Any] = []
         for (path, text) in output.files where path.hasPrefix("channels/") {
-            _ = try ChannelFile.parse(Data(text.utf8), file: folder + "/" + path)
+            do { _ = try ChannelFile.parse(Data(text.utf8), file: path) } catch {
+                throw NeuroMLError(file: output.input, line: nil, element: nil,
+                                   message: "the imported channel does not pass Ganglion's checks: \(error.description)")
+            }
             inline.append(try JSONInput.parse(Data(text.utf8)))
         }
         if let (_, familyText) = output.files.first(where: { $0.path == "family.json" }),

@@ -132,12 +132,13 @@ public final class NeuroMLReader {
         if length == 0 {
             guard a.d == b.d else { throw NeuroMLError(cellFile, segment, "a sphere (proximal = distal) needs one diameter") }
             areaUM2 = Double.pi * a.d * a.d
-            shape = "sphere of diameter \(a.d) µm"
+            shape = "sphere of diameter \(JSONOutput.string(a.d)) µm"
         } else {
             let (r1, r2) = (a.d / 2, b.d / 2)
             areaUM2 = Double.pi * (r1 + r2) * ((r1 - r2) * (r1 - r2) + length * length).squareRoot()
-            shape = a.d == b.d ? "cylinder of diameter \(a.d) µm and length \(length) µm (side, no ends)"
-                               : "truncated cone of diameters \(a.d) and \(b.d) µm and length \(length) µm (side, no ends)"
+            let (d1, d2, l) = (JSONOutput.string(a.d), JSONOutput.string(b.d), JSONOutput.string(length))
+            shape = a.d == b.d ? "cylinder of diameter \(d1) µm and length \(l) µm, side without ends"
+                               : "truncated cone of diameters \(d1) and \(d2) µm and length \(l) µm, side without ends"
         }
 
         var bio = cell.child("biophysicalProperties")
