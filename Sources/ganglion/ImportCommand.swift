@@ -31,10 +31,11 @@ struct Import: ParsableCommand {
         let written: [String]
         do { written = try NeuroMLImport.write(result, to: folder) } catch { throw fail("\(error)") }
         let model = folder + "/" + result.model
-        let events = imported.pulses.flatMap { p -> [String] in
-            let i = imported.density(ofCurrent: p.amplitude)
-            return ["--event \(format(p.delay)):current:\(format(i))", "--event \(format(p.delay + p.duration)):current:0"]
-        }
+        // The pulses as protocol events of a one-second run (events at or after its end left out).
+        let events = imported.pulses.flatMap { p -> [(Double, String)] in
+            [(p.delay, "--event \(format(p.delay)):current:\(format(imported.density(ofCurrent: p.amplitude)))"),
+             (p.delay + p.duration, "--event \(format(p.delay + p.duration)):current:0")]
+        }.filter { $0.0 < 1000 }.map(\.1)
         if json {
             var o: [String: Any] = [
                 "cell": imported.id, "model": model, "files": written, "area_cm2": imported.area, "area_shape": imported.areaShape,
