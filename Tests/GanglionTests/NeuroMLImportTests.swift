@@ -169,6 +169,53 @@ struct NeuroMLImportTests {
         }
     }
 
+    @Test("gateHHratesTau and gateHHratesTauInf, and channels in included files (each file read once)")
+    func otherGateKindsAndIncludes() throws {
+        let folder = try temporaryFolder("nml-include")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let rates = """
+              <forwardRate type="HHExpLinearRate" rate="0.1per_ms" midpoint="-55mV" scale="10mV"/>
+              <reverseRate type="HHExpRate" rate="0.125per_ms" midpoint="-65mV" scale="-80mV"/>
+        """
+        let channels = """
+        <neuroml xmlns="http://www.neuroml.org/schema/neuroml2" id="channels">
+          <ionChannelHH id="kTau" conductance="10pS" species="k">
+            <gateHHratesTau id="n" instances="4">
+        \(rates)
+              <timeCourse type="fixedTimeCourse" tau="5ms"/>
+            </gateHHratesTau>
+          </ionChannelHH>
+          <ionChannelHH id="kTauInf" conductance="10pS" species="k">
+            <gateHHratesTauInf id="n" instances="1">
+        \(rates)
+              <timeCourse type="fixedTimeCourse" tau="7ms"/>
+              <steadyState type="HHExpLinearVariable" rate="0.1" midpoint="-30mV" scale="-10mV"/>
+            </gateHHratesTauInf>
+          </ionChannelHH>
+        </neuroml>
+        """
+        try channels.write(toFile: folder + "/channels.nml", atomically: true, encoding: .utf8)
+        // The cell includes channels.nml directly and through other.nml: read once, no duplicate ids.
+        try #"<neuroml id="other"><include href="channels.nml"/></neuroml>"#.write(toFile: folder + "/other.nml", atomically: true, encoding: .utf8)
+        let membrane = """
+            <channelDensity id="k1" ionChannel="kTau" condDensity="1 mS_per_cm2" erev="-77mV" ion="k"/>
+            <channelDensity id="k2" ionChannel="kTauInf" condDensity="2 mS_per_cm2" erev="-77mV" ion="k"/>
+        """
+        try neuroMLDocument(membrane: membrane, top: #"<include href="channels.nml"/><include href="other.nml"/>"#)
+            .write(toFile: folder + "/cell.nml", atomically: true, encoding: .utf8)
+        let cell = try NeuroMLReader(path: folder + "/cell.nml").cell()
+        let out = NeuroMLImport.output(cell, input: folder + "/cell.nml")
+        let tau = try Self.channel(out, "kTau"), tauInf = try Self.channel(out, "kTauInf")
+        let k = try ChannelFile.load(Self.root + "/models/families/hodgkin-huxley/K.json")
+        for V in [-90.0, -55, -30, 0, 40] {
+            #expect(Self.relativeDifference(tau.mInf(V, calcium: 0), k.mInf(V, calcium: 0)) < 1e-12, "x∞ = α/(α + β)")
+            #expect(tau.tauM(V) == 5 && tauInf.tauM(V) == 7)
+            let x = (V + 30) / -10
+            let expected = x == 0 ? 0.1 : 0.1 * x / (1 - exp(-x))
+            #expect(Self.relativeDifference(tauInf.mInf(V, calcium: 0), expected) < 1e-12, "x∞ from steadyState at \(V)")
+        }
+    }
+
     @Test("what the import does not support is an error naming the element and its line", arguments: [
         ("two segments", neuroMLDocument(morphology: """
             <segment id="0" name="soma"><proximal x="0" y="0" z="0" diameter="10"/><distal x="0" y="10" z="0" diameter="10"/></segment>

@@ -20,13 +20,16 @@ public final class NeuroMLReader {
     public init(path: String, temperature: Double? = nil) throws(NeuroMLError) {
         mainFile = path
         current = path
-        try load(path, seen: [])
+        try load(path)
         if let temperature { self.temperature = temperature }
     }
 
-    private func load(_ path: String, seen: Set<String>) throws(NeuroMLError) {
+    /// The files read so far (absolute paths): each is read once, however often it is included.
+    private var read: Set<String> = []
+
+    private func load(_ path: String) throws(NeuroMLError) {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        guard !seen.contains(absolute) else { return }
+        guard read.insert(absolute).inserted else { return }
         OutputPolicy.protectInput(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw NeuroMLError(file: path, line: nil, element: nil, message: "cannot read the file (does it exist?)")
@@ -38,7 +41,7 @@ public final class NeuroMLReader {
         for e in root.children {
             if e.name == "include" {
                 guard let href = e.attributes["href"] else { throw NeuroMLError(path, e, "needs an href") }
-                try load(href.hasPrefix("/") ? href : PathParts.folder(of: path) + "/" + href, seen: seen.union([absolute]))
+                try load(href.hasPrefix("/") ? href : PathParts.folder(of: path) + "/" + href)
                 continue
             }
             if e.name == "network", temperature == nil, let t = e.attributes["temperature"] {
@@ -88,7 +91,7 @@ public final class NeuroMLReader {
             }
             chosen = c
         }
-        return try read(chosen)
+        return try cell(from: chosen)
     }
 
     private func referenced(_ id: String, from e: XMLElementNode, _ what: String) throws(NeuroMLError) -> Entry {
@@ -96,7 +99,7 @@ public final class NeuroMLReader {
         return r
     }
 
-    private func read(_ entry: Entry) throws(NeuroMLError) -> NeuroMLCell {
+    private func cell(from entry: Entry) throws(NeuroMLError) -> NeuroMLCell {
         let cell = entry.node
         current = entry.file
         let cellFile = entry.file
