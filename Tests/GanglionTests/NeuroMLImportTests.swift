@@ -216,6 +216,23 @@ struct NeuroMLImportTests {
         }
     }
 
+    @Test("a file that is not UTF-8 is refused with its line, before Foundation's XML parser sees it")
+    func notUTF8() throws {
+        let folder = try temporaryFolder("nml-utf8")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var bytes = Array(neuroMLDocument().utf8)
+        let at = try #require(bytes.firstIndex(of: UInt8(ascii: "\n")))   // the end of line 1
+        bytes.insert(0xC0, at: at + 3)
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/bad.nml"))
+        #expect(throws: NeuroMLError(file: folder + "/bad.nml", line: 2, element: nil,
+                                     message: "not UTF-8 text (byte \(at + 4) of the file): NeuroML files are read as UTF-8")) {
+            try NeuroMLReader(path: folder + "/bad.nml").cell()
+        }
+        #expect(XMLElementTree.invalidUTF8(Data("héllo € 𝄞\n".utf8)) == nil)
+        #expect(XMLElementTree.invalidUTF8(Data([0x61, 0x0A, 0xED, 0xA0, 0x80])) ?? (0, 0) == (2, 3), "a surrogate")
+        #expect(XMLElementTree.invalidUTF8(Data([0x61, 0xE2, 0x82])) ?? (0, 0) == (1, 2), "cut short")
+    }
+
     @Test("what the import does not support is an error naming the element and its line", arguments: [
         ("two segments", neuroMLDocument(morphology: """
             <segment id="0" name="soma"><proximal x="0" y="0" z="0" diameter="10"/><distal x="0" y="10" z="0" diameter="10"/></segment>

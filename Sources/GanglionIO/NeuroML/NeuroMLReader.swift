@@ -183,6 +183,7 @@ public final class NeuroMLReader {
         for (density, entry) in densities {
             current = cellFile
             let g = try quantity(density, "condDensity", "conductanceDensity")
+            guard g >= 0 else { throw NeuroMLError(cellFile, density, "condDensity must be ≥ 0") }
             let erev = try quantity(density, "erev", "voltage")
             guard let ionText = density.attributes["ion"] else { throw NeuroMLError(cellFile, density, "needs an ion") }
             let channel = entry.node

@@ -73,7 +73,7 @@ public enum NeuroMLUnits {
         var best: (Double, String.Index)?
         while end < t.endIndex {
             end = t.index(after: end)
-            if let x = Double(t[t.startIndex..<end]), x.isFinite { best = (x, end) }
+            if let x = Double(t[t.startIndex..<end]) { best = (x, end) }
         }
         guard let (x, stop) = best else { return nil }
         return (x, t[stop...].trimmingCharacters(in: .whitespaces))
@@ -83,6 +83,7 @@ public enum NeuroMLUnits {
     /// Ganglion's unit for that dimension; nil with the reason when it is not such a quantity.
     static func convert(_ text: String, to dimension: String) -> Result<Double, Problem> {
         guard let (x, symbol) = split(text) else { return .failure(Problem(text: "\"\(text)\" is not a number with a unit")) }
+        guard x.isFinite else { return .failure(Problem(text: "\"\(text)\" is not a finite number")) }
         if dimension == "none" {
             return symbol.isEmpty ? .success(x) : .failure(Problem(text: "\"\(text)\": expected a plain number, got the unit \(symbol)"))
         }

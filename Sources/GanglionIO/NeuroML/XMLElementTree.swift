@@ -28,6 +28,15 @@ public struct XMLElementNode: Sendable {
 public enum XMLElementTree {
     /// The root element of the XML in `data`; `file` names it in errors.
     public static func parse(_ data: Data, file: String) throws(NeuroMLError) -> XMLElementNode {
+        // Foundation's parser traps on text that is not UTF-8 (it decodes libxml2's strings unchecked), so
+        // the bytes are checked first: UTF-8 without NUL (an XML declaration may name only UTF-8 or ASCII).
+        if let (line, byte) = invalidUTF8(data) {
+            throw NeuroMLError(file: file, line: line, element: nil, message: "not UTF-8 text (byte \(byte) of the file): NeuroML files are read as UTF-8")
+        }
+        if let declaration = String(decoding: data.prefix(200), as: UTF8.self).firstMatch(of: /encoding\s*=\s*["']([^"']*)["']/),
+           !["utf-8", "utf8", "us-ascii", "ascii"].contains(declaration.1.lowercased()) {
+            throw NeuroMLError(file: file, line: 1, element: nil, message: "the encoding \"\(declaration.1)\": NeuroML files are read as UTF-8")
+        }
         let builder = Builder()
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = false
@@ -36,11 +45,40 @@ public enum XMLElementTree {
         builder.parser = parser
         let ok = parser.parse()
         guard ok, let root = builder.root else {
-            let reason = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "no root element"
-            throw NeuroMLError(file: file, line: parser.lineNumber > 0 ? parser.lineNumber : nil, element: nil,
-                               message: "not well-formed XML (\(reason))")
+            // Foundation's parser on Linux reports where it stopped, not why.
+            let message = parser.parserError == nil ? "no root element" : "not well-formed XML: reading stopped at column \(parser.columnNumber)"
+            throw NeuroMLError(file: file, line: parser.lineNumber > 0 ? parser.lineNumber : nil, element: nil, message: message)
         }
         return root
+    }
+
+    /// The line and the 1-based offset of the first byte that is not valid UTF-8, or a NUL; nil if none.
+    public static func invalidUTF8(_ data: Data) -> (line: Int, byte: Int)? {
+        let bytes = [UInt8](data)
+        var i = 0, line = 1
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0 { return (line, i + 1) }
+            if b == 0x0A { line += 1 }
+            if b < 0x80 { i += 1; continue }
+            let count: Int, low: UInt8, high: UInt8
+            switch b {
+            case 0xC2...0xDF: (count, low, high) = (1, 0x80, 0xBF)
+            case 0xE0: (count, low, high) = (2, 0xA0, 0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (count, low, high) = (2, 0x80, 0xBF)
+            case 0xED: (count, low, high) = (2, 0x80, 0x9F)
+            case 0xF0: (count, low, high) = (3, 0x90, 0xBF)
+            case 0xF1...0xF3: (count, low, high) = (3, 0x80, 0xBF)
+            case 0xF4: (count, low, high) = (3, 0x80, 0x8F)
+            default: return (line, i + 1)
+            }
+            guard i + count < bytes.count, (low...high).contains(bytes[i + 1]) else { return (line, i + 1) }
+            for k in 2...max(2, count) where k <= count {
+                guard (0x80...0xBF).contains(bytes[i + k]) else { return (line, i + 1) }
+            }
+            i += count + 1
+        }
+        return nil
     }
 
     private final class Builder: NSObject, XMLParserDelegate {
