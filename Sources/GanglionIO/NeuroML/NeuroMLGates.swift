@@ -34,7 +34,7 @@ enum NeuroMLGates {
 
     /// Reads a gate element (`gateHHrates`, …, or `gate` with such a `type`) into Ganglion's form.
     static func gate(_ g: XMLElementNode, kind: String, reader: NeuroMLReader) throws(NeuroMLError) -> NeuroMLCell.Gate {
-        let file = reader.file(of: g)
+        let file = reader.currentFile
         guard let id = g.attributes["id"] else { throw NeuroMLError(file, g, "a gate needs an id") }
         guard let instancesText = g.attributes["instances"], let instances = Int(instancesText), (1...8).contains(instances) else {
             throw NeuroMLError(file, g, "instances must be an integer from 1 to 8 (Ganglion's gate exponents), got \(g.attributes["instances"].map { "\"\($0)\"" } ?? "none")")
@@ -85,7 +85,7 @@ enum NeuroMLGates {
 
     /// A rate (`variable` false, 1/ms, times `q10`) or a steady state (`variable` true, dimensionless).
     static func form(_ e: XMLElementNode, variable: Bool, q10: Double, reader: NeuroMLReader) throws(NeuroMLError) -> String {
-        let file = reader.file(of: e)
+        let file = reader.currentFile
         let forms = variable ? variableForms : rateForms
         guard let type = e.attributes["type"] else { throw NeuroMLError(file, e, "needs a type (one of \(forms.sorted().joined(separator: ", ")))") }
         guard forms.contains(type) else {
@@ -103,7 +103,7 @@ enum NeuroMLGates {
 
     /// A time course (ms) divided by `q10`.
     static func timeCourse(_ e: XMLElementNode, q10: Double, reader: NeuroMLReader) throws(NeuroMLError) -> String {
-        let file = reader.file(of: e)
+        let file = reader.currentFile
         guard e.attributes["type"] == "fixedTimeCourse" else {
             throw NeuroMLError(file, e, "type \"\(e.attributes["type"] ?? "")\" is not supported (a custom ComponentType; supported: fixedTimeCourse)")
         }
@@ -115,7 +115,7 @@ enum NeuroMLGates {
     /// The factor of one `q10Settings`: `q10Fixed` (fixedQ10), or `q10ExpTemp`
     /// (q10Factor^((T − experimentalTemp)/10 °C), T the simulation temperature).
     static func q10Factor(_ s: XMLElementNode, reader: NeuroMLReader) throws(NeuroMLError) -> Double {
-        let file = reader.file(of: s)
+        let file = reader.currentFile
         switch s.attributes["type"] {
         case "q10Fixed": return try reader.quantity(s, "fixedQ10", "none")
         case "q10ExpTemp":

@@ -59,8 +59,8 @@ public final class NeuroMLReader {
         }
     }
 
-    /// The file `node` was read from (the one being read).
-    func file(of node: XMLElementNode) -> String { current }
+    /// The file of the element being read (errors name it).
+    var currentFile: String { current }
 
     /// The attribute `name` of `e` as a quantity of `dimension` in Ganglion's unit.
     func quantity(_ e: XMLElementNode, _ name: String, _ dimension: String) throws(NeuroMLError) -> Double {
