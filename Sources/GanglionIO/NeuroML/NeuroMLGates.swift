@@ -33,7 +33,7 @@ enum NeuroMLGates {
     static func times(_ c: Double, _ body: String) -> String { c == 1 ? body : "\(number(c)) * \(body)" }
 
     /// Reads a gate element (`gateHHrates`, …, or `gate` with such a `type`) into Ganglion's form.
-    static func gate(_ g: XMLElementNode, kind: String, reader: NeuroMLReader) throws(NeuroMLError) -> NeuroMLCell.Gate {
+    static func gate(_ g: XMLElementNode, gateKind: String, reader: NeuroMLReader) throws(NeuroMLError) -> NeuroMLCell.Gate {
         let file = reader.currentFile
         guard let id = g.attributes["id"] else { throw NeuroMLError(file, g, "a gate needs an id") }
         guard let instancesText = g.attributes["instances"], let instances = Int(instancesText), (1...8).contains(instances) else {
@@ -46,7 +46,7 @@ enum NeuroMLGates {
         var q10 = 1.0
         for s in g.children("q10Settings") { q10 *= try q10Factor(s, reader: reader) }
         func required(_ name: String) throws(NeuroMLError) -> XMLElementNode {
-            guard let c = g.child(name) else { throw NeuroMLError(file, g, "a \(kind) needs a <\(name)>") }
+            guard let c = g.child(name) else { throw NeuroMLError(file, g, "a \(gateKind) needs a <\(name)>") }
             return c
         }
         let expected: [String: Set<String>] = [
@@ -54,20 +54,21 @@ enum NeuroMLGates {
             "gateHHratesInf": ["forwardRate", "reverseRate", "steadyState"], "gateHHratesTau": ["forwardRate", "reverseRate", "timeCourse"],
             "gateHHratesTauInf": ["forwardRate", "reverseRate", "timeCourse", "steadyState"],
         ]
-        for c in g.children where ["forwardRate", "reverseRate", "steadyState", "timeCourse"].contains(c.name) && !expected[kind]!.contains(c.name) {
-            throw NeuroMLError(file, c, "a \(kind) has no <\(c.name)> (it has \(expected[kind]!.sorted().map { "<\($0)>" }.joined(separator: ", ")))")
+        for c in g.children where ["forwardRate", "reverseRate", "steadyState", "timeCourse"].contains(c.name) && !expected[gateKind]!.contains(c.name) {
+            throw NeuroMLError(file, c, "a \(gateKind) has no <\(c.name)> (it has \(expected[gateKind]!.sorted().map { "<\($0)>" }.joined(separator: ", ")))")
         }
         func rates() throws(NeuroMLError) -> (String, String) {
             (try form(try required("forwardRate"), variable: false, q10: q10, reader: reader),
              try form(try required("reverseRate"), variable: false, q10: q10, reader: reader))
         }
         let kinetics: NeuroMLCell.Gate.Kinetics
-        switch kind {
+        switch gateKind {
         case "gateHHrates":
             let (a, b) = try rates()
             kinetics = .rates(alpha: a, beta: b)
         case "gateHHtauInf", "gateHHratesTauInf":
-            if kind == "gateHHratesTauInf" { _ = try rates() }   // read and checked; x∞ and τ are given
+            // A gateHHratesTauInf's rates are read and checked; its x∞ and τ are given.
+            if g.child("forwardRate") != nil || g.child("reverseRate") != nil { _ = try rates() }
             kinetics = .steadyState(inf: try form(try required("steadyState"), variable: true, q10: 1, reader: reader),
                                     tau: try timeCourse(try required("timeCourse"), q10: q10, reader: reader))
         case "gateHHratesInf":
@@ -78,9 +79,9 @@ enum NeuroMLGates {
             let a = try form(try required("forwardRate"), variable: false, q10: 1, reader: reader)
             let b = try form(try required("reverseRate"), variable: false, q10: 1, reader: reader)
             kinetics = .steadyState(inf: "(\(a))/(\(a) + \(b))", tau: try timeCourse(try required("timeCourse"), q10: q10, reader: reader))
-        default: throw NeuroMLError(file, g, "unsupported gate kind \(kind)")
+        default: throw NeuroMLError(file, g, "unsupported gate kind \(gateKind)")
         }
-        return .init(id: id, kind: kind, exponent: instances, kinetics: kinetics)
+        return .init(id: id, kind: gateKind, exponent: instances, kinetics: kinetics)
     }
 
     /// A rate (`variable` false, 1/ms, times `q10`) or a steady state (`variable` true, dimensionless).

@@ -203,9 +203,9 @@ public final class NeuroMLReader {
                     guard NeuroMLGates.gateKinds.contains(kind) else {
                         throw NeuroMLError(entry.file, c, "gate type \"\(kind)\" is not supported (supported: \(NeuroMLGates.gateKinds.sorted().joined(separator: ", ")))")
                     }
-                    gates.append(try NeuroMLGates.gate(c, kind: kind, reader: self))
+                    gates.append(try NeuroMLGates.gate(c, gateKind: kind, reader: self))
                 case let kind where NeuroMLGates.gateKinds.contains(kind):
-                    gates.append(try NeuroMLGates.gate(c, kind: kind, reader: self))
+                    gates.append(try NeuroMLGates.gate(c, gateKind: kind, reader: self))
                 case "gateKS": throw NeuroMLError(entry.file, c, "kinetic-scheme gates are not supported")
                 default: throw NeuroMLError(entry.file, c, "is not supported in an ion channel (supported gates: \(NeuroMLGates.gateKinds.sorted().joined(separator: ", ")))")
                 }
