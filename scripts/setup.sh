@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Ganglion needs beyond the Swift toolchain: SUNDIALS CVODE (Debian libsundials-dev) and the
 # HDF5 C library for NWB export (libhdf5-dev). With --test, also what the tests need: a Python virtual
-# environment in .venv with pynwb and nwbinspector (from PyPI), which read the NWB files back.
+# environment in .venv with pynwb and nwbinspector (from PyPI), which read the NWB files back, and pyNeuroML
+# (from PyPI), whose jNeuroML — the reference NeuroML simulator — the NeuroML import is checked against; it
+# runs on Java 17 (Debian's default-jre-headless, installed when `java` is missing).
 # Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,7 @@ for p in libsundials-dev libhdf5-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ "${1:-}" = "--test" ] && ! command -v python3 >/dev/null; then missing+=(python3 python3-venv); fi
+if [ "${1:-}" = "--test" ] && ! command -v java >/dev/null; then missing+=(default-jre-headless); fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]} (a minute or two)..." >&2
     $SUDO apt-get update -qq
@@ -20,13 +23,14 @@ fi
 command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain (swift) is not on PATH" >&2; exit 1; }
 
 if [ "${1:-}" = "--test" ]; then
-    # pynwb and nwbinspector, pinned: the NWB round-trip test reads Ganglion's files back with them.
-    if ! .venv/bin/python3 -c "import pynwb, nwbinspector" >/dev/null 2>&1; then
-        echo "setup: installing pynwb and nwbinspector into .venv (about 30 s)..." >&2
+    # Pinned: the NWB round-trip test reads Ganglion's files back with pynwb and nwbinspector; the NeuroML
+    # import test runs jNeuroML from pyNeuroML.
+    if ! .venv/bin/python3 -c "import pynwb, nwbinspector, pyneuroml" >/dev/null 2>&1; then
+        echo "setup: installing pynwb, nwbinspector and pyNeuroML into .venv (about a minute)..." >&2
         if ! python3 -m venv .venv >/dev/null 2>&1; then
             DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
             python3 -m venv .venv
         fi
-        .venv/bin/python3 -m pip install --quiet --disable-pip-version-check "pynwb==4.2.0" "nwbinspector==0.7.2"
+        .venv/bin/python3 -m pip install --quiet --disable-pip-version-check "pynwb==4.2.0" "nwbinspector==0.7.2" "pyNeuroML==1.3.22"
     fi
 fi
