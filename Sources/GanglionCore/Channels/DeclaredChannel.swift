@@ -40,9 +40,8 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         /// What is wrong.
         public var reason: String
         public var description: String {
-            "\(function) = \(value) at V = \(voltage) mV\(calciumText): \(reason)"
+            "\(function) = \(value) at V = \(voltage) mV\(calciumDependent ? ", Ca = \(calcium)" : ""): \(reason)"
         }
-        var calciumText: String { calciumDependent ? ", Ca = \(calcium)" : "" }
         /// Whether the function depends on Ca (the message then gives it).
         public var calciumDependent: Bool
     }
@@ -107,7 +106,7 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
             Gate(exponent: $0.exponent, steadyState: $0.steadyState.folded, timeConstant: $0.timeConstant.folded)
         }
         calciumGated = self.activation.steadyState.dependsOnCalcium
-        if calciumGated, let b = self.activation.steadyState.calciumFactor, let b1 = Optional(b(V: 0, Ca: 1)), b1.isFinite, b1 != 0 {
+        if calciumGated, let b = self.activation.steadyState.calciumFactor, b(V: 0, Ca: 1).isFinite, b(V: 0, Ca: 1) != 0 {
             calciumFactor = CalciumFactor(b.folded)
         } else {
             calciumFactor = nil
@@ -127,16 +126,18 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         let low = max(calciumRange.lowerBound, 1e-3 * max(calciumRange.upperBound, 1e-12))
         for k in 0...20 { calcium.append(low * pow(calciumRange.upperBound / low, Double(k) / 20)) }
         calcium = calcium.filter(calciumRange.contains).sorted()
-        var gates: [(String, Gate, inf: FormulaProgram, tau: FormulaProgram)] = [("m", activation, mInfProgram, tauMProgram)]
-        if let h = inactivation, let hInf = hInfProgram, let tauH = tauHProgram { gates.append(("h", h, hInf, tauH)) }
+        // Per gate: its name, x∞ and τ programs, and the calcium values x∞ is checked at (one unless it reads Ca).
+        var gates: [(String, inf: FormulaProgram, tau: FormulaProgram, calcium: [Double])] =
+            [("m", mInfProgram, tauMProgram, calciumGated ? calcium : [calcium[0]])]
+        if let hInf = hInfProgram, let tauH = tauHProgram { gates.append(("h", hInf, tauH, [calcium[0]])) }
         for i in 0...1600 {
             let V = (10 * Self.checkedVoltages.lowerBound + Double(i)) / 10   // exact tenths of a mV
-            for (g, gate, inf, tauProgram) in gates {
-                for Ca in gate.steadyState.dependsOnCalcium ? calcium : [calcium[0]] {
+            for (g, inf, tauProgram, calciumValues) in gates {
+                for Ca in calciumValues {
                     let x = inf(V: V, Ca: Ca)
                     guard x.isFinite, x >= 0, x <= 1 else {
                         throw Violation(function: "\(g).inf", value: x, voltage: V, calcium: Ca, reason: "a steady state must lie in [0, 1]",
-                                        calciumDependent: gate.steadyState.dependsOnCalcium)
+                                        calciumDependent: calciumValues.count > 1)
                     }
                 }
                 let tau = tauProgram(V: V, Ca: calcium[0])

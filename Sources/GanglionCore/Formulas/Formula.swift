@@ -47,8 +47,7 @@ public indirect enum Formula: Sendable, Hashable {
         case .power(let a, let b):
             let base = a.evaluate(V: V, Ca: Ca)
             if case .constant(let e) = b, let n = Int(exactly: e), abs(n) <= 64 {
-                var r: T = 1
-                for _ in 0..<abs(n) { r = r * base }
+                let r = integerPower(base, abs(n))
                 return n < 0 ? 1 / r : r
             }
             return T.exp(b.evaluate(V: V, Ca: Ca) * T.log(base))
@@ -72,17 +71,6 @@ public indirect enum Formula: Sendable, Hashable {
 
     /// The value at (V, Ca) on doubles.
     public func callAsFunction(V: Double, Ca: Double) -> Double { evaluate(V: V, Ca: Ca) }
-
-    /// The formula's direct sub-formulas.
-    public var children: [Formula] {
-        switch self {
-        case .constant, .voltage, .calcium: return []
-        case .negate(let a): return [a]
-        case .add(let a, let b), .subtract(let a, let b), .multiply(let a, let b), .divide(let a, let b), .power(let a, let b):
-            return [a, b]
-        case .call(_, let args): return args
-        }
-    }
 
     /// Whether V appears in the formula.
     public var dependsOnVoltage: Bool { contains(.voltage) }

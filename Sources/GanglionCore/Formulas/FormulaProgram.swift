@@ -103,9 +103,7 @@ public struct FormulaProgram: Sendable {
                     case .multiply: top -= 1; s[top] = s[top] * s[top + 1]
                     case .divide: top -= 1; s[top] = s[top] / s[top + 1]
                     case .integerPower(let n):
-                        let base = s[top]
-                        var r: T = 1
-                        for _ in 0..<abs(n) { r = r * base }
+                        let r = integerPower(s[top], abs(n))
                         s[top] = n < 0 ? 1 / r : r
                     case .power: top -= 1; s[top] = T.exp(s[top + 1] * T.log(s[top]))
                     case .expShiftedVoltage(let a, let b): top += 1; (s + top).initialize(to: T.exp((V + T(a)) / T(b)))
