@@ -223,7 +223,8 @@ extension ModelFile {
         if let family = NeuronKind.named(n.kind) {
             var r: [String: Any] = ["leak": n.leakReversal]
             for (key, ion, _) in family.reversalKeys {
-                if let c = n.conductances.first(where: { $0.channel.ion == ion }) { r[key] = c.reversal }
+                // A reversal that follows the calcium pool is the family's; a number here would fix it.
+                if let c = n.conductances.first(where: { $0.channel.ion == ion }), c.nernst == nil { r[key] = c.reversal }
             }
             o["reversal"] = r
             if family.channels.contains(where: { $0.name == "NMDA" }) {

@@ -44,6 +44,9 @@ public struct NeuronKind: Sendable {
     public var requiredChannels: Set<String>? = nil
     /// The family file it was read from (absolute path), or nil for a family defined in Swift.
     public var file: String? = nil
+    /// When set, the reversal potential of the family's calcium channels follows the calcium pool by this
+    /// Nernst law — unless a model gives the calcium reversal as a number, or a channel fixes its own.
+    public var calciumNernst: NernstReversal? = nil
     /// Whether the family defines DIC reference time constants (`dicReferences`); without them its cells
     /// have no DICs.
     public var hasDICReferences = true
@@ -132,9 +135,17 @@ public struct NeuronKind: Sendable {
             let entry = reversalKeys.first { $0.ion == ion }!
             return reversals[entry.key] ?? entry.value
         }
+        let calciumKey = reversalKeys.first { $0.ion == .calcium }?.key
+        let nernst = calciumKey.flatMap { reversals[$0] } == nil ? calciumNernst : nil
+        let startCalcium = initialCalcium ?? self.initialCalcium
         let gated = channels.filter { conductances[$0.name] != nil }.map { ch in
-            Conductance(ch, gbar: conductances[ch.name]!, reversal: ch.fixedReversal ?? reversal(for: ch.ion),
-                        context: ChannelContext(tauScale: tauScales[ch.name] ?? 1, magnesium: magnesium))
+            var c = Conductance(ch, gbar: conductances[ch.name]!, reversal: ch.fixedReversal ?? reversal(for: ch.ion),
+                                context: ChannelContext(tauScale: tauScales[ch.name] ?? 1, magnesium: magnesium))
+            if ch.ion == .calcium, ch.fixedReversal == nil, let nernst {
+                c.nernst = nernst
+                c.reversal = nernst.potential(calcium: startCalcium)
+            }
+            return c
         }
         var d = NeuronDescription(name: name ?? self.name, capacitance: capacitance ?? self.capacitance, conductances: gated,
                                   leakConductance: conductances["leak"]!, leakReversal: reversals["leak"] ?? leakReversal,

@@ -5,7 +5,7 @@ import Ganglion
 @Suite("Jacobian and Newton solver")
 struct JacobianTests {
     /// stg-bursting, and da-bursting with NMDA on (so that the open fraction depends on V).
-    static let models = ["stg-bursting", "da-bursting+NMDA", "stg-bursting+homeostasis", "stg-spiking+controller", "da-spiking+controller", "stg-bursting+liu"]
+    static let models = ["stg-bursting", "da-bursting+NMDA", "stg-bursting+homeostasis", "stg-spiking+controller", "da-spiking+controller", "stg-bursting+liu", "prinz-fig5g"]
 
     func neuron(_ name: String) throws -> CompiledNeuron {
         if name == "stg-bursting+homeostasis" {
@@ -25,6 +25,10 @@ struct JacobianTests {
             var n = try NamedModel.named("stg-bursting")!.neuron()
             n.mechanisms = [LiuRegulation()]
             return try CompiledNeuron(n)
+        }
+        if name == "prinz-fig5g" {
+            // A declared family whose calcium reversal follows the pool (Nernst): E_Ca enters ∂/∂Ca.
+            return try CompiledNeuron(try PrinzFamilyTests.model("fig5g", PrinzFamilyTests.fig5G))
         }
         if name == "da-spiking+controller" {
             var n = try NamedModel.named("da-spiking")!.neuron()

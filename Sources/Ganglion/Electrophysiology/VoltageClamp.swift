@@ -79,7 +79,8 @@ public struct VoltageClampResult: Sendable {
     public var holdingPotential: Double
     /// The currents' names: each channel in model order, then `leak` (`CompiledNeuron.currentNames`).
     public var channels: [String]
-    /// Each channel's reversal potential (mV), in `channels` order.
+    /// Each channel's reversal potential (mV), in `channels` order (one that follows the calcium pool: at the
+    /// calcium at rest at the holding potential).
     public var reversals: [Double]
     /// The steps, in command order.
     public var steps: [ClampStep]
@@ -116,7 +117,8 @@ public func runVoltageClamp(_ p: VoltageClampProtocol) throws(SimulationError) -
         y = try integrateSegment(held, from: y, start: 0, end: p.holdDuration, interval: p.holdDuration, settings: p.solverSettings) { _, _ in }
     }
     let names = held.currentNames
-    let reversals = base.conductances.map(\.reversal) + [base.leakReversal]
+    let holdingCalcium = held.steadyCalcium(V: p.holdingPotential)
+    let reversals = base.conductances.map { $0.reversal(calcium: holdingCalcium) } + [base.leakReversal]
     let k = names.count
     var steps: [ClampStep] = []
     let buffer = UnsafeMutablePointer<Double>.allocate(capacity: k)
@@ -160,8 +162,8 @@ public func runVoltageClamp(_ p: VoltageClampProtocol) throws(SimulationError) -
         let hodgkinHuxley = channel.tabulatesRates
         let q = channel.inactivationExponent
         func measured(_ value: (ClampStep) -> Double) -> [Double?] {
-            steps.map { s in
-                let drive = s.command - g.reversal
+            steps.enumerated().map { i, s in
+                let drive = s.command - g.reversal(calcium: restingCalcium[i])
                 return s.gbar[c] > 0 && drive != 0 ? value(s) / (s.gbar[c] * drive) : nil
             }
         }

@@ -81,13 +81,14 @@ extension CompiledNeuron {
     /// calcium channels' states and their ḡ states.
     func calciumCurrentGradient(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
         out.update(repeating: 0, count: dimension)
-        let V = y[0]
+        let V = y[0], Ca = y[1]
         withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
             let d = dOpen.baseAddress!
             for s in slots where s.carriesCalcium {
                 let open = s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: d) }
-                let drive = V - s.reversal, g = gbar(s, y)
+                let drive = V - s.reversal(calcium: Ca), g = gbar(s, y)
                 out[0] += g * (open + d[s.stateCount] * drive)
+                if let nernst = s.nernst { out[1] -= g * open * nernst.slope(calcium: Ca) }
                 for a in 0..<s.stateCount { out[s.offset + a] += g * d[a] * drive }
                 if s.gbarState >= 0, y[s.gbarState] > 0 { out[s.gbarState] += s.scale * open * drive }
             }

@@ -181,9 +181,10 @@ extension CompiledNeuron {
         if !everyStageZeroStateTabulated {
             for s in slots where !s.hodgkinHuxley {
                 let g = gbar(s, y) * s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: work) }
+                let E = s.reversal(calcium: Ca)
                 gTotal += g
-                gE += g * s.reversal
-                if s.carriesCalcium { iCa += g * (V - s.reversal) }
+                gE += g * E
+                if s.carriesCalcium { iCa += g * (V - E) }
             }
         }
         return (gTotal, gE, iCa)

@@ -12,6 +12,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let channel: ChannelHandle
         let gbar: Double
         let reversal: Double
+        /// The Nernst law E(Ca) when E follows the calcium pool (then `reversal` is unused).
+        let nernst: NernstReversal?
         let context: ChannelContext
         let offset: Int          // index of the first state in the state vector
         let stateCount: Int
@@ -29,6 +31,12 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let calciumGated: Bool
         /// Whether a calcium-gated m∞ factors as a(V) · b(Ca) (`IonChannel.activationCalciumFactor`).
         let calciumFactorized: Bool
+
+        /// E (mV) at calcium `Ca`.
+        @inline(__always) func reversal(calcium Ca: Double) -> Double {
+            if let nernst { return nernst.potential(calcium: Ca) }
+            return reversal
+        }
     }
 
     /// The description it was compiled from.
@@ -139,7 +147,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         let boxes = d.conductances.map { ChannelBox($0.channel) }
         channelBoxes = boxes
         slots = d.conductances.enumerated().map { i, g in
-            Slot(channel: ChannelHandle(boxes[i]), gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, context: g.context,
+            Slot(channel: ChannelHandle(boxes[i]), gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, nernst: g.nernst, context: g.context,
                  offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
                  coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1, scale: d.blockFractions[g.name] ?? 1,
                  hodgkinHuxley: g.channel.tabulatesRates, p: g.channel.activationExponent, q: g.channel.inactivationExponent,
@@ -232,9 +240,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                              gTotal: inout Double, gE: inout Double, iCa: inout Double) {
         let g = gbar(s, y) * s.channel { $0.kinetics.stateDerivatives(V: V, calcium: Ca, states: y + s.offset,
                                                    context: s.context, into: dy + s.offset) }
+        let E = s.reversal(calcium: Ca)
         gTotal += g
-        gE += g * s.reversal
-        if s.carriesCalcium { iCa += g * (V - s.reversal) }
+        gE += g * E
+        if s.carriesCalcium { iCa += g * (V - E) }
     }
 
     /// The derivatives of V, Ca and the mechanisms' states, from the membrane's Σ g
@@ -275,6 +284,8 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         A.update(repeating: 0, count: k * k)
         let gl = leak(y)
         var dIdV = gl, dCadV = 0.0
+        // Σ ḡ open dE/dCa over the conductances whose E follows the pool (µA/cm² per pool unit).
+        var dIdCaNernst = 0.0
         let m = maxStates
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * m + 1 + m * m) { tmp in
             let dOpen = tmp.baseAddress!, dV = dOpen + m + 1, dCa = dV + m, dLocal = dCa + m
@@ -282,10 +293,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 let open = s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: dOpen) }
                 s.channel { $0.kinetics.stateJacobian(V: V, calcium: Ca, states: y + s.offset, context: s.context,
                                         dV: dV, dCa: dCa, dLocal: dLocal) }
-                let drive = V - s.reversal
+                let drive = V - s.reversal(calcium: Ca)
                 let gb = gbar(s, y)
                 // ∂I/∂V = ḡ (open + ∂open/∂V · (V − E))
                 let dI = gb * (open + dOpen[s.stateCount] * drive)
+                if let nernst = s.nernst { dIdCaNernst -= gb * open * nernst.slope(calcium: Ca) }
                 if s.gbarState >= 0, y[s.gbarState] > 0 {
                     // ∂I/∂ḡ = open (V − E)
                     A[0 * k + s.gbarState] = -s.scale * open * drive / capacitance
@@ -320,9 +332,9 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
             }
         }
         A[0] = -dIdV / capacitance
-        A[1] = 0
+        A[1] = -dIdCaNernst / capacitance
         A[k] = -calcium.influx * dCadV / calcium.tau
-        A[k + 1] = -1 / calcium.tau
+        A[k + 1] = (-calcium.influx * dIdCaNernst - 1) / calcium.tau
         if leakState >= 0, y[leakState] > 0 { A[0 * k + leakState] = -leakScale * (V - eLeak) / capacitance }
         if !mechanismSlots.isEmpty { mechanismJacobian(y, A: A, B: B, C: C, D: D) }
         if isClamped {
@@ -358,7 +370,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
     /// including the leak; `scratch` holds maxStates + 1 doubles.
     @inline(__always)
     func membraneConductances(_ y: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>) -> (Double, Double, Double) {
-        let V = y[0]
+        let V = y[0], Ca = y[1]
         let gl = leak(y)
         var gTotal = gl, gE = gl * eLeak, iCa = 0.0
         for s in slots {
@@ -366,9 +378,10 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
                 ? integerPower(y[s.offset], s.p) * (s.q > 0 ? integerPower(y[s.offset + 1], s.q) : 1)
                 : s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context, dOpen: scratch) }
             let g = gbar(s, y) * open
+            let E = s.reversal(calcium: Ca)
             gTotal += g
-            gE += g * s.reversal
-            if s.carriesCalcium { iCa += g * (V - s.reversal) }
+            gE += g * E
+            if s.carriesCalcium { iCa += g * (V - E) }
         }
         return (gTotal, gE, iCa)
     }
@@ -424,11 +437,11 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
 
     /// Writes each ionic current (µA/cm², outward positive) at state `y`, in model order, then leak.
     public func currents(_ y: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
-        let V = y[0]
+        let V = y[0], Ca = y[1]
         withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
             for (i, s) in slots.enumerated() {
                 out[i] = gbar(s, y) * s.channel { $0.kinetics.openFraction(V: V, states: y + s.offset, context: s.context,
-                                                             dOpen: dOpen.baseAddress!) } * (V - s.reversal)
+                                                             dOpen: dOpen.baseAddress!) } * (V - s.reversal(calcium: Ca))
             }
         }
         out[slots.count] = leak(y) * (V - eLeak)
@@ -453,7 +466,7 @@ extension CompiledNeuron {
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
                     for s in slots where s.carriesCalcium {
                         iCa += gbar(s, p) * s.channel { $0.kinetics.openFraction(V: V, states: p + s.offset, context: s.context,
-                                                                  dOpen: dOpen.baseAddress!) } * (V - s.reversal)
+                                                                  dOpen: dOpen.baseAddress!) } * (V - s.reversal(calcium: ca))
                     }
                 }
             }

@@ -4,8 +4,10 @@ public struct Conductance: Sendable {
     public var channel: any ChannelKinetics
     /// Maximal conductance ḡ (mS/cm²).
     public var gbar: Double
-    /// Reversal potential E (mV).
+    /// Reversal potential E (mV); with `nernst`, its value at the model's initial calcium.
     public var reversal: Double
+    /// When set, E follows the calcium pool (calcium channels only): E = `nernst.potential(calcium: Ca)`.
+    public var nernst: NernstReversal?
     /// Kinetic modifiers: time-constant factor (e.g. k_KCa), magnesium for NMDA.
     public var context: ChannelContext
 
@@ -32,6 +34,13 @@ public struct Conductance: Sendable {
 
     /// The channel's name (`Na`, `CaS`, …).
     public var name: String { channel.name }
+
+    /// E (mV) at intracellular calcium `Ca` (the pool's units): `reversal`, or the Nernst potential.
+    @inlinable @inline(__always)
+    public func reversal(calcium Ca: Double) -> Double {
+        if let nernst { return nernst.potential(calcium: Ca) }
+        return reversal
+    }
 }
 
 /// First-order intracellular calcium pool:
@@ -199,6 +208,14 @@ public struct NeuronDescription: Sendable {
         for g in conductances {
             try nonNegative("conductances.\(g.name)", g.gbar)
             try finite("reversal.\(g.name)", g.reversal)
+            if let n = g.nernst {
+                guard g.channel.ion == .calcium else {
+                    throw ModelError.invalidValue(field: "reversal.\(g.name)", value: n.factor,
+                                                  reason: "a Nernst reversal that follows the calcium pool needs a calcium channel")
+                }
+                try positive("reversal.\(g.name).nernst.factor", n.factor)
+                try positive("reversal.\(g.name).nernst.outside", n.outside)
+            }
             try positive("tau_scale.\(g.name)", g.tauScale)
             try positive("Mg", g.context.magnesium)
         }

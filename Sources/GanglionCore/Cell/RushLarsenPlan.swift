@@ -8,10 +8,12 @@
 /// calcium-gated m∞, a kinetic scheme's open fraction) are listed apart. Built once per compiled neuron.
 struct RushLarsenPlan: Sendable {
     /// One Hodgkin–Huxley conductance: its m and h states (h = m when q = 0); ḡ (a state, or the constant
-    /// when `gbarState` < 0, with the block fraction `scale`), E (mV) and whether it carries calcium.
+    /// when `gbarState` < 0, with the block fraction `scale`), E (mV) — or its Nernst law, when E follows the
+    /// calcium pool — and whether it carries calcium.
     struct Conductance: Sendable {
         let m: Int, h: Int, gbarState: Int
         let gbar: Double, scale: Double, reversal: Double, carriesCalcium: Bool
+        let nernst: NernstReversal?
     }
     /// Conductances `range` of `conductances` share the exponents p and q.
     struct Group: Sendable {
@@ -93,7 +95,7 @@ struct RushLarsenPlan: Sendable {
             }
             items.append((s.p, s.q, Conductance(m: s.offset, h: s.q > 0 ? s.offset + 1 : s.offset,
                                                 gbarState: s.gbarState, gbar: s.gbar, scale: s.scale, reversal: s.reversal,
-                                                carriesCalcium: s.carriesCalcium)))
+                                                carriesCalcium: s.carriesCalcium, nernst: s.nernst)))
             gateStates += s.q > 0 ? [s.offset, s.offset + 1] : [s.offset]
             gate += s.q > 0 ? 2 : 1
         }
@@ -211,8 +213,10 @@ struct MembraneSums {
     @inline(__always)
     mutating func add(_ c: RushLarsenPlan.Conductance, _ open: Double, _ y: UnsafePointer<Double>, V: Double) {
         let g = (c.gbarState >= 0 ? max(y[c.gbarState], 0) * c.scale : c.gbar) * open
+        // y[1] is Ca: the state vector of one cell starts V, Ca.
+        let E = c.nernst.map { $0.potential(calcium: y[1]) } ?? c.reversal
         gTotal += g
-        gE += g * c.reversal
-        if c.carriesCalcium { iCa += g * (V - c.reversal) }
+        gE += g * E
+        if c.carriesCalcium { iCa += g * (V - E) }
     }
 }

@@ -27,6 +27,9 @@ public struct ControllerReference: Sendable {
     /// The reference of `m` for `neuron`, with the sensitivities precomputed at V_th. Throws `DICError`
     /// if the model family has no DIC reference time constants.
     public init(_ neuron: NeuronDescription, modulation m: Neuromodulation) throws(DICError) {
+        if let c = neuron.conductances.first(where: { $0.nernst != nil }) {
+            throw .calciumNernstReversal(channel: c.name, computation: "the neuromodulation controller")
+        }
         let calculator = try DICCalculator(neuron)
         V = m.thresholdVoltage
         references = calculator.referenceTimes(at: V)

@@ -128,7 +128,11 @@ public struct DICCalculator: Sendable {
     }
 
     /// Steady-state calcium Ca∞(V) = Ca_rest − f Σ_{Ca channels} ḡ open∞(V) (V − E), with its V-derivative.
+    /// When E follows the pool (Nernst), Ca∞ solves that equation with E = E(Ca∞) (see `nernstCalciumSteadyState`).
     public func calciumSteadyState(_ V: Dual) -> Dual {
+        if neuron.conductances.contains(where: { $0.nernst != nil && $0.channel.ion == .calcium }) {
+            return nernstCalciumSteadyState(V)
+        }
         var sum = Dual(0)
         for c in neuron.conductances where c.channel.ion == .calcium {
             let g = options.calciumConductanceOverrides[c.name] ?? c.gbar
@@ -137,6 +141,39 @@ public struct DICCalculator: Sendable {
                 * (V - Dual(c.reversal))
         }
         return Dual(neuron.calcium.rest) - Dual(neuron.calcium.influx) * sum
+    }
+
+    /// Ca∞(V) when calcium reversals follow the pool: the root of
+    ///
+    ///     F(Ca) = Ca − Ca_rest + f Σ ḡ o∞(V) (V − E(Ca)) = 0,
+    ///
+    /// which is unique (F′ = 1 − f Σ ḡ o∞ E′(Ca) ≥ 1, E′ < 0) — Newton's method, which from below the root
+    /// rises to it monotonically (F is concave in Ca). dCa∞/dV = −(∂F/∂V) / F′ by the implicit function theorem.
+    func nernstCalciumSteadyState(_ V: Dual) -> Dual {
+        let terms = neuron.conductances.filter { $0.channel.ion == .calcium }.map { c in
+            let g = options.calciumConductanceOverrides[c.name] ?? c.gbar
+            return (g: g, open: c.channel.steadyOpenFraction(V, calcium: Dual(neuron.initialCalcium), context: c.context), c: c)
+        }
+        let f = neuron.calcium.influx, v = V.value
+        func residual(_ ca: Double) -> (F: Double, dF: Double) {
+            var F = ca - neuron.calcium.rest, dF = 1.0
+            for t in terms {
+                F += f * t.g * t.open.value * (v - t.c.reversal(calcium: ca))
+                if let n = t.c.nernst { dF -= f * t.g * t.open.value * n.slope(calcium: ca) }
+            }
+            return (F, dF)
+        }
+        var ca = neuron.calcium.rest
+        for _ in 0..<200 {
+            let (F, dF) = residual(ca)
+            var next = ca - F / dF
+            if !(next > 0) { next = ca / 10 }
+            if abs(next - ca) <= 1e-14 * ca { ca = next; break }
+            ca = next
+        }
+        var dFdV = 0.0
+        for t in terms { dFdV += f * t.g * (t.open.derivative * (v - t.c.reversal(calcium: ca)) + t.open.value) }
+        return Dual(ca, derivative: -dFdV / residual(ca).dF)
     }
 
     /// S(V), unscaled.
@@ -168,9 +205,11 @@ public struct DICCalculator: Sendable {
     @inlinable @inline(__always)
     public static func column(_ c: Conductance, at V: Double, calcium ca: Dual,
                               weights: (Int, DICGate) -> TimescaleWeights) -> (f: Double, s: Double, u: Double) {
-        let drive = V - c.reversal
+        let drive = V - c.reversal(calcium: ca.value)
         let (open, gates) = c.channel.dicTerms(V: V, calcium: ca.value, context: c.context)
         var f = open, s = 0.0, u = 0.0
+        // A reversal that follows the pool: ∂I/∂Ca = −open E′(Ca), through Ca∞ — ultraslow.
+        if let n = c.nernst { u -= open * n.slope(calcium: ca.value) * ca.derivative }
         for (k, g) in gates.enumerated() {
             let P = g.openSlope * g.voltageSlope * drive
             let w = weights(k, g)
@@ -203,6 +242,8 @@ public enum DICError: Error, Equatable, CustomStringConvertible {
     case noThreshold(method: String, range: ClosedRange<Double>)
     /// The voltage (mV) lies outside the models' range −150…100 mV.
     case voltageOutOfRange(Double)
+    /// The computation assumes fixed calcium reversal potentials; `channel`'s follows the calcium pool.
+    case calciumNernstReversal(channel: String, computation: String)
 
     /// What cannot be computed, and why.
     public var description: String {
@@ -211,6 +252,8 @@ public enum DICError: Error, Equatable, CustomStringConvertible {
         case let .noThreshold(method, range):
             "no threshold: g_in does not change sign from + to − in [\(range.lowerBound), \(range.upperBound)] mV (\(method) search)"
         case .voltageOutOfRange(let V): "voltage \(V) mV is outside the models' range −150…100 mV"
+        case let .calciumNernstReversal(channel, computation):
+            "\(computation) needs fixed calcium reversal potentials, but \(channel)'s follows the calcium pool (Nernst); give the family a fixed E_Ca"
         }
     }
 }

@@ -171,13 +171,18 @@ public enum FamilyFile {
             targets = (gs, gu)
         }
 
-        var kind = NeuronKind(name: name, channels: channels, reversalKeys: reversals.entries.map { ($0.key, $0.ion, $0.value) },
+        if reversals.calciumNernst != nil, !(initialCa > 0) {
+            throw r.fail("initial.Ca", "must be > 0: the calcium reversal follows the pool (Nernst), got \(initialCa)")
+        }
+        let reversalKeys = reversals.entries.map { e in (e.key, e.ion, e.nernst?.potential(calcium: initialCa) ?? e.value) }
+        var kind = NeuronKind(name: name, channels: channels, reversalKeys: reversalKeys,
                               leakReversal: leakReversal, initialVoltage: initialV, initialCalcium: initialCa, calcium: pool,
                               dicReferences: references, fixedThreshold: fixedThreshold, modulatedPair: pair,
                               burstingTargets: targets, paperAntiWindup: false, models: [], source: source)
         kind.capacitance = capacitance
         kind.requiredChannels = required
         kind.hasDICReferences = hasReferences
+        kind.calciumNernst = reversals.calciumNernst
 
         if let v = root["models"] {
             let o = try r.object(v, "models")!

@@ -2,24 +2,29 @@ import Foundation
 import GanglionCore
 
 /// A family file's reversal potentials: per key (the name a model file overrides it by, e.g. `K`), the ion
-/// it applies to and its value — given in mV, or computed once by the Nernst equation
+/// it applies to and its value — given in mV, or computed by the Nernst equation
 ///
 ///     E = (R T / (z F)) ln(c_out / c_in)       (mV; T = temperature in °C + 273.15)
 ///
-/// with R = 8.314462618 J/(mol K) and F = 96485.33212 C/mol (CODATA 2018).
+/// with R = 8.314462618 J/(mol K) and F = 96485.33212 C/mol (CODATA 2018): once, from a fixed inside
+/// concentration, or — for calcium with `"inside": "Ca"` — at every moment from the calcium pool.
 struct ReversalTable {
-    struct Entry { let key: String, ion: Ion, value: Double }
+    struct Entry {
+        let key: String, ion: Ion
+        /// E (mV); for a reversal that follows the pool, its value at `nernst`'s outside concentration (0 mV).
+        let value: Double
+        /// The Nernst law of a calcium reversal that follows the pool.
+        let nernst: NernstReversal?
+    }
     private(set) var entries: [Entry] = []
 
-    /// The gas constant R (J/(mol K)).
-    static let gasConstant = 8.314462618
-    /// The Faraday constant F (C/mol).
-    static let faraday = 96485.33212
+    /// The Nernst law of the calcium reversal, when it follows the pool.
+    var calciumNernst: NernstReversal? { entries.first { $0.ion == .calcium }?.nernst }
 
     /// E (mV) by the Nernst equation for valence `z`, concentrations inside and outside (same units) and
     /// the temperature in °C.
     static func nernst(valence z: Double, inside: Double, outside: Double, celsius: Double) -> Double {
-        1000 * gasConstant * (celsius + 273.15) / (z * faraday) * log(outside / inside)
+        NernstReversal.factor(valence: z, celsius: celsius) * log(outside / inside)
     }
 
     init(_ value: Any?, _ r: FieldReader) throws(ModelFileError) {
@@ -33,7 +38,8 @@ struct ReversalTable {
                 throw r.fail("\(field).ion", "missing or unknown (one of \(Ion.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             guard !entries.contains(where: { $0.ion == ion }) else { throw r.fail("\(field).ion", "a second reversal potential for \(ion.rawValue)") }
-            let E: Double
+            var E: Double
+            var law: NernstReversal?
             switch (try r.number(e["E"], "\(field).E"), e["nernst"]) {
             case let (x?, nil): E = x
             case let (nil, n?):
@@ -49,11 +55,22 @@ struct ReversalTable {
                 guard let celsius = try r.number(n["temperature"], "\(field).nernst.temperature"), celsius > -273.15 else {
                     throw r.fail("\(field).nernst.temperature", "missing or below absolute zero (°C)")
                 }
-                E = Self.nernst(valence: z, inside: try positive("inside"), outside: try positive("outside"), celsius: celsius)
+                if let inside = n["inside"] as? String {
+                    guard inside == "Ca" else {
+                        throw r.fail("\(field).nernst.inside", "must be a concentration, or \"Ca\" (the calcium pool), got \"\(inside)\"")
+                    }
+                    guard ion == .calcium else {
+                        throw r.fail("\(field).nernst.inside", "\"Ca\" (the calcium pool) applies to the calcium ion only, not \(ion.rawValue)")
+                    }
+                    law = NernstReversal(factor: NernstReversal.factor(valence: z, celsius: celsius), outside: try positive("outside"))
+                    E = 0
+                } else {
+                    E = Self.nernst(valence: z, inside: try positive("inside"), outside: try positive("outside"), celsius: celsius)
+                }
             default: throw r.fail(field, "give either \"E\" (mV) or \"nernst\" {valence, inside, outside, temperature}")
             }
-            guard E > -200, E < 200 else { throw r.fail(field, "E = \(E) mV is outside −200…200 mV") }
-            entries.append(Entry(key: key, ion: ion, value: E))
+            if law == nil, !(E > -200 && E < 200) { throw r.fail(field, "E = \(E) mV is outside −200…200 mV") }
+            entries.append(Entry(key: key, ion: ion, value: E, nernst: law))
         }
     }
 }
