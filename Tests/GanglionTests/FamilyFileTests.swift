@@ -79,4 +79,23 @@ struct FamilyFileTests {
         #expect(abs(kind.reversalKeys[0].value - expected) < 1e-12)
         #expect(abs(expected - -84.17) < 0.01)   // the usual textbook E_K at 20 °C
     }
+
+    @Test("a calcium reversal that follows the pool: \"inside\": \"Ca\" for calcium only; a model's number fixes it")
+    func nernstFollowingThePool() throws {
+        let base = #"{"family": "nernst-pool", "channels": ["CaS.json"], "calcium": {"tau": 200, "rest": 0.05, "influx": 9}, "initial": {"Ca": 0.05}, "leak_reversal": -50, "reversal": {"Ca": {"ion": "calcium", "nernst": {"valence": 2, "inside": "Ca", "outside": 3000, "temperature": 10}}}}"#
+        let kind = try FamilyFile.parse(Data(base.utf8), file: Self.liu + "/nernst-pool.json")
+        let law = try #require(kind.calciumNernst)
+        #expect(abs(law.factor - 8.314462618 * 283.15 / (2 * 96485.33212) * 1000) < 1e-12)
+        let cell = try kind.neuron(conductances: ["CaS": 4, "leak": 0.01])
+        #expect(cell.conductances[0].nernst == law)
+        #expect(abs(cell.conductances[0].reversal(calcium: 2) - law.factor * log(1500)) < 1e-12)
+        let fixed = try kind.neuron(conductances: ["CaS": 4, "leak": 0.01], reversals: ["Ca": 120])
+        #expect(fixed.conductances[0].nernst == nil && fixed.conductances[0].reversal(calcium: 2) == 120)
+        let potassium = error(#"{"family": "x", "channels": ["Kd.json"], "reversal": {"K": {"ion": "potassium", "nernst": {"valence": 1, "inside": "Ca", "outside": 5, "temperature": 20}}}, "leak_reversal": -50}"#)
+        #expect(potassium.contains("field 'reversal.K.nernst.inside'") && potassium.contains("calcium ion only"), "\(potassium)")
+        let name = error(base.replacingOccurrences(of: #""inside": "Ca""#, with: #""inside": "Na""#))
+        #expect(name.contains("field 'reversal.Ca.nernst.inside'") && name.contains("\"Na\""), "\(name)")
+        let zero = error(base.replacingOccurrences(of: #""initial": {"Ca": 0.05}"#, with: #""initial": {"Ca": 0}"#))
+        #expect(zero.contains("field 'initial.Ca'") && zero.contains("Nernst"), "\(zero)")
+    }
 }

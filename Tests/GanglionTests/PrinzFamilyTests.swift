@@ -86,6 +86,15 @@ struct PrinzFamilyTests {
         }
     }
 
+    @Test("a model file written for a Prinz cell keeps E_Ca following the pool when read back")
+    func modelFileRoundTrip() throws {
+        let cell = try Self.model("fig5g", Self.fig5G)
+        let data = try JSONSerialization.data(withJSONObject: ModelFile.jsonObject(cell))
+        let back = try ModelFile.parse(data, file: "/tmp/written.json")
+        #expect(back.conductances.map(\.nernst) == cell.conductances.map(\.nernst))
+        #expect(back.conductances.filter { $0.nernst != nil }.map(\.name) == ["CaT", "CaS"])
+    }
+
     @Test("the neuromodulation controller refuses a calcium reversal that follows the pool")
     func controllerRefusesNernst() throws {
         let neuron = try Self.model("fig2c", Self.fig2C)

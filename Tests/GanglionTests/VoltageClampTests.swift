@@ -68,6 +68,34 @@ struct VoltageClampTests {
         }
     }
 
+    @Test("a declared channel's steady clamp current is ḡ m∞^p h∞^q (V − E) to 1e-9: Hodgkin & Huxley's Na and K from their rate equations",
+          arguments: [SolverChoice.cvodeBDF, .expEuler])
+    func declaredChannelCurrents(method: SolverChoice) throws {
+        let axon = try ModelFile.load(packageRoot() + "/models/families/hodgkin-huxley/squid-axon.json")
+        var p = VoltageClampProtocol(neuron: axon, holdingPotential: -80, commands: [-70, -50, -30, -10, 10, 30])
+        p.stepDuration = 400        // 40 of the slowest time constant (n: 9.6 ms at -70 mV ... ≤ 6 ms above)
+        p.sampleInterval = 1
+        p.traceInterval = 100
+        p.solverSettings = method == .expEuler ? SolverSettings(method: .expEuler, dt: 0.01, exactRates: true)
+                                               : SolverSettings(method: .cvodeBDF, rtol: 1e-10, atol: 1e-14, exactRates: true)
+        let r = try runVoltageClamp(p)
+        // Hodgkin & Huxley 1952, eqs. 12-13, 20-21 and 23-24 (V the membrane potential, rest -65 mV), written here
+        // without the library's formulas.
+        func rates(_ V: Double) -> (m: Double, h: Double, n: Double) {
+            let am = 0.1 * (V + 40) / (1 - exp(-(V + 40) / 10)), bm = 4 * exp(-(V + 65) / 18)
+            let ah = 0.07 * exp(-(V + 65) / 20), bh = 1 / (1 + exp(-(V + 35) / 10))
+            let an = 0.01 * (V + 55) / (1 - exp(-(V + 55) / 10)), bn = 0.125 * exp(-(V + 65) / 80)
+            return (am / (am + bm), ah / (ah + bh), an / (an + bn))
+        }
+        let na = try #require(r.channels.firstIndex(of: "Na")), k = try #require(r.channels.firstIndex(of: "K"))
+        for s in r.steps {
+            let x = rates(s.command)
+            let iNa = 120 * power(x.m, 3) * x.h * (s.command - 50), iK = 36 * power(x.n, 4) * (s.command + 77)
+            #expect(relativeError(s.steady[na], iNa) <= 1e-9, "Na at \(s.command) mV: \(s.steady[na]) vs \(iNa)")
+            #expect(relativeError(s.steady[k], iK) <= 1e-9, "K at \(s.command) mV: \(s.steady[k]) vs \(iK)")
+        }
+    }
+
     @Test("the steady total clamp current is the sum of the analytic steady currents, calcium at rest (CVODE and exponential Euler)",
           arguments: [SolverChoice.cvodeBDF, .expEuler])
     func steadyTotalCurrent(method: SolverChoice) throws {
