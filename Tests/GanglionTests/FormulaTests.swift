@@ -36,6 +36,28 @@ struct FormulaTests {
         }
     }
 
+    @Test("gate forms: the shapes channel files use most are recognised and equal their programs bit for bit, values and derivatives",
+          arguments: [
+              ("1/(1 + exp((V + 27.2)/-8.7))", true), ("11.6 - 10.4/(1 + exp((V + 32.9)/-15.2))", true),
+              ("0.5 + 2/(1 + exp((V + 10)/4))", true), ("2/(1 + exp((V + 10)/4)) + 0.5", true),
+              ("1.4 + 7/(exp((V + 27)/10) + exp((V + 70)/-13))", true), ("2/(exp((V + 169.7)/-11.6) + exp((V + -26.7)/14.3))", true),
+              ("3", true),
+              ("(0.67/(1 + exp((V + 62.9)/-10))) * (1.5 + 1/(1 + exp((V + 34.9)/3.6)))", false),
+              ("1/(2 + exp((V + 27.2)/-8.7))", false), ("1/(1 + exp((2*V + 27.2)/-8.7))", false),
+          ])
+    func gateForms(text: String, recognised: Bool) throws {
+        let f = try FormulaParser.parse(text).resolve { $0 == "V" ? .voltage : nil }.folded
+        let form = GateForm(f)
+        #expect((form != nil) == recognised, "\(text)")
+        guard let form else { return }
+        let program = FormulaProgram(f)
+        for V in stride(from: -100.0, through: 60, by: 0.37) {
+            #expect(form.evaluate(V) == program.evaluate(V: V, Ca: 0))
+            let a = form.evaluate(Dual.variable(V)), b = program.evaluate(V: Dual.variable(V), Ca: Dual(0))
+            #expect(a.value == b.value && a.derivative == b.derivative, "\(text) at \(V)")
+        }
+    }
+
     @Test("dual numbers through log, sqrt, tanh, powers and min/max match the analytic derivative")
     func derivatives() throws {
         let f = try FormulaParser.parse("tanh(V/10)^2 + sqrt(V + 200) * log(V + 150) + max(V, 0.5*V) + (V + 120)^1.5")

@@ -63,6 +63,10 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
     let hInfProgram: FormulaProgram?, tauHProgram: FormulaProgram?
     /// m∞, τ_m, h∞ and τ_h in one program (h∞ = τ_h = 1 without inactivation).
     let ratesProgram: FormulaProgram
+    /// Per rate (m∞, τ_m, h∞, τ_h), its `GateForm` when it has one: `gateRates` evaluates those directly.
+    let rateForms: [GateForm?]
+    /// The rates without a `GateForm`, in order, in one program; nil when every rate has a form.
+    let remainderProgram: FormulaProgram?
 
     /// b(Ca) of a factoring m∞, evaluated at every step: the Michaelis–Menten form Ca/(Ca + K) directly,
     /// any other through its program.
@@ -115,8 +119,12 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         tauMProgram = FormulaProgram(self.activation.timeConstant)
         hInfProgram = self.inactivation.map { FormulaProgram($0.steadyState) }
         tauHProgram = self.inactivation.map { FormulaProgram($0.timeConstant) }
-        ratesProgram = FormulaProgram(outputs: [self.activation.steadyState, self.activation.timeConstant,
-                                                self.inactivation?.steadyState ?? .constant(1), self.inactivation?.timeConstant ?? .constant(1)])
+        let rates = [self.activation.steadyState, self.activation.timeConstant,
+                     self.inactivation?.steadyState ?? .constant(1), self.inactivation?.timeConstant ?? .constant(1)]
+        ratesProgram = FormulaProgram(outputs: rates)
+        rateForms = rates.map { GateForm($0) }
+        let remainder = zip(rates, rateForms).filter { $1 == nil }.map(\.0)
+        remainderProgram = remainder.isEmpty ? nil : FormulaProgram(outputs: remainder)
         kineticsIdentity = "declared:\(name):\(self.activation):\(String(describing: self.inactivation))"
         try check(calciumRange: calciumRange)
     }
@@ -154,8 +162,22 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
     public func hInf<T: GateScalar>(_ V: T) -> T { hInfProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
     public func tauH<T: GateScalar>(_ V: T) -> T { tauHProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
     public func activationCalciumFactor(_ Ca: Double) -> Double? { calciumFactor?(Ca) }
-    /// m∞ (at Ca), τ_m, h∞ and τ_h at a dual-number V, in one pass of one program.
+    /// m∞ (at Ca), τ_m, h∞ and τ_h at a dual-number V: the rates with a `GateForm` directly, the others in one
+    /// pass of one program (the same values as `ratesProgram`'s, bit for bit).
     public func gateRates(V: Dual, calcium Ca: Double) -> (mInf: Dual, tauM: Dual, hInf: Dual, tauH: Dual) {
-        ratesProgram.evaluate(V: V, Ca: Dual(Ca)) { ($0[0], $0[1], $0[2], $0[3]) }
+        rateForms.withUnsafeBufferPointer { forms in
+            guard let remainderProgram else {
+                return (forms[0]!.evaluate(V), forms[1]!.evaluate(V), forms[2]!.evaluate(V), forms[3]!.evaluate(V))
+            }
+            return remainderProgram.evaluate(V: V, Ca: Dual(Ca)) { r in
+                var k = 0
+                func rate(_ i: Int) -> Dual {
+                    if let f = forms[i] { return f.evaluate(V) }
+                    k += 1
+                    return r[k - 1]
+                }
+                return (rate(0), rate(1), rate(2), rate(3))
+            }
+        }
     }
 }
