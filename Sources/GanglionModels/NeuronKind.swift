@@ -47,6 +47,8 @@ public struct NeuronKind: Sendable {
     /// When set, the reversal potential of the family's calcium channels follows the calcium pool by this
     /// Nernst law — unless a model gives the calcium reversal as a number, or a channel fixes its own.
     public var calciumNernst: NernstReversal? = nil
+    /// The channels whose currents feed the calcium pool; nil: those whose ion is calcium.
+    public var calciumCurrents: Set<String>? = nil
     /// Whether the family defines DIC reference time constants (`dicReferences`); without them its cells
     /// have no DICs.
     public var hasDICReferences = true
@@ -141,6 +143,7 @@ public struct NeuronKind: Sendable {
         let gated = channels.filter { conductances[$0.name] != nil }.map { ch in
             var c = Conductance(ch, gbar: conductances[ch.name]!, reversal: ch.fixedReversal ?? reversal(for: ch.ion),
                                 context: ChannelContext(tauScale: tauScales[ch.name] ?? 1, magnesium: magnesium))
+            if let calciumCurrents { c.feedsCalcium = calciumCurrents.contains(ch.name) }
             if ch.ion == .calcium, ch.fixedReversal == nil, let nernst {
                 c.nernst = nernst
                 c.reversal = nernst.potential(calcium: startCalcium)

@@ -98,4 +98,29 @@ struct FamilyFileTests {
         let zero = error(base.replacingOccurrences(of: #""initial": {"Ca": 0.05}"#, with: #""initial": {"Ca": 0}"#))
         #expect(zero.contains("field 'initial.Ca'") && zero.contains("Nernst"), "\(zero)")
     }
+
+    @Test("calcium.currents chooses the currents that feed the pool; unknown, repeated and calcium-gated channels are refused")
+    func calciumCurrents() throws {
+        let base = #"{"family": "pool-currents", "channels": ["CaT.json", "CaS.json", "KCa.json"], "calcium": {"tau": 20, "rest": 0.05, "influx": 0.94, "currents": ["CaS"]}, "leak_reversal": -50, "reversal": {"Ca": {"ion": "calcium", "E": 80}, "K": {"ion": "potassium", "E": -80}}}"#
+        let kind = try FamilyFile.parse(Data(base.utf8), file: Self.liu + "/pool-currents.json")
+        let cell = try kind.neuron(conductances: ["CaT": 3, "CaS": 4, "KCa": 10, "leak": 0.01])
+        #expect(cell.conductances.map(\.feedsCalcium) == [false, true, false])
+        let n = try CompiledNeuron(cell)
+        var y = n.initialState()
+        y[0] = -20; y[1] = 0.7
+        for i in 2..<y.count { y[i] = 0.2 + 0.1 * Double(i) }
+        var dy = [Double](repeating: 0, count: y.count)
+        y.withUnsafeBufferPointer { a in dy.withUnsafeMutableBufferPointer { n.rightHandSide(0, a.baseAddress!, $0.baseAddress!) } }
+        let names = n.layout.names
+        func state(_ s: String) -> Double { y[names.firstIndex(of: s)!] }
+        // Only CaS feeds the pool: τ dCa/dt = −f I_CaS − Ca + Ca_rest.
+        let iCaS = 4 * pow(state("CaS.m"), 3) * state("CaS.h") * (y[0] - 80)
+        #expect(abs(dy[1] - (-0.94 * iCaS - y[1] + 0.05) / 20) <= 1e-14)
+        let unknown = error(base.replacingOccurrences(of: #""currents": ["CaS"]"#, with: #""currents": ["CaL"]"#))
+        #expect(unknown.contains("field 'calcium.currents[0]'") && unknown.contains("CaL"), "\(unknown)")
+        let twice = error(base.replacingOccurrences(of: #""currents": ["CaS"]"#, with: #""currents": ["CaS", "CaS"]"#))
+        #expect(twice.contains("field 'calcium.currents[1]'") && twice.contains("twice"), "\(twice)")
+        let gated = error(base.replacingOccurrences(of: #""currents": ["CaS"]"#, with: #""currents": ["CaS", "KCa"]"#))
+        #expect(gated.contains("field 'calcium.currents'") && gated.contains("KCa"), "\(gated)")
+    }
 }

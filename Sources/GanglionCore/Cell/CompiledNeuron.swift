@@ -148,7 +148,7 @@ public final class CompiledNeuron: ConditionallyLinearSystem {
         channelBoxes = boxes
         slots = d.conductances.enumerated().map { i, g in
             Slot(channel: ChannelHandle(boxes[i]), gbar: g.gbar * (d.blockFractions[g.name] ?? 1), reversal: g.reversal, nernst: g.nernst, context: g.context,
-                 offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.channel.ion == .calcium,
+                 offset: offsets[i]!, stateCount: g.channel.stateCount, carriesCalcium: g.feedsCalcium,
                  coupled: g.channel.coupledStates, gbarState: gbarIndex[g.name] ?? -1, scale: d.blockFractions[g.name] ?? 1,
                  hodgkinHuxley: g.channel.tabulatesRates, p: g.channel.activationExponent, q: g.channel.inactivationExponent,
                  calciumGated: g.channel.calciumGated,

@@ -8,6 +8,8 @@ public struct Conductance: Sendable {
     public var reversal: Double
     /// When set, E follows the calcium pool (calcium channels only): E = `nernst.potential(calcium: Ca)`.
     public var nernst: NernstReversal?
+    /// Whether its current feeds the calcium pool (part of I_Ca); by default, whether its ion is calcium.
+    public var feedsCalcium: Bool
     /// Kinetic modifiers: time-constant factor (e.g. k_KCa), magnesium for NMDA.
     public var context: ChannelContext
 
@@ -18,6 +20,7 @@ public struct Conductance: Sendable {
         self.gbar = gbar
         self.reversal = reversal
         self.context = context
+        self.feedsCalcium = channel.ion == .calcium
     }
 
     /// A conductance of the Swift channel type `channel` (`IonChannel`), with maximal conductance `gbar`

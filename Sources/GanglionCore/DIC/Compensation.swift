@@ -162,7 +162,7 @@ public func compensate(_ neuron: NeuronDescription, unknowns: [String], targets:
     // fixed point x_c(c) = c. Scan c over [0, max(1000, 10·ḡ)] (widened ×10 until a root, up to 1e6) for sign changes of x_c(c) − c and bisect:
     // this finds the non-negative root Newton's method may miss from a poor start.
     let calciumUnknowns = unknowns.enumerated().filter { k, u in
-        neuron.conductances[index[k]].channel.ion == .calcium && options.calciumConductanceOverrides[u] == nil
+        neuron.conductances[index[k]].feedsCalcium && options.calciumConductanceOverrides[u] == nil
     }
     let calciumGated = neuron.conductances.contains { $0.channel.calciumGated && $0.gbar > 0 }
     var scanned = false

@@ -54,7 +54,7 @@ public struct ControllerReference: Sendable {
             }
         }
         let v = Dual.variable(V)
-        calciumTerms = channels.enumerated().filter { $0.element.channel.ion == .calcium }.map { j, c in
+        calciumTerms = channels.enumerated().filter { $0.element.feedsCalcium }.map { j, c in
             let t = c.channel.steadyOpenFraction(v, calcium: Dual(neuron.initialCalcium), context: c.context) * (v - Dual(c.reversal))
             return (j, t.value, t.derivative, options.calciumConductanceOverrides[c.name])
         }

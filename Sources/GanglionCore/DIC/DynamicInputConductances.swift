@@ -127,16 +127,18 @@ public struct DICCalculator: Sendable {
         }
     }
 
-    /// Steady-state calcium Ca∞(V) = Ca_rest − f Σ_{Ca channels} ḡ open∞(V) (V − E), with its V-derivative.
+    /// Steady-state calcium Ca∞(V) = Ca_rest − f Σ ḡ open∞(V) (V − E) over the currents feeding the pool, with its
+    /// V-derivative.
     /// When E follows the pool (Nernst), Ca∞ solves that equation with E = E(Ca∞) (see `nernstCalciumSteadyState`).
     public func calciumSteadyState(_ V: Dual) -> Dual {
-        if neuron.conductances.contains(where: { $0.nernst != nil && $0.channel.ion == .calcium }) {
+        if neuron.conductances.contains(where: { $0.nernst != nil && $0.feedsCalcium }) {
             return nernstCalciumSteadyState(V)
         }
         var sum = Dual(0)
-        for c in neuron.conductances where c.channel.ion == .calcium {
+        for c in neuron.conductances where c.feedsCalcium {
             let g = options.calciumConductanceOverrides[c.name] ?? c.gbar
-            // Calcium channels here are not calcium-gated, so Ca does not enter their open fraction.
+            // The currents feeding the pool are not calcium-gated (family files refuse it), so Ca does not enter
+            // their open fraction.
             sum = sum + Dual(g) * c.channel.steadyOpenFraction(V, calcium: Dual(neuron.initialCalcium), context: c.context)
                 * (V - Dual(c.reversal))
         }
@@ -150,7 +152,7 @@ public struct DICCalculator: Sendable {
     /// which is unique (F′ = 1 − f Σ ḡ o∞ E′(Ca) ≥ 1, E′ < 0) — Newton's method, which from below the root
     /// rises to it monotonically (F is concave in Ca). dCa∞/dV = −(∂F/∂V) / F′ by the implicit function theorem.
     func nernstCalciumSteadyState(_ V: Dual) -> Dual {
-        let terms = neuron.conductances.filter { $0.channel.ion == .calcium }.map { c in
+        let terms = neuron.conductances.filter(\.feedsCalcium).map { c in
             let g = options.calciumConductanceOverrides[c.name] ?? c.gbar
             return (g: g, open: c.channel.steadyOpenFraction(V, calcium: Dual(neuron.initialCalcium), context: c.context), c: c)
         }

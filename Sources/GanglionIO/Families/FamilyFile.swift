@@ -104,8 +104,9 @@ public enum FamilyFile {
         guard capacitance > 0 else { throw r.fail("capacitance", "must be > 0 µF/cm², got \(capacitance)") }
 
         var pool = CalciumPool()
+        var calciumCurrents: Set<String>?
         if let v = root["calcium"] {
-            let c = try r.object(v, "calcium", allowed: ["tau", "rest", "influx", "units"])!
+            let c = try r.object(v, "calcium", allowed: ["tau", "rest", "influx", "units", "currents"])!
             guard let tau = try r.number(c["tau"], "calcium.tau"), tau > 0 else { throw r.fail("calcium.tau", "missing or not > 0 (ms)") }
             guard let rest = try r.number(c["rest"], "calcium.rest"), rest >= 0 else { throw r.fail("calcium.rest", "missing or negative") }
             guard let influx = try r.number(c["influx"], "calcium.influx"), influx >= 0 else {
@@ -113,7 +114,22 @@ public enum FamilyFile {
             }
             _ = try r.string(c["units"], "calcium.units")
             pool = CalciumPool(tau: tau, rest: rest, influx: influx)
-        } else if channels.contains(where: { $0.ion == .calcium }) {
+            if let v = c["currents"] {
+                guard let names = v as? [Any] else { throw r.fail("calcium.currents", "must be a list of channel names, got \(describeJSON(v))") }
+                var set: Set<String> = []
+                for (i, n) in names.enumerated() {
+                    guard set.insert(try channelName(n, "calcium.currents[\(i)]")!).inserted else {
+                        throw r.fail("calcium.currents[\(i)]", "\"\(n)\" is listed twice")
+                    }
+                }
+                calciumCurrents = set
+            }
+        }
+        for ch in channels where (calciumCurrents?.contains(ch.name) ?? (ch.ion == .calcium)) && ch.calciumGated {
+            throw r.fail(calciumCurrents == nil ? "channels" : "calcium.currents",
+                         "channel \"\(ch.name)\" feeds the calcium pool and is gated by calcium; a current that feeds the pool must not depend on it")
+        }
+        if root["calcium"] == nil, channels.contains(where: { $0.ion == .calcium }) {
             throw r.fail("calcium", "missing: the family has calcium channels, so it needs a calcium pool {\"tau\", \"rest\", \"influx\"}")
         }
         var initialV = -65.0, initialCa = pool.rest
@@ -183,6 +199,7 @@ public enum FamilyFile {
         kind.requiredChannels = required
         kind.hasDICReferences = hasReferences
         kind.calciumNernst = reversals.calciumNernst
+        kind.calciumCurrents = calciumCurrents
 
         if let v = root["models"] {
             let o = try r.object(v, "models")!
