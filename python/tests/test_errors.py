@@ -79,3 +79,13 @@ def test_executable_order(monkeypatch, tmp_path, executable):
     monkeypatch.setenv("GANGLION_EXECUTABLE", executable)
     assert ganglion.find_executable() == str(os.path.realpath(executable))  # the variable before PATH
     assert ganglion.find_executable(other) == str(os.path.realpath(other))  # the argument before both
+
+
+def test_a_population_with_failed_cells_keeps_its_results(tmp_path):
+    experiment = {"name": "fail", "population": {"generate": "stg", "count": 2, "seed": 1}, "duration_ms": 500}
+    with pytest.raises(ganglion.GanglionError, match="2 of 2 cell") as info:
+        ganglion.run(experiment, solver="rk4", dt=0.5, workdir=tmp_path)      # rk4 at 0.5 ms leaves ±1000 mV
+    result = info.value.result
+    assert result.summary["failed"] == 2
+    assert list(result.cells["status"].values) == ["failed", "failed"]
+    assert all("outside ±1000.0 mV" in e for e in result.cells["error"].values)

@@ -15,7 +15,9 @@ class GanglionError(RuntimeError):
     """``ganglion`` exited with a non-zero status.
 
     The message is Ganglion's own error message (its standard error from the first ``error:`` line on);
-    ``returncode``, ``command`` (the argument list), ``stdout`` and ``stderr`` hold the rest.
+    ``returncode``, ``command`` (the argument list), ``stdout`` and ``stderr`` hold the rest. ``result``: for
+    ``run`` and ``network`` runs that wrote their summary before failing (a population with failed cells), the
+    result read from the output folder; else ``None``.
     """
 
     def __init__(self, message: str, *, returncode: int, command: Sequence[str], stdout: str, stderr: str):
@@ -24,6 +26,7 @@ class GanglionError(RuntimeError):
         self.command = list(command)
         self.stdout = stdout
         self.stderr = stderr
+        self.result = None
 
 
 class ExecutableNotFound(FileNotFoundError):

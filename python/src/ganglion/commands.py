@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 import pandas as pd
 
 from . import _arguments as a
-from ._executable import run_command
+from ._executable import GanglionError, run_command
 from .results import (ClampResult, CompensationResult, DICResult, FIResult, NetworkResult, PopulationResult,
                       RunResult, SimulationResult, SweepResult)
 from .tables import read_json
@@ -125,8 +125,20 @@ def run(experiment: Union[PathLike, Dict[str, Any], None] = None, *, out: Option
     _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
     f.add("--format", a.optional(format, a.choice, a.FORMATS, "format"))
     f.switch("--plot", plot).switch("--force", force).switch("--quiet", True)
-    done = run_command(f.items, executable=executable)
+    done = _run_keeping_results(f.items, executable, lambda e: RunResult(e.command, w, e.stdout, e.stderr,
+                                                                         folder=folder), folder)
     return RunResult(done.args, w, done.stdout, done.stderr, folder=folder)
+
+
+def _run_keeping_results(items: List[str], executable: Executable, result, folder: Path):
+    """Runs the command; when it fails after writing its summary (a population with failed cells), the
+    ``GanglionError`` carries the result read from the folder as ``error.result``."""
+    try:
+        return run_command(items, executable=executable)
+    except GanglionError as e:
+        if (folder / "summary.json").is_file():
+            e.result = result(e)
+        raise
 
 
 def _read_or_empty(path: str) -> Dict[str, Any]:
@@ -179,7 +191,8 @@ def network(network: Union[PathLike, Dict[str, Any], None] = None, *, out: Optio
     f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
     f.add("--shard", a.optional(shard, _shard))
     f.switch("--plot", plot).switch("--force", force).switch("--quiet", True)
-    done = run_command(f.items, executable=executable)
+    done = _run_keeping_results(f.items, executable, lambda e: NetworkResult(e.command, w, e.stdout, e.stderr,
+                                                                             folder=folder), folder)
     return NetworkResult(done.args, w, done.stdout, done.stderr, folder=folder)
 
 
