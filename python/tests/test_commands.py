@@ -74,3 +74,22 @@ def test_plot_import_models_version(tmp_path, repository):
     assert hh.summary["spikes"] > 0
     assert {"stg-spiking", "stg-bursting", "da-spiking"} <= set(ganglion.models())
     assert ganglion.version().startswith(f"ganglion {ganglion.__version__}")
+
+
+def test_run_killed_then_resumed_gives_the_uninterrupted_trace(tmp_path, monkeypatch):
+    experiment = {"name": "resumable", "cell": "stg-bursting", "duration_ms": 2000,
+                  "outputs": {"checkpoint_every_ms": 500, "trace": {"dt_ms": 0.5},
+                              "conductances": {"every_ms": 100}}}
+    whole = ganglion.run(experiment, workdir=tmp_path / "whole")
+    monkeypatch.setenv("GANGLION_KILL_AT", "3")        # Ganglion kills itself at its third kill point
+    try:
+        ganglion.run(experiment, workdir=tmp_path / "cut")
+        raise AssertionError("the run was not killed")
+    except ganglion.GanglionError as e:
+        assert e.returncode != 0
+    monkeypatch.delenv("GANGLION_KILL_AT")
+    assert not (tmp_path / "cut" / "resumable" / "summary.json").exists()
+    resumed = ganglion.run(resume=tmp_path / "cut" / "resumable")
+    for name in ["trace.csv", "conductances.csv"]:
+        assert (resumed.folder / name).read_bytes() == (whole.folder / name).read_bytes()
+    assert resumed.summary["frequency_hz"] == whole.summary["frequency_hz"]
