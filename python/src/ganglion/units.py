@@ -8,7 +8,7 @@ unit ``""``.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable
 
 #: Suffix → unit, longest first (``_mV_ms`` before ``_ms``).
 SUFFIXES = [
