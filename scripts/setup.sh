@@ -3,7 +3,9 @@
 # HDF5 C library for NWB export (libhdf5-dev). With --test, also what the tests need: a Python virtual
 # environment in .venv with pynwb and nwbinspector (from PyPI), which read the NWB files back, and pyNeuroML
 # (from PyPI), whose jNeuroML — the reference NeuroML simulator — the NeuroML import is checked against; it
-# runs on Java 17 (Debian's default-jre-headless, installed when `java` is missing).
+# runs on Java 17 (Debian's default-jre-headless, installed when `java` is missing). It also installs the
+# Python package in python/ (`pip install ./python`, with numpy, pandas and xarray) and what its tests need:
+# pytest, and nbclient, ipykernel and matplotlib, which run the notebooks in examples/notebooks/.
 # Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +34,11 @@ if [ "${1:-}" = "--test" ]; then
             python3 -m venv .venv
         fi
         .venv/bin/python3 -m pip install --quiet --disable-pip-version-check "pynwb==4.2.0" "nwbinspector==0.7.2" "pyNeuroML==1.3.22"
+    fi
+    # Pinned: the Python package's tests (python/tests) and the notebooks they run.
+    if ! .venv/bin/python3 -c "import ganglion, numpy, pandas, xarray, pytest, nbclient, ipykernel, matplotlib" >/dev/null 2>&1; then
+        echo "setup: installing the ganglion Python package, pytest, nbclient, ipykernel and matplotlib into .venv (about a minute)..." >&2
+        .venv/bin/python3 -m pip install --quiet --disable-pip-version-check ./python "numpy==2.4.6" "pandas==3.1.2" \
+            "xarray==2026.9.0" "pytest==9.2.0" "nbclient==0.11.0" "ipykernel==7.4.0" "matplotlib==3.11.2"
     fi
 fi

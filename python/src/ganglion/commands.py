@@ -1,0 +1,433 @@
+"""One function per ``ganglion`` subcommand. Each checks its arguments (raising ``TypeError``, ``ValueError`` or
+``FileNotFoundError`` before anything runs), writes dict inputs as JSON files into the working folder, runs the
+executable and reads what it wrote.
+
+Every function takes ``workdir`` (the folder inputs and default outputs go to: the one given, else a fresh
+temporary folder) and ``executable`` (``ganglion.find_executable``). An ``out`` given explicitly is used as
+given; nothing else is written outside the working folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import pandas as pd
+
+from . import _arguments as a
+from ._executable import GanglionError, run_command
+from .results import (ClampResult, CompensationResult, DICResult, FIResult, NetworkResult, PopulationResult,
+                      RunResult, SimulationResult, SweepResult)
+from .tables import read_json
+
+PathLike = Union[str, os.PathLike]
+Executable = Optional[PathLike]
+
+
+def _solver_flags(f: a.Flags, solver, dt, exact_rates, sundials_step_bounds) -> None:
+    f.add("--solver", a.optional(solver, a.choice, a.SOLVERS, "solver"))
+    f.add("--dt", a.optional(dt, a.number, "dt", positive=True))
+    f.switch("--exact-rates", exact_rates)
+    f.switch("--sundials-step-bounds", sundials_step_bounds)
+
+
+def _json(stdout: str) -> Dict[str, Any]:
+    return json.loads(stdout)
+
+
+def simulate(model: Union[str, PathLike, Dict[str, Any]], duration: float, *, out: Optional[PathLike] = None,
+             format: Optional[str] = None, dt_out: Optional[float] = None, solver: Optional[str] = None,
+             dt: Optional[float] = None, rtol: Optional[float] = None, atol: Optional[float] = None,
+             max_step: Optional[float] = None, linear_solver: Optional[str] = None, exact_rates: bool = False,
+             sundials_step_bounds: bool = False, window: Optional[Sequence[float]] = None,
+             settling: Optional[float] = None, record: Union[str, Sequence[str], None] = None,
+             events: Optional[Sequence[Any]] = None, homeostasis: Optional[float] = None,
+             regulate: Union[str, Sequence[str], None] = None, tau_g: Optional[float] = None,
+             tau_na: Optional[float] = None, plot: Union[bool, str] = False, force: bool = False,
+             workdir: Optional[PathLike] = None, executable: Executable = None) -> SimulationResult:
+    """``ganglion simulate``: one neuron for ``duration`` ms.
+
+    ``model``: a named model (``"stg-spiking"``), a model file, ``"POP.json#INDEX"``, or a model as a dict.
+    The trace goes to ``out`` (default ``WORKDIR/trace.csv``, ``trace.nwb`` with ``format="nwb"``). ``window``:
+    ``(start, end)`` ms; ``record``: ``"gates"``, ``"currents"`` or names (``["CaS.m", "I_KCa"]``); ``events``:
+    ``"2000:block:H"`` or ``(2000, "block", "H")`` items; ``homeostasis``: the Ca target; ``plot``: ``True``
+    (the trace) or ``"phase"``. Every option is the command's option of the same name (``--dt-out`` → ``dt_out``).
+    """
+    w = a.workdir(workdir)
+    source = a.input_file(model, w, "model", named=True)
+    fmt = a.optional(format, a.choice, a.FORMATS, "format")
+    trace = a.output(out, w / ("trace.nwb" if fmt == "nwb" else "trace.csv"))
+    f = a.Flags("simulate", source)
+    if plot:
+        if plot is True:
+            pass
+        elif plot in ("trace", "phase"):
+            f.items.append(plot)
+        else:
+            raise ValueError(f"plot: must be True, 'trace' or 'phase', got {plot!r}")
+    f.add("--duration", a.number(duration, "duration", positive=True))
+    f.add("--out", str(trace)).add("--format", fmt)
+    f.add("--dt-out", a.optional(dt_out, a.number, "dt_out", positive=True))
+    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
+    f.add("--rtol", a.optional(rtol, a.number, "rtol", positive=True))
+    f.add("--atol", a.optional(atol, a.number, "atol", positive=True))
+    f.add("--max-step", a.optional(max_step, a.number, "max_step", positive=True))
+    f.add("--linear-solver", a.optional(linear_solver, a.choice, ("structured", "dense"), "linear_solver"))
+    f.add("--window", a.optional(window, a.span, "window", 2))
+    f.add("--settling", a.optional(settling, a.number, "settling", nonnegative=True))
+    f.add("--record", a.optional(record, a.names, "record"))
+    for i, e in enumerate(events or []):
+        f.add("--event", a.event(e, f"events[{i}]"))
+    f.add("--homeostasis", a.optional(homeostasis, a.number, "homeostasis"))
+    f.add("--regulate", a.optional(regulate, a.names, "regulate"))
+    f.add("--tau-g", a.optional(tau_g, a.number, "tau_g", positive=True))
+    f.add("--tau-na", a.optional(tau_na, a.number, "tau_na", positive=True))
+    f.switch("--plot", bool(plot)).switch("--force", force).switch("--json", True).switch("--quiet", True)
+    done = run_command(f.items, executable=executable)
+    return SimulationResult(done.args, w, done.stdout, done.stderr, summary=_json(done.stdout), trace_path=trace)
+
+
+def run(experiment: Union[PathLike, Dict[str, Any], None] = None, *, out: Optional[PathLike] = None,
+        resume: Optional[PathLike] = None, cells: Optional[int] = None, profile: Optional[str] = None,
+        jobs: Optional[int] = None, shard: Optional[str] = None, solver: Optional[str] = None,
+        dt: Optional[float] = None, exact_rates: bool = False, sundials_step_bounds: bool = False,
+        format: Optional[str] = None, plot: bool = False, force: bool = False,
+        workdir: Optional[PathLike] = None, executable: Executable = None) -> RunResult:
+    """``ganglion run``: an experiment file (a path or a dict; Docs/experiment-files.md), one cell or a population.
+
+    Writes into ``out`` (default ``WORKDIR/<the experiment's name>``); ``resume``: continue the interrupted run in
+    that folder instead. ``cells``: the first N cells of a population; ``shard``: ``"I/N"``.
+    """
+    w = a.workdir(workdir)
+    f = a.Flags("run")
+    if resume is not None:
+        if experiment is not None or out is not None:
+            raise ValueError("resume: give the folder to resume alone, without an experiment or out")
+        folder = Path(resume).expanduser().resolve()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"resume: no such folder: {resume}")
+        f.add("--resume", str(folder))
+    else:
+        if experiment is None:
+            raise TypeError("run: give an experiment (a dict or a file path), or resume=FOLDER")
+        source = a.input_file(experiment, w, "experiment")
+        stem = a.plain_stem(experiment if isinstance(experiment, dict) else _read_or_empty(source),
+                            Path(source).stem if a.PLAIN_NAME.match(Path(source).stem) else "run")
+        folder = a.output(out, w / stem)
+        f.items.append(source)
+        f.add("--out", str(folder))
+    f.add("--cells", a.optional(cells, a.number, "cells", positive=True, integer=True))
+    f.add("--profile", a.optional(profile, a.choice, a.PROFILES, "profile"))
+    f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
+    f.add("--shard", a.optional(shard, _shard))
+    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
+    f.add("--format", a.optional(format, a.choice, a.FORMATS, "format"))
+    f.switch("--plot", plot).switch("--force", force).switch("--quiet", True)
+    done = _run_keeping_results(f.items, executable, lambda e: RunResult(e.command, w, e.stdout, e.stderr,
+                                                                         folder=folder), folder)
+    return RunResult(done.args, w, done.stdout, done.stderr, folder=folder)
+
+
+def _run_keeping_results(items: List[str], executable: Executable, result, folder: Path):
+    """Runs the command; when it fails after writing its summary (a population with failed cells), the
+    ``GanglionError`` carries the result read from the folder as ``error.result``."""
+    try:
+        return run_command(items, executable=executable)
+    except GanglionError as e:
+        if (folder / "summary.json").is_file():
+            e.result = result(e)
+        raise
+
+
+def _read_or_empty(path: str) -> Dict[str, Any]:
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _shard(value: Any) -> str:
+    if isinstance(value, str) and value.count("/") == 1 and all(p.isdigit() for p in value.split("/")):
+        return value
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return f"{a.number(value[0], 'shard', integer=True, nonnegative=True)}/" \
+               f"{a.number(value[1], 'shard', integer=True, positive=True)}"
+    raise ValueError(f"shard: must be 'I/N' or (I, N), got {value!r}")
+
+
+def network(network: Union[PathLike, Dict[str, Any], None] = None, *, out: Optional[PathLike] = None,
+            resume: Optional[PathLike] = None, duration: Optional[float] = None, profile: Optional[str] = None,
+            solver: Optional[str] = None, dt: Optional[float] = None, exact_rates: bool = False,
+            sundials_step_bounds: bool = False, format: Optional[str] = None, jobs: Optional[int] = None,
+            shard: Optional[str] = None, plot: bool = False, force: bool = False,
+            workdir: Optional[PathLike] = None, executable: Executable = None) -> NetworkResult:
+    """``ganglion network``: a network file (a path or a dict; Docs/network-files.md). Writes into ``out``
+    (default ``WORKDIR/<the network's name>``); ``duration`` simulates only this long (ms)."""
+    w = a.workdir(workdir)
+    f = a.Flags("network")
+    if resume is not None:
+        if network is not None or out is not None:
+            raise ValueError("resume: give the folder to resume alone, without a network or out")
+        folder = Path(resume).expanduser().resolve()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"resume: no such folder: {resume}")
+        f.add("--resume", str(folder))
+    else:
+        if network is None:
+            raise TypeError("network: give a network (a dict or a file path), or resume=FOLDER")
+        source = a.input_file(network, w, "network")
+        stem = a.plain_stem(network if isinstance(network, dict) else _read_or_empty(source),
+                            Path(source).stem if a.PLAIN_NAME.match(Path(source).stem) else "network")
+        folder = a.output(out, w / stem)
+        f.items.append(source)
+        f.add("--out", str(folder))
+    f.add("--duration", a.optional(duration, a.number, "duration", positive=True))
+    f.add("--profile", a.optional(profile, a.choice, a.PROFILES, "profile"))
+    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
+    f.add("--format", a.optional(format, a.choice, a.FORMATS, "format"))
+    f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
+    f.add("--shard", a.optional(shard, _shard))
+    f.switch("--plot", plot).switch("--force", force).switch("--quiet", True)
+    done = _run_keeping_results(f.items, executable, lambda e: NetworkResult(e.command, w, e.stdout, e.stderr,
+                                                                             folder=folder), folder)
+    return NetworkResult(done.args, w, done.stdout, done.stderr, folder=folder)
+
+
+def analyze(trace: Union[PathLike, pd.DataFrame], *, column: Optional[str] = None,
+            units: Union[str, Sequence[str], None] = None, window: Optional[Sequence[float]] = None,
+            workdir: Optional[PathLike] = None, executable: Executable = None) -> Dict[str, Any]:
+    """``ganglion analyze``: the firing summary (a dict, as ``simulate``'s) of a trace — a CSV or NWB file, or a
+    DataFrame with ``t_ms`` and ``V_mV`` columns (written into the working folder). ``units``: ``"s,V"`` or
+    ``("s", "V")`` when the header does not name them."""
+    w = a.workdir(workdir)
+    f = a.Flags("analyze", a.table_file(trace, w, "trace"))
+    if column is not None and not isinstance(column, str):
+        raise TypeError(f"column: must be a column name, got {column!r}")
+    f.add("--column", column)
+    f.add("--units", a.optional(units, a.names, "units"))
+    f.add("--window", a.optional(window, a.span, "window", 2))
+    f.switch("--json", True)
+    return _json(run_command(f.items, executable=executable).stdout)
+
+
+def dics(model: Union[str, PathLike, Dict[str, Any]], *, at: Optional[float] = None,
+         threshold: Optional[str] = None, curve: Optional[Sequence[float]] = None, out: Optional[PathLike] = None,
+         plot: bool = False, force: bool = False, workdir: Optional[PathLike] = None,
+         executable: Executable = None) -> DICResult:
+    """``ganglion dics``: the dynamic input conductances g_f, g_s, g_u (dimensionless) at ``at`` mV (default: the
+    threshold), the threshold (``threshold``: ``"grid"`` or ``"exact"``) and the sensitivity matrix. ``curve``:
+    ``(start, end, step)`` mV, written to ``out`` (default ``WORKDIR/dics.csv``) and read as ``result.curve``."""
+    w = a.workdir(workdir)
+    f = a.Flags("dics", a.input_file(model, w, "model", named=True))
+    f.add("--at", a.optional(at, a.number, "at"))
+    f.add("--threshold", a.optional(threshold, a.choice, a.THRESHOLDS, "threshold"))
+    curve_path = None
+    if curve is not None:
+        f.add("--curve", a.span(curve, "curve", 3))
+        curve_path = a.output(out, w / "dics.csv")
+        f.add("--out", str(curve_path))
+    elif out is not None or plot:
+        raise ValueError("out and plot: only with curve=(start, end, step)")
+    f.switch("--plot", plot).switch("--force", force).switch("--json", True)
+    done = run_command(f.items, executable=executable)
+    return DICResult(done.args, w, done.stdout, done.stderr, summary=_json(done.stdout), curve_path=curve_path)
+
+
+def compensate(model: Union[str, PathLike, Dict[str, Any]], unknowns: Union[str, Sequence[str]],
+               target: Union[str, Dict[str, float]], *, at: Union[float, str, None] = None,
+               threshold: Optional[str] = None, variant: Optional[str] = None, out: Optional[PathLike] = None,
+               force: bool = False, workdir: Optional[PathLike] = None,
+               executable: Executable = None) -> CompensationResult:
+    """``ganglion compensate``: solves the ``unknowns`` (e.g. ``["CaS", "A"]``) for ``target`` DICs (e.g.
+    ``{"gs": -8, "gu": 4}``) at ``at`` (mV, or ``"threshold"``, the default). The compensated model is written to
+    ``out`` (default ``WORKDIR/compensated.json``) and read as ``result.model``."""
+    w = a.workdir(workdir)
+    f = a.Flags("compensate", a.input_file(model, w, "model", named=True))
+    f.add("--unknowns", a.names(unknowns, "unknowns"))
+    f.add("--target", a.targets(target, "target"))
+    if at is not None:
+        f.add("--at", "threshold" if at == "threshold" else a.number(at, "at"))
+    f.add("--threshold", a.optional(threshold, a.choice, a.THRESHOLDS, "threshold"))
+    f.add("--variant", a.optional(variant, a.choice, a.VARIANTS, "variant"))
+    path = a.output(out, w / "compensated.json")
+    f.add("--out", str(path)).switch("--force", force).switch("--json", True)
+    done = run_command(f.items, executable=executable)
+    return CompensationResult(done.args, w, done.stdout, done.stderr, summary=_json(done.stdout), model_path=path)
+
+
+def population(family: str, count: int, seed: int, *, target: Union[str, Dict[str, float], None] = None,
+               at: Optional[float] = None, variant: Optional[str] = None, out: Optional[PathLike] = None,
+               force: bool = False, workdir: Optional[PathLike] = None,
+               executable: Executable = None) -> PopulationResult:
+    """``ganglion population``: ``count`` cells of ``family`` (``"stg"`` or ``"da"``) from ``seed``, written to
+    ``out`` (default ``WORKDIR/population.json``); ``result.cells`` is an xarray Dataset over ``cell`` with the
+    conductances (mS/cm²)."""
+    w = a.workdir(workdir)
+    f = a.Flags("population", a.choice(family, ("stg", "da"), "family"))
+    f.add("--count", a.number(count, "count", positive=True, integer=True))
+    f.add("--seed", a.number(seed, "seed", nonnegative=True, integer=True))
+    f.add("--target", a.optional(target, a.targets, "target"))
+    f.add("--at", a.optional(at, a.number, "at"))
+    f.add("--variant", a.optional(variant, a.choice, a.VARIANTS, "variant"))
+    path = a.output(out, w / "population.json")
+    f.add("--out", str(path)).switch("--force", force).switch("--json", True)
+    done = run_command(f.items, executable=executable)
+    return PopulationResult(done.args, w, done.stdout, done.stderr, summary=_json(done.stdout), path=path)
+
+
+def sweep(population: Union[PathLike, Dict[str, Any], PopulationResult], duration: float, *,
+          window: Optional[Sequence[float]] = None, target: Union[str, Dict[str, float], None] = None,
+          unknowns: Union[str, Sequence[str], None] = None, at: Union[float, str, None] = None,
+          variant: Optional[str] = None, solver: Optional[str] = None, dt: Optional[float] = None,
+          exact_rates: bool = False, sundials_step_bounds: bool = False, jobs: Optional[int] = None,
+          shard: Optional[str] = None, out: Optional[PathLike] = None, plot: bool = False, force: bool = False,
+          workdir: Optional[PathLike] = None, executable: Executable = None) -> SweepResult:
+    """``ganglion sweep``: every cell of a population (a file, its dict, or a ``population()`` result) simulated
+    for ``duration`` ms; one row of features per cell in ``out`` (default ``WORKDIR/features.csv``), read as
+    ``result.table`` (DataFrame) and ``result.features`` (xarray Dataset over ``cell``)."""
+    w = a.workdir(workdir)
+    if isinstance(population, PopulationResult):
+        population = population.path
+    f = a.Flags("sweep", a.input_file(population, w, "population"))
+    f.add("--duration", a.number(duration, "duration", positive=True))
+    f.add("--window", a.optional(window, a.span, "window", 2))
+    f.add("--target", a.optional(target, a.targets, "target"))
+    f.add("--unknowns", a.optional(unknowns, a.names, "unknowns"))
+    if at is not None:
+        f.add("--at", "threshold" if at == "threshold" else a.number(at, "at"))
+    f.add("--variant", a.optional(variant, a.choice, a.VARIANTS, "variant"))
+    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
+    f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
+    f.add("--shard", a.optional(shard, _shard))
+    path = a.output(out, w / "features.csv")
+    f.add("--out", str(path)).switch("--plot", plot).switch("--force", force).switch("--quiet", True)
+    done = run_command(f.items, executable=executable)
+    return SweepResult(done.args, w, done.stdout, done.stderr, path=path)
+
+
+def clamp(model: Union[str, PathLike, Dict[str, Any]], steps: Sequence[float], *, hold: Optional[float] = None,
+          duration_per_step: Optional[float] = None, hold_duration: Optional[float] = None,
+          sample_interval: Optional[float] = None, trace_interval: Optional[float] = None,
+          solver: Optional[str] = None, dt: Optional[float] = None, rtol: Optional[float] = None,
+          atol: Optional[float] = None, exact_rates: bool = False, out: Optional[PathLike] = None,
+          force: bool = False, workdir: Optional[PathLike] = None, executable: Executable = None) -> ClampResult:
+    """``ganglion clamp``: voltage-clamp steps ``(start, end, step)`` mV from ``hold`` mV. Writes into ``out``
+    (default ``WORKDIR/clamp``); ``result.traces`` and ``result.iv`` are the tables (currents in µA/cm²)."""
+    w = a.workdir(workdir)
+    f = a.Flags("clamp", a.input_file(model, w, "model", named=True))
+    f.add("--steps", a.span(steps, "steps", 3))
+    f.add("--hold", a.optional(hold, a.number, "hold"))
+    f.add("--duration-per-step", a.optional(duration_per_step, a.number, "duration_per_step", positive=True))
+    f.add("--hold-duration", a.optional(hold_duration, a.number, "hold_duration", nonnegative=True))
+    f.add("--sample-interval", a.optional(sample_interval, a.number, "sample_interval", positive=True))
+    f.add("--trace-interval", a.optional(trace_interval, a.number, "trace_interval", positive=True))
+    f.add("--solver", a.optional(solver, a.choice, a.SOLVERS, "solver"))
+    f.add("--dt", a.optional(dt, a.number, "dt", positive=True))
+    f.add("--rtol", a.optional(rtol, a.number, "rtol", positive=True))
+    f.add("--atol", a.optional(atol, a.number, "atol", positive=True))
+    f.switch("--exact-rates", exact_rates)
+    folder = a.output(out, w / "clamp")
+    f.add("--out", str(folder)).switch("--force", force)
+    done = run_command(f.items, executable=executable)
+    return ClampResult(done.args, w, done.stdout, done.stderr, folder=folder)
+
+
+def fi(model: Union[str, PathLike, Dict[str, Any]], currents: Sequence[float], *,
+       duration_per_step: Optional[float] = None, transient: Optional[float] = None, solver: Optional[str] = None,
+       dt: Optional[float] = None, rtol: Optional[float] = None, out: Optional[PathLike] = None,
+       force: bool = False, workdir: Optional[PathLike] = None, executable: Executable = None) -> FIResult:
+    """``ganglion fi``: the f–I curve, the applied current ``(start, end, step)`` µA/cm² stepped up and back down.
+    Writes into ``out`` (default ``WORKDIR/fi``); ``result.table`` is ``fi.csv``."""
+    w = a.workdir(workdir)
+    f = a.Flags("fi", a.input_file(model, w, "model", named=True))
+    f.add("--currents", a.span(currents, "currents", 3))
+    f.add("--duration-per-step", a.optional(duration_per_step, a.number, "duration_per_step", positive=True))
+    f.add("--transient", a.optional(transient, a.number, "transient", nonnegative=True))
+    f.add("--solver", a.optional(solver, a.choice, a.SOLVERS, "solver"))
+    f.add("--dt", a.optional(dt, a.number, "dt", positive=True))
+    f.add("--rtol", a.optional(rtol, a.number, "rtol", positive=True))
+    folder = a.output(out, w / "fi")
+    f.add("--out", str(folder)).switch("--force", force)
+    done = run_command(f.items, executable=executable)
+    return FIResult(done.args, w, done.stdout, done.stderr, folder=folder)
+
+
+def export(trace: Union[PathLike, pd.DataFrame], *, out: Optional[PathLike] = None,
+           columns: Union[str, Sequence[str], None] = None, description: Optional[str] = None,
+           units: Union[str, Sequence[str], None] = None, force: bool = False,
+           workdir: Optional[PathLike] = None, executable: Executable = None) -> Path:
+    """``ganglion export``: a trace (a CSV file, or a DataFrame) converted to NWB, written to ``out`` (default
+    ``WORKDIR/<the trace's name>.nwb``); returns the NWB file's path (read it with ``read_nwb``)."""
+    w = a.workdir(workdir)
+    source = a.table_file(trace, w, "trace")
+    path = a.output(out, w / (Path(source).stem + ".nwb"))
+    f = a.Flags("export", source).add("--out", str(path))
+    f.add("--columns", a.optional(columns, a.names, "columns"))
+    if description is not None and not isinstance(description, str):
+        raise TypeError(f"description: must be a string, got {description!r}")
+    f.add("--description", description)
+    f.add("--units", a.optional(units, a.names, "units"))
+    f.switch("--force", force)
+    run_command(f.items, executable=executable)
+    return path
+
+
+def plot(file: Union[PathLike, pd.DataFrame], *, columns: Union[str, Sequence[str], None] = None,
+         window: Optional[Sequence[float]] = None, out: Optional[PathLike] = None, title: Optional[str] = None,
+         log: Optional[bool] = None, png: bool = False, units: Union[str, Sequence[str], None] = None,
+         force: bool = False, workdir: Optional[PathLike] = None, executable: Executable = None) -> Path:
+    """``ganglion plot``: an SVG figure of a trace or conductances CSV, an NWB file, a features CSV or a
+    population summary, written to ``out`` (default ``WORKDIR/<the file's name>.svg``); returns its path."""
+    w = a.workdir(workdir)
+    source = a.table_file(file, w, "trace")
+    path = a.output(out, w / (Path(source).stem + ".svg"))
+    f = a.Flags("plot", source).add("--out", str(path))
+    f.add("--columns", a.optional(columns, a.names, "columns"))
+    f.add("--window", a.optional(window, a.span, "window", 2))
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title: must be a string, got {title!r}")
+    f.add("--title", title)
+    if log is not None:
+        f.switch("--log" if log else "--no-log", True)
+    f.switch("--png", png).add("--units", a.optional(units, a.names, "units")).switch("--force", force)
+    run_command(f.items, executable=executable)
+    return path
+
+
+def merge(shards: Sequence[PathLike], out: PathLike, *, force: bool = False,
+          executable: Executable = None) -> Path:
+    """``ganglion merge``: joins the shard CSV files of ``sweep(shard=…)`` into the CSV ``out``, or the shard
+    folders of ``run(shard=…)`` / ``network(shard=…)`` into the folder ``out`` (its ``summary.json``)."""
+    items = [Path(s).expanduser().resolve() for s in shards]
+    if not items:
+        raise ValueError("shards: give at least one shard file or folder")
+    for s in items:
+        if not s.exists():
+            raise FileNotFoundError(f"shards: no such file or folder: {s}")
+    path = a.output(out, Path())
+    f = a.Flags("merge", *[str(s) for s in items]).add("--out", str(path)).switch("--force", force)
+    run_command(f.items, executable=executable)
+    return path
+
+
+def import_neuroml(file: PathLike, *, out: Optional[PathLike] = None, cell: Optional[str] = None,
+                   temperature: Optional[float] = None, force: bool = False,
+                   workdir: Optional[PathLike] = None, executable: Executable = None) -> Dict[str, Any]:
+    """``ganglion import``: a single-compartment NeuroML 2 cell as channel, family and model files in ``out``
+    (default ``WORKDIR/<file name>``); returns the command's JSON summary (``model``: the model file's path)."""
+    w = a.workdir(workdir)
+    source = a.table_file(file, w, "neuroml")
+    folder = a.output(out, w / Path(source).stem)
+    f = a.Flags("import", source).add("--out", str(folder)).add("--cell", cell)
+    f.add("--temperature", a.optional(temperature, a.number, "temperature"))
+    f.switch("--force", force).switch("--json", True)
+    return _json(run_command(f.items, executable=executable).stdout)
+
+
+def models(*, executable: Executable = None) -> List[str]:
+    """The names of the built-in models (``ganglion models``)."""
+    out = run_command(["models"], executable=executable).stdout
+    return [line.split()[0] for line in out.splitlines() if line and not line[0].isspace()]
