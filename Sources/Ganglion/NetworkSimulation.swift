@@ -230,9 +230,14 @@ final class NetworkRun {
         }
         let circuit = try CircuitSubject(network: r.network, events: r.events, pendingHomeostasis: r.pendingHomeostasis, thresholds: thresholds)
         self.circuit = circuit
+        // Recorded states by reference, per cell (resolved to indices again whenever an event recompiles).
+        var recorded: [[StateReference]] = Array(repeating: [], count: circuit.compiled.cells.count)
         for name in r.record {
-            for (i, c) in circuit.compiled.cells.enumerated() where c.layout.index(of: name) == nil {
-                throw fail("record: cell \(r.network.cells[i].name) has no state '\(name)' (it has: \(c.layout.names.joined(separator: ", ")))")
+            for (i, c) in circuit.compiled.cells.enumerated() {
+                guard let reference = c.reference(named: name) else {
+                    throw fail("record: cell \(r.network.cells[i].name) has no state '\(name)' (it has: \(c.layout.names.joined(separator: ", ")))")
+                }
+                recorded[i].append(reference)
             }
         }
         if let c = r.checkpointInterval, let why = RunLimits.violation(duration: r.duration, outputInterval: r.outputInterval, checkpointInterval: c) {
@@ -253,10 +258,20 @@ final class NetworkRun {
         }
         if let path = r.tracePath {
             let columns = ["t_ms"] + r.network.cells.flatMap { c in ["\(c.name).V_mV"] + r.record.map { "\(c.name).\(TraceColumns.name(ofState: $0))" } }
-            let record = r.record
+            let names = r.network.cells.map(\.name)
             observers.append(try TraceObserver(key: "trace", path: path, format: r.traceFormat, columns: columns, window: r.traceWindow, duration: r.duration,
-                                               subject: circuit, replacingPartial: replace, resuming: resuming) { subject in
-                subject.cells.flatMap { c in [TraceSource.state(c.offset)] + record.map { TraceSource.state(c.offset + c.compiled.layout.index(of: $0)!) } }
+                                               subject: circuit, replacingPartial: replace, resuming: resuming) { subject throws(SimulationError) in
+                var sources: [TraceSource] = []
+                for (k, c) in subject.cells.enumerated() {
+                    sources.append(.state(c.offset))
+                    for reference in recorded[k] {
+                        guard let i = c.compiled.index(of: reference) else {
+                            throw SimulationError(message: "cell \(names[k]): the recorded state \(reference) is no longer in the cell")
+                        }
+                        sources.append(.state(c.offset + i))
+                    }
+                }
+                return sources
             })
         }
         snapshots = SnapshotObserver(sampleTimes: [], snapshotTimes: r.snapshotTimes, duration: r.snapshotDuration, window: r.snapshotWindow,

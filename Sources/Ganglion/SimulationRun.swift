@@ -73,22 +73,28 @@ final class SimulationRun {
         let resuming = request.resumeFrom != nil
         let replace = request.replacesPartialOutputs || OutputPolicy.replacesForeignFiles
 
-        // Columns: V, Ca, then the recorded extras.
-        let names = cell.compiled.layout.names
-        let currentNames = cell.compiled.currentNames
-        var stateColumns: [Int] = [0, 1]
+        // Columns: V, Ca, then the recorded extras. States are recorded by reference (resolved to indices
+        // again whenever an event recompiles the cell), and named by their layout names at the start.
+        let compiled = cell.compiled
+        let names = compiled.layout.names
+        let currentNames = compiled.currentNames
+        var states: [StateReference] = [.voltage, .calcium]
         var currentColumns: [Int] = []
         var voltageDerivative = false, clampCurrent = false
+        func add(_ r: StateReference) { if !states.contains(r) { states.append(r) } }
         for item in request.record {
             switch item {
             case .voltageDerivative: voltageDerivative = true
             case .gates:
-                for i in 2..<names.count where !stateColumns.contains(i) { stateColumns.append(i) }
+                for i in 2..<names.count {
+                    guard let r = compiled.reference(at: i) else { throw fail("state \(names[i]) has no reference") }
+                    add(r)
+                }
             case .currents:
                 for i in currentNames.indices where !currentColumns.contains(i) { currentColumns.append(i) }
             case .named(let n):
-                if let i = names.firstIndex(of: n) {
-                    if !stateColumns.contains(i) { stateColumns.append(i) }
+                if let r = compiled.reference(named: n) {
+                    add(r)
                 } else if n == "I_clamp" {
                     clampCurrent = true
                 } else if n.hasPrefix("I_"), let i = currentNames.firstIndex(of: String(n.dropFirst(2))) {
@@ -99,13 +105,21 @@ final class SimulationRun {
                 }
             }
         }
-        let header = ["t_ms", "V_mV", TraceColumns.calcium] + stateColumns.dropFirst(2).map { names[$0] } + currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
+        let header = ["t_ms", "V_mV", TraceColumns.calcium] + states.dropFirst(2).map { names[compiled.index(of: $0)!] }
+            + currentColumns.map { "I_\(currentNames[$0])_uA_cm2" }
             + (voltageDerivative ? [TraceColumns.voltageDerivative] : []) + (clampCurrent ? ["I_clamp_uA_cm2"] : [])
-        // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
-        let regulated = Set(cell.regulatedIndex)
-        let sources = stateColumns.map { regulated.contains($0) ? TraceSource.conductanceState($0) : .state($0) }
-            + currentColumns.map { TraceSource.current(cell: 0, channel: $0) }
+        let extras = currentColumns.map { TraceSource.current(cell: 0, channel: $0) }
             + (voltageDerivative ? [TraceSource.voltageDerivative(cell: 0)] : []) + (clampCurrent ? [TraceSource.clampCurrent(cell: 0)] : [])
+        let regulated = Set(cell.regulatedNames)
+        let stateSources = { (subject: any RunSubject) throws(SimulationError) -> [TraceSource] in
+            let cell = subject.cells[0].compiled
+            // Homeostatic ḡ states are written as the conductance in effect, max(ḡ, 0).
+            return try states.map { (r: StateReference) throws(SimulationError) -> TraceSource in
+                guard let i = cell.index(of: r) else { throw SimulationError(message: "the recorded state \(r) is no longer in the cell") }
+                if case .gbar(let name) = r, regulated.contains(name) { return .conductanceState(i) }
+                return .state(i)
+            } + extras
+        }
 
         analysis = CellAnalysis(subject: cell, window: window, extraWindows: request.extraWindows, segmentWindows: segments.map(\.window))
         var observers: [any RunObserver] = [analysis]
@@ -117,7 +131,7 @@ final class SimulationRun {
         }
         if let path = request.tracePath {
             observers.append(try TraceObserver(key: "trace", path: path, format: request.traceFormat, columns: header, window: request.traceWindow, duration: duration,
-                                               subject: cell, replacingPartial: replace, resuming: resuming) { _ in sources })
+                                               subject: cell, replacingPartial: replace, resuming: resuming, sources: stateSources))
         }
         let cell = cell
         snapshots = SnapshotObserver(sampleTimes: request.conductanceTimes, snapshotTimes: request.snapshotTimes, duration: request.snapshotDuration,

@@ -36,6 +36,19 @@ struct FileDescriptionTests {
         #expect(cell.gbar("CaS") != plain.gbar("CaS") && cell.initialVoltage == -60)
     }
 
+    @Test("a clamp or release event in a network file is refused when the file is read, naming the event")
+    func networkClampRefusedOnRead() {
+        for event in [#"{"t": 100, "cells": "all", "clamp": -40}"#, #"{"t": 100, "cells": "all", "release": true}"#] {
+            let json = #"{"duration_ms": 1000, "cells": [{"name": "A", "cell": "stg-spiking"}], "protocol": [\#(event)]}"#
+            do {
+                _ = try NetworkFileDescription.parse(Data(json.utf8), file: "net.json", folder: packageRoot())
+                Issue.record("no error for \(event)")
+            } catch {
+                #expect("\(error)".contains("field 'protocol[0]'") && "\(error)".contains("lone cell"), "\(error)")
+            }
+        }
+    }
+
     @Test("reading an experiment file keeps the population and the controllers as declared; resolving generates the cells and finds V_th")
     func experimentPopulationIsDeclared() throws {
         let json = #"""

@@ -80,6 +80,17 @@ struct JacobianTests {
         }
     }
 
+    @Test("every state has a reference that resolves back to it, and the layout name finds the same reference", arguments: models)
+    func stateReferencesRoundTrip(model: String) throws {
+        let n = try neuron(model)
+        for (i, name) in n.layout.names.enumerated() {
+            let r = try #require(n.reference(at: i), "\(name)")
+            #expect(n.index(of: r) == i, "\(name): \(r)")
+            #expect(n.reference(named: name) == r)
+        }
+        #expect(n.reference(at: n.dimension) == nil && n.reference(named: "nope") == nil)
+    }
+
     /// x = M⁻¹ b for the dense M = I − γJ, by Gaussian elimination with partial pivoting.
     func denseSolve(_ J: ArrowJacobian, gamma: Double, _ b: [Double]) -> [Double] {
         let dim = J.dimension

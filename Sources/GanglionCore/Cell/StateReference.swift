@@ -46,6 +46,30 @@ extension CompiledNeuron {
     }
 }
 
+extension CompiledNeuron {
+    /// The reference of the state at `index` of the state vector: V, Ca, a channel's state, a conductance's ḡ
+    /// (before the mechanism state that holds it), or a mechanism's state; nil outside the vector.
+    public func reference(at index: Int) -> StateReference? {
+        if index == Self.voltageIndex { return .voltage }
+        if index == Self.calciumIndex { return .calcium }
+        for (k, s) in slots.enumerated() {
+            if index >= s.offset, index < s.offset + s.stateCount { return .gate(conductance: neuron.conductances[k].name, state: index - s.offset) }
+            if s.gbarState == index { return .gbar(conductance: neuron.conductances[k].name) }
+        }
+        if leakState >= 0, leakState == index { return .gbar(conductance: "leak") }
+        for slot in mechanismSlots {
+            for k in 0..<slot.count where slot.index(k) == index { return .mechanism(slot.mechanism.name, state: k) }
+        }
+        return nil
+    }
+
+    /// The reference of the state whose layout name is `name` (`Na.m`, `homeostasis.A.gbar`); nil when the
+    /// cell has none.
+    public func reference(named name: String) -> StateReference? {
+        layout.index(of: name).flatMap { reference(at: $0) }
+    }
+}
+
 extension CompiledNetwork {
     /// The index in the network's state vector of a state of cell `cell` (network order); nil when the cell
     /// has no such state.

@@ -101,6 +101,11 @@ extension NetworkFileDescription {
                     continue
                 }
                 let event = try ProtocolEventDeclaration.parse(e, field: field, f)
+                switch event.action {
+                case .exact(.clamp), .exact(.releaseClamp):
+                    throw f.fail(field, "a voltage clamp holds a lone cell, not a cell of a circuit (use it in an experiment file or simulate)")
+                default: break
+                }
                 events.append(Event(time: event.time, cells: targets, action: .cell(event.action)))
             }
         }
