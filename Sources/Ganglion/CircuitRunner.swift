@@ -21,7 +21,8 @@ public struct CircuitRunner: Sendable {
     public var shard: PopulationShard?
     /// The input file's path as the summaries name it.
     public var file: String
-    /// Applied to each circuit before it runs (the command line's solver and duration overrides).
+    /// Applied to each circuit before it runs, after its output paths are set in its folder (the command
+    /// line's duration override and trace format).
     public var adjust: (@Sendable (inout NetworkExperiment) -> Void)?
     /// Called with (circuits finished, circuits to run).
     public var progress: (@Sendable (Int, Int) -> Void)?
@@ -61,10 +62,10 @@ public struct CircuitRunner: Sendable {
         }
         var e: NetworkExperiment
         do { e = try population.circuit(k) } catch { throw SimulationError(message: "\(error)") }
-        adjust?(&e)
         if let t = e.traceName { e.request.tracePath = dir + "/" + t }
         if e.writesConductances { e.request.conductancesPath = dir + "/conductances.csv" }
         if e.request.checkpointInterval != nil { e.request.checkpointPath = checkpoint }
+        adjust?(&e)
         if resume {
             if FileManager.default.fileExists(atPath: checkpoint) { e.request.resumeFrom = checkpoint } else { e.request.replacesPartialOutputs = true }
         }

@@ -33,19 +33,25 @@ extension NetworkCommand {
             record = RunRecord(kind: .network, duration: duration, runID: UUID().uuidString.lowercased(), inputFile: file,
                                inputFolder: URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path,
                                inputText: text, profile: profile.flatMap(Profile.init(rawValue:)),
-                               cells: nil, jobs: jobs, solverOverrides: solverOptions.overrides, format: .csv, started: Date())
+                               cells: nil, jobs: jobs, solverOverrides: solverOptions.overrides,
+                               format: first.traceName.map { TraceFormat.resolve(format, path: $0) } ?? .csv, started: Date())
             record.shard = shardToRun
             do { try AtomicFileWriter.write(record.data, to: RunRecord.path(in: folder)) } catch { throw fail("\(error)") }
         }
         defer { withExtendedLifetime(claim) {} }   // one writer in the folder until everything is written
-        if let t = first.traceName, format == .nwb || t.lowercased().hasSuffix(".nwb") {
-            throw fail("a population of circuits writes CSV traces (circuits/<k>/\(t)): convert one with ganglion export")
-        }
-        // Every circuit has the file's solver block with the overrides (parsed into each circuit) and the duration.
+        // Every circuit has the file's solver block with the overrides (parsed into each circuit) and the duration;
+        // with NWB, each circuit's trace is circuits/<k>/<trace name>.nwb, written directly while it runs.
         let shortened = record.duration
+        let nwb = first.traceName != nil && record.format == .nwb
+        if nwb { try checkNWBSeriesNames(first) }
+        let inputText = record.inputText, inputFile = record.inputFile, started = record.started
         var runner = CircuitRunner(population: c, folder: folder, file: record.inputFile)
         runner.adjust = { e in
             if let shortened { e.request.shorten(to: shortened) }
+            if nwb, let path = e.request.tracePath, let t = e.traceName {
+                e.request.tracePath = URL(fileURLWithPath: path).deletingLastPathComponent().path + "/" + Self.nwbName(t)
+                e.request.traceFormat = Self.nwbFormat(e, inputText: inputText, file: inputFile, started: started)
+            }
         }
         runner.resume = saved != nil
         runner.runID = record.runID

@@ -111,13 +111,9 @@ struct NetworkCommand: ParsableCommand {
         if let t = e.traceName {
             if traceFormat == .nwb {
                 // NWB is written directly while the run goes; the solver and its statistics are added when it ends.
-                let base = t.lowercased().hasSuffix(".nwb") || t.lowercased().hasSuffix(".csv") ? String(t.dropLast(4)) : t
-                nwbPath = folder + "/" + base + ".nwb"
+                nwbPath = folder + "/" + Self.nwbName(t)
                 e.request.tracePath = nwbPath
-                let names = e.request.network.cells.map { NWBExport.series(forColumn: "\($0.name).V_mV", source: "").name }
-                if let clash = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-                    throw fail("--format nwb: two cells get the NWB series name '\(clash)' (NWB names allow letters, digits, '_' and '-'); rename a cell")
-                }
+                try checkNWBSeriesNames(e)
             } else {
                 e.request.tracePath = folder + "/" + t
             }
@@ -142,16 +138,7 @@ struct NetworkCommand: ParsableCommand {
             do { try AtomicFileWriter.write(record.data, to: RunRecord.path(in: folder)) } catch { throw fail("\(error)") }
         }
         if e.writesConductances { e.request.conductancesPath = folder + "/conductances.csv" }
-        if nwbPath != nil {
-            let networkText = try? JSONInput.parse(Data(record.inputText.utf8))
-            let events = e.request.events.map(e.describe)
-            var m = nwbMetadata(description: "Ganglion: network \(e.name) (\(e.request.network.cells.count) cells) simulated for \(e.request.duration) ms",
-                                model: networkText, protocol: ["events": events], solver: nil, input: file, started: started)
-            m.subject.subjectID = e.name
-            m.subject.description = "In-silico subject: a network of \(e.request.network.cells.count) conductance-based model neurons ("
-                + e.request.network.cells.map(\.name).joined(separator: ", ") + ") simulated by Ganglion, not an animal."
-            e.request.traceFormat = .nwb(NWBTraceOptions(metadata: m, cells: Set(e.request.network.cells.map(\.name))))
-        }
+        if nwbPath != nil { e.request.traceFormat = Self.nwbFormat(e, inputText: record.inputText, file: file, started: started) }
         e.request.shouldStop = installInterruptHandler()
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
         if showProgress { e.request.progress = progressReporter(duration: e.request.duration) }
@@ -211,5 +198,33 @@ struct NetworkCommand: ParsableCommand {
                          e.request.duration / 1000, report.wallMilliseconds / 1000, rate, report.statistics.steps, folder,
                          report.tracePath.map { ", \($0)" } ?? "") + figures.map { ", " + $0 }.joined())
         }
+    }
+}
+
+extension NetworkCommand {
+    /// The NWB format of a network's trace: its metadata (the network file, its events, where it came from).
+    /// The solver and its statistics are added when the run ends.
+    static func nwbFormat(_ e: NetworkExperiment, inputText: String, file: String, started: Date) -> TraceSinkFormat {
+        let networkText = try? JSONInput.parse(Data(inputText.utf8))
+        let events = e.request.events.map(e.describe)
+        var m = nwbMetadata(description: "Ganglion: network \(e.name) (\(e.request.network.cells.count) cells) simulated for \(e.request.duration) ms",
+                            model: networkText, protocol: ["events": events], solver: nil, input: file, started: started)
+        m.subject.subjectID = e.name
+        m.subject.description = "In-silico subject: a network of \(e.request.network.cells.count) conductance-based model neurons ("
+            + e.request.network.cells.map(\.name).joined(separator: ", ") + ") simulated by Ganglion, not an animal."
+        return .nwb(NWBTraceOptions(metadata: m, cells: Set(e.request.network.cells.map(\.name))))
+    }
+
+    /// Refuses cells whose names give the same NWB series name.
+    func checkNWBSeriesNames(_ e: NetworkExperiment) throws {
+        let names = e.request.network.cells.map { NWBExport.series(forColumn: "\($0.name).V_mV", source: "").name }
+        if let clash = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw fail("--format nwb: two cells get the NWB series name '\(clash)' (NWB names allow letters, digits, '_' and '-'); rename a cell")
+        }
+    }
+
+    /// A trace name with the NWB extension (`trace.csv` → `trace.nwb`).
+    static func nwbName(_ t: String) -> String {
+        (t.lowercased().hasSuffix(".nwb") || t.lowercased().hasSuffix(".csv") ? String(t.dropLast(4)) : t) + ".nwb"
     }
 }

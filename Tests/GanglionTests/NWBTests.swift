@@ -74,6 +74,36 @@ struct NWBTests {
         #expect(inspectorErrors(report).isEmpty, "\(inspectorErrors(report))")
     }
 
+    @Test("a population of circuits writes each circuit's trace as NWB with --format nwb, the same samples as its CSV trace")
+    func circuitPopulationNWB() throws {
+        let dir = temporaryPath("nwb-circuits")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var network = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: packageRoot() + "/examples/networks/hco-population.json"))) as! [String: Any]
+        var circuits = network["circuits"] as! [String: Any]
+        circuits["count"] = 2
+        network["circuits"] = circuits
+        network["duration_ms"] = 600
+        network["outputs"] = ["trace": "trace.csv"]
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let file = dir + "/pop.json"
+        try JSONSerialization.data(withJSONObject: network).write(to: URL(fileURLWithPath: file))
+        try FileManager.default.copyItem(atPath: packageRoot() + "/examples/networks/hco-population-cells.json", toPath: dir + "/hco-population-cells.json")
+        let r = try ganglion(["network", file, "--out", dir + "/nwb", "--format", "nwb", "--quiet", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let r2 = try ganglion(["network", file, "--out", dir + "/csv", "--quiet", "--json"])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        for k in 0..<2 {
+            #expect(!FileManager.default.fileExists(atPath: dir + "/nwb/circuits/\(k)/trace.csv"))
+            let report = try checkNWB(dir + "/nwb/circuits/\(k)/trace.nwb", against: dir + "/csv/circuits/\(k)/trace.csv")
+            let series = try #require(report["series"] as? [String: [String: Any]])
+            #expect(series.count == 2)
+            for (name, s) in series {
+                #expect((s["max_rel_data_error"] as? Double ?? 1) <= 5.000001e-10, "circuit \(k) \(name)")
+            }
+            #expect(inspectorErrors(report).isEmpty, "\(inspectorErrors(report))")
+        }
+    }
+
     @Test("a regular grid is stored as starting_time and rate; a network has one series per cell")
     func networkRegularGrid() throws {
         let dir = temporaryPath("nwb-net")
