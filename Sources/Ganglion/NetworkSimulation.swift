@@ -50,8 +50,10 @@ public struct NetworkRequest: Sendable, SolverConfigured {
     public var record: [String] = []
     /// Conductances in effect of every cell, every this many ms, to `conductancesPath`.
     public var conductanceInterval: Double?
-    /// Conductance file (CSV), written when `conductanceInterval` is set too; `nil`: none.
+    /// Conductance file (`conductancesFormat`), written when `conductanceInterval` is set too; `nil`: none.
     public var conductancesPath: String?
+    /// The format of the conductances file: CSV (the default) or NWB.
+    public var conductancesFormat: TraceSinkFormat = .csv
     /// Windows of the firing and phase analysis (ms); each gets its own results.
     public var windows: [ClosedRange<Double>]
     /// Times (ms) of firing-pattern snapshots of every cell: at each, the cell's conductances in effect are
@@ -253,7 +255,8 @@ final class NetworkRun {
             let columns = ["t_ms"] + r.network.cells.indices.flatMap { i in
                 circuit.compiled.cells[i].currentNames.map { "\(r.network.cells[i].name).\($0 == "leak" ? "leak" : $0)" }
             }
-            observers.append(try CircuitConductanceSampler(subject: circuit, path: path, columns: columns, interval: dt, duration: r.duration,
+            observers.append(try CircuitConductanceSampler(subject: circuit, path: path, format: r.conductancesFormat, columns: columns,
+                                                           interval: dt, duration: r.duration,
                                                            replacingPartial: replace, resuming: resuming))
         }
         if let path = r.tracePath {

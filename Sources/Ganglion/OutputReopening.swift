@@ -1,21 +1,5 @@
 import Foundation
 
-/// Reopens an output of a run resumed from a checkpoint, whose checkpoint recorded it at `size` bytes: its
-/// `<path>.partial` goes on from there. A checkpoint written at the end of the run (`complete`) may find the
-/// output already committed under its final name with that size: nothing is left to write (nil). Otherwise
-/// the run cannot go on, and the error says so without touching any file (the caller adds that every file is
-/// left as it is).
-func reopenOutput(_ path: String, columns: [String], size: Int?, complete: Bool) throws(SimulationError) -> CSVTraceWriter? {
-    if FileManager.default.fileExists(atPath: path + ".partial") {
-        do { return try CSVTraceWriter(resuming: path, columns: columns, size: size ?? 0) } catch {
-            throw SimulationError(message: "\(error)")
-        }
-    }
-    var st = stat()
-    if complete, stat(path, &st) == 0, Int(st.st_size) == size { return nil }   // committed before the kill
-    throw SimulationError(message: "\(path).partial: missing, so the run cannot go on from the checkpoint")
-}
-
 /// Reopens the trace sink of a run resumed from a checkpoint, which recorded it at `position`: its
 /// `<path>.partial` goes on from there, in `format`. A checkpoint written at the end of the run (`complete`)
 /// may find the trace already committed under its final name at that position: nothing is left to write (nil).

@@ -66,10 +66,12 @@ public struct SimulationRequest: Sendable, SolverConfigured {
     /// Write only the trace rows inside this window (ms); nil: the whole run.
     public var traceWindow: ClosedRange<Double>?
     /// Conductances in effect and the calcium moving average, sampled every so often (ms) into
-    /// `conductancesPath` (CSV); nil: none.
+    /// `conductancesPath`; nil: none.
     public var conductanceInterval: Double?
-    /// Conductance samples file (CSV), written every `conductanceInterval`; `nil`: none.
+    /// Conductance samples file, written every `conductanceInterval`; `nil`: none.
     public var conductancesPath: String?
+    /// The format of the conductance samples file: CSV (the default) or NWB.
+    public var conductancesFormat: TraceSinkFormat = .csv
     /// Window of the calcium moving average (ms); a multiple of `conductanceInterval`.
     public var calciumAverageWindow: Double = 5000
     /// Times (ms) at which the conductances in effect are reported in the summary.

@@ -126,7 +126,7 @@ final class SimulationRun {
         fold = cell.compiled.controllerReferenceCanFold ? FoldMonitor(subject: cell) : nil
         if let fold { observers.append(fold) }
         if let every = request.conductanceInterval, let path = request.conductancesPath {
-            observers.append(try CellConductanceSampler(subject: cell, path: path, interval: every, calciumWindow: request.calciumAverageWindow,
+            observers.append(try CellConductanceSampler(subject: cell, path: path, format: request.conductancesFormat, interval: every, calciumWindow: request.calciumAverageWindow,
                                                         duration: duration, replacingPartial: replace, resuming: resuming))
         }
         if let path = request.tracePath {

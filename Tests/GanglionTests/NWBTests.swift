@@ -74,6 +74,42 @@ struct NWBTests {
         #expect(inspectorErrors(report).isEmpty, "\(inspectorErrors(report))")
     }
 
+    @Test("conductance samples go through the same sinks: as NWB, the numbers of the CSV file; a network's too")
+    func conductancesAsNWB() throws {
+        let dir = temporaryPath("nwb-conductances")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var neuron = try NamedModel.named("stg-spiking")!.neuron()
+        neuron.homeostasis = try Homeostasis.paper(neuron, calciumTarget: 125)
+        for (name, format) in [("conductances.csv", TraceSinkFormat.csv), ("conductances.nwb", nwbFormat())] {
+            var r = SimulationRequest(neuron: neuron, duration: 3000)
+            r.conductanceInterval = 100
+            r.calciumAverageWindow = 1000
+            r.conductancesPath = dir + "/" + name
+            r.conductancesFormat = format
+            _ = try simulate(r)
+        }
+        let report = try checkNWB(dir + "/conductances.nwb", against: dir + "/conductances.csv")
+        let series = try #require(report["series"] as? [String: [String: Any]])
+        #expect(series.count == 9, "\(series.keys.sorted())")   // the calcium average and eight conductances
+        for (name, s) in series { #expect((s["max_rel_data_error"] as? Double ?? 1) <= 5.000001e-10, "\(name)") }
+
+        let network = try NetworkExperiment.load(packageRoot() + "/examples/networks/hco.json")
+        for (name, format) in [("net.csv", TraceSinkFormat.csv), ("net.nwb", nwbFormat(cells: ["A", "B"]))] {
+            var r = network.request
+            r.shorten(to: 1000)
+            r.tracePath = nil
+            r.conductanceInterval = 50
+            r.conductancesPath = dir + "/" + name
+            r.conductancesFormat = format
+            _ = try simulateNetwork(r)
+        }
+        let net = try checkNWB(dir + "/net.nwb", against: dir + "/net.csv")
+        let netSeries = try #require(net["series"] as? [String: [String: Any]])
+        #expect(netSeries.count == 2 * 8)
+        for (name, s) in netSeries { #expect((s["max_rel_data_error"] as? Double ?? 1) <= 5.000001e-10, "\(name)") }
+    }
+
     @Test("a population of circuits writes each circuit's trace as NWB with --format nwb, the same samples as its CSV trace")
     func circuitPopulationNWB() throws {
         let dir = temporaryPath("nwb-circuits")

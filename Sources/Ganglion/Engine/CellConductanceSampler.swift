@@ -7,7 +7,7 @@ final class CellConductanceSampler: RunObserver {
     struct Saved: Codable {
         var calcium: CalciumAverager
         var nextTick: Double
-        var output: CheckpointedCSV.Position?
+        var output: CheckpointedSink.Position?
     }
 
     let key = "conductances"
@@ -15,7 +15,7 @@ final class CellConductanceSampler: RunObserver {
     private unowned let subject: CellSubject
     private let conductanceNames: [String]
     private var saved: Saved
-    private let output: CheckpointedCSV
+    private let output: CheckpointedSink
     private let row: UnsafeMutableBufferPointer<Double>
     private let scratch: UnsafeMutablePointer<Double>
 
@@ -28,13 +28,13 @@ final class CellConductanceSampler: RunObserver {
         return c
     }
 
-    init(subject: CellSubject, path: String, interval: Double, calciumWindow: Double, duration: Double,
+    init(subject: CellSubject, path: String, format: TraceSinkFormat = .csv, interval: Double, calciumWindow: Double, duration: Double,
          replacingPartial: Bool, resuming: Bool) throws(SimulationError) {
         self.subject = subject
         self.interval = interval
         conductanceNames = subject.compiled.currentNames
         let columns = Self.columns(for: subject.neuron, conductanceNames: conductanceNames)
-        output = try CheckpointedCSV(path: path, columns: columns, duration: duration, replacingPartial: replacingPartial, resuming: resuming)
+        output = try CheckpointedSink(path: path, format: format, columns: columns, duration: duration, replacingPartial: replacingPartial, resuming: resuming)
         saved = Saved(calcium: CalciumAverager(window: calciumWindow), nextTick: 0)
         row = .allocate(capacity: columns.count)
         scratch = .allocate(capacity: conductanceNames.count + 1)
@@ -76,8 +76,8 @@ final class CellConductanceSampler: RunObserver {
         return try? DICCalculator(cell).dics(at: V)
     }
 
-    func finish(_ outcome: RunEngine.Outcome) throws { try output.commit() }
-    func abandon() -> String? { output.keepPartial(); return nil }
+    func finish(_ outcome: RunEngine.Outcome) throws { try output.commit(solver: JSONOutput.string(outcome.solverObject, pretty: true)) }
+    func abandon() -> String? { _ = output.keepPartial(); return nil }
 
     func save(at t: Double) throws -> String? { try output.save(&saved, at: t, in: \.output) }
     func restore(_ s: String?) throws { saved = try output.restore(s, what: "conductance sampler", field: \.output) }

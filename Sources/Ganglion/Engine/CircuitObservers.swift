@@ -32,7 +32,7 @@ final class CircuitSpikes: RunObserver {
 final class CircuitConductanceSampler: RunObserver {
     struct Saved: Codable {
         var next: Double
-        var output: CheckpointedCSV.Position?
+        var output: CheckpointedSink.Position?
     }
 
     let key = "conductances"
@@ -40,14 +40,14 @@ final class CircuitConductanceSampler: RunObserver {
     private unowned let subject: any RunSubject
     private var cells: [(compiled: CompiledNeuron, offset: Int)] = []
     private var saved = Saved(next: 0)
-    private let output: CheckpointedCSV
+    private let output: CheckpointedSink
     private var row: [Double] = []
 
-    init(subject: any RunSubject, path: String, columns: [String], interval: Double, duration: Double,
+    init(subject: any RunSubject, path: String, format: TraceSinkFormat = .csv, columns: [String], interval: Double, duration: Double,
          replacingPartial: Bool, resuming: Bool) throws(SimulationError) {
         self.subject = subject
         self.interval = interval
-        output = try CheckpointedCSV(path: path, columns: columns, duration: duration, replacingPartial: replacingPartial, resuming: resuming)
+        output = try CheckpointedSink(path: path, format: format, columns: columns, duration: duration, replacingPartial: replacingPartial, resuming: resuming)
         remap()
     }
 
@@ -70,8 +70,8 @@ final class CircuitConductanceSampler: RunObserver {
     }
 
     func systemChanged() throws { remap() }
-    func finish(_ outcome: RunEngine.Outcome) throws { try output.commit() }
-    func abandon() -> String? { output.keepPartial(); return nil }
+    func finish(_ outcome: RunEngine.Outcome) throws { try output.commit(solver: JSONOutput.string(outcome.solverObject, pretty: true)) }
+    func abandon() -> String? { _ = output.keepPartial(); return nil }
 
     func save(at t: Double) throws -> String? { try output.save(&saved, at: t, in: \.output) }
     func restore(_ s: String?) throws { saved = try output.restore(s, what: "conductance sampler", field: \.output) }

@@ -28,7 +28,7 @@ final class RunEngine {
         var observers: [String: String]
     }
 
-    static let checkpointVersion = 2
+    static let checkpointVersion = 3
 
     /// What the run gives besides its observers' results.
     struct Outcome {

@@ -20,12 +20,6 @@ enum TraceSource: Equatable {
 /// then one value per column.
 /// The columns' sources are resolved again whenever an event recompiles the system.
 final class TraceObserver: RunObserver {
-    struct Saved: Codable {
-        var position: SinkPosition?
-        /// Whether the checkpoint is the one at the end of the run (the output may already be committed).
-        var atEnd: Bool
-    }
-
     let key: String
     let path: String
     let columns: [String]
@@ -38,7 +32,7 @@ final class TraceObserver: RunObserver {
     /// The cells some column needs the currents of.
     private var currentCells: [Int] = []
     private var cells: [(compiled: CompiledNeuron, offset: Int)] = []
-    @exclusivity(unchecked) private var writer: (any TraceSink)?
+    private let output: CheckpointedSink
     private let row: UnsafeMutableBufferPointer<Double>
     private let currents: UnsafeMutablePointer<Double>
     /// Scratch for a cell's right-hand side (`TraceSource.voltageDerivative`).
@@ -62,11 +56,8 @@ final class TraceObserver: RunObserver {
         currentCapacity = subject.cells.map { $0.compiled.currentNames.count }.max() ?? 0
         currents = .allocate(capacity: currentCapacity + 1)
         derivatives = .allocate(capacity: max(1, subject.cells.map { $0.compiled.dimension }.max() ?? 0))
-        if !resuming {
-            do { writer = try format.makeSink(path: path, columns: columns, replacingPartial: replacingPartial) } catch {
-                throw SimulationError(message: "\(error)")
-            }
-        }
+        output = try CheckpointedSink(path: path, format: format, columns: columns, duration: duration,
+                                      replacingPartial: replacingPartial, resuming: resuming)
         try remap()
     }
 
@@ -83,7 +74,7 @@ final class TraceObserver: RunObserver {
     }
 
     func sample(_ t: Double, _ y: UnsafeBufferPointer<Double>) throws {
-        guard writer != nil, window.contains(t) else { return }
+        guard let writer = output.writer, window.contains(t) else { return }
         var c = 0
         for s in sources {
             switch s {
@@ -104,25 +95,18 @@ final class TraceObserver: RunObserver {
                 for (j, s) in sources.enumerated() { if case let .current(cell, channel) = s, cell == k { row[j] = currents[channel] } }
             }
         }
-        try writer?.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
+        try writer.write(time: t, values: UnsafeBufferPointer(rebasing: row[0..<c]))
     }
 
     func systemChanged() throws { try remap() }
 
-    func finish(_ outcome: RunEngine.Outcome) throws {
-        writer?.describeSolver(JSONOutput.string(outcome.solverObject, pretty: true))
-        try writer?.commit()
-    }
+    func finish(_ outcome: RunEngine.Outcome) throws { try output.commit(solver: JSONOutput.string(outcome.solverObject, pretty: true)) }
 
-    func abandon() -> String? { (try? writer?.keepPartial()) ?? nil }
+    func abandon() -> String? { output.keepPartial() }
 
-    func save(at t: Double) throws -> String? {
-        try checkpointText(Saved(position: try writer?.position(), atEnd: t >= duration))
-    }
+    func save(at t: Double) throws -> String? { try checkpointText(try output.position(at: t)) }
 
     func restore(_ saved: String?) throws {
-        let s = try checkpointValue(Saved.self, from: saved, what: "position of \(path)")
-        guard let position = s.position else { throw SimulationError(message: "the checkpoint has no position of \(path)") }
-        writer = try reopenSink(format, path: path, columns: columns, at: position, complete: s.atEnd)
+        try output.reopen(at: try checkpointValue(CheckpointedSink.Position.self, from: saved, what: "position of \(path)"))
     }
 }
