@@ -102,22 +102,7 @@ def run(experiment: Union[PathLike, Dict[str, Any], None] = None, *, out: Option
     """
     w = a.workdir(workdir)
     f = a.Flags("run")
-    if resume is not None:
-        if experiment is not None or out is not None:
-            raise ValueError("resume: give the folder to resume alone, without an experiment or out")
-        folder = Path(resume).expanduser().resolve()
-        if not folder.is_dir():
-            raise FileNotFoundError(f"resume: no such folder: {resume}")
-        f.add("--resume", str(folder))
-    else:
-        if experiment is None:
-            raise TypeError("run: give an experiment (a dict or a file path), or resume=FOLDER")
-        source = a.input_file(experiment, w, "experiment")
-        stem = a.plain_stem(experiment if isinstance(experiment, dict) else _read_or_empty(source),
-                            Path(source).stem if a.PLAIN_NAME.match(Path(source).stem) else "run")
-        folder = a.output(out, w / stem)
-        f.items.append(source)
-        f.add("--out", str(folder))
+    folder = _input_or_resume(f, w, experiment, "experiment", "run", out, resume)
     f.add("--cells", a.optional(cells, a.number, "cells", positive=True, integer=True))
     f.add("--profile", a.optional(profile, a.choice, a.PROFILES, "profile"))
     f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
@@ -168,22 +153,7 @@ def network(network: Union[PathLike, Dict[str, Any], None] = None, *, out: Optio
     (default ``WORKDIR/<the network's name>``); ``duration`` simulates only this long (ms)."""
     w = a.workdir(workdir)
     f = a.Flags("network")
-    if resume is not None:
-        if network is not None or out is not None:
-            raise ValueError("resume: give the folder to resume alone, without a network or out")
-        folder = Path(resume).expanduser().resolve()
-        if not folder.is_dir():
-            raise FileNotFoundError(f"resume: no such folder: {resume}")
-        f.add("--resume", str(folder))
-    else:
-        if network is None:
-            raise TypeError("network: give a network (a dict or a file path), or resume=FOLDER")
-        source = a.input_file(network, w, "network")
-        stem = a.plain_stem(network if isinstance(network, dict) else _read_or_empty(source),
-                            Path(source).stem if a.PLAIN_NAME.match(Path(source).stem) else "network")
-        folder = a.output(out, w / stem)
-        f.items.append(source)
-        f.add("--out", str(folder))
+    folder = _input_or_resume(f, w, network, "network", "network", out, resume)
     f.add("--duration", a.optional(duration, a.number, "duration", positive=True))
     f.add("--profile", a.optional(profile, a.choice, a.PROFILES, "profile"))
     _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
@@ -431,3 +401,26 @@ def models(*, executable: Executable = None) -> List[str]:
     """The names of the built-in models (``ganglion models``)."""
     out = run_command(["models"], executable=executable).stdout
     return [line.split()[0] for line in out.splitlines() if line and not line[0].isspace()]
+
+
+def _input_or_resume(f, w, value, kind: str, command: str, out, resume) -> Path:
+    """The output folder of a run of ``value`` (a dict or a file path; its input file and ``--out`` added to
+    ``f``), or of the interrupted run in ``resume`` (``--resume`` added)."""
+    article = "an" if kind[0] in "aeiou" else "a"
+    if resume is not None:
+        if value is not None or out is not None:
+            raise ValueError(f"resume: give the folder to resume alone, without {article} {kind} or out")
+        folder = Path(resume).expanduser().resolve()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"resume: no such folder: {resume}")
+        f.add("--resume", str(folder))
+        return folder
+    if value is None:
+        raise TypeError(f"{command}: give {article} {kind} (a dict or a file path), or resume=FOLDER")
+    source = a.input_file(value, w, kind)
+    stem = a.plain_stem(value if isinstance(value, dict) else _read_or_empty(source),
+                        Path(source).stem if a.PLAIN_NAME.match(Path(source).stem) else command)
+    folder = a.output(out, w / stem)
+    f.items.append(source)
+    f.add("--out", str(folder))
+    return folder
