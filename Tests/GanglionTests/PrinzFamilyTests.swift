@@ -73,6 +73,12 @@ struct PrinzFamilyTests {
             let iH = 0.02 * sigma(V, 75, 5.5) * (V + 20)
             return iNa + calciumCurrent(V, ca) + iKCa + iKd + iH + 0.03 * (V + 50)
         }
+        // The compiled cell's Ca∞ (voltage clamp, network initial states) too, where E_Ca's slope matters most.
+        let compiled = try CompiledNeuron(neuron)
+        for V in [-60.0, -20, 0, 20, 40] {
+            let ca = compiled.steadyCalcium(V: V)
+            #expect(abs(ca - calciumAtRest(V)) <= 1e-9 * ca, "compiled Ca∞(\(V)): \(ca) vs \(calciumAtRest(V))")
+        }
         for V in stride(from: -70.0, through: -30, by: 5) {
             let ca = dics.calciumSteadyState(Dual.variable(V))
             #expect(abs(ca.value - calciumAtRest(V)) <= 1e-9 * ca.value, "Ca∞(\(V))")

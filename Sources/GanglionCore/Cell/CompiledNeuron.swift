@@ -457,7 +457,7 @@ extension CompiledNeuron {
         var ca = neuron.initialCalcium
         for _ in 0..<20 {
             y[1] = ca
-            var iCa = 0.0
+            var feeds: [CalciumPool.Feed] = []
             y.withUnsafeMutableBufferPointer { yp in
                 let p = yp.baseAddress!
                 for s in slots {
@@ -465,12 +465,15 @@ extension CompiledNeuron {
                 }
                 withUnsafeTemporaryAllocation(of: Double.self, capacity: maxStates + 1) { dOpen in
                     for s in slots where s.carriesCalcium {
-                        iCa += gbar(s, p) * s.channel { $0.kinetics.openFraction(V: V, states: p + s.offset, context: s.context,
-                                                                  dOpen: dOpen.baseAddress!) } * (V - s.reversal(calcium: ca))
+                        let g = gbar(s, p) * s.channel { $0.kinetics.openFraction(V: V, states: p + s.offset, context: s.context,
+                                                                         dOpen: dOpen.baseAddress!) }
+                        feeds.append(CalciumPool.Feed(conductance: g, reversal: s.reversal, nernst: s.nernst))
                     }
                 }
             }
-            let next = calcium.rest - calcium.influx * iCa
+            // With fixed reversals Ca∞ is explicit; a reversal that follows the pool makes it a root (Newton).
+            let next = feeds.contains { $0.nernst != nil } ? calcium.restingCalcium(V: V, feeds: feeds).calcium
+                : calcium.rest - calcium.influx * feeds.reduce(0) { $0 + $1.conductance * (V - $1.reversal) }
             if abs(next - ca) <= 1e-12 * max(abs(ca), 1) { return next }
             ca = next
         }

@@ -43,3 +43,45 @@ public struct NernstReversal: Sendable, Equatable {
         Ca > minimumCalcium ? -factor / Ca : 0
     }
 }
+
+extension CalciumPool {
+    /// One current feeding the pool at a held V: its conductance in effect ḡ·open (mS/cm²) and its reversal.
+    public struct Feed: Sendable {
+        public var conductance: Double
+        public var reversal: Double
+        public var nernst: NernstReversal?
+        public init(conductance: Double, reversal: Double, nernst: NernstReversal?) {
+            self.conductance = conductance
+            self.reversal = reversal
+            self.nernst = nernst
+        }
+    }
+
+    /// The calcium at which the pool rests with V held (mV) and these currents' conductances fixed: the root of
+    ///
+    ///     F(Ca) = Ca − Ca_rest + f Σ g_i (V − E_i(Ca)) = 0,
+    ///
+    /// unique because F′ = 1 − f Σ g_i E_i′(Ca) ≥ 1 (E′ < 0 for a Nernst reversal, 0 for a fixed one). Newton's
+    /// method, which from below the root rises to it monotonically (F is concave in Ca); an iterate at or
+    /// below 0 is replaced by a tenth of the last. Returns Ca∞ and F′(Ca∞).
+    public func restingCalcium(V: Double, feeds: [Feed]) -> (calcium: Double, slope: Double) {
+        func residual(_ ca: Double) -> (F: Double, dF: Double) {
+            var F = ca - rest, dF = 1.0
+            for x in feeds {
+                F += influx * x.conductance * (V - (x.nernst?.potential(calcium: ca) ?? x.reversal))
+                if let n = x.nernst { dF -= influx * x.conductance * n.slope(calcium: ca) }
+            }
+            return (F, dF)
+        }
+        var ca = rest
+        for _ in 0..<200 {
+            let (F, dF) = residual(ca)
+            var next = ca - F / dF
+            if !(next > 0) { next = ca / 10 }
+            if abs(next - ca) <= 1e-14 * ca { ca = next; break }
+            ca = next
+        }
+        return (ca, residual(ca).dF)
+    }
+}
+

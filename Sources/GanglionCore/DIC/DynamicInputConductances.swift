@@ -149,33 +149,20 @@ public struct DICCalculator: Sendable {
     ///
     ///     F(Ca) = Ca − Ca_rest + f Σ ḡ o∞(V) (V − E(Ca)) = 0,
     ///
-    /// which is unique (F′ = 1 − f Σ ḡ o∞ E′(Ca) ≥ 1, E′ < 0) — Newton's method, which from below the root
-    /// rises to it monotonically (F is concave in Ca). dCa∞/dV = −(∂F/∂V) / F′ by the implicit function theorem.
+    /// whose root is unique (`CalciumPool.restingCalcium`); dCa∞/dV = −(∂F/∂V) / F′ by the implicit function
+    /// theorem.
     func nernstCalciumSteadyState(_ V: Dual) -> Dual {
         let terms = neuron.conductances.filter(\.feedsCalcium).map { c in
             let g = options.calciumConductanceOverrides[c.name] ?? c.gbar
             return (g: g, open: c.channel.steadyOpenFraction(V, calcium: Dual(neuron.initialCalcium), context: c.context), c: c)
         }
         let f = neuron.calcium.influx, v = V.value
-        func residual(_ ca: Double) -> (F: Double, dF: Double) {
-            var F = ca - neuron.calcium.rest, dF = 1.0
-            for t in terms {
-                F += f * t.g * t.open.value * (v - t.c.reversal(calcium: ca))
-                if let n = t.c.nernst { dF -= f * t.g * t.open.value * n.slope(calcium: ca) }
-            }
-            return (F, dF)
-        }
-        var ca = neuron.calcium.rest
-        for _ in 0..<200 {
-            let (F, dF) = residual(ca)
-            var next = ca - F / dF
-            if !(next > 0) { next = ca / 10 }
-            if abs(next - ca) <= 1e-14 * ca { ca = next; break }
-            ca = next
-        }
+        let (ca, slope) = neuron.calcium.restingCalcium(V: v, feeds: terms.map {
+            CalciumPool.Feed(conductance: $0.g * $0.open.value, reversal: $0.c.reversal, nernst: $0.c.nernst)
+        })
         var dFdV = 0.0
         for t in terms { dFdV += f * t.g * (t.open.derivative * (v - t.c.reversal(calcium: ca)) + t.open.value) }
-        return Dual(ca, derivative: -dFdV / residual(ca).dF)
+        return Dual(ca, derivative: -dFdV / slope)
     }
 
     /// S(V), unscaled.
