@@ -32,6 +32,8 @@ public struct SweepRow: Sendable {
     public var compensation: CompensationResult?
     /// Why the cell has no result (compensation or integration failure).
     public var error: String?
+    /// Whether the compensation solve failed (the cell was then not simulated).
+    public var compensationFailed = false
 }
 
 /// Simulates many cells in parallel (one worker per core by default), each optionally compensated
@@ -64,57 +66,78 @@ public struct SweepRequest: Sendable {
 /// Runs a sweep; rows come back in the order of `request.cells` (cells not reached after a stop are absent).
 public func sweep(_ request: SweepRequest) -> [SweepRow] {
     let total = request.cells.count
-    let next = Atomic<Int>(0)
     let done = Atomic<Int>(0)
     let rows = Mutex<[SweepRow?]>(Array(repeating: nil, count: total))
-    let workers = max(1, min(request.jobs, total))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        while true {
-            if let stop = request.shouldStop, stop() { return }
-            let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard k < total else { return }
-            let (index, neuron) = request.cells[k]
-            var row = SweepRow(index: index, name: neuron.name)
-            var cell = neuron
-            do throws(CompensationError) {
-                if let c = request.compensation {
-                    let r = try compensate(neuron, unknowns: c.unknowns, targets: c.targets, at: c.voltage, variant: c.variant)
-                    row.compensation = r
-                    cell = r.neuron
-                }
-                var sim = SimulationRequest(neuron: cell, duration: request.duration)
-                sim.window = request.window
-                sim.solverSettings = request.solverSettings
-                sim.shouldStop = request.shouldStop
-                do { row.report = try simulate(sim) } catch {
-                    if let stop = request.shouldStop, stop() { return }   // interrupted: the cell is not done
-                    row.error = "\(error)"
-                }
-            } catch {
-                row.error = "compensation: \(error)"
-            }
-            rows.withLock { $0[k] = row }
-            let n = done.wrappingAdd(1, ordering: .relaxed).newValue
-            request.progress?(n, total)
-        }
+    SweepWorkers.each(total, jobs: request.jobs, shouldStop: request.shouldStop) { k in
+        let (index, neuron) = request.cells[k]
+        guard let row = request.row(index: index, neuron: neuron, compensation: request.compensation) else { return }
+        rows.withLock { $0[k] = row }
+        request.progress?(done.wrappingAdd(1, ordering: .relaxed).newValue, total)
     }
     return rows.withLock { $0.compactMap { $0 } }
+}
+
+extension SweepRequest {
+    /// One cell's row: `neuron` compensated with `compensation` (if any), then simulated for `duration` ms
+    /// with the request's window and solver settings. A failed solve or integration gives a row that says
+    /// why; nil when the run was stopped during the cell (the cell is not done).
+    public func row(index: Int, neuron: NeuronDescription, compensation: SweepCompensation?) -> SweepRow? {
+        var row = SweepRow(index: index, name: neuron.name)
+        var cell = neuron
+        if let c = compensation {
+            do throws(CompensationError) {
+                let r = try compensate(neuron, unknowns: c.unknowns, targets: c.targets, at: c.voltage, variant: c.variant)
+                row.compensation = r
+                cell = r.neuron
+            } catch {
+                row.error = "compensation: \(error)"
+                row.compensationFailed = true
+                return row
+            }
+        }
+        var sim = SimulationRequest(neuron: cell, duration: duration)
+        sim.window = window
+        sim.solverSettings = solverSettings
+        sim.shouldStop = shouldStop
+        do { row.report = try simulate(sim) } catch {
+            if let stop = shouldStop, stop() { return nil }   // interrupted: the cell is not done
+            row.error = "\(error)"
+        }
+        return row
+    }
+}
+
+/// The workers of a sweep: `jobs` threads, each taking the next item until none is left or `shouldStop` says so.
+public enum SweepWorkers {
+    /// Calls `body(k)` once for every k in 0 ..< `total`, on min(`jobs`, `total`) threads.
+    public static func each(_ total: Int, jobs: Int, shouldStop: (@Sendable () -> Bool)?, _ body: @Sendable (Int) -> Void) {
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, total))) { _ in
+            while true {
+                if let stop = shouldStop, stop() { return }
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard k < total else { return }
+                body(k)
+            }
+        }
+    }
 }
 
 /// Sweep rows as CSV: one row per cell with its firing features, the solved conductances when compensated,
 /// the population size (for `ganglion merge`) and the error, if any.
 public enum SweepTable {
     /// The CSV header: cell, features, then one `solved_<name>_mS_cm2` column per conductance in `solved`,
-    /// wall time, population size and error.
-    public static func header(solved: [String]) -> [String] {
+    /// wall time (unless `wallTime` is false: an atlas's tables leave it out, so that a rerun writes the same
+    /// bytes), population size and error.
+    public static func header(solved: [String], wallTime: Bool = true) -> [String] {
         ["cell", "name", "status", "pattern", "spikes", "frequency_hz", "burstiness_hz2", "spikes_per_burst",
          "intraburst_hz", "interburst_hz", "burst_period_ms", "duty_cycle", "mean_ca", "V_solve_mV"]
-            + solved.map { "solved_\($0)_mS_cm2" } + ["wall_ms", "population_size", "error"]
+            + solved.map { "solved_\($0)_mS_cm2" } + (wallTime ? ["wall_ms"] : []) + ["population_size", "error"]
     }
 
-    /// One cell's CSV line, with the columns of `header(solved:)`; frequencies in Hz, burstiness in Hz²,
+    /// One cell's CSV line, with the columns of `header(solved:wallTime:)`; frequencies in Hz, burstiness in Hz²,
     /// times in ms, solved ḡ in mS/cm²; empty fields for unavailable values.
-    public static func line(_ r: SweepRow, solved: [String], populationSize: Int) -> String {
+    public static func line(_ r: SweepRow, solved: [String], populationSize: Int, wallTime: Bool = true) -> String {
         func num(_ x: Double?) -> String { x.map { $0.isFinite ? DecimalFormatter.string($0) : "" } ?? "" }
         let f = r.report?.features
         var fields = [String(r.index), csvEscape(r.name), r.error == nil ? "ok" : "failed", f?.pattern.rawValue ?? "",
@@ -122,7 +145,8 @@ public enum SweepTable {
                       f?.spikesPerBurst.map(String.init) ?? "", num(f?.intraburstFrequency), num(f?.interburstFrequency),
                       num(f?.burstPeriod), num(f?.dutyCycle), num(r.report?.meanCalcium), num(r.compensation?.V)]
         fields += solved.map { num(r.compensation?.solved[$0]) }
-        fields += [num(r.report?.wallMilliseconds), String(populationSize), csvEscape(r.error ?? "")]
+        if wallTime { fields.append(num(r.report?.wallMilliseconds)) }
+        fields += [String(populationSize), csvEscape(r.error ?? "")]
         return fields.joined(separator: ",")
     }
 

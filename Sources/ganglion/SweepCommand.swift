@@ -8,43 +8,32 @@ struct SweepCommand: ParsableCommand {
         abstract: "Simulate every cell of a population in parallel and write one row of firing features per cell.")
 
     @Argument(help: "Population file (from `ganglion population`).") var population: String
-    @Option(parsing: .unconditional, help: "Simulated duration per cell (ms).") var duration: Double
-    @Option(help: "Analysis window START:END (ms); default 3000 to the end.") var window: String?
     @Option(help: "Compensate every cell first to these targets (e.g. gs=-8,gu=4).") var target: String?
-    @Option(help: "Unknown conductances of the compensation (default: the family's modulated pair, CaS,A for STG, CaL,CaN for DA).") var unknowns: String?
-    @Option(parsing: .unconditional, help: "Compensation voltage: mV or 'threshold' (default).") var at: String?
-    @Option(help: "Compensation variant: exact, paper or pnas.") var variant: CompensationVariant = .exact
-    @OptionGroup var solverOptions: SolverOverride
-    @Option(help: "Worker threads (default: all cores).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Run the I-th of N contiguous slices (0-based), e.g. 2/8; defaults from SLURM_ARRAY_TASK_ID/COUNT.")
-    var shard: String?
+    @OptionGroup var cellRun: CellRunOptions
     @Option(help: "Features CSV to write.") var out: String
-    @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Also write box plots of the frequency and burstiness next to the table (OUT with .svg).") var plot = false
 
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         output.apply()
-        guard duration > 0, duration.isFinite else { throw fail("--duration \(duration): must be > 0 ms") }
-        guard jobs >= 1 else { throw fail("--jobs \(jobs): must be ≥ 1") }
+        let settings = try cellRun.solverSettings()
+        let (duration, jobs, quiet) = (cellRun.duration, cellRun.jobs, cellRun.quiet)
         let cells: [NeuronDescription]
         do { cells = try PopulationFile.load(population).cells } catch { throw fail("\(error)") }
-        let (i, n) = try parseShard(shard)
+        let (i, n) = try parseShard(cellRun.shard)
         let lo = cells.count * i / n, hi = cells.count * (i + 1) / n
         var request = SweepRequest(cells: (lo..<hi).map { ($0, cells[$0]) }, duration: duration)
-        request.window = try parseWindow(window)
-        do { request.solverSettings = try solverOptions.overrides.applied(to: SolverSettings()) } catch { throw fail(error.message) }
-        noteStep(solverOptions.dt, outputInterval: SimulationRequest.defaultOutputInterval)
+        request.window = try parseWindow(cellRun.window)
+        request.solverSettings = settings
         request.jobs = jobs
         var solvedNames: [String] = []
         if let target {
-            guard let u = unknowns.map({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
-                ?? NeuronKind.of(cells[0])?.modulatedPair else {
+            guard let u = cellRun.unknownNames(default: cells[0]) else {
                 throw fail("--unknowns: needed (the population's cells have no family to take the default pair from)")
             }
             request.compensation = SweepCompensation(unknowns: u, targets: try parseTargets(target),
-                                                     voltage: try parseVoltage(at, method: .grid), variant: variant)
+                                                     voltage: try parseVoltage(cellRun.at, method: .grid), variant: cellRun.variant)
             solvedNames = u
         }
         request.shouldStop = installInterruptHandler()
@@ -92,7 +81,7 @@ struct SweepCommand: ParsableCommand {
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Join the shard outputs of `ganglion sweep --shard` (CSV files), or the shard folders of `ganglion run --shard` and `ganglion network --shard` (population statistics), checking that no member is missing or doubled.")
+        abstract: "Join the shard outputs of `ganglion sweep --shard` (CSV files), or the shard folders of `ganglion run --shard`, `ganglion network --shard` (population statistics) and `ganglion atlas --shard`, checking that no member is missing or doubled.")
 
     @Argument(help: "Shard CSV files, or shard output folders.") var shards: [String]
     @Option(help: "Merged CSV to write, or for shard folders the folder of the merged summary.json.") var out: String
@@ -104,6 +93,7 @@ struct Merge: ParsableCommand {
         let folders = shards.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
         if !folders.isEmpty {
             guard folders.count == shards.count else { throw fail("give shard CSV files or shard folders, not both") }
+            if folders.contains(where: { FileManager.default.fileExists(atPath: $0 + "/" + AtlasRecord.name) }) { return try mergeAtlas(folders) }
             return try mergePopulation(folders)
         }
         var header: String?
