@@ -15,6 +15,13 @@ private func texts(_ doc: XMLDocument, class cls: String) throws -> [String] {
     try elements(doc, "text", class: cls).map { $0.stringValue ?? "" }
 }
 
+/// `n` rows made by `row` from the row's index 0, 1, … as a Double.
+private func table(_ n: Int, _ row: (Double) -> [Double]) -> [[Double]] {
+    var out: [[Double]] = []
+    for i in 0..<n { out.append(row(Double(i))) }
+    return out
+}
+
 /// Writes a CSV file of a header and rows.
 private func writeCSV(_ path: String, _ header: String, _ rows: [[Double]]) throws {
     try ([header] + rows.map { $0.map { String($0) }.joined(separator: ",") }).joined(separator: "\n")
@@ -82,7 +89,7 @@ struct FigureAxisTests {
         var figure = SVGFigure(title: "t", xLabel: "time (s)", panels: [PlotPanel(yLabel: "V (mV)", series: [PlotSeries(name: "V", points: [(0, 0), (1, 1)])])])
         figure.style = cm
         let svg = figure.render()
-        #expect(svg.contains("width=\"17.00cm\" height=\"10.00cm\" viewBox=\"0 0 642.5 377.9\""), "\(svg.prefix(300))")
+        #expect(svg.contains("width=\"17.00cm\" height=\"10.00cm\" viewBox=\"0 0 642.5 378.0\""), "\(svg.prefix(300))")
     }
 }
 
@@ -92,9 +99,9 @@ struct FigureContentTests {
     func units() throws {
         let dir = try temporaryFolder("figure-units")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeCSV(dir + "/trace.csv", "t_ms,V_mV,Ca_au", (0..<50).map { [Double($0), -60 + Double($0 % 7), 1 + Double($0)] })
+        try writeCSV(dir + "/trace.csv", "t_ms,V_mV,Ca_au", table(50) { x in [x, -60 + x.truncatingRemainder(dividingBy: 7), 1 + x] })
         try writeCSV(dir + "/conductances.csv", "t_ms,Ca_average_au,g_Na_mS_cm2,g_A_mS_cm2,g_s_at_Vth,g_u_at_Vth",
-                     (0..<20).map { [Double($0) * 1000, 100, 4000, 300, -8 + Double($0) * 0.1, 4] })
+                     table(20) { x in [x * 1000, 100, 4000, 300, -8 + x * 0.1, 4] })
         for file in ["trace.csv", "conductances.csv"] {
             let doc = try XMLDocument(data: Data(try TracePlot.figure(csv: dir + "/" + file).render().utf8))
             let labels = try texts(doc, class: "ylabel") + texts(doc, class: "xlabel")
@@ -109,7 +116,7 @@ struct FigureContentTests {
         let dir = try temporaryFolder("figure-context")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeCSV(dir + "/conductances.csv", "t_ms,Ca_average_au,g_CaS_mS_cm2,g_s_at_Vth,g_u_at_Vth",
-                     (0...300).map { [Double($0) * 1000, $0 < 150 ? 100 : 125, 10, $0 < 150 ? 5 : -8, 4] })
+                     table(301) { x in [x * 1000, x < 150 ? 100 : 125, 10, x < 150 ? 5 : -8, 4] })
         let summary: [String: Any] = ["model": "V2", "experiment": "v2-controlled", "duration_ms": 300_000.0,
                                       "events": [["t_ms": 150_000.0, "event": "DIC targets g_s = -8.0, g_u = 4.0"]],
                                       "homeostasis": ["Ca_target": 125.0], "neuromodulation": ["g_s": 5.0, "g_u": 4.0]]
@@ -183,7 +190,7 @@ struct FigureContentTests {
         let dir = try temporaryFolder("figure-circuit")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writeCSV(dir + "/conductances.csv", "t_ms,c1.Na,c1.A,c2.Na,c2.A,c3.Na,c3.A",
-                     (0..<30).map { i in [Double(i) * 1000, 4000, 300, 4100, 310, 3900, 290] })
+                     table(30) { x in [x * 1000, 4000, 300, 4100, 310, 3900, 290] })
         let figure = try TracePlot.figure(csv: dir + "/conductances.csv")
         #expect(figure.panels.map(\.yLabel) == ["ḡ_Na (mS/cm²)", "ḡ_A (mS/cm²)"])
         #expect(figure.panels.allSatisfy { $0.series.map(\.name) == ["c1", "c2", "c3"] })
@@ -192,9 +199,9 @@ struct FigureContentTests {
         #expect(try elements(doc, "g", class: "legend").count == 1)
     }
 
-    @Test("box-plot jitter: deterministic, spread over the column, not correlated with the cell's index")
+    @Test("box-plot jitter: deterministic, in the column, not correlated with the cell's index nor with the previous cell's offset")
     func jitter() {
-        let n = 200
+        let n = 500
         let offsets = (0..<n).map(PopulationPlot.jitter)
         #expect(offsets == (0..<n).map(PopulationPlot.jitter))
         #expect(offsets.allSatisfy { $0 >= -0.5 && $0 < 0.5 })
@@ -203,16 +210,18 @@ struct FigureContentTests {
             let cov = zip(a, b).map { ($0 - ma) * ($1 - mb) }.reduce(0, +)
             return cov / (a.map { ($0 - ma) * ($0 - ma) }.reduce(0, +).squareRoot() * b.map { ($0 - mb) * ($0 - mb) }.reduce(0, +).squareRoot())
         }
-        for count in [10, 20, 50, 200] {
-            let x = (0..<count).map(Double.init), y = Array(offsets.prefix(count))
-            #expect(abs(correlation(x, y)) < 0.15, "\(count) cells: r = \(correlation(x, y))")
-            // Even cover: no gap wider than 3/count in the sorted offsets.
-            let s = y.sorted()
-            #expect(zip(s, s.dropFirst()).allSatisfy { $1 - $0 < 3.0 / Double(count) })
+        let index = (0..<n).map(Double.init)
+        #expect(abs(correlation(index, offsets)) < 0.1, "r(index, offset) = \(correlation(index, offsets))")
+        // A constant increment modulo 1 (diagonal stripes once the dots are sorted) has a lag-1 autocorrelation far from 0.
+        let lag = correlation(Array(offsets.dropLast()), Array(offsets.dropFirst()))
+        #expect(abs(lag) < 0.1, "lag-1 autocorrelation \(lag)")
+        let stripes = (0..<n).map { Double(($0 * 7919) % 101) / 100 - 0.5 }
+        #expect(abs(correlation(Array(stripes.dropLast()), Array(stripes.dropFirst()))) > 0.3, "the check sees stripes")
+        // Spread over the column: every tenth of it holds between 5 % and 15 % of the cells.
+        for k in 0..<10 {
+            let share = Double(offsets.filter { $0 >= -0.5 + Double(k) / 10 && $0 < -0.4 + Double(k) / 10 }.count) / Double(n)
+            #expect(share > 0.05 && share < 0.15, "tenth \(k): \(share)")
         }
-        // Consecutive cells are not placed in a drifting line (the stripes of a constant increment modulo a prime).
-        let steps = zip(offsets, offsets.dropFirst()).map { $1 - $0 }
-        #expect(abs(correlation(Array(offsets.dropLast()), Array(offsets.dropFirst()))) < 0.9 && Set(steps.map { ($0 * 1e6).rounded() }).count > 1)
     }
 
     @Test("violins and trajectories: one violin per condition and quantity, one trajectory per cell from its start to its end")
@@ -230,10 +239,12 @@ struct FigureContentTests {
         for i in 0..<3 {
             try FileManager.default.createDirectory(atPath: dir + "/cells/\(i)", withIntermediateDirectories: true)
             try writeCSV(dir + "/cells/\(i)/conductances.csv", "t_ms,g_CaS_mS_cm2,g_A_mS_cm2",
-                         (0..<10).map { k in [Double(k) * 1000, 10 + Double(i) + Double(k), 300 - 10 * Double(k)] })
+                         table(10) { x in [x * 1000, 10 + Double(i) + x, 300 - 10 * x] })
         }
         let cells = try TrajectoryPlot.cells(folder: dir, x: "A", y: "CaS")
-        #expect(cells.map(\.name) == ["0", "1", "2"] && cells[1].points.first! == (300, 11) && cells[1].points.last! == (210, 20))
+        #expect(cells.map(\.name) == ["0", "1", "2"])
+        let first: (Double, Double) = cells[1].points[0], last: (Double, Double) = cells[1].points[9]
+        #expect(first.0 == 300 && first.1 == 11 && last.0 == 210 && last.1 == 20)
         let t = try XMLDocument(data: Data(TrajectoryPlot.svg(title: "t", cells: cells, x: "A", y: "CaS").utf8))
         let groups = try elements(t, "g", class: "trajectory")
         #expect(groups.compactMap { attribute($0, "data-points") } == ["10", "10", "10"])
@@ -264,7 +275,7 @@ struct FigureFileTests {
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(String(decoding: pdf.prefix(5), as: UTF8.self) == "%PDF-")
         // The CLI chooses the format from --out's extension or from --format.
-        try writeCSV(dir + "/t.csv", "t_ms,V_mV", (0..<100).map { [Double($0), -60 + Double($0 % 10)] })
+        try writeCSV(dir + "/t.csv", "t_ms,V_mV", table(100) { x in [x, -60 + x.truncatingRemainder(dividingBy: 10)] })
         #expect(try ganglion(["plot", dir + "/t.csv", "--out", dir + "/t.pdf", "--size", "17x10cm", "--font-size", "9"]).status == 0)
         #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/t.pdf")).prefix(5), as: UTF8.self) == "%PDF-")
         #expect(try ganglion(["plot", dir + "/t.csv", "--format", "png"]).status == 0)

@@ -38,6 +38,13 @@ public struct Axis: Sendable, Equatable {
         }
         var lo = r.lowerBound, hi = r.upperBound
         if !(hi > lo) { lo -= 1; hi += 1 }
+        guard lo.isFinite, hi.isFinite, (hi - lo).isFinite, hi - lo > abs(hi) * 1e-12 else {
+            // A range too wide (or too narrow) for doubles: its ends, no ticks.
+            range = lo...hi
+            ticks = []
+            step = 1
+            return
+        }
         let (s, widened) = Self.bestStep(lo...hi)
         step = s
         if widen { (lo, hi) = (widened.lowerBound, widened.upperBound) }
@@ -48,7 +55,7 @@ public struct Axis: Sendable, Equatable {
     /// The label of a tick at `x`.
     public func label(_ x: Double) -> String {
         if log { return Self.label(x) }
-        let decimals = max(0, Int(-floor(log10(step) + 1e-9)))
+        let decimals = min(12, max(0, Int(-floor(log10(step) + 1e-9))))
         return Self.minus(String(format: "%.\(decimals)f", abs(x) < step * 1e-9 ? 0 : x))
     }
 
@@ -77,7 +84,7 @@ public struct Axis: Sendable, Equatable {
         for s in steps.reversed() where multiples(of: s, in: r).count < tickCount.lowerBound {
             var lo = r.lowerBound, hi = r.upperBound
             for _ in 0..<4 where multiples(of: s, in: lo...hi).count < tickCount.lowerBound {
-                let up = (floor(hi / s + 1e-9) + 1) * s, down = (ceil(lo / s - 1e-9) - 1) * s
+                let up = (floor(hi / s + 1e-6) + 1) * s, down = (ceil(lo / s - 1e-6) - 1) * s
                 if up - hi <= lo - down { hi = up } else { lo = down }
             }
             if tickCount.contains(multiples(of: s, in: lo...hi).count) { return (s, lo...hi) }
@@ -85,9 +92,9 @@ public struct Axis: Sendable, Equatable {
         return (steps.first { multiples(of: $0, in: r).count >= tickCount.lowerBound } ?? steps.last!, r)
     }
 
-    /// The multiples of `s` inside `r` (a multiple within 1e-9 steps of an end counts as inside).
+    /// The multiples of `s` inside `r` (a multiple within 1e-6 steps of an end counts as inside).
     static func multiples(of s: Double, in r: ClosedRange<Double>) -> [Double] {
-        let first = ceil(r.lowerBound / s - 1e-9), last = floor(r.upperBound / s + 1e-9)
+        let first = ceil(r.lowerBound / s - 1e-6), last = floor(r.upperBound / s + 1e-6)
         guard last >= first, last - first < 1000 else { return [] }
         return stride(from: first, through: last, by: 1).map { k in k == 0 ? 0 : k * s }
     }

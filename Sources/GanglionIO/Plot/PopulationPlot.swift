@@ -80,13 +80,15 @@ public enum PopulationPlot {
         case violin
     }
 
-    /// The horizontal offset of cell `index` inside its column, in [−0.5, 0.5): the additive recurrence with
-    /// the golden ratio (a low-discrepancy sequence), so the dots spread evenly, are not ordered by value or
-    /// index, and a cell keeps its offset in every column.
+    /// The horizontal offset of cell `index` inside its column, in [−0.5, 0.5): the SplitMix64 hash of the index
+    /// scaled to the interval, so the dots are deterministic, keep their offset in every column, and follow no
+    /// pattern in the index or the value (no diagonal stripes).
     public static func jitter(_ index: Int) -> Double {
-        let phi = 0.618_033_988_749_894_8
-        let x = (0.5 + Double(index) * phi).truncatingRemainder(dividingBy: 1)
-        return x - 0.5
+        var z = UInt64(bitPattern: Int64(index)) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(UInt64(1) << 53) - 0.5
     }
 
     /// The box plots as a self-contained SVG: frequency (Hz, linear axis) above burstiness (Hz², log

@@ -151,7 +151,8 @@ public struct SVGFigure: Sendable {
                 return y0 + ph - (v - a) / (b - a) * ph
             }
             let clip = "clip\(k)"
-            out += "<g class=\"panel\" data-label=\"\(escape(panel.yLabel))\" data-ymin=\"\(yr.lowerBound)\" data-ymax=\"\(yr.upperBound)\">\n"
+            let bounds = yr.lowerBound.isFinite && yr.upperBound.isFinite ? " data-ymin=\"\(yr.lowerBound)\" data-ymax=\"\(yr.upperBound)\"" : ""
+            out += "<g class=\"panel\" data-label=\"\(escape(panel.yLabel))\"\(bounds)>\n"
             out += "<clipPath id=\"\(clip)\"><rect x=\"\(f(left))\" y=\"\(f(y0))\" width=\"\(f(plotWidth))\" height=\"\(f(ph))\"/></clipPath>\n"
             out += "<rect x=\"\(f(left))\" y=\"\(f(y0))\" width=\"\(f(plotWidth))\" height=\"\(f(ph))\" fill=\"none\" stroke=\"#888\" stroke-width=\"0.8\"/>\n"
             for t in yAxis.ticks where py(t).isFinite {
