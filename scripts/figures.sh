@@ -57,4 +57,5 @@ plot "$OUT/five-cell-controlled/trace.csv" --kind raster --window 140000:150000 
 if [ "${FIGURES_FORMAT:-svg}" != svg ]; then
     for f in "$IMG"/*.svg; do rsvg-convert -f "$FIGURES_FORMAT" -o "${f%.svg}.$FIGURES_FORMAT" "$f"; done
 fi
+rm -f "$IMG/.ganglion-outputs"   # the figures are the repository's files, not a run's outputs
 echo "figures: wrote $(ls "$IMG"/*.svg | wc -l) figures in $IMG" >&2

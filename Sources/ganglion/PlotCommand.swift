@@ -160,7 +160,7 @@ func writePopulationPlot(summary path: String, to output: String, title: String?
     guard !conditions.isEmpty else { throw fail("\(path): no population rows with windows or snapshots (is it a population experiment's summary.json?)") }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
     let name = object["experiment"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent
-    let cells = (object["cells"] as? Int) ?? conditions[0].cells
+    let cells = FigureContext.number(object["cells"]).map(Int.init) ?? conditions[0].cells
     let context = populationContext(folder: folder, summary: object)
     let fallback: String = "\(name): \(cells) cells"
     let heading: String = title ?? context?.populationTitle(cells: cells) ?? fallback
@@ -171,7 +171,7 @@ func writePopulationPlot(summary path: String, to output: String, title: String?
 /// The context of a population run: its first cell's summary.json (the events, targets and regulation every cell shares).
 func populationContext(folder: String, summary: [String: Any]) -> FigureContext? {
     let rows = summary["rows"] as? [[String: Any]] ?? []
-    for index in rows.compactMap({ $0["cell_index"] as? Int }) {
+    for index in rows.compactMap({ FigureContext.number($0["cell_index"]).map(Int.init) }) {
         if var c = FigureContext.beside(folder + "/cells/\(index)/summary.json") {
             c.experiment = summary["experiment"] as? String ?? c.experiment
             return c

@@ -40,14 +40,24 @@ public struct FigureContext: Sendable {
     public init?(summary o: [String: Any]) {
         guard let model = o["model"] as? String else { return nil }
         let events = (o["events"] as? [[String: Any]] ?? []).compactMap { e -> ProtocolEvent? in
-            guard let t = e["t_ms"] as? Double, let text = e["event"] as? String else { return nil }
+            guard let t = Self.number(e["t_ms"]), let text = e["event"] as? String else { return nil }
             return ProtocolEvent(summary: text, time: t)
         }
         let h = o["homeostasis"] as? [String: Any], n = o["neuromodulation"] as? [String: Any]
-        self.init(model: model, experiment: o["experiment"] as? String, events: events, calciumTarget: h?["Ca_target"] as? Double,
-                  gsTarget: n?["g_s"] as? Double, guTarget: n?["g_u"] as? Double, duration: o["duration_ms"] as? Double)
+        self.init(model: model, experiment: o["experiment"] as? String, events: events, calciumTarget: Self.number(h?["Ca_target"]),
+                  gsTarget: Self.number(n?["g_s"]), guTarget: Self.number(n?["g_u"]), duration: Self.number(o["duration_ms"]))
         homeostasis = h != nil
         controller = n != nil
+    }
+
+    /// A JSON number as a Double, whether the parser gave an Int, a Double or an NSNumber.
+    public static func number(_ value: Any?) -> Double? {
+        switch value {
+        case let d as Double: d
+        case let i as Int: Double(i)
+        case let n as NSNumber: n.doubleValue
+        default: nil
+        }
     }
 
     /// The context of the summary.json next to a run output file (`DIR/trace.csv` → `DIR/summary.json`).

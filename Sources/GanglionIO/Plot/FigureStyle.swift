@@ -45,9 +45,31 @@ public struct FigureStyle: Sendable, Equatable {
     /// Margins and paddings scale with the font: this × a length laid out for a 12 px font.
     public var scale: Double { fontSize / 12 }
 
+    /// The title's lines: one, or two split at the "; " nearest its middle when one line would not fit `width`
+    /// px (estimated at 0.56 em per character).
+    public func titleLines(_ title: String, width: Double) -> [String] {
+        guard Double(title.count) * 0.56 * fontSize * 1.15 > width - 16 * scale else { return [title] }
+        let parts = title.components(separatedBy: "; ")
+        guard parts.count > 1 else { return [title] }
+        var best = 1, bestDistance = Int.max
+        for k in 1..<parts.count {
+            let left = parts[..<k].joined(separator: "; ").count
+            if abs(left - title.count / 2) < bestDistance { best = k; bestDistance = abs(left - title.count / 2) }
+        }
+        return [parts[..<best].joined(separator: "; ") + ";", parts[best...].joined(separator: "; ")]
+    }
+
+    /// The height a two-line title adds to the top margin (px; 0 for one line).
+    public func titleExtra(_ title: String, width: Double) -> Double {
+        titleLines(title, width: width).count > 1 ? fontSize * 1.35 : 0
+    }
+
     /// The opening `<svg>` element of a `width` × `height` px figure, a white background and the title.
     public func open(width: Double, height: Double, title: String) -> String {
         let f = SVGFigure.format
+        let lines = titleLines(title, width: width).enumerated().map { i, line in
+            "<tspan x=\"\(f(width / 2))\" dy=\"\(i == 0 ? "0" : f(fontSize * 1.35))\">\(SVGFigure.escape(line))</tspan>"
+        }.joined()
         let (w, h): (String, String)
         switch unit {
         case "cm": (w, h) = (String(format: "%.2fcm", width / Self.pxPerCm), String(format: "%.2fcm", height / Self.pxPerCm))
@@ -57,7 +79,7 @@ public struct FigureStyle: Sendable, Equatable {
         return """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(w)" height="\(h)" viewBox="0 0 \(f(width)) \(f(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="\(f(fontSize))">
         <rect width="100%" height="100%" fill="white"/>
-        <text class="title" x="\(f(width / 2))" y="\(f(20 * scale))" text-anchor="middle" font-size="\(f(fontSize * 1.15))">\(SVGFigure.escape(title))</text>
+        <text class="title" x="\(f(width / 2))" y="\(f(20 * scale))" text-anchor="middle" font-size="\(f(fontSize * 1.15))">\(lines)</text>
 
         """
     }

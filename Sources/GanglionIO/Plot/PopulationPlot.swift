@@ -95,8 +95,8 @@ public enum PopulationPlot {
     /// axis), one column per condition labelled with its fraction of cells bursting.
     public static func svg(title: String, conditions: [Condition], shape: Shape = .box, style: FigureStyle = FigureStyle()) -> String {
         let k = style.scale, fs = style.fontSize
-        let left = 84.0 * k, top = 36.0 * k, gap = 44.0 * k, bottom = 64.0 * k
         let width = style.width ?? max(520.0, 160 + 110 * Double(conditions.count)) * k
+        let left = 84.0 * k, top = 36.0 * k + style.titleExtra(title, width: width), gap = 44.0 * k, bottom = 64.0 * k
         let panelHeight = style.height.map { max(($0 - top - gap - bottom) / 2, 40) } ?? 200.0 * k
         let plotWidth = width - left - 24 * k
         let height = style.height ?? top + 2 * panelHeight + gap + bottom
@@ -143,7 +143,9 @@ public enum PopulationPlot {
                     out += "<line x1=\"\(f(cx - w / 2))\" y1=\"\(f(py(q50)))\" x2=\"\(f(cx + w / 2))\" y2=\"\(f(py(q50)))\" stroke=\"#c0392b\" stroke-width=\"2\"/></g>\n"
                 case .violin:
                     let transform: (Double) -> Double = log ? { log10($0) } : { $0 }
-                    let density = Self.density(s.map(transform))
+                    // The density inside the axis (its kernel tails beyond the data are cut at the panel's edges).
+                    let (a, b) = (transform(range.lowerBound), transform(range.upperBound))
+                    let density = Self.density(s.map(transform)).filter { $0.0 >= a && $0.0 <= b }
                     let peak = density.map(\.1).max() ?? 1
                     let half = slot * 0.4
                     var d = ""

@@ -26,7 +26,8 @@ public enum RasterPlot {
         guard let t0 = first else { throw IOError(file: path, message: "no data rows") }
         let t1 = max(last, t0 + 1e-9)
         let k0 = style.scale, fs = style.fontSize
-        let left = 84.0 * k0, right = 120.0 * k0, top = 40.0 * k0, width = style.width ?? 960.0 * k0
+        let width = style.width ?? 960.0 * k0
+        let left = 84.0 * k0, right = 120.0 * k0, top = 40.0 * k0 + style.titleExtra(title, width: width)
         let row = style.height.map { max(($0 - top - 48 * k0) / Double(cells.count), 8) } ?? 30.0 * k0
         let plotWidth = width - left - right
         let height = style.height ?? top + Double(cells.count) * row + 48 * k0
@@ -75,7 +76,7 @@ public enum RasterPlot {
         var phases: [String: Double] = [:], onsets: [String: [Double]] = [:]
         for c in best["cells"] as? [[String: Any]] ?? [] {
             guard let name = c["name"] as? String else { continue }
-            if let p = c["mean_phase"] as? Double { phases[name] = p }
+            if let p = FigureContext.number(c["mean_phase"]) { phases[name] = p }
             onsets[name] = c["burst_onsets_ms"] as? [Double] ?? []
         }
         return (phases, onsets, o["reference_cell"] as? String)

@@ -19,7 +19,8 @@ public struct PlotSeries: Sendable {
     }
 }
 
-/// A horizontal reference line at a y value (a target), labelled, over the whole x range or part of it.
+/// A horizontal reference line at a y value, over the whole x range or part of it: a target (labelled, dashed) or
+/// zero (unlabelled, a thin solid line).
 public struct ReferenceLine: Sendable, Equatable {
     /// The y value (data units).
     public var value: Double
@@ -93,7 +94,7 @@ public struct SVGFigure: Sendable {
     var s: Double { style.scale }
     /// Left margin (room for the y labels), top margin, gap between panels and bottom margin (px).
     var left: Double { 84 * s }
-    var top: Double { (panels.contains { !$0.markers.isEmpty } ? 50 : 36) * s }
+    var top: Double { (panels.contains { !$0.markers.isEmpty } ? 50 : 36) * s + style.titleExtra(title, width: totalWidth) }
     var gap: Double { 22 * s }
     var bottom: Double { 48 * s }
     /// The figure's width (px): the style's, or `width`.
@@ -181,7 +182,9 @@ public struct SVGFigure: Sendable {
                 let a = max(r.span?.lowerBound ?? xr.lowerBound, xr.lowerBound), b = min(r.span?.upperBound ?? xr.upperBound, xr.upperBound)
                 guard b > a else { continue }
                 let y = py(r.value)
-                out += "<line class=\"reference\" data-value=\"\(r.value)\" x1=\"\(f(px(a)))\" y1=\"\(f(y))\" x2=\"\(f(px(b)))\" y2=\"\(f(y))\" stroke=\"#666\" stroke-width=\"1\" stroke-dasharray=\"6 3\"/>"
+                // An unlabelled reference (zero) is a thin solid line; a labelled one (a target) is dashed.
+                let look = r.label.isEmpty ? "stroke=\"#bbb\" stroke-width=\"0.8\"" : "stroke=\"#666\" stroke-width=\"1\" stroke-dasharray=\"6 3\""
+                out += "<line class=\"reference\" data-value=\"\(r.value)\" x1=\"\(f(px(a)))\" y1=\"\(f(y))\" x2=\"\(f(px(b)))\" y2=\"\(f(y))\" \(look)/>"
                 guard !r.label.isEmpty else { out += "\n"; continue }
                 // The label sits above its line, or below it when another label is already there.
                 let x1 = px(b) - 3 * s, x0 = x1 - Double(r.label.count) * fs * 0.5
@@ -198,7 +201,9 @@ public struct SVGFigure: Sendable {
                 d.reserveCapacity(series.points.count * 14)
                 var move = true
                 var low = Double.infinity, high = -Double.infinity
+                var nonPositive: Double?
                 for (x, y) in series.points {
+                    if panel.logY, y <= 0, x.isFinite, nonPositive == nil { nonPositive = x }
                     guard x.isFinite, y.isFinite, !panel.logY || y > 0 else { move = true; continue }
                     low = min(low, y)
                     high = max(high, y)
@@ -206,6 +211,10 @@ public struct SVGFigure: Sendable {
                     guard X.isFinite, Y.isFinite else { move = true; continue }
                     d += (move ? "M" : "L") + f(X) + "," + f(Y)
                     move = false
+                }
+                if let x = nonPositive {
+                    let unit = xLabel.hasSuffix("(s)") ? " s" : xLabel.hasSuffix("(ms)") ? " ms" : ""
+                    notes.append("\(series.name) reaches 0 at \(Axis.label(Self.round3(x)))\(unit) (not drawn on the log axis)")
                 }
                 if panel.yRange != nil, low.isFinite {
                     if low < yr.lowerBound { notes.append("\(series.name) leaves the axis below (min \(Axis.label(Self.round3(low))))") }

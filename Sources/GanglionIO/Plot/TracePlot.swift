@@ -84,6 +84,7 @@ public enum TracePlot {
         let defaultTitle = context.map { $0.title(what ?? "recording") } ?? URL(fileURLWithPath: path).lastPathComponent
         var figure = SVGFigure(title: title ?? defaultTitle, xLabel: "time (s)", panels: [])
         figure.style = style
+        if panels.count > 4 { figure.panelHeight = 130 }   // a circuit's channels or cells: a figure that fits a page
         figure.legend = panels.contains { $0.columns.count > 1 }
         let pixels = Int(figure.plotWidth)
         var decimators = panels.map { $0.columns.map { _ in MinMaxDecimator(range: r, columns: pixels) } }

@@ -45,8 +45,8 @@ public enum TrajectoryPlot {
     /// The figure: one line per cell (one colour each), starts as open circles and ends as filled ones.
     public static func svg(title: String, cells: [Cell], x: String, y: String, style: FigureStyle = FigureStyle()) -> String {
         let k = style.scale, fs = style.fontSize
-        let width = style.width ?? 620 * k, height = style.height ?? 560 * k
-        let left = 84.0 * k, top = 36.0 * k, right = 24.0 * k, bottom = 64.0 * k
+        let width = style.width ?? 660 * k, height = style.height ?? 580 * k
+        let left = 84.0 * k, top = 36.0 * k + style.titleExtra(title, width: width), right = 24.0 * k, bottom = 64.0 * k
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let xAxis = Axis(values: cells.flatMap { $0.points.map(\.0) }, log: false)
         let yAxis = Axis(values: cells.flatMap { $0.points.map(\.1) }, log: false)
