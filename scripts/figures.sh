@@ -47,12 +47,11 @@ plot "$OUT/da-controlled" --out "$IMG/paper-da-population.svg"
 run network examples/networks/hco.json --out "$OUT/hco"
 plot "$OUT/hco/trace.csv" --window 25000:30000 --size 960x400 --title "hco: half-center oscillator, membrane potential, 25–30 s" \
     --out "$IMG/hco-trace.svg"
-run network examples/networks/five-cell-controlled.json --profile paper --out "$OUT/five-cell-controlled"
+run network examples/networks/five-cell-controlled.json --profile paper --out "$OUT/five-cell-controlled" --plot
 plot "$OUT/five-cell-controlled/trace.csv" --window 140000:150000 \
     --title "five-cell-controlled (paper profile): membrane potential, 140–150 s" --out "$IMG/five-cell-controlled-paper-trace.svg"
-plot "$OUT/five-cell-controlled/conductances.csv" --title "five-cell-controlled (paper profile): conductances; g_s* of c4, c5 → −8 at 50 s" \
-    --out "$IMG/five-cell-controlled-paper-conductances.svg"
-plot "$OUT/five-cell-controlled/trace.csv" --kind raster --window 140000:150000 --out "$IMG/five-cell-controlled-paper-raster.svg"
+cp "$OUT/five-cell-controlled/conductances.svg" "$IMG/five-cell-controlled-paper-conductances.svg"   # with the event marked
+plot "$OUT/five-cell-controlled/trace.csv" --kind raster --out "$IMG/five-cell-controlled-paper-raster.svg"
 
 if [ "${FIGURES_FORMAT:-svg}" != svg ]; then
     for f in "$IMG"/*.svg; do rsvg-convert -f "$FIGURES_FORMAT" -o "${f%.svg}.$FIGURES_FORMAT" "$f"; done

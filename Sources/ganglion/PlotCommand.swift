@@ -56,6 +56,9 @@ struct PlotCommand: ParsableCommand {
         let trimmed: String = file.hasSuffix("/") ? String(file.dropLast()) : file
         let base: String? = folder ? trimmed + "/" : nil
         OutputPolicy.protectInput(file)
+        if kind != .trace, !sweep, columns != nil || window != nil || log != nil || units != nil || png {
+            throw fail("--columns, --window, --log, --units and --png apply to --kind trace, not --kind \(kind.rawValue)")
+        }
         switch kind {
         case .box, .violin:
             if sweep {
