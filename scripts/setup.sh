@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Ganglion needs beyond the Swift toolchain: SUNDIALS CVODE (Debian libsundials-dev) and the
-# HDF5 C library for NWB export (libhdf5-dev). With --test, also what the tests need: a Python virtual
+# Installs what Ganglion needs beyond the Swift toolchain: SUNDIALS CVODE (Debian libsundials-dev), the
+# HDF5 C library for NWB export (libhdf5-dev) and librsvg's rsvg-convert, which renders figures as PNG and
+# PDF (librsvg2-bin). With --test, also what the tests need: a Python virtual
 # environment in .venv with pynwb and nwbinspector (from PyPI), which read the NWB files back, and pyNeuroML
 # (from PyPI), whose jNeuroML — the reference NeuroML simulator — the NeuroML import is checked against; it
 # runs on Java 17 (Debian's default-jre-headless, installed when `java` is missing). It also installs the
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
-for p in libsundials-dev libhdf5-dev; do
+for p in libsundials-dev libhdf5-dev librsvg2-bin; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ "${1:-}" = "--test" ] && ! command -v python3 >/dev/null; then missing+=(python3 python3-venv); fi

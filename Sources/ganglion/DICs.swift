@@ -13,8 +13,11 @@ struct DICs: ParsableCommand {
     @Option(parsing: .unconditional, help: "DIC curve START:END:STEP (mV), written to --out as CSV (V_mV,gf,gs,gu,gin).") var curve: String?
     @Option(help: "CSV file for --curve.") var out: String?
     @Flag(help: "Print exactly one JSON object on stdout.") var json = false
-    @Flag(help: "With --curve: also draw g_f, g_s, g_u over V with the threshold marked (the CSV's name with .svg).") var plot = false
+    @Flag(help: "With --curve: also draw g_f, g_s, g_u over V ranged around the threshold, V_th marked (the CSV's name with .svg, or --figure-format's extension).") var plot = false
+    @Option(help: "With --plot: targets drawn as reference lines, e.g. gs=-8,gu=4 (dimensionless, per g_leak).") var target: String?
+    @Option(name: .customLong("figure-format"), help: "With --plot: svg (default), png or pdf (PNG and PDF need rsvg-convert).") var figureFormat: FigureFormat = .svg
 
+    @OptionGroup var figureOptions: FigureOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -51,17 +54,22 @@ struct DICs: ParsableCommand {
             throw fail("\(model): \(thresholdError ?? "no threshold"); give a voltage with --at")
         }
         if plot, let out {
-            // DIC curves (dimensionless, per g_leak) with the threshold marked.
-            let panel = PlotPanel(yLabel: "DIC / g_leak", series: [
-                PlotSeries(name: "g_f", points: curvePoints.map { ($0.V, $0.f) }),
-                PlotSeries(name: "g_s", points: curvePoints.map { ($0.V, $0.s) }),
-                PlotSeries(name: "g_u", points: curvePoints.map { ($0.V, $0.u) }),
-                PlotSeries(name: "0", points: [(curvePoints.first!.V, 0), (curvePoints.last!.V, 0)]),
-            ], markers: th.map { [($0.V, String(format: "V_th = %.2f mV", $0.V))] } ?? [])
-            let svg = (out.hasSuffix(".csv") ? String(out.dropLast(4)) : out) + ".svg"
-            let figure = SVGFigure(title: "\(neuron.name): dynamic input conductances", xLabel: "V (mV)", panels: [panel])
-            do { try AtomicFileWriter.write(Data(figure.render().utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
-            if !json { printErr("wrote \(svg)") }
+            var gs: Double?, gu: Double?
+            for pair in (target ?? "").split(separator: ",") {
+                let kv: [String] = pair.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard kv.count == 2, let v = Double(kv[1]), v.isFinite, kv[0] == "gs" || kv[0] == "gu" else {
+                    throw fail("--target '\(target ?? "")': expected gs=VALUE,gu=VALUE (dimensionless, per g_leak)")
+                }
+                if kv[0] == "gs" { gs = v } else { gu = v }
+            }
+            let figure = DICPlot.figure(model: neuron.name, curve: curvePoints, threshold: th?.V, gsTarget: gs, guTarget: gu,
+                                        style: try figureOptions.style())
+            let stem: String = out.hasSuffix(".csv") ? String(out.dropLast(4)) : out
+            let path: String = stem + "." + figureFormat.rawValue
+            try writeFigure(figure.render(), to: path, format: figureFormat)
+            if !json { printErr("wrote \(path)") }
+        } else if target != nil {
+            throw fail("--target draws reference lines on the figure: give --plot")
         }
         let d = calc.dics(at: V)
         let S = calc.sensitivity(at: V)

@@ -28,6 +28,7 @@ struct NetworkCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.") var json = false
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write the figures next to the summary: trace.svg (one panel per cell) and conductances.svg.") var plot = false
+    @OptionGroup var figureOptions: FigureOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -164,29 +165,22 @@ struct NetworkCommand: ParsableCommand {
         }
         var figures: [String] = []
         if plot {
-            let markers = e.request.events.map { ($0.time, "t = \($0.time / 1000) s") }
+            let style = try figureOptions.style()
+            let names: [String] = e.request.network.cells.map(\.name)
+            let markers: [(Double, String)] = e.request.events.map { (event: NetworkEvent) -> (Double, String) in (event.time, Self.label(event, names)) }
+            let events = Self.eventText(markers)
             if let trace = report.tracePath {
                 // Figures are drawn from CSV: an NWB trace is read back into a temporary one.
                 let t = nwbPath != nil ? try temporaryCSV(fromNWB: trace).csv : trace
                 defer { if t != trace { unlink(t) } }
-                figures += try writePlot(csv: t, to: folder + "/trace.svg", title: "\(e.name): membrane potential", markers: markers)
+                figures += try writePlot(csv: t, to: folder + "/trace.svg", title: "\(e.name): membrane potential\(events)", markers: markers, style: style)
                 // The raster of the trace's span, annotated with the analysis window that overlaps it most.
-                let span = e.request.traceWindow ?? 0...e.request.duration
-                let best = report.windows.max { a, b in
-                    func overlap(_ w: [Double]) -> Double { max(0, min(w[1], span.upperBound) - max(w[0], span.lowerBound)) }
-                    return overlap(a.window) < overlap(b.window)
-                }!
-                let phases = Dictionary(uniqueKeysWithValues: best.cells.compactMap { c in c.phase.meanPhase.map { (c.name, $0) } })
-                let onsets = Dictionary(uniqueKeysWithValues: best.cells.map { ($0.name, $0.burstOnsets) })
-                do {
-                    let svg = try RasterPlot.svg(csv: t, title: "\(e.name): spikes and burst onsets", phases: phases, onsets: onsets,
-                                                 reference: report.referenceCell)
-                    try AtomicFileWriter.write(Data(svg.utf8), to: folder + "/raster.svg")
-                    figures.append(folder + "/raster.svg")
-                } catch { throw fail("\(folder)/raster.svg: \(error)") }
+                try writeRaster(trace: t, to: folder + "/raster.svg", title: "\(e.name): spikes, burst onsets and phases\(events)",
+                                span: e.request.traceWindow ?? 0...e.request.duration, summary: folder + "/summary.json", style: style)
+                figures.append(folder + "/raster.svg")
             }
             if let c = report.conductancesPath {
-                figures += try writePlot(csv: c, to: folder + "/conductances.svg", title: "\(e.name): conductances", markers: markers)
+                figures += try writePlot(csv: c, to: folder + "/conductances.svg", title: "\(e.name): conductances\(events)", markers: markers, style: style)
             }
         }
         if json {
@@ -198,6 +192,22 @@ struct NetworkCommand: ParsableCommand {
                          e.request.duration / 1000, report.wallMilliseconds / 1000, rate, report.statistics.steps, folder,
                          report.tracePath.map { ", \($0)" } ?? "") + figures.map { ", " + $0 }.joined())
         }
+    }
+
+    /// A circuit event's label: the cells it addresses (when not all) and what it did (`c4, c5: g_s* → −8`).
+    static func label(_ event: NetworkEvent, _ names: [String]) -> String {
+        let who: String = event.cells.map { $0 < names.count ? names[$0] : "#\($0)" }.joined(separator: ", ")
+        let prefix: String = event.cells.count == names.count ? "" : who + ": "
+        switch event.action {
+        case let .cell(action): return prefix + ProtocolEvent(time: event.time, action: action).label()
+        case .startHomeostasis: return prefix + "homeostasis on"
+        }
+    }
+
+    /// The events of a circuit's protocol for its figures' titles (`; g_s* → −8 at 50 s`).
+    static func eventText(_ markers: [(Double, String)]) -> String {
+        let parts: [String] = markers.map { (t: Double, label: String) -> String in label + " at " + Axis.label(t / 1000) + " s" }
+        return parts.isEmpty ? "" : "; " + parts.joined(separator: ", ")
     }
 }
 

@@ -25,6 +25,7 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Write figures next to the summary: trace.svg and conductances.svg (of each cell folder for a population).")
     var plot = false
+    @OptionGroup var figureOptions: FigureOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -179,19 +180,22 @@ struct Run: ParsableCommand {
         let slice = shardToRun?.members(of: e.cells.count) ?? e.cells.indices
         let folders = e.isPopulation ? e.cells[slice].compactMap(\.index).map { "\(folder)/cells/\($0)" } : [folder]
         if plot {
-            let events = e.request.events.map { ($0.time, $0.summary) }
+            let style = try figureOptions.style()
             if e.isPopulation, FileManager.default.fileExists(atPath: folder + "/summary.json") {
-                try writePopulationPlot(summary: folder + "/summary.json", to: folder + "/population.svg", title: "\(e.name): \(e.cells.count) cells")
+                try writePopulationPlot(summary: folder + "/summary.json", to: folder + "/population.svg", style: style)
                 figures.append(folder + "/population.svg")
             }
             for f in folders {
+                let context: FigureContext? = FigureContext.beside(f + "/summary.json")
+                let markers: [(Double, String)] = context != nil ? [] : e.request.events.map { (e: ProtocolEvent) -> (Double, String) in (e.time, e.label()) }
                 for (file, name) in [("trace.csv", "membrane potential"), ("trace.nwb", "membrane potential"), ("conductances.csv", "conductances")]
                 where FileManager.default.fileExists(atPath: f + "/" + file) {
                     // Figures are drawn from CSV: an NWB trace is read back into a temporary one.
                     let csv = isNWB(file) ? try temporaryCSV(fromNWB: f + "/" + file).csv : f + "/" + file
                     defer { if isNWB(file) { unlink(csv) } }
                     figures += try writePlot(csv: csv, to: f + "/" + (file.hasPrefix("trace") ? "trace.svg" : "conductances.svg"),
-                                             title: "\(e.name): \(name)", markers: events)
+                                             title: context == nil ? e.name + ": " + name : nil, markers: markers,
+                                             context: context, what: name, style: style)
                 }
             }
         }

@@ -47,6 +47,7 @@ struct Simulate: ParsableCommand {
     @Flag(help: "No progress on stderr.") var quiet = false
     @Flag(help: "Also plot the trace (needs --out): OUT with .svg, protocol events marked; `--plot phase`: the phase plane instead.") var plot = false
 
+    @OptionGroup var figureOptions: FigureOptions
     @OptionGroup var output: OutputOptions
 
     /// The output sample spacing (ms): --dt-out, or finer for a phase plane.
@@ -123,7 +124,7 @@ struct Simulate: ParsableCommand {
             guard let out, let svg = svgPath else { throw fail("--plot phase needs --out (the trace to plot)") }
             let phase: SVGFigure
             do {
-                phase = try PhasePlanePlot.figure(csv: out, window: report.window, title: "\(report.model): phase plane, \(report.window.lowerBound / 1000)–\(report.window.upperBound / 1000) s, \(solver.rawValue)")
+                phase = try PhasePlanePlot.figure(csv: out, window: report.window, title: "\(modelTitleName(report.model)): phase plane, \(report.window.lowerBound / 1000)–\(report.window.upperBound / 1000) s, \(solver.rawValue)")
             } catch { throw fail("\(error)") }
             do { try AtomicFileWriter.write(Data(phase.render().utf8), to: svg) } catch { throw fail("\(svg): \(error)") }
             if !json { printErr("wrote \(svg)") }
@@ -132,8 +133,11 @@ struct Simulate: ParsableCommand {
             let svg = (out.hasSuffix(".csv") || out.hasSuffix(".nwb") ? String(out.dropLast(4)) : out) + ".svg"
             let csv = traceFormat == .nwb ? try temporaryCSV(fromNWB: out).csv : out
             defer { if csv != out { unlink(csv) } }
-            try writePlot(csv: csv, to: svg, title: "\(report.model): \(duration / 1000) s, \(solver.rawValue)",
-                          markers: request.events.map { ($0.time, $0.summary) })
+            let calciumTarget: Double? = neuron.homeostasis == nil ? nil : homeostasis
+            let context = FigureContext(model: modelTitleName(report.model), events: request.events, calciumTarget: calciumTarget)
+            let what: String = "membrane potential, " + Axis.label(duration / 1000) + " s, " + solver.rawValue
+            try writePlot(csv: csv, to: svg, title: context.title(what),
+                          markers: context.markers, context: context, style: try figureOptions.style())
             if !json { printErr("wrote \(svg)") }
         }
         if json {
@@ -196,6 +200,15 @@ func parseEvent(_ text: String) throws(ExitCode) -> ProtocolEvent {
         return ProtocolEvent(time: t, action: .clamp(v))
     case ("release", 2): return ProtocolEvent(time: t, action: .releaseClamp)
     default: throw bad("unknown action")
+    }
+}
+
+extension Simulate {
+    /// The model's name for a figure title, with what its file's `source` says was done to it.
+    func modelTitleName(_ name: String) -> String {
+        guard FileManager.default.fileExists(atPath: model), let data = FileManager.default.contents(atPath: model),
+              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return name }
+        return FigureContext.modelName(name, source: o["source"] as? String)
     }
 }
 

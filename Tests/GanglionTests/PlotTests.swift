@@ -65,9 +65,10 @@ struct PlotTests {
             let d = attribute(s, "d") ?? ""
             #expect(d.hasPrefix("M") && d.count > 1000)
         }
+        // Conductances: one log panel per channel, the two cells overlaid in each.
         let g = try TracePlot.figure(csv: folder + "/conductances.csv")
-        #expect(g.panels.count == 2 && g.panels.allSatisfy(\.logY))
-        #expect(g.panels[0].series.map(\.name) == ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H", "leak"])
+        #expect(g.panels.map(\.yLabel) == ["Na", "CaT", "CaS", "A", "KCa", "Kd", "H", "leak"].map { "ḡ_\($0) (mS/cm²)" } && g.panels.allSatisfy(\.logY))
+        #expect(g.panels.allSatisfy { $0.series.map(\.name) == ["A", "B"] })
         _ = try XMLDocument(data: Data(g.render().utf8))
         // The raster: one row per cell, each with the spikes the detector finds in the trace.
         let raster = try XMLDocument(data: Data(try RasterPlot.svg(csv: folder + "/trace.csv", title: "HCO").utf8))
@@ -90,14 +91,15 @@ struct PlotTests {
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try XMLDocument(data: Data(contentsOf: URL(fileURLWithPath: svg)))
         #expect(try doc.nodes(forXPath: "//*[local-name()='g'][@class='panel']").count == 2)   // V and Ca
-        // DIC curves: g_f, g_s, g_u (and the zero line) over V, with the threshold marked.
+        // DIC curves: g_f, g_s, g_u over V (and the zero line), with the threshold marked.
         let dic = temporaryPath("dic-curve.csv"), dicSVG = String(dic.dropLast(4)) + ".svg"
         defer { for p in [dic, dicSVG] { try? FileManager.default.removeItem(atPath: p) } }
         let d = try ganglion(["dics", "stg-bursting", "--curve", "-80:-40:0.5", "--out", dic, "--plot"])
         #expect(d.status == 0, "\(d.stderr)")
         let dicDoc = try XMLDocument(data: Data(contentsOf: URL(fileURLWithPath: dicSVG)))
         let names = try dicDoc.nodes(forXPath: "//*[local-name()='path'][@class='series']").compactMap { attribute($0, "data-name") }
-        #expect(names == ["g_f", "g_s", "g_u", "0"])
+        #expect(names == ["g_f", "g_s", "g_u"])
+        #expect(try dicDoc.nodes(forXPath: "//*[local-name()='line'][@class='reference']").compactMap { attribute($0, "data-value") } == ["0.0"])
         #expect(try dicDoc.nodes(forXPath: "//*[local-name()='line'][@class='marker']").count == 1)
         let bad = try ganglion(["plot", csv, "--columns", "Vm", "--out", svg])
         #expect(bad.status != 0 && bad.stderr.contains("no column 'Vm'"), "\(bad.stderr)")

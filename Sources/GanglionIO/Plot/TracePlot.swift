@@ -4,45 +4,65 @@ import Foundation
 /// conductance trajectories on a log axis — decimated per pixel column so no spike is lost.
 public enum TracePlot {
     /// Builds the figure of a CSV file. Without `columns` the panels are chosen from the header: one per
-    /// voltage column (`V_mV`, `<cell>.V_mV`), one for calcium (`Ca_au`, `Ca_average_au`, or `Ca`, `Ca_average` as older files name them), and the conductances
-    /// (`g_<X>_mS_cm2`, or `<cell>.<X>` in a network's conductances file) on a log axis, one panel per cell.
-    /// Time is read in ms and voltages in mV, converted from the units of the header or of `units`
-    /// (`TraceLayout`); `window` is in ms.
+    /// voltage column (`V_mV`, `<cell>.V_mV`, each cell in its own colour), one for calcium (`Ca_au`,
+    /// `Ca_average_au`, or `Ca`, `Ca_average` as older files name them; model units), the conductances
+    /// (`g_<X>_mS_cm2`) on a log axis, and the DICs at threshold (`g_s_at_Vth`, `g_u_at_Vth`). A network's
+    /// conductances file (`<cell>.<X>` columns) gives one log panel per channel with the cells overlaid, one
+    /// colour per cell and one legend. Time is read in ms and voltages in mV, converted from the units of the
+    /// header or of `units` (`TraceLayout`); `window` is in ms. `context` adds the protocol events as markers,
+    /// Ca_tgt and g_s*, g_u* as reference lines, and the default title; `style` sets size and font.
     public static func figure(csv path: String, columns requested: [String]? = nil, window: ClosedRange<Double>? = nil,
                               title: String? = nil, logScale: Bool? = nil, markers: [(Double, String)] = [],
-                              units: TraceUnits? = nil) throws(IOError) -> SVGFigure {
+                              units: TraceUnits? = nil, context: FigureContext? = nil, what: String? = nil,
+                              style: FigureStyle = FigureStyle()) throws(IOError) -> SVGFigure {
         let names = try CSVTable.header(path)
         let tIndex = names.firstIndex { TraceUnits.isTime(TraceUnits.split(column: $0).quantity) } ?? 0
-        // Panels as lists of (column index, series name).
-        var panels: [(label: String, log: Bool, columns: [(Int, String)])] = []
+        // Panels as lists of (column index, series name), with their reference lines and colours.
+        var panels: [(label: String, log: Bool, columns: [(Int, String)], references: [ReferenceLine], colors: [String?])] = []
         if let requested {
             for c in requested {
                 guard let i = names.firstIndex(of: c) else {
                     throw IOError(file: path, message: "no column '\(c)' (columns: \(names.joined(separator: ", ")))")
                 }
-                panels.append((axisLabel(c), logScale ?? false, [(i, c)]))
+                panels.append((axisLabel(c), logScale ?? false, [(i, c)], [], [nil]))
             }
         } else {
-            for (i, n) in names.enumerated() where TraceUnits.isVoltage(TraceUnits.split(column: n).quantity) {
+            let voltages = names.enumerated().filter { TraceUnits.isVoltage(TraceUnits.split(column: $0.element).quantity) }
+            for (k, (i, n)) in voltages.enumerated() {
                 let quantity = TraceUnits.split(column: n).quantity
-                panels.append((quantity.contains(".") ? "\(quantity.dropLast(2)) V (mV)" : "V (mV)", false, [(i, n)]))
+                let network = quantity.contains(".")
+                panels.append((network ? "\(quantity.dropLast(2)) V (mV)" : "V (mV)", false, [(i, n)], [],
+                               [network ? SVGFigure.palette[k % SVGFigure.palette.count] : nil]))
             }
             for (i, n) in names.enumerated() where TraceColumns.isCalcium(n) {
-                panels.append((n.hasPrefix("Ca_average") ? "Ca, 5 s average" : "Ca", false, [(i, n)]))
+                let average = n.hasPrefix("Ca_average")
+                panels.append((average ? "Ca, 5 s average (model units)" : "Ca (model units)", false, [(i, n)],
+                               context?.calciumReferences() ?? [], [nil]))
             }
             let single = names.enumerated().filter { $0.element.hasPrefix("g_") && $0.element.hasSuffix("_mS_cm2") }
             if !single.isEmpty {
-                panels.append(("ḡ (mS/cm²)", logScale ?? true, single.map { ($0.offset, String($0.element.dropFirst(2).dropLast(7))) }))
+                panels.append(("ḡ (mS/cm²)", logScale ?? true, single.map { ($0.offset, String($0.element.dropFirst(2).dropLast(7))) }, [],
+                               single.map { _ in nil }))
+            }
+            let dics = names.enumerated().filter { $0.element == "g_s_at_Vth" || $0.element == "g_u_at_Vth" }
+            if !dics.isEmpty {
+                panels.append(("DIC at V_th (per g_leak)", false, dics.map { ($0.offset, $0.element == "g_s_at_Vth" ? "g_s" : "g_u") },
+                               context?.dicReferences() ?? [], dics.map { $0.element == "g_s_at_Vth" ? "#c0392b" : "#27823b" }))
             }
             if panels.isEmpty {
-                // A network conductances file: <cell>.<X> columns, one log panel per cell.
-                var byCell: [(String, [(Int, String)])] = []
+                // A network conductances file: <cell>.<X> columns, one log panel per channel, the cells overlaid.
+                var cells: [String] = []
+                var byChannel: [(String, [(Int, String)])] = []
                 for (i, n) in names.enumerated() where i != tIndex {
                     guard let dot = n.firstIndex(of: ".") else { continue }
                     let cell = String(n[..<dot]), channel = String(n[n.index(after: dot)...])
-                    if let k = byCell.firstIndex(where: { $0.0 == cell }) { byCell[k].1.append((i, channel)) } else { byCell.append((cell, [(i, channel)])) }
+                    if !cells.contains(cell) { cells.append(cell) }
+                    if let k = byChannel.firstIndex(where: { $0.0 == channel }) { byChannel[k].1.append((i, cell)) } else { byChannel.append((channel, [(i, cell)])) }
                 }
-                panels = byCell.map { ("\($0.0) ḡ (mS/cm²)", logScale ?? true, $0.1) }
+                panels = byChannel.map { channel, columns in
+                    ("ḡ_\(channel) (mS/cm²)", logScale ?? true, columns, [],
+                     columns.map { SVGFigure.palette[(cells.firstIndex(of: $0.1) ?? 0) % SVGFigure.palette.count] })
+                }
             }
             guard !panels.isEmpty else {
                 throw IOError(file: path, message: "nothing to plot automatically; name columns (columns: \(names.joined(separator: ", ")))")
@@ -61,7 +81,10 @@ public enum TracePlot {
             range = a * tScale...max(b * tScale, a * tScale + 1e-9)
         }
         let r = range!
-        var figure = SVGFigure(title: title ?? URL(fileURLWithPath: path).lastPathComponent, xLabel: "time (s)", panels: [])
+        let defaultTitle = context.map { $0.title(what ?? "recording") } ?? URL(fileURLWithPath: path).lastPathComponent
+        var figure = SVGFigure(title: title ?? defaultTitle, xLabel: "time (s)", panels: [])
+        figure.style = style
+        if panels.count > 4 { figure.panelHeight = 130 }   // a circuit's channels or cells: a figure that fits a page
         figure.legend = panels.contains { $0.columns.count > 1 }
         let pixels = Int(figure.plotWidth)
         var decimators = panels.map { $0.columns.map { _ in MinMaxDecimator(range: r, columns: pixels) } }
@@ -82,11 +105,12 @@ public enum TracePlot {
         if seen > 0 {
             for (i, check) in checks.sorted(by: { $0.key < $1.key }) { try check.verify(file: path, column: names[i], scale: scales[i]) }
         }
+        let events = markers.isEmpty ? (context?.markers ?? []) : markers
         figure.panels = panels.enumerated().map { p, panel in
             PlotPanel(yLabel: panel.label, series: panel.columns.enumerated().map { k, c in
                 decimators[p][k].finish()
-                return PlotSeries(name: c.1, points: decimators[p][k].points.map { ($0.0 / 1000, $0.1) })
-            }, logY: panel.log, markers: markers.map { ($0.0 / 1000, $0.1) })
+                return PlotSeries(name: c.1, points: decimators[p][k].points.map { ($0.0 / 1000, $0.1) }, color: panel.colors[k])
+            }, logY: panel.log, markers: events.map { ($0.0 / 1000, $0.1) }, references: panel.references)
         }
         return figure
     }
@@ -95,6 +119,8 @@ public enum TracePlot {
         let quantity = TraceUnits.split(column: column).quantity
         if TraceUnits.isVoltage(quantity) { return "\(quantity) (mV)" }
         if column.hasPrefix("g_"), column.hasSuffix("_mS_cm2") { return "ḡ_\(column.dropFirst(2).dropLast(7)) (mS/cm²)" }
+        if TraceColumns.isCalcium(column) { return column.hasPrefix("Ca_average") ? "Ca, 5 s average (model units)" : "Ca (model units)" }
+        if column == "g_s_at_Vth" || column == "g_u_at_Vth" { return "\(column.prefix(3)) at V_th (per g_leak)" }
         return column
     }
 
