@@ -157,10 +157,11 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         }
     }
 
-    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { mInfProgram.evaluate(V: V, Ca: Ca) }
-    public func tauM<T: GateScalar>(_ V: T) -> T { tauMProgram.evaluate(V: V, Ca: T(0)) }
-    public func hInf<T: GateScalar>(_ V: T) -> T { hInfProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
-    public func tauH<T: GateScalar>(_ V: T) -> T { tauHProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
+    // Each rate with a `GateForm` is evaluated by it (the program's value, bit for bit), the others by their program.
+    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { rateForms[0]?.evaluate(V) ?? mInfProgram.evaluate(V: V, Ca: Ca) }
+    public func tauM<T: GateScalar>(_ V: T) -> T { rateForms[1]?.evaluate(V) ?? tauMProgram.evaluate(V: V, Ca: T(0)) }
+    public func hInf<T: GateScalar>(_ V: T) -> T { rateForms[2]?.evaluate(V) ?? hInfProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
+    public func tauH<T: GateScalar>(_ V: T) -> T { rateForms[3]?.evaluate(V) ?? tauHProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
     public func activationCalciumFactor(_ Ca: Double) -> Double? { calciumFactor?(Ca) }
     /// m∞ (at Ca), τ_m, h∞ and τ_h at a dual-number V: the rates with a `GateForm` directly, the others in one
     /// pass of one program (the same values as `ratesProgram`'s, bit for bit).
