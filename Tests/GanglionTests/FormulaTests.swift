@@ -42,19 +42,24 @@ struct FormulaTests {
               ("0.5 + 2/(1 + exp((V + 10)/4))", true), ("2/(1 + exp((V + 10)/4)) + 0.5", true),
               ("1.4 + 7/(exp((V + 27)/10) + exp((V + 70)/-13))", true), ("2/(exp((V + 169.7)/-11.6) + exp((V + -26.7)/14.3))", true),
               ("3", true),
-              ("(0.67/(1 + exp((V + 62.9)/-10))) * (1.5 + 1/(1 + exp((V + 34.9)/3.6)))", false),
+              ("(0.67/(1 + exp((V + 62.9)/-10))) * (1.5 + 1/(1 + exp((V + 34.9)/3.6)))", true),
+              ("(Ca/(Ca + 3)) / (1 + exp((V + 28.3)/-12.6))", true), ("(Ca/(Ca + 3)) / (2 + exp((V + 28.3)/-12.6))", false),
+              ("(0.67/(1 + exp((V + 62.9)/-10))) * (1/(1 + exp((V + 34.9)/3.6)) + 1.5)", false),
               ("1/(2 + exp((V + 27.2)/-8.7))", false), ("1/(1 + exp((2*V + 27.2)/-8.7))", false),
           ])
     func gateForms(text: String, recognised: Bool) throws {
-        let f = try FormulaParser.parse(text).resolve { $0 == "V" ? .voltage : nil }.folded
+        let f = try FormulaParser.parse(text).resolve { $0 == "V" ? .voltage : $0 == "Ca" ? .calcium : nil }.folded
         let form = GateForm(f)
         #expect((form != nil) == recognised, "\(text)")
         guard let form else { return }
         let program = FormulaProgram(f)
         for V in stride(from: -100.0, through: 60, by: 0.37) {
-            #expect(form.evaluate(V) == program.evaluate(V: V, Ca: 0))
-            let a = form.evaluate(Dual.variable(V)), b = program.evaluate(V: Dual.variable(V), Ca: Dual(0))
+            let Ca = 0.01 + (V + 100) / 20   // 0.01…8
+            #expect(form.evaluate(V, calcium: Ca) == program.evaluate(V: V, Ca: Ca))
+            let a = form.evaluate(Dual.variable(V), calcium: Dual(Ca)), b = program.evaluate(V: Dual.variable(V), Ca: Dual(Ca))
             #expect(a.value == b.value && a.derivative == b.derivative, "\(text) at \(V)")
+            let c = form.evaluate(Dual(V), calcium: Dual.variable(Ca)), d = program.evaluate(V: Dual(V), Ca: Dual.variable(Ca))
+            #expect(c.value == d.value && c.derivative == d.derivative, "\(text) at Ca = \(Ca)")
         }
     }
 

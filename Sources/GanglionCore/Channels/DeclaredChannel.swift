@@ -158,7 +158,7 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
     }
 
     // Each rate with a `GateForm` is evaluated by it (the program's value, bit for bit), the others by their program.
-    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { rateForms[0]?.evaluate(V) ?? mInfProgram.evaluate(V: V, Ca: Ca) }
+    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { rateForms[0]?.evaluate(V, calcium: Ca) ?? mInfProgram.evaluate(V: V, Ca: Ca) }
     public func tauM<T: GateScalar>(_ V: T) -> T { rateForms[1]?.evaluate(V) ?? tauMProgram.evaluate(V: V, Ca: T(0)) }
     public func hInf<T: GateScalar>(_ V: T) -> T { rateForms[2]?.evaluate(V) ?? hInfProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
     public func tauH<T: GateScalar>(_ V: T) -> T { rateForms[3]?.evaluate(V) ?? tauHProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
@@ -168,12 +168,12 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
     public func gateRates(V: Dual, calcium Ca: Double) -> (mInf: Dual, tauM: Dual, hInf: Dual, tauH: Dual) {
         rateForms.withUnsafeBufferPointer { forms in
             guard let remainderProgram else {
-                return (forms[0]!.evaluate(V), forms[1]!.evaluate(V), forms[2]!.evaluate(V), forms[3]!.evaluate(V))
+                return (forms[0]!.evaluate(V, calcium: Dual(Ca)), forms[1]!.evaluate(V), forms[2]!.evaluate(V), forms[3]!.evaluate(V))
             }
             return remainderProgram.evaluate(V: V, Ca: Dual(Ca)) { r in
                 var k = 0
                 func rate(_ i: Int) -> Dual {
-                    if let f = forms[i] { return f.evaluate(V) }
+                    if let f = forms[i] { return f.evaluate(V, calcium: Dual(Ca)) }
                     k += 1
                     return r[k - 1]
                 }
