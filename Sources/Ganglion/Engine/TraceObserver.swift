@@ -21,11 +21,9 @@ enum TraceSource: Equatable {
 /// The columns' sources are resolved again whenever an event recompiles the system.
 final class TraceObserver: RunObserver {
     let key: String
-    let path: String
-    let columns: [String]
+    /// The trace file's final path.
+    var path: String { output.path }
     let window: ClosedRange<Double>
-    let duration: Double
-    let format: TraceSinkFormat
     private unowned let subject: any RunSubject
     private let resolve: (any RunSubject) throws(SimulationError) -> [TraceSource]
     private var sources: [TraceSource] = []
@@ -45,11 +43,7 @@ final class TraceObserver: RunObserver {
          subject: any RunSubject, replacingPartial: Bool, resuming: Bool,
          sources resolve: @escaping (any RunSubject) throws(SimulationError) -> [TraceSource]) throws(SimulationError) {
         self.key = key
-        self.path = path
-        self.columns = columns
         self.window = window ?? (-Double.infinity...Double.infinity)
-        self.duration = duration
-        self.format = format
         self.subject = subject
         self.resolve = resolve
         row = .allocate(capacity: max(1, columns.count))
