@@ -7,7 +7,7 @@ import Foundation
 ///
 /// `init` checks the channel over a voltage and calcium range: gates in [0, 1], time constants finite and
 /// positive; a violation throws `DeclaredChannel.Violation` with the voltage and calcium.
-public struct DeclaredChannel: HodgkinHuxleyChannel {
+public final class DeclaredChannel: HodgkinHuxleyChannel {
     /// One gate: x∞ (dimensionless) and τ_x (ms) as formulas of V (and, for the activation, Ca).
     public struct Gate: Sendable, Hashable {
         /// The gate's exponent (p for the activation, q for the inactivation), ≥ 1.
@@ -63,8 +63,8 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
     let hInfProgram: FormulaProgram?, tauHProgram: FormulaProgram?
     /// m∞, τ_m, h∞ and τ_h in one program (h∞ = τ_h = 1 without inactivation).
     let ratesProgram: FormulaProgram
-    /// Per rate (m∞, τ_m, h∞, τ_h), its `GateForm` when it has one: `gateRates` evaluates those directly.
-    let rateForms: [GateForm?]
+    /// The `GateForm` of m∞, τ_m, h∞ and τ_h when it has one: those are evaluated directly.
+    let mInfForm: GateForm?, tauMForm: GateForm?, hInfForm: GateForm?, tauHForm: GateForm?
     /// The rates without a `GateForm`, in order, in one program; nil when every rate has a form.
     let remainderProgram: FormulaProgram?
 
@@ -91,8 +91,8 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         }
     }
 
-    public var activationExponent: Int { activation.exponent }
-    public var inactivationExponent: Int { inactivation?.exponent ?? 0 }
+    public let activationExponent: Int
+    public let inactivationExponent: Int
 
     /// The voltage range (mV) over which `init` checks a channel, every 0.1 mV.
     public static let checkedVoltages: ClosedRange<Double> = -100...60
@@ -122,8 +122,11 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
         let rates = [self.activation.steadyState, self.activation.timeConstant,
                      self.inactivation?.steadyState ?? .constant(1), self.inactivation?.timeConstant ?? .constant(1)]
         ratesProgram = FormulaProgram(outputs: rates)
-        rateForms = rates.map { GateForm($0) }
-        let remainder = zip(rates, rateForms).filter { $1 == nil }.map(\.0)
+        let forms = rates.map { GateForm($0) }
+        (mInfForm, tauMForm, hInfForm, tauHForm) = (forms[0], forms[1], forms[2], forms[3])
+        activationExponent = activation.exponent
+        inactivationExponent = inactivation?.exponent ?? 0
+        let remainder = zip(rates, forms).filter { $1 == nil }.map(\.0)
         remainderProgram = remainder.isEmpty ? nil : FormulaProgram(outputs: remainder)
         kineticsIdentity = "declared:\(name):\(self.activation):\(String(describing: self.inactivation))"
         try check(calciumRange: calciumRange)
@@ -158,27 +161,25 @@ public struct DeclaredChannel: HodgkinHuxleyChannel {
     }
 
     // Each rate with a `GateForm` is evaluated by it (the program's value, bit for bit), the others by their program.
-    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { rateForms[0]?.evaluate(V, calcium: Ca) ?? mInfProgram.evaluate(V: V, Ca: Ca) }
-    public func tauM<T: GateScalar>(_ V: T) -> T { rateForms[1]?.evaluate(V) ?? tauMProgram.evaluate(V: V, Ca: T(0)) }
-    public func hInf<T: GateScalar>(_ V: T) -> T { rateForms[2]?.evaluate(V) ?? hInfProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
-    public func tauH<T: GateScalar>(_ V: T) -> T { rateForms[3]?.evaluate(V) ?? tauHProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
+    public func mInf<T: GateScalar>(_ V: T, calcium Ca: T) -> T { mInfForm?.evaluate(V, calcium: Ca) ?? mInfProgram.evaluate(V: V, Ca: Ca) }
+    public func tauM<T: GateScalar>(_ V: T) -> T { tauMForm?.evaluate(V) ?? tauMProgram.evaluate(V: V, Ca: T(0)) }
+    public func hInf<T: GateScalar>(_ V: T) -> T { hInfForm?.evaluate(V) ?? hInfProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
+    public func tauH<T: GateScalar>(_ V: T) -> T { tauHForm?.evaluate(V) ?? tauHProgram?.evaluate(V: V, Ca: T(0)) ?? 1 }
     public func activationCalciumFactor(_ Ca: Double) -> Double? { calciumFactor?(Ca) }
     /// m∞ (at Ca), τ_m, h∞ and τ_h at a dual-number V: the rates with a `GateForm` directly, the others in one
     /// pass of one program (the same values as `ratesProgram`'s, bit for bit).
     public func gateRates(V: Dual, calcium Ca: Double) -> (mInf: Dual, tauM: Dual, hInf: Dual, tauH: Dual) {
-        rateForms.withUnsafeBufferPointer { forms in
-            guard let remainderProgram else {
-                return (forms[0]!.evaluate(V, calcium: Dual(Ca)), forms[1]!.evaluate(V), forms[2]!.evaluate(V), forms[3]!.evaluate(V))
+        if remainderProgram == nil, let m = mInfForm, let tm = tauMForm, let h = hInfForm, let th = tauHForm {
+            return (m.evaluate(V, calcium: Dual(Ca)), tm.evaluate(V), h.evaluate(V), th.evaluate(V))
+        }
+        return remainderProgram!.evaluate(V: V, Ca: Dual(Ca)) { r in
+            var k = 0
+            func rate(_ form: GateForm?) -> Dual {
+                if let form { return form.evaluate(V, calcium: Dual(Ca)) }
+                k += 1
+                return r[k - 1]
             }
-            return remainderProgram.evaluate(V: V, Ca: Dual(Ca)) { r in
-                var k = 0
-                func rate(_ i: Int) -> Dual {
-                    if let f = forms[i] { return f.evaluate(V, calcium: Dual(Ca)) }
-                    k += 1
-                    return r[k - 1]
-                }
-                return (rate(0), rate(1), rate(2), rate(3))
-            }
+            return (rate(mInfForm), rate(tauMForm), rate(hInfForm), rate(tauHForm))
         }
     }
 }
