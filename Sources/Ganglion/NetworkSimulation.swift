@@ -316,7 +316,7 @@ final class NetworkRun {
             return NetworkReport.Window(window: [w.lowerBound, w.upperBound], cells: results)
         }
         return NetworkReport(windows: windows, referenceCell: system.cellNames[request.referenceCell],
-                             statistics: outcome.statistics, solver: request.solverSettings.method.rawValue,
+                             statistics: outcome.statistics, solver: request.solverSettings.integrator(for: system).name,
                              wallMilliseconds: outcome.wallMilliseconds,
                              tracePath: request.tracePath, conductancesPath: request.conductanceInterval != nil ? request.conductancesPath : nil,
                              finalState: Dictionary(uniqueKeysWithValues: zip(system.layout.names, circuit.state)),

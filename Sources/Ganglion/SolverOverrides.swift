@@ -1,5 +1,5 @@
 /// Command-line replacements for some of a run's solver settings (`--solver`, `--dt`, `--exact-rates`,
-/// `--sundials-step-bounds`), kept in a run's record so that a resumed run applies the same ones.
+/// `--sundials-step-bounds`, `--local-steps`), kept in a run's record so that a resumed run applies the same ones.
 public struct SolverOverrides: Sendable, Equatable {
     /// Replaces the method.
     public var method: SolverChoice?
@@ -9,17 +9,21 @@ public struct SolverOverrides: Sendable, Equatable {
     public var exactRates = false
     /// Sets `sundialsStepBounds`.
     public var sundialsStepBounds = false
+    /// Sets `localSteps`.
+    public var localSteps = false
 
     /// No replacement.
-    public init(method: SolverChoice? = nil, dt: Double? = nil, exactRates: Bool = false, sundialsStepBounds: Bool = false) {
+    public init(method: SolverChoice? = nil, dt: Double? = nil, exactRates: Bool = false, sundialsStepBounds: Bool = false,
+                localSteps: Bool = false) {
         self.method = method
         self.dt = dt
         self.exactRates = exactRates
         self.sundialsStepBounds = sundialsStepBounds
+        self.localSteps = localSteps
     }
 
     /// Whether none is given.
-    public var isEmpty: Bool { method == nil && dt == nil && !exactRates && !sundialsStepBounds }
+    public var isEmpty: Bool { method == nil && dt == nil && !exactRates && !sundialsStepBounds && !localSteps }
 
     /// The overrides applied to `settings`. Throws the message of the error when `dt` is given for a CVODE
     /// method (it would be ignored).
@@ -34,6 +38,7 @@ public struct SolverOverrides: Sendable, Equatable {
         }
         if exactRates { s.exactRates = true }
         if sundialsStepBounds { s.sundialsStepBounds = true }
+        if localSteps { s.localSteps = true }
         return s
     }
 }

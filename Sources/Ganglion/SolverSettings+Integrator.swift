@@ -10,6 +10,7 @@ extension SolverSettings {
                                        relativeTolerance: rtol, absoluteTolerances: tolerances, maxStep: maxStep,
                                        maxStepsPerOutput: maxStepsPerOutput, rateTables: !exactRates)
             if sundialsStepBounds { options.fixedStepBounds = CVODEOptions.sundialsFixedStepBounds }
+            if localSteps, system is CompiledNetwork { return LocalStepIntegrator(options: options) }
             return CVODEIntegrator(options: options)
         case .expEuler: return ExponentialEuler(dt: fixedStep!, rateTables: !exactRates)
         case .rk4: return RungeKutta4(dt: fixedStep!)
@@ -25,6 +26,7 @@ extension SolverSettings {
         if linearSolver != .structured { parts.append("ls=\(linearSolver)") }
         if exactRates { parts.append("exact-rates") }
         if sundialsStepBounds { parts.append("sundials-step-bounds") }
+        if localSteps { parts.append("local-steps") }
         return parts.map { "|" + $0 }.joined()
     }
 }

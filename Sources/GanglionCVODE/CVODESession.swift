@@ -59,8 +59,10 @@ final class CallbackContext {
 /// Owns every CVODE pointer of one integration and frees them, in reverse order, in `deinit`.
 final class CVODESession {
     private var sunContext: SUNContext?
-    private var memory: UnsafeMutableRawPointer?
-    private var y: N_Vector?
+    private(set) var memory: UnsafeMutableRawPointer?
+    private(set) var y: N_Vector?
+    /// A vector for `interpolate` (CVodeGetDky's output), made on first use.
+    var interpolant: N_Vector?
     private var absTol: N_Vector?
     private var matrix: SUNMatrix?
     private var linearSolver: SUNLinearSolver?
@@ -69,8 +71,8 @@ final class CVODESession {
     private var newtonIteration: NewtonIteration?
     private var nonlinearSolver: SUNNonlinearSolver?
     private let context: CallbackContext
-    private let problem: ODEProblem
-    private let name: String
+    let problem: ODEProblem
+    let name: String
 
     init(problem: ODEProblem, options: CVODEOptions, name: String) throws {
         self.problem = problem
@@ -167,6 +169,7 @@ final class CVODESession {
             if customSolver { S.pointee.content = nil; SUNLinSolFreeEmpty(S) } else { _ = SUNLinSolFree(S) }
         }
         if let A = matrix { SUNMatDestroy(A) }
+        if let v = interpolant { N_VDestroy(v) }
         if let v = absTol { N_VDestroy(v) }
         if let v = y { N_VDestroy(v) }
         if sunContext != nil { _ = SUNContext_Free(&sunContext) }
@@ -221,7 +224,7 @@ final class CVODESession {
                         statistics: statistics())
     }
 
-    private func failure(_ flag: Int32, at t: Double) -> SolverError {
+    func failure(_ flag: Int32, at t: Double) -> SolverError {
         var reason: SolverError.Reason
         switch flag {
         case CV_TOO_MUCH_WORK: reason = .tooMuchWork

@@ -23,6 +23,7 @@ struct AtlasRecord {
         if let dt = solver.dt { o["dt"] = dt }
         if solver.exactRates { o["exact_rates"] = true }
         if solver.sundialsStepBounds { o["sundials_step_bounds"] = true }
+        if solver.localSteps { o["local_steps"] = true }
         s["solver"] = o
         if r.isDICPlane {
             s["unknowns"] = r.unknowns

@@ -30,7 +30,7 @@ struct Bench: ParsableCommand {
     @Option(help: "With --experiment: the profile (ganglion or paper).") var profile: String?
     @Option(name: .customLong("network-sizes"), help: "Also time random inhibitory STG networks of these sizes (comma-separated, e.g. 2,10,50,100) for --duration each, and fit the growth exponent.")
     var networkSizes: String?
-    @Option(name: .customLong("network-solvers"), help: "With --network-sizes: the solvers, comma-separated, fixed-step ones with their step.")
+    @Option(name: .customLong("network-solvers"), help: "With --network-sizes: the solvers, comma-separated, fixed-step ones with their step, CVODE with local time steps as cvode-bdf/local.")
     var networkSolvers = "cvode-bdf,exp-euler@0.05"
     @Option(name: .customLong("network"), help: "Also time this network file (--repeats runs), and exp-euler at --network-dt over --network-span ms, extrapolated.")
     var networkFile: String?

@@ -25,10 +25,12 @@ extension Bench {
         print("|---|---|---|---|---|---|---|---|")
         var fits: [String] = []
         let choices = try networkSolvers.split(separator: ",").map { spec in
-            let (solver, dt) = try solverSpec(String(spec), option: "--network-solvers")
-            return (solver, dt ?? solver.defaultStep)
+            let local = spec.hasSuffix("/local")
+            let (solver, dt) = try solverSpec(String(local ? spec.dropLast(6) : spec), option: "--network-solvers")
+            if local && !(solver == .cvodeBDF || solver == .cvodeAdams) { throw fail("--network-solvers: /local applies to CVODE (\(spec))") }
+            return (solver, dt ?? solver.defaultStep, local)
         }
-        for (solver, dt) in choices {
+        for (solver, dt, local) in choices {
             var points: [(Double, Double)] = [], stepPoints: [(Double, Double)] = []
             for n in sizes {
                 var g = SplitMix(seed: UInt64(n))
@@ -51,19 +53,20 @@ extension Bench {
                 var request = NetworkRequest(network: network, duration: duration)
                 request.solver = solver
                 request.dt = dt
+                request.solverSettings.localSteps = local
                 var walls: [Double] = []
                 var last: NetworkReport?
                 for _ in 0..<repeats {
                     do { last = try simulateNetwork(request) } catch { throw fail("\(n) cells: \(error)") }
                     walls.append(last!.wallMilliseconds / 1000)
-                    printErr(String(format: "  %@, %d cells: %.2f s", solver.rawValue, n, last!.wallMilliseconds / 1000))
+                    printErr(String(format: "  %@%@, %d cells: %.2f s", solver.rawValue, local ? "/local" : "", n, last!.wallMilliseconds / 1000))
                 }
                 let wall = median(walls)
                 let perSecond = wall / (duration / 1000)
                 points.append((log(Double(n)), log(perSecond)))
                 stepPoints.append((log(Double(n)), log(Double(last!.statistics.steps))))
                 let states = try network.compile().dimension
-                let name = solver.rawValue + (dt.map { "@\($0)" } ?? "")
+                let name = solver.rawValue + (dt.map { "@\($0)" } ?? "") + (local ? "/local" : "")
                 print(String(format: "| %@ | %d | %d | %.2f | %.3f | %.1f | %d | %.2f |", name, n, states, wall, perSecond, 1000 * perSecond / Double(n),
                              last!.statistics.steps, wall * 1e6 / Double(last!.statistics.steps)))
             }
@@ -72,7 +75,7 @@ extension Bench {
                 return p.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +) / p.map { ($0.0 - mx) * ($0.0 - mx) }.reduce(0, +)
             }
             if points.count >= 2 {
-                fits.append(String(format: "%@: wall ∝ N^%.2f (steps ∝ N^%.2f, cost per step ∝ N^%.2f)", solver.rawValue,
+                fits.append(String(format: "%@: wall ∝ N^%.2f (steps ∝ N^%.2f, cost per step ∝ N^%.2f)", solver.rawValue + (local ? "/local" : ""),
                                    slope(points), slope(stepPoints), slope(points) - slope(stepPoints)))
             }
         }

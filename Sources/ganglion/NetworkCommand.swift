@@ -38,7 +38,7 @@ struct NetworkCommand: ParsableCommand {
         if networkFile != nil, resumeFolder != nil { throw ValidationError("give either a network file or --resume DIR, not both") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil || duration != nil || out != nil || shard != nil || jobs != nil {
-            throw ValidationError("--resume continues with the run's own settings (run.json): no --out, --solver, --dt, --exact-rates, --sundials-step-bounds, --profile, --format, --duration, --jobs or --shard")
+            throw ValidationError("--resume continues with the run's own settings (run.json): no --out, --solver, --dt, --exact-rates, --sundials-step-bounds, --local-steps, --profile, --format, --duration, --jobs or --shard")
         }
     }
 

@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
         if let profile, Profile(rawValue: profile) == nil { throw ValidationError("--profile '\(profile)': known profiles are ganglion and paper") }
         if resumeFolder != nil, !solverOptions.isEmpty || profile != nil || format != nil || shard != nil {
-            throw ValidationError("--resume continues with the run's own solver, profile, format and shard (run.json): no --solver, --dt, --exact-rates, --sundials-step-bounds, --profile, --format or --shard")
+            throw ValidationError("--resume continues with the run's own solver, profile, format and shard (run.json): no --solver, --dt, --exact-rates, --sundials-step-bounds, --local-steps, --profile, --format or --shard")
         }
     }
 

@@ -71,6 +71,7 @@ struct RunRecord {
         if let dt = solverOverrides.dt { o["dt"] = dt }
         if solverOverrides.exactRates { o["exact_rates"] = true }
         if solverOverrides.sundialsStepBounds { o["sundials_step_bounds"] = true }
+        if solverOverrides.localSteps { o["local_steps"] = true }
         if format != .csv { o["format"] = format.rawValue }
         return Data((JSONOutput.string(o, pretty: true) + "\n").utf8)
     }
@@ -126,6 +127,7 @@ struct RunRecord {
         }
         overrides.exactRates = o["exact_rates"] as? Bool ?? false
         overrides.sundialsStepBounds = o["sundials_step_bounds"] as? Bool ?? false
+        overrides.localSteps = o["local_steps"] as? Bool ?? false
         solverOverrides = overrides
         if let f = o["format"] {
             guard let v = (f as? String).flatMap(TraceFormat.init(rawValue:)) else { throw fail("format", "unknown trace format \(f)") }

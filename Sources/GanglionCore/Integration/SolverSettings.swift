@@ -24,13 +24,17 @@ public struct SolverSettings: Sendable, Equatable {
     /// CVODE keeps SUNDIALS' own fixed-step bounds (0, 1.5) instead of Ganglion's (0.9, 1.1)
     /// (`CVODEOptions.fixedStepBounds`; more error-test failures, Docs/cvode.md, "Step-size changes").
     public var sundialsStepBounds: Bool
+    /// A network under CVODE gives each cell its own step sizes (local time steps, `LocalStepIntegrator`):
+    /// for large unsynchronised networks, whose cost then grows about linearly with the cells. Networks
+    /// with gap junctions, and single cells, keep one global step.
+    public var localSteps: Bool
 
     /// Settings; defaults: CVODE BDF, rtol 1e-6, the system's absolute tolerances, the method's default step,
     /// no step bound, 500 000 steps per output interval, the structured linear solver, rate tables, Ganglion's
     /// fixed-step bounds.
     public init(method: SolverChoice = .cvodeBDF, rtol: Double = 1e-6, atol: Double? = nil, dt: Double? = nil,
                 maxStep: Double? = nil, maxStepsPerOutput: Int = 500_000, linearSolver: LinearSolverChoice = .structured,
-                exactRates: Bool = false, sundialsStepBounds: Bool = false) {
+                exactRates: Bool = false, sundialsStepBounds: Bool = false, localSteps: Bool = false) {
         self.method = method
         self.rtol = rtol
         self.atol = atol
@@ -40,6 +44,7 @@ public struct SolverSettings: Sendable, Equatable {
         self.linearSolver = linearSolver
         self.exactRates = exactRates
         self.sundialsStepBounds = sundialsStepBounds
+        self.localSteps = localSteps
     }
 
     /// Whether the method takes fixed steps (exp-euler, rk4).
