@@ -31,7 +31,7 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("network-sizes"), help: "Also time random inhibitory STG networks of these sizes (comma-separated, e.g. 2,10,50,100) for --duration each, and fit the growth exponent.")
     var networkSizes: String?
     @Option(name: .customLong("network-solvers"), help: "With --network-sizes: the solvers, comma-separated, fixed-step ones with their step, CVODE with local time steps as cvode-bdf/local.")
-    var networkSolvers = "cvode-bdf,exp-euler@0.05"
+    var networkSolvers = "cvode-bdf,cvode-bdf/local,exp-euler@0.05"
     @Option(name: .customLong("network"), help: "Also time this network file (--repeats runs), and exp-euler at --network-dt over --network-span ms, extrapolated.")
     var networkFile: String?
     @Option(name: .customLong("network-dt"), help: "With --network: the fixed step (ms) (the authors' forward Euler used 5e-4).") var networkDt: Double = 5e-4

@@ -29,6 +29,12 @@ def test_network(tmp_path, repository):
     r2 = ganglion.network(net, duration=1500, workdir=tmp_path)
     assert len(r2.trace) > 0 and r2.trace["t_ms"].iloc[-1] == 1500
     assert r2.conductances.attrs["units"]["A.Na"] == "mS/cm²"
+    # Local time steps: the summary says so, and the rhythm is the global step's.
+    r3 = ganglion.network(net, duration=1500, local_steps=True, out=tmp_path / "local", workdir=tmp_path)
+    assert r3.summary["solver"]["name"] == "cvode-bdf/local"
+    for a, b in zip(r3.summary["windows"][0]["cells"], r2.summary["windows"][0]["cells"]):
+        assert a["pattern"] == b["pattern"]
+        assert abs(a["frequency_hz"] / b["frequency_hz"] - 1) < 0.01
 
 
 def test_dics_curve(tmp_path):

@@ -146,17 +146,19 @@ def _shard(value: Any) -> str:
 def network(network: Union[PathLike, Dict[str, Any], None] = None, *, out: Optional[PathLike] = None,
             resume: Optional[PathLike] = None, duration: Optional[float] = None, profile: Optional[str] = None,
             solver: Optional[str] = None, dt: Optional[float] = None, exact_rates: bool = False,
-            sundials_step_bounds: bool = False, format: Optional[str] = None, jobs: Optional[int] = None,
-            shard: Optional[str] = None, plot: bool = False, force: bool = False,
+            sundials_step_bounds: bool = False, local_steps: bool = False, format: Optional[str] = None,
+            jobs: Optional[int] = None, shard: Optional[str] = None, plot: bool = False, force: bool = False,
             workdir: Optional[PathLike] = None, executable: Executable = None) -> NetworkResult:
     """``ganglion network``: a network file (a path or a dict; Docs/network-files.md). Writes into ``out``
-    (default ``WORKDIR/<the network's name>``); ``duration`` simulates only this long (ms)."""
+    (default ``WORKDIR/<the network's name>``); ``duration`` simulates only this long (ms); ``local_steps``
+    gives each cell its own CVODE step sizes (Docs/cvode.md, "Local time steps")."""
     w = a.workdir(workdir)
     f = a.Flags("network")
     folder = _input_or_resume(f, w, network, "network", "network", out, resume)
     f.add("--duration", a.optional(duration, a.number, "duration", positive=True))
     f.add("--profile", a.optional(profile, a.choice, a.PROFILES, "profile"))
     _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
+    f.switch("--local-steps", local_steps)
     f.add("--format", a.optional(format, a.choice, a.FORMATS, "format"))
     f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
     f.add("--shard", a.optional(shard, _shard))
