@@ -36,17 +36,17 @@ struct KillResumeTests {
     }
 
     /// Kills the run at kill point 1, 2, … (every `stride`-th) until one completes, resumes each and compares.
-    func killEverywhere(_ experiment: String, command: String = "run", stride: Int = 1) throws -> Int {
+    func killEverywhere(_ experiment: String, command: String = "run", stride: Int = 1, options: [String] = []) throws -> Int {
         let work = scratchFolder("kill")
         write(experiment, to: work + "/e.json")
-        let reference = try ganglion([command, "e.json", "--out", "ref", "--quiet"], in: work)
+        let reference = try ganglion([command, "e.json", "--out", "ref", "--quiet"] + options, in: work)
         #expect(reference.status == 0, "\(reference.stderr)")
         let expected = Self.results(work + "/ref")
         #expect(!expected.isEmpty)
         var point = 1, killed = 0
         while point < 400 {
             let folder = "k\(point)"
-            let r = try ganglion([command, "e.json", "--out", folder, "--quiet"], in: work, environment: ["GANGLION_KILL_AT": "\(point)"])
+            let r = try ganglion([command, "e.json", "--out", folder, "--quiet"] + options, in: work, environment: ["GANGLION_KILL_AT": "\(point)"])
             if r.status == 0 { break }   // past the last kill point
             #expect(r.status == 137, "kill point \(point): \(r.stderr)")
             killed += 1
@@ -54,7 +54,7 @@ struct KillResumeTests {
             if point == 1 {
                 // Before the run record exists nothing has started: resume says so; a new run completes.
                 #expect(resumed.status == 1 && resumed.stderr.contains("no run was started here"), "\(resumed.stderr)")
-                #expect(try ganglion([command, "e.json", "--out", folder, "--quiet"], in: work).status == 0)
+                #expect(try ganglion([command, "e.json", "--out", folder, "--quiet"] + options, in: work).status == 0)
             } else {
                 #expect(resumed.status == 0, "kill point \(point): \(resumed.stderr)")
             }
@@ -75,7 +75,7 @@ struct KillResumeTests {
             let folder = "r\(k)"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: packageRoot() + "/.build/release/ganglion")
-            p.arguments = [command, "e.json", "--out", folder, "--quiet"]
+            p.arguments = [command, "e.json", "--out", folder, "--quiet"] + options
             p.currentDirectoryURL = URL(fileURLWithPath: work)
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
@@ -84,7 +84,7 @@ struct KillResumeTests {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
             var r = try ganglion([command, "--resume", folder, "--quiet"], in: work)
-            if r.stderr.contains("no run was started here") { r = try ganglion([command, "e.json", "--out", folder, "--quiet"], in: work) }
+            if r.stderr.contains("no run was started here") { r = try ganglion([command, "e.json", "--out", folder, "--quiet"] + options, in: work) }
             #expect(r.status == 0, "random kill \(k): \(r.stderr)")
             #expect(Self.results(work + "/" + folder) == expected, "random kill \(k)")
         }
@@ -121,6 +121,18 @@ struct KillResumeTests {
              "outputs": {"conductances_every_ms": 100, "checkpoint_every_ms": 250, "windows_ms": [[500, 3000]]}}
             """#, command: "network")
         #expect(killed >= 20)
+    }
+
+    @Test("a network run with local time steps resumes to the same files from every third kill point")
+    func networkLocalSteps() throws {
+        let killed = try killEverywhere(#"""
+            {"name": "net", "duration_ms": 3000,
+             "cells": [{"name": "A", "cell": "stg-spiking"}, {"name": "B", "cell": "stg-bursting"}],
+             "synapses": [{"from": "A", "to": "B", "gbar": 0.8}, {"from": "B", "to": "A", "gbar": 0.2}],
+             "protocol": [{"t": 1200, "cells": ["B"], "block": "H", "fraction": 0}],
+             "outputs": {"conductances_every_ms": 100, "checkpoint_every_ms": 250, "windows_ms": [[500, 3000]]}}
+            """#, command: "network", stride: 3, options: ["--local-steps"])
+        #expect(killed >= 7)
     }
 
     @Test("a network writing NWB directly resumes to the same datasets from every kill point")
