@@ -10,7 +10,7 @@ struct ClampCommand: ParsableCommand {
             An ideal clamp holds V at the command (dV/dt = 0) while every other state evolves. The cell rests at the
             holding potential, then each step starts from that held state. I_clamp = Σ I_ion + I_leak − I_app
             (µA/cm², positive into the cell); channel currents outward positive. Writes traces.csv, iv.csv,
-            traces.svg, iv.svg and gating.svg to --out.
+            traces.svg, iv.svg and gating.svg to --out (PNG or PDF with --figure-format).
             """)
 
     @Argument(help: "Model file (JSON), or a named model: stg-spiking, stg-bursting, stg-doc-800.") var model: String
@@ -32,6 +32,8 @@ struct ClampCommand: ParsableCommand {
     @Flag(name: .customLong("exact-rates"), help: "Compute every gate's x∞ and τ exactly instead of reading voltage tables.") var exactRates = false
     @Option(help: "Output folder (default out/<model>-clamp).") var out: String?
 
+    @Option(name: .customLong("figure-format"), help: "Figure format: svg, png or pdf.") var figureFormat: FigureFormat = .svg
+    @OptionGroup var figureOptions: FigureOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -49,13 +51,19 @@ struct ClampCommand: ParsableCommand {
         p.traceInterval = traceInterval
         p.solverSettings = SolverSettings(method: solver, rtol: rtol, atol: atol, dt: dt, exactRates: exactRates)
         let folder = out ?? "out/\(neuron.name)-clamp"
-        let files = ["traces.csv", "iv.csv", "traces.svg", "iv.svg", "gating.svg"].map { folder + "/" + $0 }
+        let tables = ["traces.csv", "iv.csv"].map { folder + "/" + $0 }
+        let figures = ["traces", "iv", "gating"].map { folder + "/" + $0 + "." + figureFormat.rawValue }
+        let files = tables + figures
         for f in files { try checkOutputs(f) }
+        let style = try figureOptions.style()
         let result: VoltageClampResult
         do { result = try runVoltageClamp(p) } catch { throw fail(error.description) }
-        let contents = [result.tracesCSV, result.curvesCSV, result.tracesFigure.render(), result.ivFigure.render(), result.gatingFigure.render()]
-        for (file, text) in zip(files, contents) {
+        for (file, text) in zip(tables, [result.tracesCSV, result.curvesCSV]) {
             do { try AtomicFileWriter.write(Data(text.utf8), to: file) } catch { throw fail("\(file): \(error)") }
+        }
+        for (file, var figure) in zip(figures, [result.tracesFigure, result.ivFigure, result.gatingFigure]) {
+            figure.style = style
+            try writeFigure(figure.render(), to: file, format: figureFormat)
         }
         print("V_mV   I_clamp peak   I_clamp ss   (µA/cm², holding \(String(format: "%g", hold)) mV)")
         for s in result.steps { print(String(format: "%6g  %13.6g  %11.6g", s.command, s.peakClamp, s.steadyClamp)) }

@@ -8,7 +8,8 @@ struct FICommand: ParsableCommand {
         abstract: "f–I curve: the applied current stepped up and back down without reset (hysteresis shows as two branches); CSV and SVG.",
         discussion: """
             Each step is analysed after its transient (--transient): the firing rate is the spikes in the window per
-            second, and the pattern and features are those of `simulate`'s analysis. Writes fi.csv and fi.svg to --out.
+            second, and the pattern and features are those of `simulate`'s analysis. Writes fi.csv and fi.svg to --out
+            (PNG or PDF with --figure-format).
             """)
 
     @Argument(help: "Model file (JSON), or a named model: stg-spiking, stg-bursting, stg-doc-800.") var model: String
@@ -21,6 +22,8 @@ struct FICommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "CVODE relative tolerance.") var rtol: Double = 1e-6
     @Option(help: "Output folder (default out/<model>-fi).") var out: String?
 
+    @Option(name: .customLong("figure-format"), help: "Figure format: svg, png or pdf.") var figureFormat: FigureFormat = .svg
+    @OptionGroup var figureOptions: FigureOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -37,13 +40,15 @@ struct FICommand: ParsableCommand {
         request.transient = transient
         request.solverSettings = SolverSettings(method: solver, rtol: rtol, dt: dt)
         let folder = out ?? "out/\(neuron.name)-fi"
-        let csv = folder + "/fi.csv", svg = folder + "/fi.svg"
+        let csv = folder + "/fi.csv", svg = folder + "/fi." + figureFormat.rawValue
         try checkOutputs(csv, svg)
+        let style = try figureOptions.style()
         let result: FICurveResult
         do { result = try runFICurve(request) } catch { throw fail(error.description) }
-        for (file, text) in [(csv, result.csv), (svg, result.figure.render())] {
-            do { try AtomicFileWriter.write(Data(text.utf8), to: file) } catch { throw fail("\(file): \(error)") }
-        }
+        do { try AtomicFileWriter.write(Data(result.csv.utf8), to: csv) } catch { throw fail("\(csv): \(error)") }
+        var figure = result.figure
+        figure.style = style
+        try writeFigure(figure.render(), to: svg, format: figureFormat)
         print("dir   I (µA/cm²)  rate (Hz)  pattern")
         for q in result.points {
             print(q.direction.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0) + String(format: "  %10g  %9.4g  ", q.current, q.rate)

@@ -280,5 +280,19 @@ struct FigureFileTests {
         #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/t.pdf")).prefix(5), as: UTF8.self) == "%PDF-")
         #expect(try ganglion(["plot", dir + "/t.csv", "--format", "png"]).status == 0)
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/t.png")).prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+        // clamp and fi write their figures in the format and at the size asked for (PNG width in its IHDR chunk).
+        let fi = try ganglion(["fi", "stg-spiking", "--currents", "0:1:1", "--duration-per-step", "600", "--transient", "100",
+                               "--out", dir + "/fi", "--figure-format", "png", "--size", "640x400", "--font-size", "14"])
+        #expect(fi.status == 0, "\(fi.stderr)")
+        let fiPNG = try Data(contentsOf: URL(fileURLWithPath: dir + "/fi/fi.png"))
+        #expect(Array(fiPNG.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+        #expect(fiPNG[16..<20].reduce(0) { $0 << 8 | Int($1) } == 640)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/fi/fi.svg"))
+        let clamp = try ganglion(["clamp", "stg-spiking", "--steps", "-60:-20:20", "--duration-per-step", "50", "--hold-duration", "100",
+                                  "--out", dir + "/clamp", "--figure-format", "pdf"])
+        #expect(clamp.status == 0, "\(clamp.stderr)")
+        for name in ["traces", "iv", "gating"] {
+            #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/clamp/\(name).pdf")).prefix(5), as: UTF8.self) == "%PDF-")
+        }
     }
 }

@@ -139,4 +139,5 @@ extension FICurveResult {
 }
 
 /// A number as `%g` writes it (`-80`, `0.5`), for titles and legends.
-func shortNumber(_ x: Double) -> String { String(format: "%g", x) }
+/// A number for a figure's text: the shortest form, with a true minus sign.
+func shortNumber(_ x: Double) -> String { String(format: "%g", x).replacingOccurrences(of: "-", with: "\u{2212}") }

@@ -92,8 +92,12 @@ public struct SVGFigure: Sendable {
     static let palette = ["#1f4e79", "#c0392b", "#27823b", "#8e44ad", "#d35400", "#2c3e50", "#16a085", "#7f6000", "#b03a84", "#4d4d4d"]
 
     var s: Double { style.scale }
-    /// Left margin (room for the y labels), top margin, gap between panels and bottom margin (px).
-    var left: Double { 84 * s }
+    /// Left margin (room for the y labels and the widest tick label, at 0.64 em per character), top margin, gap
+    /// between panels and bottom margin (px).
+    var left: Double {
+        let widest = panels.map { p in Self.yAxis(p).ticks.map { Self.yAxis(p).label($0).count }.max() ?? 0 }.max() ?? 0
+        return max(84 * s, 1.8 * style.fontSize + 0.64 * style.fontSize * Double(widest) + 11 * s)
+    }
     var top: Double { (panels.contains { !$0.markers.isEmpty } ? 50 : 36) * s + style.titleExtra(title, width: totalWidth) }
     var gap: Double { 22 * s }
     var bottom: Double { 48 * s }
@@ -136,6 +140,7 @@ public struct SVGFigure: Sendable {
     /// The figure as a self-contained SVG document.
     public func render() -> String {
         let ph = effectivePanelHeight, width = totalWidth, fs = style.fontSize
+        let left = self.left, plotWidth = self.plotWidth
         let height = style.height ?? (top + Double(panels.count) * (ph + gap) - gap + bottom)
         var out = style.open(width: width, height: height, title: title)
         let xAxis = self.xAxis
