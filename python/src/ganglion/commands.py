@@ -18,8 +18,8 @@ import pandas as pd
 
 from . import _arguments as a
 from ._executable import GanglionError, run_command
-from .results import (ClampResult, CompensationResult, DICResult, FIResult, NetworkResult, PopulationResult,
-                      RunResult, SimulationResult, SweepResult)
+from .results import (AtlasResult, ClampResult, CompensationResult, DICResult, FIResult, NetworkResult,
+                      PopulationResult, RunResult, SimulationResult, SweepResult)
 from .tables import read_json
 
 PathLike = Union[str, os.PathLike]
@@ -278,6 +278,64 @@ def sweep(population: Union[PathLike, Dict[str, Any], PopulationResult], duratio
     f.add("--out", str(path)).switch("--plot", plot).switch("--force", force).switch("--quiet", True)
     done = run_command(f.items, executable=executable)
     return SweepResult(done.args, w, done.stdout, done.stderr, path=path)
+
+
+def _axis(value: Any, name: str, *, channel: bool) -> str:
+    """An atlas axis: ``"A:B:N"`` or ``(A, B, N)``; with ``channel``, ``"CH:A:B:N"`` or ``(CH, A, B, N)``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (tuple, list)):
+        parts = list(value)
+        head = []
+        if channel:
+            if len(parts) != 4 or not isinstance(parts[0], str):
+                raise ValueError(f"{name}: must be 'CH:A:B:N' or (channel, first, last, count), got {value!r}")
+            head = [parts.pop(0)]
+        if len(parts) != 3:
+            raise ValueError(f"{name}: must be 'A:B:N' or (first, last, count), got {value!r}")
+        return ":".join(head + [a.number(parts[0], name), a.number(parts[1], name),
+                                a.number(parts[2], name, integer=True, positive=True)])
+    raise TypeError(f"{name}: must be a string or a tuple, got {value!r}")
+
+
+def atlas(input: Union[str, PathLike, Dict[str, Any], PopulationResult, None] = None, duration: float = 0, *,
+          out: PathLike, gs: Any = None, gu: Any = None, x: Any = None, y: Any = None,
+          generate: Optional[str] = None, count: Optional[int] = None, seed: Optional[int] = None,
+          cells: Optional[int] = None, window: Optional[Sequence[float]] = None,
+          unknowns: Union[str, Sequence[str], None] = None, at: Union[float, str, None] = None,
+          variant: Optional[str] = None, solver: Optional[str] = None, dt: Optional[float] = None,
+          exact_rates: bool = False, sundials_step_bounds: bool = False, jobs: Optional[int] = None,
+          shard: Optional[str] = None, force: bool = False, workdir: Optional[PathLike] = None,
+          executable: Executable = None) -> AtlasResult:
+    """``ganglion atlas``: the firing patterns of a cell or a population (a model, a population file, their dict,
+    or a ``population()`` result; or ``generate``/``count``/``seed``) over a plane: target DICs ``gs`` and ``gu``
+    (each ``(first, last, count)``), or two axes ``x`` and ``y`` (``(channel, first, last, count)``). Writes into
+    ``out`` and continues an atlas interrupted there (Docs/atlas.md)."""
+    w = a.workdir(workdir)
+    if isinstance(input, PopulationResult):
+        input = input.path
+    f = a.Flags("atlas") if input is None else a.Flags("atlas", a.input_file(input, w, "population", named=True))
+    f.add("--generate", a.optional(generate, a.choice, ["stg", "da"], "generate"))
+    f.add("--count", a.optional(count, a.number, "count", positive=True, integer=True))
+    f.add("--seed", a.optional(seed, a.number, "seed", nonnegative=True, integer=True))
+    f.add("--cells", a.optional(cells, a.number, "cells", positive=True, integer=True))
+    f.add("--gs", a.optional(gs, _axis, "gs", channel=False))
+    f.add("--gu", a.optional(gu, _axis, "gu", channel=False))
+    f.add("--x", a.optional(x, _axis, "x", channel=True))
+    f.add("--y", a.optional(y, _axis, "y", channel=True))
+    f.add("--duration", a.number(duration, "duration", positive=True))
+    f.add("--window", a.optional(window, a.span, "window", 2))
+    f.add("--unknowns", a.optional(unknowns, a.names, "unknowns"))
+    if at is not None:
+        f.add("--at", "threshold" if at == "threshold" else a.number(at, "at"))
+    f.add("--variant", a.optional(variant, a.choice, a.VARIANTS, "variant"))
+    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
+    f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
+    f.add("--shard", a.optional(shard, _shard))
+    folder = Path(out) if Path(out).is_absolute() else w / out
+    f.add("--out", str(folder)).switch("--force", force).switch("--quiet", True)
+    done = run_command(f.items, executable=executable)
+    return AtlasResult(done.args, w, done.stdout, done.stderr, folder=folder)
 
 
 def clamp(model: Union[str, PathLike, Dict[str, Any]], steps: Sequence[float], *, hold: Optional[float] = None,

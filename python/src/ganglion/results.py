@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from .nwb import read_nwb
-from .tables import (features_dataset, population_dataset, population_summary_dataset, read_json,
+from .tables import (atlas_dataset, features_dataset, population_dataset, population_summary_dataset, read_json,
                      read_table)
 
 
@@ -208,3 +208,28 @@ class FIResult(Result):
     @cached_property
     def table(self) -> pd.DataFrame:
         return read_table(self.folder / "fi.csv")
+
+
+@dataclass
+class AtlasResult(Result):
+    """``atlas``: the output ``folder``; ``table`` (``atlas.csv``: one row per grid point, the fraction of cells in
+    each outcome and the median features), ``cells`` (``cells.csv``: one row per point and cell), ``settings``
+    (``atlas.json``), and ``grid``, the table as an xarray Dataset over the plane's two axes (named after them,
+    e.g. ``gu_target`` × ``gs_target``)."""
+    folder: Path = Path()
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        return read_table(self.folder / "atlas.csv")
+
+    @cached_property
+    def cells(self) -> pd.DataFrame:
+        return read_table(self.folder / "cells.csv")
+
+    @cached_property
+    def settings(self) -> Dict[str, Any]:
+        return read_json(self.folder / "atlas.json")
+
+    @cached_property
+    def grid(self) -> xr.Dataset:
+        return atlas_dataset(self.table)

@@ -141,3 +141,26 @@ def population_summary_dataset(summary: Dict[str, Any]) -> xr.Dataset:
         ds = add(ds, kind, key, coords)
     ds.attrs["units"] = {name: ds[name].attrs.get("units", "") for name in ds.data_vars}
     return ds
+
+
+def atlas_dataset(table: Union[PathLike, pd.DataFrame]) -> xr.Dataset:
+    """An atlas's ``atlas.csv`` as a Dataset over its two axes (the columns after ``point``, ``ix`` and ``iy``:
+    the y axis first, so ``ds[var]`` reads as the heatmap): one variable per other column, with its unit."""
+    df = table if isinstance(table, pd.DataFrame) else read_table(table)
+    units = df.attrs.get("units") or units_of(df.columns)
+    x_name, y_name = df.columns[3], df.columns[4]
+    nx, ny = int(df["ix"].max()) + 1, int(df["iy"].max()) + 1
+    xs = [df.loc[df["ix"] == i, x_name].iloc[0] for i in range(nx)]
+    ys = [df.loc[df["iy"] == j, y_name].iloc[0] for j in range(ny)]
+    data = {}
+    for name in df.columns[5:]:
+        text = not pd.api.types.is_numeric_dtype(df[name])
+        grid = np.full((ny, nx), None if text else np.nan, dtype=object if text else float)
+        for _, row in df.iterrows():
+            grid[int(row["iy"]), int(row["ix"])] = row[name]
+        data[name] = xr.Variable((y_name, x_name), grid, attrs={"units": units.get(name, unit_of(name))})
+    ds = xr.Dataset(data, coords={x_name: np.asarray(xs, dtype=float), y_name: np.asarray(ys, dtype=float)})
+    ds[x_name].attrs["units"] = units.get(x_name, unit_of(x_name))
+    ds[y_name].attrs["units"] = units.get(y_name, unit_of(y_name))
+    ds.attrs["units"] = {name: ds[name].attrs["units"] for name in ds.data_vars}
+    return ds
