@@ -111,27 +111,24 @@ struct KillResumeTests {
         #expect(killed >= 20)
     }
 
+    /// Two cells with synapses both ways and a blockade, checkpointed every 250 ms.
+    static let networkExperiment = #"""
+        {"name": "net", "duration_ms": 3000,
+         "cells": [{"name": "A", "cell": "stg-spiking"}, {"name": "B", "cell": "stg-bursting"}],
+         "synapses": [{"from": "A", "to": "B", "gbar": 0.8}, {"from": "B", "to": "A", "gbar": 0.2}],
+         "protocol": [{"t": 1200, "cells": ["B"], "block": "H", "fraction": 0}],
+         "outputs": {"conductances_every_ms": 100, "checkpoint_every_ms": 250, "windows_ms": [[500, 3000]]}}
+        """#
+
     @Test("a network run resumes to the same files from every kill point")
     func network() throws {
-        let killed = try killEverywhere(#"""
-            {"name": "net", "duration_ms": 3000,
-             "cells": [{"name": "A", "cell": "stg-spiking"}, {"name": "B", "cell": "stg-bursting"}],
-             "synapses": [{"from": "A", "to": "B", "gbar": 0.8}, {"from": "B", "to": "A", "gbar": 0.2}],
-             "protocol": [{"t": 1200, "cells": ["B"], "block": "H", "fraction": 0}],
-             "outputs": {"conductances_every_ms": 100, "checkpoint_every_ms": 250, "windows_ms": [[500, 3000]]}}
-            """#, command: "network")
+        let killed = try killEverywhere(Self.networkExperiment, command: "network")
         #expect(killed >= 20)
     }
 
     @Test("a network run with local time steps resumes to the same files from every third kill point")
     func networkLocalSteps() throws {
-        let killed = try killEverywhere(#"""
-            {"name": "net", "duration_ms": 3000,
-             "cells": [{"name": "A", "cell": "stg-spiking"}, {"name": "B", "cell": "stg-bursting"}],
-             "synapses": [{"from": "A", "to": "B", "gbar": 0.8}, {"from": "B", "to": "A", "gbar": 0.2}],
-             "protocol": [{"t": 1200, "cells": ["B"], "block": "H", "fraction": 0}],
-             "outputs": {"conductances_every_ms": 100, "checkpoint_every_ms": 250, "windows_ms": [[500, 3000]]}}
-            """#, command: "network", stride: 3, options: ["--local-steps"])
+        let killed = try killEverywhere(Self.networkExperiment, command: "network", stride: 3, options: ["--local-steps"])
         #expect(killed >= 7)
     }
 

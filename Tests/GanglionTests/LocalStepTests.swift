@@ -42,45 +42,13 @@ struct LocalStepTests {
             solver.evaluateJacobian(700, y)
             var J = ArrowJacobian(coreCount: block.coreCount, gateCount: n - block.coreCount)
             block.jacobian(700, y, into: &J)
-            var f1 = Array(repeating: 0.0, count: n), f2 = f1
-            var worst = 0.0
-            for j in 0..<n {
-                let h = 1e-6 * max(1, abs(y[j]))
-                var a = y, c = y
-                a[j] += h; c[j] -= h
-                block.rightHandSide(700, a, &f1)
-                block.rightHandSide(700, c, &f2)
-                for i in 0..<n {
-                    let fd = (f1[i] - f2[i]) / (2 * h)
-                    worst = max(worst, abs(solver.jacobianEntry(i, j) - fd) / max(abs(fd), 1))
-                    #expect(J.entry(i, j) == solver.jacobianEntry(i, j), "block \(b) (\(i), \(j))")
-                }
-            }
-            #expect(worst < 1e-5, "block \(b): largest relative difference from central differences \(worst)")
+            let e = NewtonSolverChecks.jacobianError(block, solver, t: 700, y: y)
+            #expect(e.worst < 1e-5, "block \(b): largest relative difference from central differences \(e.worst) at (\(e.row), \(e.column))")
+            for i in 0..<n { for j in 0..<n { #expect(J.entry(i, j) == solver.jacobianEntry(i, j), "block \(b) (\(i), \(j))") } }
             // (I − γJ) x = r against Gaussian elimination on the dense matrix.
-            let gamma = 0.05
-            #expect(solver.factor(gamma: gamma))
-            let r = (0..<n).map { Double($0 % 7) - 3 }
-            var x = r
-            solver.solve(&x)
-            var M = (0..<n).flatMap { i in (0..<n).map { j in (i == j ? 1 : 0) - gamma * solver.jacobianEntry(i, j) } }
-            var rhs = r
-            for k in 0..<n {
-                let p = (k..<n).max { abs(M[$0 * n + k]) < abs(M[$1 * n + k]) }!
-                if p != k { for c in 0..<n { M.swapAt(k * n + c, p * n + c) }; rhs.swapAt(k, p) }
-                for i in (k + 1)..<n where M[i * n + k] != 0 {
-                    let m = M[i * n + k] / M[k * n + k]
-                    for c in k..<n { M[i * n + c] -= m * M[k * n + c] }
-                    rhs[i] -= m * rhs[k]
-                }
-            }
-            var dense = rhs
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                var s = rhs[i]
-                for c in (i + 1)..<n { s -= M[i * n + c] * dense[c] }
-                dense[i] = s / M[i * n + i]
-            }
-            for i in 0..<n { #expect(abs(x[i] - dense[i]) <= 1e-9 * max(1, abs(dense[i])), "block \(b) x[\(i)]") }
+            #expect(solver.factor(gamma: 0.05))
+            let err = NewtonSolverChecks.solveError(solver, gamma: 0.05, b: (0..<n).map { Double($0 % 7) - 3 })
+            #expect(err < 1e-9, "block \(b): relative difference \(err)")
         }
     }
 

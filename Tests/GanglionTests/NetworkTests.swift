@@ -46,47 +46,12 @@ struct NetworkTests {
         y = try CVODEIntegrator().solve(problem) { _, _ in }.finalState
         let solver = NetworkNewtonSolver(net)
         solver.evaluateJacobian(700, y)
-        var f1 = Array(repeating: 0.0, count: n), f2 = f1
-        var worst = 0.0
-        for j in 0..<n {
-            let h = 1e-6 * max(1, abs(y[j]))
-            var a = y, b = y
-            a[j] += h; b[j] -= h
-            net.rightHandSide(700, a, &f1)
-            net.rightHandSide(700, b, &f2)
-            for i in 0..<n {
-                let fd = (f1[i] - f2[i]) / (2 * h)
-                let an = solver.jacobianEntry(i, j)
-                let scale = max(abs(fd), 1)
-                worst = max(worst, abs(fd - an) / scale)
-                if abs(fd - an) / scale > 1e-5 { Issue.record("J[\(net.layout.names[i]), \(net.layout.names[j])] analytic \(an) vs FD \(fd)") }
-            }
-        }
-        #expect(worst <= 1e-5)
+        let e = NewtonSolverChecks.jacobianError(net, solver, t: 700, y: y)
+        #expect(e.worst <= 1e-5, "J[\(net.layout.names[e.row]), \(net.layout.names[e.column])] analytic \(e.analytic) vs FD \(e.difference)")
         // (I − γJ) x = b: structured solve against Gaussian elimination on the dense matrix.
         for gamma in [0.01, 0.5, 5.0] {
             #expect(solver.factor(gamma: gamma))
-            let b = (0..<n).map { sin(Double($0) * 0.7) + 0.1 }
-            var x = b
-            x.withUnsafeMutableBufferPointer { solver.solve($0.baseAddress!) }
-            var m = (0..<n).map { i in (0..<n).map { j in (i == j ? 1 : 0) - gamma * solver.jacobianEntry(i, j) } }
-            var r = b
-            for c in 0..<n {
-                let p = (c..<n).max { abs(m[$0][c]) < abs(m[$1][c]) }!
-                m.swapAt(c, p); r.swapAt(c, p)
-                for i in (c + 1)..<n where m[i][c] != 0 {
-                    let f = m[i][c] / m[c][c]
-                    for k in c..<n { m[i][k] -= f * m[c][k] }
-                    r[i] -= f * r[c]
-                }
-            }
-            var dense = Array(repeating: 0.0, count: n)
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                var s = r[i]
-                for k in (i + 1)..<n { s -= m[i][k] * dense[k] }
-                dense[i] = s / m[i][i]
-            }
-            let err = zip(x, dense).map { abs($0 - $1) / max(abs($1), 1e-8) }.max()!
+            let err = NewtonSolverChecks.solveError(solver, gamma: gamma, b: (0..<n).map { sin(Double($0) * 0.7) + 0.1 })
             #expect(err < 1e-8, "γ = \(gamma): relative difference \(err)")
         }
     }

@@ -250,6 +250,21 @@ def population(family: str, count: int, seed: int, *, target: Union[str, Dict[st
     return PopulationResult(done.args, w, done.stdout, done.stderr, summary=_json(done.stdout), path=path)
 
 
+def _cell_run_flags(f: a.Flags, duration, window, unknowns, at, variant, solver, dt, exact_rates, sundials_step_bounds,
+                    jobs, shard) -> None:
+    """The options ``sweep`` and ``atlas`` share: duration and window, the compensation, the solver, the workers
+    and the shard."""
+    f.add("--duration", a.number(duration, "duration", positive=True))
+    f.add("--window", a.optional(window, a.span, "window", 2))
+    f.add("--unknowns", a.optional(unknowns, a.names, "unknowns"))
+    if at is not None:
+        f.add("--at", "threshold" if at == "threshold" else a.number(at, "at"))
+    f.add("--variant", a.optional(variant, a.choice, a.VARIANTS, "variant"))
+    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
+    f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
+    f.add("--shard", a.optional(shard, _shard))
+
+
 def sweep(population: Union[PathLike, Dict[str, Any], PopulationResult], duration: float, *,
           window: Optional[Sequence[float]] = None, target: Union[str, Dict[str, float], None] = None,
           unknowns: Union[str, Sequence[str], None] = None, at: Union[float, str, None] = None,
@@ -264,16 +279,8 @@ def sweep(population: Union[PathLike, Dict[str, Any], PopulationResult], duratio
     if isinstance(population, PopulationResult):
         population = population.path
     f = a.Flags("sweep", a.input_file(population, w, "population"))
-    f.add("--duration", a.number(duration, "duration", positive=True))
-    f.add("--window", a.optional(window, a.span, "window", 2))
     f.add("--target", a.optional(target, a.targets, "target"))
-    f.add("--unknowns", a.optional(unknowns, a.names, "unknowns"))
-    if at is not None:
-        f.add("--at", "threshold" if at == "threshold" else a.number(at, "at"))
-    f.add("--variant", a.optional(variant, a.choice, a.VARIANTS, "variant"))
-    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
-    f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
-    f.add("--shard", a.optional(shard, _shard))
+    _cell_run_flags(f, duration, window, unknowns, at, variant, solver, dt, exact_rates, sundials_step_bounds, jobs, shard)
     path = a.output(out, w / "features.csv")
     f.add("--out", str(path)).switch("--plot", plot).switch("--force", force).switch("--quiet", True)
     done = run_command(f.items, executable=executable)
@@ -323,15 +330,7 @@ def atlas(input: Union[str, PathLike, Dict[str, Any], PopulationResult, None] = 
     f.add("--gu", a.optional(gu, _axis, "gu", channel=False))
     f.add("--x", a.optional(x, _axis, "x", channel=True))
     f.add("--y", a.optional(y, _axis, "y", channel=True))
-    f.add("--duration", a.number(duration, "duration", positive=True))
-    f.add("--window", a.optional(window, a.span, "window", 2))
-    f.add("--unknowns", a.optional(unknowns, a.names, "unknowns"))
-    if at is not None:
-        f.add("--at", "threshold" if at == "threshold" else a.number(at, "at"))
-    f.add("--variant", a.optional(variant, a.choice, a.VARIANTS, "variant"))
-    _solver_flags(f, solver, dt, exact_rates, sundials_step_bounds)
-    f.add("--jobs", a.optional(jobs, a.number, "jobs", positive=True, integer=True))
-    f.add("--shard", a.optional(shard, _shard))
+    _cell_run_flags(f, duration, window, unknowns, at, variant, solver, dt, exact_rates, sundials_step_bounds, jobs, shard)
     folder = Path(out) if Path(out).is_absolute() else w / out
     f.add("--out", str(folder)).switch("--force", force).switch("--quiet", True)
     done = run_command(f.items, executable=executable)
