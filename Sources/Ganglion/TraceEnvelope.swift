@@ -12,18 +12,23 @@ public struct TraceEnvelope: Sendable, Equatable {
     /// An empty envelope.
     public init() {}
 
-    /// The envelope of samples given one by one (`add`), over buckets of `width` ms starting at 0.
+    /// The envelope of samples given one by one (`add`), over `count` buckets of `width` ms starting at 0
+    /// (samples past the last bucket's end go into it).
     struct Builder {
         let width: Double
+        let count: Int
         var envelope = TraceEnvelope()
         private var bucket = -1
         private var low: (t: Double, V: Double, Ca: Double)?
         private var high: (t: Double, V: Double, Ca: Double)?
 
-        init(width: Double) { self.width = width }
+        init(width: Double, count: Int) {
+            self.width = width
+            self.count = count
+        }
 
         mutating func add(t: Double, V: Double, Ca: Double) {
-            let k = Int((t / width).rounded(.down))
+            let k = min(max(Int((t / width).rounded(.down)), 0), count - 1)
             if k != bucket { flush(); bucket = k }
             if low == nil || V < low!.V { low = (t, V, Ca) }
             if high == nil || V > high!.V { high = (t, V, Ca) }

@@ -21,7 +21,7 @@ extension Explorer {
     }
 
     /// Saves the state's model (blockades applied to ḡ, as simulated) in `folder`; returns the file's name.
-    func saveModel(_ text: String, in folder: SaveFolder) throws(ExploreError) -> String {
+    public func saveModel(_ text: String, in folder: SaveFolder) throws(ExploreError) -> String {
         let r = try SaveRequest.parse(text)
         var neuron = try neuron(for: r.state)
         let blocked = r.state.blocked.sorted()
@@ -34,7 +34,7 @@ extension Explorer {
 
     /// Simulates the state's model again as an update does and writes its whole trace (CSV, every
     /// 0.1 ms: t, V, Ca) in `folder`; returns the file's name.
-    func saveTrace(_ text: String, in folder: SaveFolder) throws(ExploreError) -> String {
+    public func saveTrace(_ text: String, in folder: SaveFolder) throws(ExploreError) -> String {
         let r = try SaveRequest.parse(text)
         let neuron = try neuron(for: r.state)
         let path = try folder.target(r.name, fileExtension: "csv", overwrite: r.overwrite)

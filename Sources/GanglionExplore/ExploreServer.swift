@@ -114,7 +114,7 @@ public struct ExploreServer: Sendable {
 extension Explorer {
     /// The answer to one WebSocket message: an update's result, an error naming what was wrong, or nil when
     /// the update was abandoned (`shouldStop`).
-    func answer(_ text: String, shouldStop: @escaping @Sendable () -> Bool) -> String? {
+    public func answer(_ text: String, shouldStop: @escaping @Sendable () -> Bool) -> String? {
         let sequence = ((try? jsonObject(text)) as? [String: Any])?["seq"] as? Int
         do {
             let state = try ExploreState.parse(json: text)

@@ -71,8 +71,10 @@ public struct ExploreState: Sendable, Equatable {
     }
 
     static func number(_ value: Any, field: String) throws(ExploreError) -> Double {
-        // JSON numbers only: booleans are NSNumbers too on some platforms.
-        guard !(value is Bool), let n = value as? NSNumber else { throw .badRequest("'\(field)' must be a number") }
+        // JSON numbers only (not true or false).
+        guard type(of: value) != Bool.self, let n = value as? NSNumber, String(cString: n.objCType) != "c" else {
+            throw .badRequest("'\(field)' must be a number")
+        }
         let x = n.doubleValue
         guard x.isFinite else { throw .badRequest("'\(field)' = \(x): must be a finite number") }
         return x

@@ -6,7 +6,7 @@ final class EnvelopeObserver: RunObserver {
 
     /// An envelope of a run of `duration` ms in `buckets` buckets.
     init(duration: Double, buckets: Int) {
-        builder = TraceEnvelope.Builder(width: duration / Double(max(buckets, 1)))
+        builder = TraceEnvelope.Builder(width: duration / Double(max(buckets, 1)), count: max(buckets, 1))
     }
 
     func sample(_ t: Double, _ y: UnsafeBufferPointer<Double>) throws {
