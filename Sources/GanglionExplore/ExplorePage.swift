@@ -46,7 +46,7 @@ enum ExplorePage {
   svg text { font:11px system-ui, "DejaVu Sans", sans-serif; fill:#4a5563; }
   svg .axis { stroke:#9aa5b1; stroke-width:1; }
   svg .grid { stroke:#eef1f4; stroke-width:1; }
-  .legend { font-size:12px; color:var(--muted); margin-left:8px; }
+  .legend { font-size:12px; color:var(--muted); margin-left:8px; text-transform:none; letter-spacing:0; font-weight:400; }
   .legend b { display:inline-block; width:14px; height:3px; vertical-align:middle; margin:0 4px 0 10px; }
 </style>
 </head>
@@ -102,11 +102,11 @@ enum ExplorePage {
       <div class="feature"><div class="k">intraburst</div><div class="v" id="f-intra">–</div></div>
       <div class="feature"><div class="k">threshold</div><div class="v" id="f-threshold">–</div></div>
     </div>
-    <div class="card"><h2>Membrane potential <span class="legend" id="trace-note"></span></h2><svg id="plot-v" viewBox="0 0 900 230" preserveAspectRatio="none"></svg></div>
-    <div class="card"><h2>Calcium</h2><svg id="plot-ca" viewBox="0 0 900 130" preserveAspectRatio="none"></svg></div>
+    <div class="card"><h2>Membrane potential <span class="legend" id="trace-note"></span></h2><svg id="plot-v" viewBox="0 0 900 210" preserveAspectRatio="none"></svg></div>
+    <div class="card"><h2>Calcium</h2><svg id="plot-ca" viewBox="0 0 900 115" preserveAspectRatio="none"></svg></div>
     <div class="card"><h2>Dynamic input conductances
       <span class="legend"><b style="background:#1f4e79"></b>g<sub>f</sub><b style="background:#c0392b"></b>g<sub>s</sub><b style="background:#27823b"></b>g<sub>u</sub></span></h2>
-      <svg id="plot-dic" viewBox="0 0 900 250" preserveAspectRatio="none"></svg></div>
+      <svg id="plot-dic" viewBox="0 0 900 230" preserveAspectRatio="none"></svg></div>
   </section>
 </main>
 <script>
@@ -305,7 +305,7 @@ function render(m) {
   const t = m.trace.t.map(x => x / 1000), w = m.window_ms;
   $("trace-note").textContent = `${m.duration_ms / 1000} s simulated · features over ${w[0] / 1000}–${w[1] / 1000} s · ${m.features.spikes} spikes`;
   plot($("plot-v"), [{ id: "trace-V", x: t, y: m.trace.V, color: "#1f4e79", width: 1 }], [0, m.duration_ms / 1000], range(m.trace.V, 0.05),
-       { xlabel: "t (s)", ylabel: "V (mV)", markers: [{ x: w[0] / 1000, label: "analysis window →", color: "#8a94a3" }] });
+       { xlabel: "t (s)", ylabel: "V (mV)", markers: [{ x: w[0] / 1000, label: "", color: "#8a94a3" }] });
   plot($("plot-ca"), [{ id: "trace-Ca", x: t, y: m.trace.Ca, color: "#b5651d", width: 1.2 }], [0, m.duration_ms / 1000], range(m.trace.Ca, 0.08),
        { xlabel: "t (s)", ylabel: "Ca" });
   const d = m.dics, vr = [d.V[0], d.V[d.V.length - 1]];

@@ -13,7 +13,7 @@ public struct ExploreSettings: Sendable {
     /// Time buckets of the drawn trace: at most twice as many points are sent (`TraceEnvelope`).
     public var traceBuckets = 1000
     /// The DIC curves' voltages (mV): from, to, step.
-    public var dicVoltages: (from: Double, to: Double, step: Double) = (-90, -10, 0.5)
+    public var dicVoltages: (from: Double, to: Double, step: Double) = (-80, -30, 0.25)
 
     public init() {}
 

@@ -58,7 +58,7 @@ struct ExplorerTests {
         #expect(trace["t"]!.count <= 2 * explorer.settings.traceBuckets && trace["t"]!.count == trace["V"]!.count)
         #expect(trace["V"]!.max()! > 0, "the spikes' peaks are kept")
         let dics = try #require(o["dics"] as? [String: Any])
-        #expect((dics["V"] as? [Double])?.count == 161)
+        #expect((dics["V"] as? [Double])?.count == 201)
         #expect(o["threshold_mV"] is Double)
     }
 
