@@ -3,7 +3,6 @@
 `ganglion compensate` run on the same model; a screenshot is kept in .build/test-artifacts/explore.png."""
 
 import json
-import os
 import re
 import select
 import shutil
@@ -16,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-selenium = pytest.importorskip("selenium", reason="selenium is installed by `bash scripts/setup.sh --test`")
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
