@@ -30,6 +30,8 @@ public struct ExploreServer: Sendable {
         logger.logLevel = .warning
         let router = Router()
         let explorer = explorer, folder = folder, primary = explorer.primary
+        let origin = RequestOrigin(host: host)
+        router.middlewares.add(OriginCheck(origin: origin))
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                      body: .init(byteBuffer: ByteBuffer(string: ExplorePage.html)))
@@ -54,7 +56,9 @@ public struct ExploreServer: Sendable {
         }
 
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
-        webSocketRouter.ws("/ws") { inbound, outbound, _ in
+        webSocketRouter.ws("/ws", shouldUpgrade: { request, _ in
+            origin.problem(request) == nil ? .upgrade([:]) : .dontUpgrade
+        }) { inbound, outbound, _ in
             let queue = LatestRequest()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -108,6 +112,19 @@ public struct ExploreServer: Sendable {
         }
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Refuses, with HTTP 403 and the reason, every request that `RequestOrigin` refuses.
+struct OriginCheck<Context: RequestContext>: RouterMiddleware {
+    let origin: RequestOrigin
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let problem = origin.problem(request) {
+            return Response(status: .forbidden, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: JSONOutput.string(["error": problem]))))
+        }
+        return try await next(request, context)
     }
 }
 

@@ -221,8 +221,22 @@ def test_the_save_routes_refuse_paths_and_links(server, kind, tmp_path):
         assert server["model"].read_text() == before
 
 
-def post_raw(url, data):
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+def test_other_sites_are_refused(server):
+    """A page on another site cannot save or compute (Origin), nor can a name resolved to 127.0.0.1 (Host)."""
+    body = json.dumps({"name": "from-elsewhere", "state": {"model": "stg-bursting"}}).encode()
+    url = server["url"] + "api/save/model"
+    for headers in ({"Origin": "http://evil.example"}, {"Host": "evil.example:" + url.split(":")[2].split("/")[0]}):
+        status, answer = post_raw(url, body, headers)
+        assert status == 403, (headers, answer)
+        assert "refused" in answer["error"] or "loopback" in answer["error"]
+    assert not (server["folder"] / "from-elsewhere.json").exists()
+    # The page's own origin is accepted.
+    status, _ = post_raw(url, body, {"Origin": server["url"].rstrip("/")})
+    assert status == 200 and (server["folder"] / "from-elsewhere.json").exists()
+
+
+def post_raw(url, data, headers=None):
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=30) as r:
             return r.status, json.loads(r.read())
