@@ -114,7 +114,7 @@ enum ExplorePage {
 const NS = "http://www.w3.org/2000/svg";
 const $ = id => document.getElementById(id);
 // What the page knows: the model's data, the state it sends, and the measurements of each update.
-const explorer = { info: null, state: null, seq: 0, shown: 0, sentAt: {}, latencies: [], computes: [], last: null, errors: 0 };
+const explorer = { info: null, state: null, seq: 0, shown: 0, sentAt: {}, latencies: [], computes: [], last: null, errors: 0, answers: 0 };
 window.explorer = explorer;
 let ws = null, targetsActive = false;
 
@@ -134,7 +134,7 @@ function connect() {
   ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
   ws.onopen = () => { $("status").textContent = "connected"; if (explorer.state) send(); };
   ws.onclose = () => { $("status").textContent = "disconnected — reload the page"; };
-  ws.onmessage = ev => receive(JSON.parse(ev.data));
+  ws.onmessage = ev => { explorer.lastBytes = ev.data.length; receive(JSON.parse(ev.data)); };
 }
 function send() {
   if (!ws || ws.readyState !== 1) return;
@@ -147,6 +147,7 @@ function send() {
 explorer.sendRaw = text => ws.send(text);
 
 function receive(m) {
+  explorer.answers++;
   if (m.type === "error") { showError(m.error); explorer.lastError = m; return; }
   if (m.seq < explorer.shown) return;          // an older answer after a newer one: not drawn
   clearError();
@@ -286,7 +287,15 @@ function plot(svg, series, xr, yr, opt) {
     el("text", { x: X(m.x) + 5, y: T + 12, style: `fill:${m.color}` }, svg).textContent = m.label;
   }
 }
-function range(a, pad) { let lo = Infinity, hi = -Infinity; for (const v of a) if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; } if (!isFinite(lo)) return [0, 1]; const p = Math.max((hi - lo) * pad, 1e-6); return [lo - p, hi + p]; }
+// The range of the values in `a`, padded by the fraction `pad`, at least `minSpan` wide (a flat trace is
+// drawn in the middle, not magnified into noise).
+function range(a, pad, minSpan) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of a) if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  if (!isFinite(lo)) return [0, 1];
+  const span = Math.max(hi - lo, minSpan(lo, hi)), mid = (lo + hi) / 2, p = span * pad;
+  return [mid - span / 2 - p, mid + span / 2 + p];
+}
 
 function setFeature(id, value, text) { const e = $(id); e.textContent = text; e.dataset.value = value === null || value === undefined ? "" : value; }
 function render(m) {
@@ -304,11 +313,17 @@ function render(m) {
   if (!targetsActive && m.at_threshold) setTargets(m.at_threshold.gs, m.at_threshold.gu);
   const t = m.trace.t.map(x => x / 1000), w = m.window_ms;
   $("trace-note").textContent = `${m.duration_ms / 1000} s simulated · features over ${w[0] / 1000}–${w[1] / 1000} s · ${m.features.spikes} spikes`;
-  plot($("plot-v"), [{ id: "trace-V", x: t, y: m.trace.V, color: "#1f4e79", width: 1 }], [0, m.duration_ms / 1000], range(m.trace.V, 0.05),
+  plot($("plot-v"), [{ id: "trace-V", x: t, y: m.trace.V, color: "#1f4e79", width: 1 }], [0, m.duration_ms / 1000], range(m.trace.V, 0.05, () => 20),
        { xlabel: "t (s)", ylabel: "V (mV)", markers: [{ x: w[0] / 1000, label: "", color: "#8a94a3" }] });
-  plot($("plot-ca"), [{ id: "trace-Ca", x: t, y: m.trace.Ca, color: "#b5651d", width: 1.2 }], [0, m.duration_ms / 1000], range(m.trace.Ca, 0.08),
+  plot($("plot-ca"), [{ id: "trace-Ca", x: t, y: m.trace.Ca, color: "#b5651d", width: 1.2 }], [0, m.duration_ms / 1000], range(m.trace.Ca, 0.08, (lo, hi) => Math.max(0.5 * Math.abs(hi), 1e-3)),
        { xlabel: "t (s)", ylabel: "Ca" });
+  $("f-threshold").title = m.dic_error || "";
   const d = m.dics, vr = [d.V[0], d.V[d.V.length - 1]];
+  if (!d.V.length) {
+    $("plot-dic").innerHTML = "";
+    el("text", { x: 450, y: 115, "text-anchor": "middle" }, $("plot-dic")).textContent = "No DICs for this model: " + (m.dic_error || "");
+    return;
+  }
   const refs = [{ y: 0 }];
   if (m.compensation || targetsActive) {
     refs.push({ y: +$("target-gs").value, label: "g_s* = " + fmt(+$("target-gs").value), color: "#c0392b" });
@@ -320,7 +335,6 @@ function render(m) {
     { id: "dic-gu", x: d.V, y: d.gu, color: "#27823b", width: 1.6 }], vr, d.y_range,
     { xlabel: "V (mV)", ylabel: "DIC / g_leak", refs,
       markers: m.threshold_mV == null ? [] : [{ x: m.threshold_mV, label: "V_th = " + fmt(m.threshold_mV, 4) + " mV", color: "#6b4fa0" }] });
-  if (m.dic_error) showError("DICs: " + m.dic_error);
 }
 
 connect();

@@ -160,6 +160,22 @@ def test_dic_targets_solve_for_the_modulated_pair_as_compensate_does(page, serve
     assert cas == pytest.approx(expected["solved"]["CaS"], rel=1e-2)
 
 
+def test_the_latest_state_wins(page):
+    """30 slider positions sent at once: the waiting ones are dropped, the last is computed and drawn."""
+    settle(page)
+    before = page.execute_script("return window.explorer.answers")
+    page.execute_script("const s = document.getElementById('g-A'), v = +s.value;"
+                        "for (let k = 1; k <= 30; k++) { s.value = v + 0.01 * k; s.dispatchEvent(new Event('input')); }")
+    settle(page)
+    answered = page.execute_script("return window.explorer.answers") - before
+    assert 1 <= answered < 15, answered
+    last = page.execute_script("return window.explorer.last")
+    assert last["seq"] == page.execute_script("return window.explorer.seq")
+    assert last["conductances"]["A"] == pytest.approx(page.execute_script("return window.explorer.state.conductances.A"), rel=1e-12)
+    page.execute_script("const s = document.getElementById('g-A'); s.value = Math.log10(70); s.dispatchEvent(new Event('input'));")
+    settle(page)
+
+
 def test_a_bad_request_shows_a_clear_error(page, server):
     page.execute_script("window.explorer.sendRaw(JSON.stringify({model: 'stg-bursting', conductances: {Nav: 1}, seq: 99999}))")
     error = page.find_element(By.ID, "error")
