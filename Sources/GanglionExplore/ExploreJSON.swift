@@ -8,7 +8,7 @@ enum ExploreJSON {
     /// The answer to one update: `{"type": "result", "seq", "model", "conductances", "blocked", "current",
     /// "compensation", "features", "window_ms", "mean_ca", "threshold_mV", "at_threshold", "trace": {"t", "V",
     /// "Ca"}, "dics": {"V", "gf", "gs", "gu", "y_range"}, "compute_ms", "simulation_ms", "solver"}`.
-    static func result(_ u: ExploreUpdate, settings: ExploreSettings) -> String {
+    static func result(_ u: ExploreUpdate) -> String {
         var o: [String: Any] = [
             "type": "result", "seq": u.state.sequence, "model": u.state.model,
             "blocked": u.state.blocked.sorted(), "current": u.neuron.appliedCurrent,

@@ -63,7 +63,7 @@ public struct ExploreServer: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in queue.wakeUps {
-                        guard let (text, _) = queue.take() else { continue }
+                        guard let text = queue.take() else { continue }
                         let answer = await Task.detached { explorer.answer(text, shouldStop: { queue.isClosed }) }.value
                         if let answer, !queue.isClosed { try await outbound.writeTextMessage(answer) }
                     }
@@ -136,7 +136,7 @@ extension Explorer {
         do {
             let state = try ExploreState.parse(json: text)
             guard let u = try update(state, shouldStop: shouldStop) else { return nil }
-            return ExploreJSON.result(u, settings: settings)
+            return ExploreJSON.result(u)
         } catch {
             return ExploreJSON.error(error.description, sequence: sequence)
         }

@@ -5,7 +5,6 @@ import Synchronization
 final class LatestRequest: Sendable {
     private struct State {
         var pending: String?
-        var generation = 0
         var closed = false
     }
     private let state = Mutex(State())
@@ -19,19 +18,15 @@ final class LatestRequest: Sendable {
 
     /// Queues `text`, replacing a request still waiting.
     func submit(_ text: String) {
-        state.withLock {
-            $0.pending = text
-            $0.generation += 1
-        }
+        state.withLock { $0.pending = text }
         continuation.yield()
     }
 
-    /// The waiting request, if any, and its generation (how many requests came before it, itself included).
-    func take() -> (text: String, generation: Int)? {
+    /// The waiting request, if any (it no longer waits).
+    func take() -> String? {
         state.withLock { s in
-            guard let t = s.pending else { return nil }
-            s.pending = nil
-            return (t, s.generation)
+            defer { s.pending = nil }
+            return s.pending
         }
     }
 
