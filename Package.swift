@@ -12,6 +12,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Formulas in channel files (GanglionIO only); without its CasePaths trait, which needs swift-syntax.
         .package(url: "https://github.com/pointfreeco/swift-parsing", from: "0.15.2", traits: []),
+        // The live explorer's HTTP and WebSocket server (GanglionExplore only).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C boundary: SUNDIALS CVODE (Debian libsundials-dev). Only GanglionCVODE imports it.
@@ -37,13 +42,21 @@ let package = Package(
         .target(name: "GanglionNWB", dependencies: ["GanglionIO", "CHDF5"]),
         // Umbrella: re-exports the above and adds the `simulate` entry point.
         .target(name: "Ganglion", dependencies: ["GanglionCore", "GanglionCVODE", "GanglionModels", "GanglionIO", "GanglionNWB"]),
+        // The live explorer (`ganglion explore`): a local web page over HTTP and a WebSocket; the only
+        // module that imports Hummingbird.
+        .target(name: "GanglionExplore", dependencies: [
+            "Ganglion", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // The command-line tool.
         .executableTarget(name: "ganglion", dependencies: [
-            "Ganglion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Ganglion", "GanglionExplore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Scripting Ganglion in Swift (no files): examples/swift-api/main.swift.
         .executableTarget(name: "ganglion-swift-api-example", dependencies: ["Ganglion"], path: "examples/swift-api"),
         .testTarget(name: "GanglionTests", dependencies: ["Ganglion"]),
+        .testTarget(name: "GanglionExploreTests", dependencies: ["GanglionExplore"]),
     ],
     swiftLanguageModes: [.v6]
 )

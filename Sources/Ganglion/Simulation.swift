@@ -55,6 +55,9 @@ public struct SimulationRequest: Sendable, SolverConfigured {
     public var traceFormat: TraceSinkFormat = .csv
     /// Extra quantities written to the trace besides t, V and Ca; empty: none.
     public var record: [RecordItem] = []
+    /// Keep V and Ca in memory as a `TraceEnvelope` of this many time buckets (`SimulationReport.envelope`),
+    /// for drawing; nil: none.
+    public var envelopeBuckets: Int?
     /// Called with the simulated time (ms) now and then, for progress reports.
     public var progress: (@Sendable (Double) -> Void)?
     /// Polled at every output sample; returning true stops the run, keeping what was computed.
@@ -159,6 +162,8 @@ public struct SimulationReport: Sendable {
     public var resumedAt: Double?
     /// The path of the conductance samples file, if written.
     public var conductancesPath: String?
+    /// V and Ca kept in memory for drawing, with `SimulationRequest.envelopeBuckets`.
+    public var envelope: TraceEnvelope?
 }
 
 /// The part of a run between two protocol event times, and what its window showed.

@@ -22,6 +22,7 @@ final class SimulationRun {
     let analysis: CellAnalysis
     let fold: FoldMonitor?
     let snapshots: SnapshotObserver
+    let envelope: EnvelopeObserver?
     let engine: RunEngine
 
     init(_ request: SimulationRequest) throws(SimulationError) {
@@ -133,6 +134,13 @@ final class SimulationRun {
             observers.append(try TraceObserver(key: "trace", path: path, format: request.traceFormat, columns: header, window: request.traceWindow, duration: duration,
                                                subject: cell, replacingPartial: replace, resuming: resuming, sources: stateSources))
         }
+        if let buckets = request.envelopeBuckets {
+            guard buckets >= 1, buckets <= 1_000_000 else { throw fail("envelope buckets \(buckets): must be in 1…1000000") }
+            envelope = EnvelopeObserver(duration: duration, buckets: buckets)
+            observers.append(envelope!)
+        } else {
+            envelope = nil
+        }
         let cell = cell
         snapshots = SnapshotObserver(sampleTimes: request.conductanceTimes, snapshotTimes: request.snapshotTimes, duration: request.snapshotDuration,
                                      window: request.snapshotWindow, settings: request.solverSettings, shouldStop: request.shouldStop) { t in
@@ -206,6 +214,7 @@ final class SimulationRun {
         report.finalState = Dictionary(uniqueKeysWithValues: zip(neuron.layout.names, cell.state))
         report.resumedAt = outcome.resumedAt
         report.conductancesPath = request.conductanceInterval != nil ? request.conductancesPath : nil
+        report.envelope = envelope?.envelope
         return report
     }
 }

@@ -25,7 +25,7 @@ struct GanglionCommand: ParsableCommand {
         commandName: "ganglion",
         abstract: "Conductance-based neuron simulation: STG neurons, CVODE, firing analysis.",
         version: Provenance.versionLine,
-        subcommands: [Simulate.self, ClampCommand.self, FICommand.self, Run.self, NetworkCommand.self, PlotCommand.self, Analyze.self, DICs.self, Compensate.self, PopulationCommand.self, SweepCommand.self, AtlasCommand.self, Merge.self, Export.self, Import.self, Bench.self, Models.self])
+        subcommands: [Simulate.self, ClampCommand.self, FICommand.self, Run.self, NetworkCommand.self, PlotCommand.self, Analyze.self, DICs.self, Compensate.self, PopulationCommand.self, SweepCommand.self, AtlasCommand.self, Merge.self, Export.self, Import.self, Bench.self, Models.self, ExploreCommand.self])
 
     /// A file-size limit (`ulimit -f`) makes writes fail with an error to report, instead of a SIGXFSZ that kills.
     static func main() {
