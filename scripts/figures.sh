@@ -53,6 +53,14 @@ plot "$OUT/five-cell-controlled/trace.csv" --window 140000:150000 \
 cp "$OUT/five-cell-controlled/conductances.svg" "$IMG/five-cell-controlled-paper-conductances.svg"   # with the event marked
 plot "$OUT/five-cell-controlled/trace.csv" --kind raster --out "$IMG/five-cell-controlled-paper-raster.svg"
 
+# The explorer's screenshot (Debian's headless Chromium and selenium, from `bash scripts/setup.sh --test`).
+if [ -x .venv/bin/python ] && .venv/bin/python -c "import selenium" 2>/dev/null && [ -x /usr/bin/chromium ]; then
+    echo "figures: explore (screenshot)" >&2
+    .venv/bin/python scripts/explore-screenshot.py "$IMG/explore.png"
+else
+    echo "figures: explore.png left as it is (needs bash scripts/setup.sh --test for Chromium and selenium)" >&2
+fi
+
 if [ "${FIGURES_FORMAT:-svg}" != svg ]; then
     for f in "$IMG"/*.svg; do rsvg-convert -f "$FIGURES_FORMAT" -o "${f%.svg}.$FIGURES_FORMAT" "$f"; done
 fi

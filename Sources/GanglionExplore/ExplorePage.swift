@@ -121,9 +121,11 @@ let ws = null, targetsActive = false;
 function fmt(x, digits) {
   if (x === null || x === undefined || !isFinite(x)) return "–";
   const a = Math.abs(x);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return x.toExponential(2);
-  return Number(x.toPrecision(digits || 3)).toString();
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return minus(x.toExponential(2));
+  return minus(Number(x.toPrecision(digits || 3)).toString());
 }
+// A number's text with a true minus sign.
+function minus(text) { return String(text).replace(/-/g, "\u2212"); }
 function median(a) { if (!a.length) return null; const s = [...a].sort((p, q) => p - q); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; }
 
 function showError(message) { const e = $("error"); e.textContent = message; e.classList.add("shown"); explorer.errors++; }
@@ -261,11 +263,11 @@ function plot(svg, series, xr, yr, opt) {
   const X = x => L + (x - xr[0]) / (xr[1] - xr[0]) * (W - L - R), Y = y => T + (1 - (y - yr[0]) / (yr[1] - yr[0])) * (H - T - B);
   for (const t of ticks(yr[0], yr[1], 4)) {
     el("line", { x1: L, x2: W - R, y1: Y(t), y2: Y(t), class: "grid" }, svg);
-    el("text", { x: L - 6, y: Y(t) + 4, "text-anchor": "end" }, svg).textContent = t;
+    el("text", { x: L - 6, y: Y(t) + 4, "text-anchor": "end" }, svg).textContent = minus(t);
   }
   for (const t of ticks(xr[0], xr[1], 8)) {
     el("line", { x1: X(t), x2: X(t), y1: T, y2: H - B, class: "grid" }, svg);
-    el("text", { x: X(t), y: H - B + 14, "text-anchor": "middle" }, svg).textContent = t;
+    el("text", { x: X(t), y: H - B + 14, "text-anchor": "middle" }, svg).textContent = minus(t);
   }
   el("line", { x1: L, x2: L, y1: T, y2: H - B, class: "axis" }, svg);
   el("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }, svg);
@@ -316,7 +318,7 @@ function render(m) {
   plot($("plot-v"), [{ id: "trace-V", x: t, y: m.trace.V, color: "#1f4e79", width: 1 }], [0, m.duration_ms / 1000], range(m.trace.V, 0.05, () => 20),
        { xlabel: "t (s)", ylabel: "V (mV)", markers: [{ x: w[0] / 1000, label: "", color: "#8a94a3" }] });
   plot($("plot-ca"), [{ id: "trace-Ca", x: t, y: m.trace.Ca, color: "#b5651d", width: 1.2 }], [0, m.duration_ms / 1000], range(m.trace.Ca, 0.08, (lo, hi) => Math.max(0.5 * Math.abs(hi), 1e-3)),
-       { xlabel: "t (s)", ylabel: "Ca" });
+       { xlabel: "t (s)", ylabel: "Ca (model units)" });
   $("f-threshold").title = m.dic_error || "";
   const d = m.dics, vr = [d.V[0], d.V[d.V.length - 1]];
   if (!d.V.length) {
