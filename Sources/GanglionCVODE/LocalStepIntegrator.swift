@@ -5,12 +5,11 @@ import GanglionCore
 /// step every spike of every cell shortens the steps of all, and the cost of an unsynchronised network
 /// grows faster than its size.
 ///
-/// The cells advance in time order: the cell furthest behind takes its next step. After each step a cell
-/// publishes the gates of the synapses it sends as its interpolating polynomial (`SynapseInputs`), from
-/// which its postsynaptic cells read them. A cell's step may reach at most the next step of each of its
-/// presynaptic cells (their time plus the step size CVODE proposes next), so a gate is never extrapolated
-/// further than the step its own integration would take. Output samples are interpolated in each cell's
-/// last step once every cell has passed them.
+/// The cells advance in time order: the cell furthest behind takes its next step, of the size its own
+/// integration chooses. After each step a cell publishes the gates of the synapses it sends as its
+/// interpolating polynomial (`SynapseInputs`), from which its postsynaptic cells read them: interpolated
+/// behind the presynaptic cell's time, extrapolated over the part of a step beyond it. Output samples are
+/// interpolated in each cell's last step once every cell has passed them.
 ///
 /// A network with gap junctions, or a system that is not a network, is integrated with one global step
 /// (`CVODEIntegrator`).
@@ -104,7 +103,6 @@ private final class LocalStepRun {
         }
         var sample = 1
         var stepsSinceSample = 0
-        let limit = stepLimit
         while true {
             let b = heap[0], now = times[b]
             // Every block has passed the samples up to `now`: each lies in its block's last step.
@@ -121,11 +119,10 @@ private final class LocalStepRun {
             if let stop = problem.shouldStop, stepsSinceSample % 256 == 0, stop() {
                 throw failure(.interrupted, at: now, "interrupted at t = \(readableTime(now)) ms")
             }
-            let stop = end
-            times[b] = try sessions[b].step(stopTime: stop)
+            times[b] = try sessions[b].step(stopTime: end)
             stepsSinceSample += 1
-            if stepsSinceSample > limit {
-                throw failure(.tooMuchWork, at: times[b], "too much work: \(limit) steps of the cells without reaching the next output sample")
+            if stepsSinceSample > stepLimit {
+                throw failure(.tooMuchWork, at: times[b], "too much work: \(stepLimit) steps of the cells without reaching the next output sample")
             }
             publishGates(of: b)
             siftDown()

@@ -88,6 +88,19 @@ def cli(executable, *arguments, cwd=None):
     return json.loads(done.stdout)
 
 
+def save_from_page(driver, name, button, awaited):
+    """Types `name` as the file name, clicks the save `button` and returns the save message once it holds
+    `awaited` (or after 10 s)."""
+    driver.find_element(By.ID, "save-name").clear()
+    driver.find_element(By.ID, "save-name").send_keys(name)
+    driver.find_element(By.ID, button).click()
+    message = driver.find_element(By.ID, "save-message")
+    deadline = time.time() + 10
+    while awaited not in message.text and time.time() < deadline:
+        time.sleep(0.05)
+    return message.text
+
+
 def set_slider(driver, element_id, value):
     """Sets a range input and fires its `input` event, as a drag does."""
     driver.execute_script("const s = document.getElementById(arguments[0]); s.value = arguments[1];"
@@ -128,14 +141,8 @@ def test_a_conductance_slider_redraws_the_trace_and_a_saved_model_simulates_the_
     kd = page.execute_script("return window.explorer.state.conductances.Kd")
     assert kd < 137 * 0.9
     # The page's model saved in the model's folder, then simulated by the command line.
-    page.find_element(By.ID, "save-name").clear()
-    page.find_element(By.ID, "save-name").send_keys("kd-lower")
-    page.find_element(By.ID, "save-model").click()
-    message = page.find_element(By.ID, "save-message")
-    deadline = time.time() + 10
-    while "saved" not in message.text and time.time() < deadline:
-        time.sleep(0.05)
-    assert message.text.startswith("saved kd-lower.json"), message.text
+    message = save_from_page(page, "kd-lower", "save-model", "saved")
+    assert message.startswith("saved kd-lower.json"), message
     saved = json.loads((server["folder"] / "kd-lower.json").read_text())
     assert saved["conductances"]["Kd"] == kd
     expected = cli(executable, "simulate", str(server["folder"] / "kd-lower.json"), *SIMULATE)
@@ -185,14 +192,8 @@ def test_a_bad_request_shows_a_clear_error(page, server):
     assert error.is_displayed()
     assert "unknown conductance 'Nav'" in error.text and "Na, CaT" in error.text
     # A file name that leaves the folder, typed in the page.
-    page.find_element(By.ID, "save-name").clear()
-    page.find_element(By.ID, "save-name").send_keys("../escape")
-    page.find_element(By.ID, "save-trace").click()
-    message = page.find_element(By.ID, "save-message")
-    deadline = time.time() + 10
-    while "not saved" not in message.text and time.time() < deadline:
-        time.sleep(0.05)
-    assert message.text.startswith("not saved (HTTP 400)") and "'../escape'" in message.text
+    message = save_from_page(page, "../escape", "save-trace", "not saved")
+    assert message.startswith("not saved (HTTP 400)") and "'../escape'" in message
     assert not (server["folder"].parent / "escape.csv").exists()
 
 

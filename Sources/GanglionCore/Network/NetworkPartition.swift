@@ -18,8 +18,6 @@ public final class NetworkPartition: @unchecked Sendable {
     public let stateIndices: [[Int]]
     /// For each block, the synapses whose gates it holds: (synapse index, its state's index in the block).
     public let outgoing: [[(synapse: Int, state: Int)]]
-    /// For each block, the blocks whose gates it reads (its presynaptic cells), without repetition.
-    public let presynapticBlocks: [[Int]]
 
     /// The partition of `network`, or nil when it has gap junctions.
     public init?(_ network: CompiledNetwork) {
@@ -27,7 +25,7 @@ public final class NetworkPartition: @unchecked Sendable {
         self.network = network
         let inputs = SynapseInputs(count: network.synapses.count)
         self.inputs = inputs
-        var indices: [[Int]] = [], outgoing: [[(synapse: Int, state: Int)]] = [], pre: [[Int]] = []
+        var indices: [[Int]] = [], outgoing: [[(synapse: Int, state: Int)]] = []
         var blocks: [CellBlock] = []
         for (i, cell) in network.cells.enumerated() {
             let sent = network.synapses.indices.filter { network.synapses[$0].preCell == i }
@@ -35,9 +33,6 @@ public final class NetworkPartition: @unchecked Sendable {
             let o = network.offsets[i]
             indices.append(Array(o..<(o + cell.dimension)) + sent.map { network.synapses[$0].state })
             outgoing.append(sent.enumerated().map { (synapse: $1, state: cell.dimension + $0) })
-            var sources: [Int] = []
-            for w in received where !sources.contains(network.synapses[w].preCell) { sources.append(network.synapses[w].preCell) }
-            pre.append(sources)
             blocks.append(CellBlock(cell: cell, names: indices[i].map { network.layout.names[$0] },
                                     sent: sent.map { (index: $0, synapse: network.synapses[$0]) },
                                     received: received.map { (index: $0, synapse: network.synapses[$0]) }, inputs: inputs))
@@ -45,7 +40,6 @@ public final class NetworkPartition: @unchecked Sendable {
         self.blocks = blocks
         stateIndices = indices
         self.outgoing = outgoing
-        presynapticBlocks = pre
     }
 
     /// ds/dt (1/ms) of synapse `w`'s gate at presynaptic V (mV) and gate s.
@@ -104,7 +98,7 @@ public final class CellBlock: ODESystem, @unchecked Sendable {   // its scratch 
     public func jacobian(_ t: Double, _ y: UnsafePointer<Double>, into J: inout ArrowJacobian) {
         cell.jacobian(t, y, into: &cellJacobian)
         let k = cell.coreCount, n = cell.dimension - k, m = J.gateCount
-        J.A = cellJacobian.A
+        for i in 0..<(k * k) { J.A[i] = cellJacobian.A[i] }
         J.A[0] -= receivedConductance(t)
         for r in 0..<k {
             for g in 0..<m { J.B[r * m + g] = g < n ? cellJacobian.B[r * n + g] : 0 }
